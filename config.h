@@ -1,0 +1,128 @@
+/*
+ * config.h: inetd.conf(5) entries, and the parser that produces them.
+ *
+ * Loading a file has two steps, so that the first can be unit-tested and
+ * fuzzed without touching the system:
+ *   config_parse()   text -> entries; pure (no I/O, no name look-ups).
+ *   config_resolve() look up user, group, port, bind address and program
+ *                    of one entry, once, at load time.
+ * Every problem is reported through a conf_report_fn as
+ * "FILE:LINE: SERVICE/PROTO: what is wrong" and the entry is dropped;
+ * the other entries still load.
+ */
+#ifndef INETD_CONFIG_H
+#define INETD_CONFIG_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <stddef.h>
+
+#define CONF_LINE_MAX	4096	/* bytes in one entry, continuations included */
+#define CONF_MAXARGS	64	/* server arguments, argv[0] included */
+#define CONF_MAXCHILD	32767	/* largest max-child, as FreeBSD */
+#define CONF_MAXGROUPS	256	/* supplementary groups kept per entry */
+#define CONF_UNIXMODE	0200	/* UNIX socket mode unless given (FreeBSD) */
+#define CONF_DEFAULT	(-1)	/* limit not given: use the global default */
+
+struct builtin;
+
+struct servtab {
+	/* Where the entry came from, for every message about it. */
+	char	*se_file;
+	int	 se_line;		/* line the entry starts on */
+
+	/* Fields as parsed (config_parse). */
+	char	*se_host;		/* bind host; "*" or NULL: any */
+	char	*se_service;		/* name, port number or UNIX path */
+	char	*se_proto;		/* protocol field as written */
+	int	 se_socktype;		/* SOCK_STREAM or SOCK_DGRAM */
+	int	 se_family;		/* AF_INET, AF_INET6 or AF_UNIX */
+	int	 se_v6only;		/* AF_INET6 socket refuses IPv4 */
+	int	 se_wait;		/* wait: the server gets the socket */
+	int	 se_maxchild;		/* wait/N: children at once */
+	int	 se_maxcpm;		/* wait/N/M: per IP per minute */
+	int	 se_maxperip;		/* wait/N/M/P: children per IP */
+	int	 se_maxrate;		/* nowait.N: invocations per minute */
+	char	*se_user;
+	char	*se_group;		/* NULL: the user's login group */
+	char	*se_class;		/* login class: parsed, unused on Linux */
+	char	*se_sockuser;		/* UNIX socket owner (":u:g:mode:path") */
+	char	*se_sockgroup;		/* UNIX socket group */
+	mode_t	 se_sockmode;		/* UNIX socket mode */
+	char	*se_server;		/* absolute path; NULL when internal */
+	const struct builtin *se_bi;	/* builtin service, or NULL */
+	int	 se_argc;
+	char	*se_argv[CONF_MAXARGS + 1];	/* NULL-terminated */
+
+	/* Resolved once at load (config_resolve). */
+	uid_t	 se_uid;
+	gid_t	 se_gid;
+	int	 se_ngroups;
+	gid_t	 se_groups[CONF_MAXGROUPS];
+	uid_t	 se_sockuid;
+	gid_t	 se_sockgid;
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+		struct sockaddr_un	sun;
+	} se_ctrladdr;			/* address to bind */
+	socklen_t se_ctrladdr_size;
+
+	/* Run-time state, owned by inetd.c. */
+	int	 se_fd;			/* listening socket, -1 when closed */
+	int	 se_children;		/* live children of this entry */
+	int	 se_paused;		/* wait service: a child has the socket */
+	int	 se_bind_failed;	/* bind failed: retry later */
+
+	struct servtab *se_next;
+};
+
+/*
+ * Receives each diagnostic: priority is LOG_ERR for an entry that is
+ * dropped, LOG_WARNING for something ignored, LOG_DEBUG for notes.
+ * The message carries "FILE:LINE: " already and has no newline.
+ */
+typedef void conf_report_fn(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Parse the text of one configuration file (len bytes, need not be
+ * NUL-terminated).  file names it in messages; defhost is the default
+ * bind host (-a), NULL for any.  Returns the good entries in file order
+ * (NULL if none); bad entries are reported and left out.
+ */
+struct servtab	*config_parse(const char *text, size_t len, const char *file,
+		    const char *defhost, conf_report_fn *report);
+
+/*
+ * Look up what the entry names: user, groups, service port, bind
+ * address, program.  euid is the daemon's effective uid: when it is not
+ * 0, an entry for another user is refused.  Returns 0, or -1 after
+ * reporting why the entry cannot be used.
+ */
+int		 config_resolve(struct servtab *sep, uid_t euid,
+		    conf_report_fn *report);
+
+/*
+ * Read, parse and resolve a file; entries that fail to resolve are
+ * reported and dropped.  Returns the list, or NULL with *errp set to
+ * errno when the file cannot be read (an empty file gives NULL, 0).
+ */
+struct servtab	*config_load(const char *path, const char *defhost,
+		    uid_t euid, conf_report_fn *report, int *errp);
+
+/* Numeric text of an address ("127.0.0.1", "::1", a UNIX path). */
+const char	*sockaddr_str(const struct sockaddr *sa, char *buf,
+		    size_t size);
+
+/* "echo/tcp" style name of an entry, for messages. */
+const char	*servtab_name(const struct servtab *sep, char *buf,
+		    size_t size);
+
+void		 servtab_free(struct servtab *sep);
+void		 config_free(struct servtab *list);
+
+#endif /* INETD_CONFIG_H */
