@@ -142,6 +142,10 @@ parse_flags(int argc, char *argv[])
 		usage();
 	if (argc == 1)
 		config_path = argv[0];
+	/* Detached, inetd runs in "/": a reload must find the same file. */
+	if (!debug && config_path[0] != '/' &&
+	    (config_path = realpath(config_path, NULL)) == NULL)
+		err(EX_NOINPUT, "%s", argv[0]);
 
 	/* Documented for tests: shortens every retry and pause. */
 	if ((env = getenv("INETD_RETRY_SECONDS")) != NULL) {
@@ -546,13 +550,13 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	openlog("inetd", LOG_PID, LOG_DAEMON);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	child_set_credentials(sep);
 	if (sep->se_bi != NULL) {
 		setproctitle("%s [%s]", builtin_name(sep->se_bi),
 		    peer != NULL ? sockaddr_str(peer, addr, sizeof(addr)) :
 		    "");
 		builtin_serve(sep, STDIN_FILENO);
 	}
-	child_set_credentials(sep);
 	execv(sep->se_server, sep->se_argv);
 	child_fail(sep, sep->se_server);
 }
@@ -592,6 +596,7 @@ accept_connection(struct servtab *sep)
 	socklen_t len = sizeof(peer);
 	int fd;
 
+	memset(&peer, 0, sizeof(peer));	/* an unnamed UNIX peer sets none */
 	fd = accept4(sep->se_fd, (struct sockaddr *)&peer, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {

@@ -1,0 +1,1222 @@
+/*
+ * config.c: read inetd.conf(5) into servtab entries.
+ *
+ * The syntax is FreeBSD's, with what OpenBSD and Debian add (bind-host
+ * prefixes, numeric ports, nowait.N).  config_parse() is a pure
+ * function of the text so that it can be unit-tested and fuzzed;
+ * everything that asks the system (users, ports, addresses, programs)
+ * waits for config_resolve().
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "inetd.h"
+
+/* A larger file is a mistake (a log or an image), not a configuration. */
+#define CONF_FILE_MAX	(64 * 1024 * 1024)
+#define CONF_FILE_CHUNK	8192	/* first read when the size is unknown */
+
+/* Room for any message: the words it quotes come from one entry. */
+#define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
+
+/* The fields of an entry, in order; the arguments follow. */
+enum field {
+	F_SERVICE,
+	F_SOCKTYPE,
+	F_PROTO,
+	F_WAIT,
+	F_USER,
+	F_PROGRAM,
+	F_ARGS
+};
+#define ENTRY_MAXWORDS	(F_ARGS + CONF_MAXARGS)
+
+#define PORT_MAX	65535
+#define MODE_MAX	0777
+
+/* One file being parsed, and the logical entry being collected. */
+struct parser {
+	const char	*file;
+	conf_report_fn	*report;
+	char		*defhost;	/* bind host of entries without one */
+	struct servtab	*head;
+	struct servtab	**tail;
+
+	char		 buf[CONF_LINE_MAX + 1];
+	size_t		 len;
+	int		 line;		/* where the entry starts, 0: none */
+	int		 orphan;	/* began with a continuation line */
+	int		 toolong;
+	int		 nul;
+};
+
+/* The entry being built from one logical line. */
+struct entry {
+	struct parser	*p;
+	int		 line;
+	char		*word[ENTRY_MAXWORDS];
+	int		 nword;
+	const char	*service;	/* name, port or path, inside a word */
+	int		 internal;
+	struct servtab	*se;
+};
+
+static const struct socktype {
+	const char	*name;
+	int		 type;
+} socktypes[] = {
+	{ "stream",	SOCK_STREAM },
+	{ "dgram",	SOCK_DGRAM },
+	{ "raw",	SOCK_RAW },
+	{ "rdm",	SOCK_RDM },
+	{ "seqpacket",	SOCK_SEQPACKET },
+};
+
+/* FreeBSD's meaning: plain tcp/udp is IPv4, *46 one dual-stack socket. */
+static const struct protocol {
+	const char	*name;
+	int		 socktype;
+	int		 family;
+	int		 v6only;
+} protocols[] = {
+	{ "tcp",	SOCK_STREAM,	AF_INET,	0 },
+	{ "tcp4",	SOCK_STREAM,	AF_INET,	0 },
+	{ "tcp6",	SOCK_STREAM,	AF_INET6,	1 },
+	{ "tcp46",	SOCK_STREAM,	AF_INET6,	0 },
+	{ "udp",	SOCK_DGRAM,	AF_INET,	0 },
+	{ "udp4",	SOCK_DGRAM,	AF_INET,	0 },
+	{ "udp6",	SOCK_DGRAM,	AF_INET6,	1 },
+	{ "udp46",	SOCK_DGRAM,	AF_INET6,	0 },
+	{ "unix",	SOCK_STREAM,	AF_UNIX,	0 },
+};
+
+/* Builtins other inetds have and we do not have yet. */
+static const char *const planned_builtins[] = { "auth", "tcpmux" };
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+static void	 vreport(conf_report_fn *, int, const char *, int,
+		    const char *, const char *, va_list)
+		    __attribute__((format(printf, 6, 0)));
+static void	 entry_error(struct entry *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	 resolve_error(const struct servtab *, conf_report_fn *,
+		    const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+vreport(conf_report_fn *report, int priority, const char *file, int line,
+    const char *name, const char *fmt, va_list ap)
+{
+	char msg[CONF_MSG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (name != NULL)
+		report(priority, "%s:%d: %s: %s", file, line, name, msg);
+	else
+		report(priority, "%s:%d: %s", file, line, msg);
+}
+
+/*
+ * The entry is dropped.  Once the protocol field is known, the message
+ * names the entry by its service and protocol fields as written.
+ */
+static void
+entry_error(struct entry *e, const char *fmt, ...)
+{
+	char name[CONF_MSG_MAX];
+	va_list ap;
+
+	if (e->nword > F_PROTO)
+		snprintf(name, sizeof(name), "%s/%s", e->word[F_SERVICE],
+		    e->word[F_PROTO]);
+	va_start(ap, fmt);
+	vreport(e->p->report, LOG_ERR, e->p->file, e->line,
+	    e->nword > F_PROTO ? name : NULL, fmt, ap);
+	va_end(ap);
+}
+
+static void
+resolve_error(const struct servtab *sep, conf_report_fn *report,
+    const char *fmt, ...)
+{
+	char name[CONF_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(report, LOG_ERR, sep->se_file, sep->se_line,
+	    servtab_name(sep, name, sizeof(name)), fmt, ap);
+	va_end(ap);
+}
+
+static char *
+entry_strndup(struct entry *e, const char *s, size_t n)
+{
+	char *copy;
+
+	if ((copy = strndup(s, n)) == NULL)
+		entry_error(e, "out of memory");
+	return copy;
+}
+
+static char *
+entry_strdup(struct entry *e, const char *s)
+{
+	return entry_strndup(e, s, strlen(s));
+}
+
+static int
+is_space(char c)
+{
+	/* '\n' joins continuation lines; a CR is left by CRLF files. */
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static const char *
+socktype_name(int type)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(socktypes); i++)
+		if (socktypes[i].type == type)
+			return socktypes[i].name;
+	return "unknown";
+}
+
+/*
+ * Split an entry into words as a shell would in the simple cases:
+ * blanks separate words, '...' and "..." quote (the quotes go, the
+ * parts of a word join), no escapes.  Words are written back into s,
+ * which only shrinks.  A quote does not reach past its physical line.
+ */
+static int
+split_words(struct entry *e, char *s)
+{
+	char *r, *w, quote, end;
+
+	for (r = w = s;;) {
+		while (is_space(*r))
+			r++;
+		if (*r == '\0')
+			return 0;
+		if (e->nword == ENTRY_MAXWORDS) {
+			entry_error(e, "too many arguments (more than %d)",
+			    CONF_MAXARGS);
+			return -1;
+		}
+		e->word[e->nword] = w;
+		while (*r != '\0' && !is_space(*r)) {
+			if (*r != '\'' && *r != '"') {
+				*w++ = *r++;
+				continue;
+			}
+			quote = *r++;
+			while (*r != quote && *r != '\0' && *r != '\n')
+				*w++ = *r++;
+			if (*r != quote) {
+				entry_error(e, "missing closing %c quote",
+				    quote);
+				return -1;
+			}
+			r++;
+		}
+		/* w may have reached r: keep the separator before ending. */
+		end = *r;
+		*w++ = '\0';
+		e->nword++;
+		if (end == '\0')
+			return 0;
+		r++;
+	}
+}
+
+/* "*" means any address, which the servtab spells NULL. */
+static int
+copy_host(struct entry *e, const char *host, size_t len, char **dst)
+{
+	*dst = NULL;
+	if (len == 1 && host[0] == '*')
+		return 0;
+	return (*dst = entry_strndup(e, host, len)) == NULL ? -1 : 0;
+}
+
+/*
+ * Split "HOST:service", "[v6]:service" or "service".  The last ':'
+ * separates, so an IPv6 literal works even without its brackets.
+ * *host is NULL when the field names no host.
+ */
+static int
+split_host(struct entry *e, const char *field, const char **host,
+    size_t *hostlen, const char **service)
+{
+	const char *colon, *close;
+
+	if (field[0] == '[') {
+		if ((close = strchr(field, ']')) == NULL) {
+			entry_error(e, "missing ']' in '%s'", field);
+			return -1;
+		}
+		if (close[1] != ':') {
+			entry_error(e, "expected ':' after ']' in '%s'", field);
+			return -1;
+		}
+		*host = field + 1;
+		*hostlen = close - *host;
+		*service = close + 2;
+	} else if ((colon = strrchr(field, ':')) != NULL) {
+		*host = field;
+		*hostlen = colon - field;
+		*service = colon + 1;
+	} else {
+		*host = NULL;
+		*hostlen = 0;
+		*service = field;
+		return 0;
+	}
+	if (*hostlen == 0) {
+		entry_error(e, "empty bind address in '%s'", field);
+		return -1;
+	}
+	return 0;
+}
+
+/* A line of only "HOST:" sets the bind host of the lines after it. */
+static void
+set_default_host(struct entry *e)
+{
+	struct parser *p = e->p;
+	const char *host, *service;
+	size_t hostlen;
+	char *copy;
+
+	if (split_host(e, e->word[F_SERVICE], &host, &hostlen,
+	    &service) == -1 || copy_host(e, host, hostlen, &copy) == -1)
+		return;
+	free(p->defhost);
+	p->defhost = copy;
+}
+
+static int
+parse_socktype(struct entry *e)
+{
+	const char *f = e->word[F_SOCKTYPE];
+	size_t i;
+
+	for (i = 0; i < nitems(socktypes); i++)
+		if (strcmp(f, socktypes[i].name) == 0)
+			break;
+	if (i == nitems(socktypes)) {
+		entry_error(e, "unknown socket type '%s'", f);
+		return -1;
+	}
+	if (socktypes[i].type != SOCK_STREAM &&
+	    socktypes[i].type != SOCK_DGRAM) {
+		entry_error(e, "socket type %s is not supported", f);
+		return -1;
+	}
+	e->se->se_socktype = socktypes[i].type;
+	return 0;
+}
+
+static int
+parse_protocol(struct entry *e)
+{
+	struct servtab *se = e->se;
+	const char *f = e->word[F_PROTO];
+	const struct protocol *pr;
+
+	if (strncmp(f, "rpc/", 4) == 0) {
+		entry_error(e, "RPC services are not supported");
+		return -1;
+	}
+	for (pr = protocols; pr < protocols + nitems(protocols); pr++)
+		if (strcmp(f, pr->name) == 0)
+			break;
+	if (pr == protocols + nitems(protocols)) {
+		entry_error(e, "unknown protocol '%s' (expected tcp, tcp4, "
+		    "tcp6, tcp46, udp, udp4, udp6, udp46 or unix)", f);
+		return -1;
+	}
+	if (pr->family == AF_UNIX && se->se_socktype != SOCK_STREAM) {
+		entry_error(e, "UNIX-domain %s sockets are not supported "
+		    "(unix needs stream)", socktype_name(se->se_socktype));
+		return -1;
+	}
+	if (pr->socktype != se->se_socktype) {
+		entry_error(e, "protocol %s does not fit socket type %s", f,
+		    socktype_name(se->se_socktype));
+		return -1;
+	}
+	se->se_family = pr->family;
+	se->se_v6only = pr->v6only;
+	return (se->se_proto = entry_strdup(e, f)) == NULL ? -1 : 0;
+}
+
+static int
+parse_sockmode(struct entry *e, const char *s, size_t len)
+{
+	mode_t mode = 0;
+	size_t i;
+
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '7'; i++)
+		if ((mode = mode * 8 + (s[i] - '0')) > MODE_MAX)
+			break;
+	if (i < len) {
+		entry_error(e, "bad socket mode '%.*s': expected octal, at "
+		    "most %o", (int)len, s, MODE_MAX);
+		return -1;
+	}
+	e->se->se_sockmode = mode;
+	return 0;
+}
+
+/*
+ * A UNIX socket's service field is its path, in FreeBSD's long form
+ * ":owner:group:mode:/path" when the socket needs other permissions.
+ */
+static int
+parse_unix_service(struct entry *e)
+{
+	struct servtab *se = e->se;
+	const char *f = e->word[F_SERVICE], *path = f, *part[3], *colon;
+	size_t partlen[3];
+	int i;
+
+	se->se_sockmode = CONF_UNIXMODE;
+	if (f[0] == ':') {
+		for (i = 0, path++; i < 3; i++, path = colon + 1) {
+			if ((colon = strchr(path, ':')) == NULL) {
+				entry_error(e, "bad UNIX socket '%s': expected "
+				    "/path or :owner:group:mode:/path", f);
+				return -1;
+			}
+			part[i] = path;
+			partlen[i] = colon - path;
+		}
+		/* An empty part keeps the default. */
+		if (partlen[0] > 0 && (se->se_sockuser =
+		    entry_strndup(e, part[0], partlen[0])) == NULL)
+			return -1;
+		if (partlen[1] > 0 && (se->se_sockgroup =
+		    entry_strndup(e, part[1], partlen[1])) == NULL)
+			return -1;
+		if (partlen[2] > 0 &&
+		    parse_sockmode(e, part[2], partlen[2]) == -1)
+			return -1;
+	}
+	if (path[0] != '/') {
+		entry_error(e, "UNIX socket path '%s' must be absolute", path);
+		return -1;
+	}
+	if (strlen(path) >= sizeof(se->se_ctrladdr.sun.sun_path)) {
+		entry_error(e, "UNIX socket path too long (more than %zu "
+		    "bytes)", sizeof(se->se_ctrladdr.sun.sun_path) - 1);
+		return -1;
+	}
+	e->service = path;
+	return (se->se_service = entry_strdup(e, path)) == NULL ? -1 : 0;
+}
+
+static int
+parse_inet_service(struct entry *e)
+{
+	struct servtab *se = e->se;
+	const char *f = e->word[F_SERVICE], *host, *service, *slash;
+	const char *errstr;
+	size_t hostlen;
+
+	if (split_host(e, f, &host, &hostlen, &service) == -1)
+		return -1;
+	if (host != NULL) {
+		if (copy_host(e, host, hostlen, &se->se_host) == -1)
+			return -1;
+	} else if (e->p->defhost != NULL &&
+	    (se->se_host = entry_strdup(e, e->p->defhost)) == NULL)
+		return -1;
+
+	if (*service == '\0') {
+		entry_error(e, "missing service name in '%s'", f);
+		return -1;
+	}
+	if (strncmp(service, "tcpmux/", 7) == 0) {
+		entry_error(e, "tcpmux services are not supported yet");
+		return -1;
+	}
+	if ((slash = strchr(service, '/')) != NULL &&
+	    slash[1] >= '0' && slash[1] <= '9') {
+		entry_error(e, "RPC services are not supported");
+		return -1;
+	}
+	if (all_digits(service)) {
+		strtonum(service, 1, PORT_MAX, &errstr);
+		if (errstr != NULL) {
+			entry_error(e, "port %s out of range (1-%d)", service,
+			    PORT_MAX);
+			return -1;
+		}
+	}
+	e->service = service;
+	return (se->se_service = entry_strdup(e, service)) == NULL ? -1 : 0;
+}
+
+static int
+parse_service(struct entry *e)
+{
+	if (e->se->se_family == AF_UNIX)
+		return parse_unix_service(e);
+	return parse_inet_service(e);
+}
+
+static int
+parse_limit(struct entry *e, const char *what, const char *s, int max,
+    int *limit)
+{
+	const char *errstr;
+	int n;
+
+	n = strtonum(s, 0, max, &errstr);
+	if (errstr != NULL) {
+		/* libbsd's strtonum() does not say ERANGE in errno. */
+		if (strcmp(errstr, "invalid") != 0)
+			entry_error(e, "%s %s out of range (0-%d)", what, s,
+			    max);
+		else
+			entry_error(e, "%s '%s' in '%s' is not a number", what,
+			    s, e->word[F_WAIT]);
+		return -1;
+	}
+	*limit = n;
+	return 0;
+}
+
+/*
+ * wait|nowait, then FreeBSD's /max-child/per-ip-per-minute/per-ip
+ * limits or OpenBSD's .invocations-per-minute.
+ */
+static int
+parse_wait(struct entry *e)
+{
+	static const char *const what[] = {
+		"max-child",
+		"max-connections-per-ip-per-minute",
+		"max-child-per-ip"
+	};
+	static const int max[] = { CONF_MAXCHILD, INT_MAX, INT_MAX };
+	struct servtab *se = e->se;
+	int *const limit[] = {
+		&se->se_maxchild, &se->se_maxcpm, &se->se_maxperip
+	};
+	const char *f = e->word[F_WAIT], *rest, *part;
+	size_t len, i;
+	char *number;
+	int rc;
+
+	if (strncmp(f, "nowait", 6) == 0)
+		rest = f + 6;
+	else if (strncmp(f, "wait", 4) == 0) {
+		se->se_wait = 1;
+		rest = f + 4;
+	} else
+		goto bad;
+
+	if (*rest == '.')
+		return parse_limit(e, "invocations per minute", rest + 1,
+		    INT_MAX, &se->se_maxrate);
+	for (i = 0; *rest == '/'; i++, rest = part + len) {
+		part = rest + 1;
+		if (i == nitems(limit) || (len = strcspn(part, "/")) == 0)
+			goto bad;
+		if ((number = entry_strndup(e, part, len)) == NULL)
+			return -1;
+		rc = parse_limit(e, what[i], number, max[i], limit[i]);
+		free(number);
+		if (rc == -1)
+			return -1;
+	}
+	if (*rest == '\0')
+		return 0;
+bad:
+	entry_error(e, "bad wait field '%s': expected wait or "
+	    "nowait[/max-child[/per-ip-per-minute[/per-ip]]]", f);
+	return -1;
+}
+
+/* user[:group][/class]; user.group as the old BSDs wrote it. */
+static int
+parse_user(struct entry *e)
+{
+	struct servtab *se = e->se;
+	const char *f = e->word[F_USER], *slash, *sep;
+	size_t len, userlen;
+
+	if ((slash = strchr(f, '/')) != NULL) {
+		if (slash[1] == '\0') {
+			entry_error(e, "empty login class in '%s'", f);
+			return -1;
+		}
+		if ((se->se_class = entry_strdup(e, slash + 1)) == NULL)
+			return -1;
+	}
+	len = slash != NULL ? (size_t)(slash - f) : strlen(f);
+	if ((sep = memchr(f, ':', len)) == NULL)
+		sep = memchr(f, '.', len);
+	userlen = sep != NULL ? (size_t)(sep - f) : len;
+	if (userlen == 0) {
+		entry_error(e, "missing user name in '%s'", f);
+		return -1;
+	}
+	if ((se->se_user = entry_strndup(e, f, userlen)) == NULL)
+		return -1;
+	if (sep == NULL)
+		return 0;
+	if (userlen + 1 == len) {
+		entry_error(e, "missing group name in '%s'", f);
+		return -1;
+	}
+	se->se_group = entry_strndup(e, sep + 1, len - userlen - 1);
+	return se->se_group == NULL ? -1 : 0;
+}
+
+static int
+parse_program(struct entry *e)
+{
+	const char *f = e->word[F_PROGRAM];
+
+	if (strcmp(f, "internal") == 0) {
+		e->internal = 1;
+		return 0;
+	}
+	if (f[0] != '/') {
+		entry_error(e, "program '%s' must be an absolute path or "
+		    "'internal'", f);
+		return -1;
+	}
+	return (e->se->se_server = entry_strdup(e, f)) == NULL ? -1 : 0;
+}
+
+/* Without arguments a program still needs an argv[0]: its basename. */
+static int
+parse_args(struct entry *e)
+{
+	struct servtab *se = e->se;
+	const char *base;
+
+	for (; se->se_argc < e->nword - F_ARGS; se->se_argc++)
+		if ((se->se_argv[se->se_argc] = entry_strdup(e,
+		    e->word[F_ARGS + se->se_argc])) == NULL)
+			return -1;
+	if (se->se_argc > 0 || e->internal)
+		return 0;
+	base = strrchr(se->se_server, '/') + 1;
+	if (*base == '\0')
+		base = se->se_server;
+	if ((se->se_argv[0] = entry_strdup(e, base)) == NULL)
+		return -1;
+	se->se_argc = 1;
+	return 0;
+}
+
+/*
+ * The first argument names the builtin, so that one can run on any
+ * port; without a matching one, the service name does.
+ */
+static int
+find_builtin(struct entry *e)
+{
+	struct servtab *se = e->se;
+	const char *name[2];
+	size_t i, j, n = 0;
+
+	if (!e->internal)
+		return 0;
+	if (se->se_argc > 0)
+		name[n++] = se->se_argv[0];
+	name[n++] = e->service;
+	for (i = 0; i < n; i++)
+		if ((se->se_bi = builtin_find(name[i], se->se_socktype)) !=
+		    NULL)
+			return 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nitems(planned_builtins); j++) {
+			if (strcmp(name[i], planned_builtins[j]) == 0) {
+				entry_error(e, "builtin service '%s' is not "
+				    "supported yet", name[i]);
+				return -1;
+			}
+		}
+	}
+	entry_error(e, "no builtin service named '%s' for %s", name[0],
+	    socktype_name(se->se_socktype));
+	return -1;
+}
+
+static struct servtab *
+servtab_new(struct entry *e)
+{
+	struct servtab *se;
+
+	if ((se = calloc(1, sizeof(*se))) == NULL) {
+		entry_error(e, "out of memory");
+		return NULL;
+	}
+	se->se_fd = -1;
+	se->se_line = e->line;
+	se->se_maxchild = se->se_maxcpm = se->se_maxperip = se->se_maxrate =
+	    CONF_DEFAULT;
+	if ((se->se_file = entry_strdup(e, e->p->file)) == NULL) {
+		free(se);
+		return NULL;
+	}
+	return se;
+}
+
+static void
+parse_entry(struct entry *e, char *text)
+{
+	struct parser *p = e->p;
+	size_t len;
+
+	if (split_words(e, text) == -1 || e->nword == 0)
+		return;
+	len = strlen(e->word[F_SERVICE]);
+	if (e->nword == 1 && len > 0 && e->word[F_SERVICE][len - 1] == ':') {
+		set_default_host(e);
+		return;
+	}
+	if (e->nword < F_ARGS) {
+		entry_error(e, "missing fields: expected at least %d, got %d",
+		    F_ARGS, e->nword);
+		return;
+	}
+	if ((e->se = servtab_new(e)) == NULL)
+		return;
+	/* The service field's meaning depends on the protocol. */
+	if (parse_socktype(e) == -1 || parse_protocol(e) == -1 ||
+	    parse_service(e) == -1 || parse_wait(e) == -1 ||
+	    parse_user(e) == -1 || parse_program(e) == -1 ||
+	    parse_args(e) == -1 || find_builtin(e) == -1) {
+		servtab_free(e->se);
+		return;
+	}
+	*p->tail = e->se;
+	p->tail = &e->se->se_next;
+}
+
+static void
+finish_entry(struct parser *p)
+{
+	struct entry e;
+
+	if (p->line == 0)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.p = p;
+	e.line = p->line;
+	if (p->orphan)
+		entry_error(&e, "continuation line (starting with a space or "
+		    "tab) without an entry before it");
+	else if (p->toolong)
+		entry_error(&e, "line too long (more than %d bytes)",
+		    CONF_LINE_MAX);
+	else if (p->nul)
+		entry_error(&e, "line contains a NUL byte");
+	else {
+		p->buf[p->len] = '\0';
+		parse_entry(&e, p->buf);
+	}
+	p->line = 0;
+	p->len = 0;
+	p->orphan = p->toolong = p->nul = 0;
+}
+
+static void
+append_text(struct parser *p, const char *s, size_t n)
+{
+	if (memchr(s, '\0', n) != NULL)
+		p->nul = 1;
+	if (p->toolong || n > CONF_LINE_MAX - p->len) {
+		p->toolong = 1;
+		return;
+	}
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
+}
+
+static int
+is_blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/*
+ * One physical line (without its newline).  A comment or blank line
+ * ends the entry before it; a line starting with a blank continues it.
+ */
+static void
+take_line(struct parser *p, const char *s, size_t n, int lineno)
+{
+	if (n > 0 && s[0] == '#') {
+		finish_entry(p);
+		if (n > 1 && s[1] == '@')
+			p->report(LOG_WARNING, "%s:%d: IPsec policy lines are "
+			    "not supported on Linux, ignored", p->file, lineno);
+		return;
+	}
+	if (is_blank_line(s, n)) {
+		finish_entry(p);
+		return;
+	}
+	if (s[0] == ' ' || s[0] == '\t') {
+		if (p->line == 0) {
+			p->line = lineno;
+			p->orphan = 1;
+		}
+		append_text(p, "\n", 1);
+	} else {
+		finish_entry(p);
+		p->line = lineno;
+	}
+	append_text(p, s, n);
+}
+
+struct servtab *
+config_parse(const char *text, size_t len, const char *file,
+    const char *defhost, conf_report_fn *report)
+{
+	struct parser *p;
+	struct servtab *list;
+	const char *line, *nl;
+	size_t off, n;
+	int lineno = 0;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		report(LOG_ERR, "%s: out of memory", file);
+		return NULL;
+	}
+	p->file = file;
+	p->report = report;
+	p->tail = &p->head;
+	/* Without its -a address, no entry may bind to any address. */
+	if (defhost != NULL && strcmp(defhost, "*") != 0 &&
+	    (p->defhost = strdup(defhost)) == NULL) {
+		report(LOG_ERR, "%s: out of memory", file);
+		free(p);
+		return NULL;
+	}
+	/* Past the last line, off is len + 1: no pointer goes beyond. */
+	for (off = 0; off < len; off += n + 1) {
+		line = text + off;
+		nl = memchr(line, '\n', len - off);
+		n = nl != NULL ? (size_t)(nl - line) : len - off;
+		if (lineno < INT_MAX)
+			lineno++;
+		/* CRLF files: the CR is no part of the line. */
+		take_line(p, line, n > 0 && line[n - 1] == '\r' ? n - 1 : n,
+		    lineno);
+	}
+	finish_entry(p);
+	list = p->head;
+	free(p->defhost);
+	free(p);
+	return list;
+}
+
+static int
+lookup_group(const char *name, gid_t *gid)
+{
+	const struct group *gr;
+	const char *errstr;
+
+	if ((gr = getgrnam(name)) != NULL) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	if (!all_digits(name))
+		return -1;
+	/* (gid_t)-1 means "no change" to chown() and setresgid(). */
+	*gid = strtonum(name, 0, (long long)(gid_t)-2, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+static int
+resolve_port(struct servtab *sep, conf_report_fn *report, int *port)
+{
+	const char *proto = sep->se_socktype == SOCK_STREAM ? "tcp" : "udp";
+	const struct servent *sp;
+	const char *errstr;
+
+	if (all_digits(sep->se_service)) {
+		*port = strtonum(sep->se_service, 1, PORT_MAX, &errstr);
+		if (errstr == NULL)
+			return 0;
+		resolve_error(sep, report, "port %s out of range (1-%d)",
+		    sep->se_service, PORT_MAX);
+		return -1;
+	}
+	if ((sp = getservbyname(sep->se_service, proto)) == NULL) {
+		resolve_error(sep, report, "unknown service '%s' for %s: "
+		    "not in /etc/services", sep->se_service, proto);
+		return -1;
+	}
+	*port = ntohs(sp->s_port);
+	return 0;
+}
+
+static int
+resolve_address(struct servtab *sep, conf_report_fn *report)
+{
+	struct addrinfo hints, *res;
+	const char *host = sep->se_host, *shown;
+	char portstr[sizeof("65535")];
+	int port, error;
+
+	if (sep->se_family == AF_UNIX) {
+		memset(&sep->se_ctrladdr, 0, sizeof(sep->se_ctrladdr));
+		sep->se_ctrladdr.sun.sun_family = AF_UNIX;
+		strlcpy(sep->se_ctrladdr.sun.sun_path, sep->se_service,
+		    sizeof(sep->se_ctrladdr.sun.sun_path));
+		sep->se_ctrladdr_size = offsetof(struct sockaddr_un, sun_path) +
+		    strlen(sep->se_ctrladdr.sun.sun_path) + 1;
+		return 0;
+	}
+	if (resolve_port(sep, report, &port) == -1)
+		return -1;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if (host != NULL && strcmp(host, "*") == 0)
+		host = NULL;
+	shown = host != NULL ? host : "*";
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = sep->se_family;
+	hints.ai_socktype = sep->se_socktype;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	/* A dual-stack socket serves IPv4 addresses in their mapped form. */
+	if (sep->se_family == AF_INET6 && !sep->se_v6only)
+		hints.ai_flags |= AI_V4MAPPED;
+	if ((error = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+		resolve_error(sep, report, "cannot use address '%s' for %s: %s",
+		    shown, sep->se_proto,
+		    error == EAI_SYSTEM ? strerror(errno) :
+		    gai_strerror(error));
+		return -1;
+	}
+	if (res->ai_addrlen > sizeof(sep->se_ctrladdr)) {
+		resolve_error(sep, report, "address of '%s' is too long",
+		    shown);
+		freeaddrinfo(res);
+		return -1;
+	}
+	memcpy(&sep->se_ctrladdr, res->ai_addr, res->ai_addrlen);
+	sep->se_ctrladdr_size = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * Without root, inetd cannot change credentials: only entries for its
+ * own user (and group) can run as they say.
+ */
+static int
+resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
+{
+	const struct passwd *pw;
+	int ngroups = CONF_MAXGROUPS;
+
+	if ((pw = getpwnam(sep->se_user)) == NULL) {
+		resolve_error(sep, report, "unknown user '%s'", sep->se_user);
+		return -1;
+	}
+	sep->se_uid = pw->pw_uid;
+	sep->se_gid = pw->pw_gid;
+	if (sep->se_group != NULL &&
+	    lookup_group(sep->se_group, &sep->se_gid) == -1) {
+		resolve_error(sep, report, "unknown group '%s'", sep->se_group);
+		return -1;
+	}
+	if (euid != 0 && sep->se_uid != euid) {
+		resolve_error(sep, report, "cannot run as user '%s': inetd is "
+		    "not running as root", sep->se_user);
+		return -1;
+	}
+	if (euid != 0 && sep->se_group != NULL && sep->se_gid != getegid()) {
+		resolve_error(sep, report, "cannot run as group '%s': inetd is "
+		    "not running as root", sep->se_group);
+		return -1;
+	}
+	if (getgrouplist(sep->se_user, sep->se_gid, sep->se_groups,
+	    &ngroups) == -1) {
+		resolve_error(sep, report, "user %s is in more than %d groups",
+		    sep->se_user, CONF_MAXGROUPS);
+		return -1;
+	}
+	sep->se_ngroups = ngroups;
+	return 0;
+}
+
+static int
+resolve_socket_owner(struct servtab *sep, uid_t euid,
+    conf_report_fn *report)
+{
+	const struct passwd *pw;
+
+	sep->se_sockuid = euid;
+	sep->se_sockgid = getegid();
+	if (sep->se_sockuser != NULL) {
+		if ((pw = getpwnam(sep->se_sockuser)) == NULL) {
+			resolve_error(sep, report, "unknown socket owner '%s'",
+			    sep->se_sockuser);
+			return -1;
+		}
+		sep->se_sockuid = pw->pw_uid;
+		if (euid != 0 && sep->se_sockuid != euid) {
+			resolve_error(sep, report, "cannot give the socket to "
+			    "user '%s': inetd is not running as root",
+			    sep->se_sockuser);
+			return -1;
+		}
+	}
+	if (sep->se_sockgroup != NULL &&
+	    lookup_group(sep->se_sockgroup, &sep->se_sockgid) == -1) {
+		resolve_error(sep, report, "unknown socket group '%s'",
+		    sep->se_sockgroup);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+resolve_program(struct servtab *sep, conf_report_fn *report)
+{
+	struct stat st;
+
+	if (stat(sep->se_server, &st) == -1) {
+		resolve_error(sep, report, "program %s: %s", sep->se_server,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		resolve_error(sep, report, "program %s is not a regular file",
+		    sep->se_server);
+		return -1;
+	}
+	if (access(sep->se_server, X_OK) == -1) {
+		resolve_error(sep, report, "program %s is not executable",
+		    sep->se_server);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
+{
+	char name[CONF_MSG_MAX];
+
+	if (resolve_address(sep, report) == -1 ||
+	    resolve_user(sep, euid, report) == -1 ||
+	    (sep->se_family == AF_UNIX &&
+	    resolve_socket_owner(sep, euid, report) == -1) ||
+	    (sep->se_server != NULL && resolve_program(sep, report) == -1))
+		return -1;
+	if (sep->se_class != NULL)
+		report(LOG_DEBUG, "%s:%d: %s: login class %s ignored on Linux",
+		    sep->se_file, sep->se_line,
+		    servtab_name(sep, name, sizeof(name)), sep->se_class);
+	return 0;
+}
+
+/* The whole file, bounded by CONF_FILE_MAX; NULL with errno set. */
+static char *
+read_file(const char *path, size_t *lenp)
+{
+	struct stat st;
+	size_t len = 0, size;
+	ssize_t n;
+	char *buf = NULL, *bigger;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (S_ISREG(st.st_mode) && st.st_size > CONF_FILE_MAX) {
+		errno = EFBIG;
+		goto fail;
+	}
+	/* One more byte than the file has, so that EOF needs no resize. */
+	size = S_ISREG(st.st_mode) && st.st_size > 0 ?
+	    (size_t)st.st_size + 1 : CONF_FILE_CHUNK;
+	if ((buf = malloc(size)) == NULL)
+		goto fail;
+	for (;;) {
+		if (len == size) {
+			if (size > CONF_FILE_MAX) {
+				errno = EFBIG;
+				goto fail;
+			}
+			size = size > CONF_FILE_MAX / 2 ? CONF_FILE_MAX + 1 :
+			    size * 2;
+			if ((bigger = realloc(buf, size)) == NULL)
+				goto fail;
+			buf = bigger;
+		}
+		if ((n = read(fd, buf + len, size - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	*lenp = len;
+	return buf;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+struct servtab *
+config_load(const char *path, const char *defhost, uid_t euid,
+    conf_report_fn *report, int *errp)
+{
+	struct servtab *list, *sep, **prevp;
+	size_t len;
+	char *text;
+
+	if ((text = read_file(path, &len)) == NULL) {
+		if (errp != NULL)
+			*errp = errno;
+		return NULL;
+	}
+	list = config_parse(text, len, path, defhost, report);
+	free(text);
+	for (prevp = &list; (sep = *prevp) != NULL;) {
+		if (config_resolve(sep, euid, report) == 0) {
+			prevp = &sep->se_next;
+			continue;
+		}
+		*prevp = sep->se_next;
+		servtab_free(sep);
+	}
+	if (errp != NULL)
+		*errp = 0;
+	return list;
+}
+
+const char *
+sockaddr_str(const struct sockaddr *sa, char *buf, size_t size)
+{
+	const struct sockaddr_un *sun;
+	const struct sockaddr_in6 *sin6;
+	socklen_t salen;
+
+	switch (sa->sa_family) {
+	case AF_UNIX:
+		sun = (const struct sockaddr_un *)(const void *)sa;
+		snprintf(buf, size, "%.*s",
+		    (int)strnlen(sun->sun_path, sizeof(sun->sun_path)),
+		    sun->sun_path);
+		return buf;
+	case AF_INET:
+		salen = sizeof(struct sockaddr_in);
+		break;
+	case AF_INET6:
+		/* An IPv4 client of a dual-stack socket, as admins know it. */
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			if (inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    buf, size) == NULL)
+				strlcpy(buf, "?", size);
+			return buf;
+		}
+		salen = sizeof(struct sockaddr_in6);
+		break;
+	default:
+		snprintf(buf, size, "(address family %d)", sa->sa_family);
+		return buf;
+	}
+	if (getnameinfo(sa, salen, buf, size, NULL, 0, NI_NUMERICHOST) != 0)
+		strlcpy(buf, "?", size);
+	return buf;
+}
+
+const char *
+servtab_name(const struct servtab *sep, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", sep->se_service, sep->se_proto);
+	return buf;
+}
+
+void
+servtab_free(struct servtab *sep)
+{
+	int i;
+
+	if (sep == NULL)
+		return;
+	free(sep->se_file);
+	free(sep->se_host);
+	free(sep->se_service);
+	free(sep->se_proto);
+	free(sep->se_user);
+	free(sep->se_group);
+	free(sep->se_class);
+	free(sep->se_sockuser);
+	free(sep->se_sockgroup);
+	free(sep->se_server);
+	for (i = 0; i < CONF_MAXARGS; i++)
+		free(sep->se_argv[i]);
+	free(sep);
+}
+
+void
+config_free(struct servtab *list)
+{
+	struct servtab *next;
+
+	for (; list != NULL; list = next) {
+		next = list->se_next;
+		servtab_free(list);
+	}
+}

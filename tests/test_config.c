@@ -1,0 +1,1545 @@
+/*
+ * test_config.c: unit tests of the inetd.conf parser (config.c).
+ *
+ * Every field form and every message of config_parse(), and the
+ * look-ups of config_resolve() and config_load() that work on any
+ * Debian machine (users root, nobody and daemon, group nogroup,
+ * /etc/services, loopback addresses).  Files are written only in a
+ * private directory under $TMPDIR.  Output: one "PASS name" or
+ * "FAIL name: reason" line per test, then "N passed, M failed".
+ */
+
+#define _GNU_SOURCE		/* RTLD_NEXT */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "inetd.h"
+
+#define CONF		"t.conf"	/* file name the messages carry */
+#define MAXMSGS		16		/* messages kept per test */
+#define MSG_MAX		(3 * CONF_LINE_MAX)
+#define NOBODY		65534		/* uid of nobody, gid of nogroup */
+#define FUZZ_ROUNDS	2000
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+static struct {
+	int	 priority;
+	char	 text[MSG_MAX];
+} msgs[MAXMSGS];
+static int	 nmsgs;			/* all reported, even past MAXMSGS */
+
+static struct servtab *list;		/* what the running test parsed */
+static char	 reason[MSG_MAX + 256];
+static char	 tmpdir[256];
+static int	 npass, nfail;
+static int	 fake_many_groups;
+
+#define CHECK(cond) do {						\
+	if (!(cond))							\
+		return failed(__LINE__, #cond);				\
+} while (0)
+
+static void
+capture(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (nmsgs < MAXMSGS) {
+		msgs[nmsgs].priority = priority;
+		va_start(ap, fmt);
+		vsnprintf(msgs[nmsgs].text, sizeof(msgs[nmsgs].text), fmt, ap);
+		va_end(ap);
+	}
+	nmsgs++;
+}
+
+/*
+ * A user in more than CONF_MAXGROUPS groups cannot be made without
+ * editing /etc/group, so the test replaces libc's getgrouplist() (the
+ * program's own definition wins) and fails it on request.
+ */
+int
+getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
+{
+	int (*real)(const char *, gid_t, gid_t *, int *);
+
+	if (fake_many_groups) {
+		*ngroups = CONF_MAXGROUPS + 1;
+		return -1;
+	}
+	*(void **)&real = dlsym(RTLD_NEXT, "getgrouplist");
+	return real(user, group, groups, ngroups);
+}
+
+static int
+failed(int line, const char *cond)
+{
+	snprintf(reason, sizeof(reason), "line %d: %s%s%s", line, cond,
+	    nmsgs > 0 ? "; first message: " : "", nmsgs > 0 ? msgs[0].text :
+	    "");
+	return 0;
+}
+
+static void
+result(const char *name, int ok)
+{
+	if (ok) {
+		printf("PASS %s\n", name);
+		npass++;
+	} else {
+		printf("FAIL %s: %s\n", name, reason);
+		nfail++;
+	}
+	config_free(list);
+	list = NULL;
+	nmsgs = 0;
+	reason[0] = '\0';
+}
+
+/*
+ * The text is copied to a buffer of exactly len bytes, so that ASan
+ * catches a read past its end.
+ */
+static struct servtab *
+parse_len(const char *text, size_t len, const char *defhost)
+{
+	char *copy;
+
+	if ((copy = malloc(len > 0 ? len : 1)) == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	memcpy(copy, text, len);
+	nmsgs = 0;
+	config_free(list);
+	list = config_parse(copy, len, CONF, defhost, capture);
+	free(copy);
+	return list;
+}
+
+static struct servtab *
+parse(const char *text)
+{
+	return parse_len(text, strlen(text), NULL);
+}
+
+static struct servtab *
+parse_defhost(const char *text, const char *defhost)
+{
+	return parse_len(text, strlen(text), defhost);
+}
+
+static int
+count(const struct servtab *sep)
+{
+	int n;
+
+	for (n = 0; sep != NULL; sep = sep->se_next)
+		n++;
+	return n;
+}
+
+static const struct servtab *
+nth(int n)
+{
+	const struct servtab *sep;
+
+	for (sep = list; sep != NULL && n > 0; sep = sep->se_next)
+		n--;
+	return sep;
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* "@" in a line stands for the test's private directory. */
+static const char *
+expand(const char *tmpl)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	for (; *tmpl != '\0' && n + sizeof(tmpdir) < sizeof(buf); tmpl++) {
+		if (*tmpl == '@')
+			n += strlcpy(buf + n, tmpdir, sizeof(buf) - n);
+		else
+			buf[n++] = *tmpl;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Parse errors: each line is dropped with exactly this message.
+ */
+static const struct parse_error {
+	const char	*name;
+	const char	*text;
+	int		 entries;	/* good entries left */
+	const char	*want;		/* the message starts so */
+} parse_errors[] = {
+	{ "fields_five", "echo stream tcp nowait root\n", 0,
+	  "t.conf:1: echo/tcp: missing fields: expected at least 6, got 5" },
+	{ "fields_two", "\n\necho stream\n", 0,
+	  "t.conf:3: missing fields: expected at least 6, got 2" },
+	{ "fields_one", "echo\n", 0,
+	  "t.conf:1: missing fields: expected at least 6, got 1" },
+	{ "quote_double_unterminated",
+	  "sh stream tcp nowait root /bin/sh sh -c \"echo hi\n", 0,
+	  "t.conf:1: sh/tcp: missing closing \" quote" },
+	{ "quote_single_unterminated",
+	  "sh stream tcp nowait root /bin/sh sh -c 'echo\n", 0,
+	  "t.conf:1: sh/tcp: missing closing ' quote" },
+	{ "quote_not_across_continuation",
+	  "sh stream tcp nowait root /bin/sh sh -c 'echo\n\thi'\n", 0,
+	  "t.conf:1: sh/tcp: missing closing ' quote" },
+	{ "quote_in_service_field", "'echo stream tcp nowait root internal\n",
+	  0, "t.conf:1: missing closing ' quote" },
+	{ "port_zero", "0 stream tcp nowait root internal echo\n", 0,
+	  "t.conf:1: 0/tcp: port 0 out of range (1-65535)" },
+	{ "port_65536", "65536 stream tcp nowait root internal echo\n", 0,
+	  "t.conf:1: 65536/tcp: port 65536 out of range (1-65535)" },
+	{ "port_huge", "127.0.0.1:99999999999999999999 dgram udp wait root "
+	  "internal echo\n", 0, "t.conf:1: 127.0.0.1:99999999999999999999/"
+	  "udp: port 99999999999999999999 out of range (1-65535)" },
+	{ "rpc_service", "rstatd/1-3 dgram udp wait root "
+	  "/usr/libexec/rpc.rstatd rpc.rstatd\n", 0,
+	  "t.conf:1: rstatd/1-3/udp: RPC services are not supported" },
+	{ "rpc_udp", "rstatd/1-3\tdgram rpc/udp wait root "
+	  "/usr/libexec/rpc.rstatd\t rpc.rstatd\n", 0,
+	  "t.conf:1: rstatd/1-3/rpc/udp: RPC services are not supported" },
+	{ "rpc_tcp", "walld/1 stream rpc/tcp nowait root /usr/libexec/x x\n",
+	  0, "t.conf:1: walld/1/rpc/tcp: RPC services are not supported" },
+	{ "tcpmux_name", "tcpmux/foo stream tcp nowait root /bin/foo foo\n",
+	  0, "t.conf:1: tcpmux/foo/tcp: tcpmux services are not supported "
+	  "yet" },
+	{ "tcpmux_plus", "tcpmux/+foo stream tcp nowait root /bin/foo\n", 0,
+	  "t.conf:1: tcpmux/+foo/tcp: tcpmux services are not supported "
+	  "yet" },
+	{ "socktype_raw", "echo raw tcp nowait root internal\n", 0,
+	  "t.conf:1: echo/tcp: socket type raw is not supported" },
+	{ "socktype_seqpacket", "echo seqpacket tcp nowait root internal\n",
+	  0, "t.conf:1: echo/tcp: socket type seqpacket is not supported" },
+	{ "socktype_rdm", "echo rdm udp wait root internal\n", 0,
+	  "t.conf:1: echo/udp: socket type rdm is not supported" },
+	{ "socktype_unknown", "echo streams tcp nowait root internal\n", 0,
+	  "t.conf:1: echo/tcp: unknown socket type 'streams'" },
+	{ "proto_unknown", "echo stream sctp nowait root internal\n", 0,
+	  "t.conf:1: echo/sctp: unknown protocol 'sctp' (expected tcp, "
+	  "tcp4, tcp6, tcp46, udp, udp4, udp6, udp46 or unix)" },
+	{ "proto_udp_for_stream", "echo stream udp nowait root internal\n",
+	  0, "t.conf:1: echo/udp: protocol udp does not fit socket type "
+	  "stream" },
+	{ "proto_tcp6_for_dgram", "echo dgram tcp6 wait root internal\n", 0,
+	  "t.conf:1: echo/tcp6: protocol tcp6 does not fit socket type "
+	  "dgram" },
+	{ "unix_dgram", "/run/x.sock dgram unix wait root internal echo\n",
+	  0, "t.conf:1: /run/x.sock/unix: UNIX-domain dgram sockets are not "
+	  "supported (unix needs stream)" },
+	{ "unix_relative", "run/x.sock stream unix nowait root internal "
+	  "echo\n", 0, "t.conf:1: run/x.sock/unix: UNIX socket path "
+	  "'run/x.sock' must be absolute" },
+	{ "unix_long_form_relative", ":root:root:0600:x.sock stream unix "
+	  "nowait root internal echo\n", 0, "t.conf:1: :root:root:0600:"
+	  "x.sock/unix: UNIX socket path 'x.sock' must be absolute" },
+	{ "unix_long_form_short", ":root:root/x.sock stream unix nowait "
+	  "root internal echo\n", 0, "t.conf:1: :root:root/x.sock/unix: "
+	  "bad UNIX socket ':root:root/x.sock': expected /path or "
+	  ":owner:group:mode:/path" },
+	{ "unix_mode_not_octal", ":root:root:0680:/x.sock stream unix "
+	  "nowait root internal echo\n", 0, "t.conf:1: :root:root:0680:"
+	  "/x.sock/unix: bad socket mode '0680': expected octal, at most "
+	  "777" },
+	{ "unix_mode_too_large", "::root:1777:/x.sock stream unix nowait "
+	  "root internal echo\n", 0, "t.conf:1: ::root:1777:/x.sock/unix: "
+	  "bad socket mode '1777': expected octal, at most 777" },
+	{ "wait_unknown", "echo stream tcp sometimes root internal\n", 0,
+	  "t.conf:1: echo/tcp: bad wait field 'sometimes': expected wait or "
+	  "nowait[/max-child[/per-ip-per-minute[/per-ip]]]" },
+	{ "wait_suffix", "echo stream tcp waiting root internal\n", 0,
+	  "t.conf:1: echo/tcp: bad wait field 'waiting': expected wait or "
+	  "nowait[/max-child[/per-ip-per-minute[/per-ip]]]" },
+	{ "wait_four_limits", "echo stream tcp nowait/1/2/3/4 root "
+	  "internal\n", 0, "t.conf:1: echo/tcp: bad wait field "
+	  "'nowait/1/2/3/4': expected wait" },
+	{ "wait_empty_limit", "echo stream tcp nowait//2 root internal\n", 0,
+	  "t.conf:1: echo/tcp: bad wait field 'nowait//2': expected wait" },
+	{ "wait_trailing_slash", "echo stream tcp nowait/ root internal\n",
+	  0, "t.conf:1: echo/tcp: bad wait field 'nowait/': expected wait" },
+	{ "maxchild_range", "echo stream tcp nowait/40000 root internal\n",
+	  0, "t.conf:1: echo/tcp: max-child 40000 out of range (0-32767)" },
+	{ "maxchild_negative", "echo stream tcp nowait/-1 root internal\n",
+	  0, "t.conf:1: echo/tcp: max-child -1 out of range (0-32767)" },
+	{ "maxchild_word", "echo stream tcp nowait/abc root internal\n", 0,
+	  "t.conf:1: echo/tcp: max-child 'abc' in 'nowait/abc' is not a "
+	  "number" },
+	{ "maxcpm_negative", "echo stream tcp nowait/5/-1 root internal\n",
+	  0, "t.conf:1: echo/tcp: max-connections-per-ip-per-minute -1 out "
+	  "of range (0-2147483647)" },
+	{ "maxperip_range", "echo stream tcp wait/5/10/99999999999 root "
+	  "internal\n", 0, "t.conf:1: echo/tcp: max-child-per-ip "
+	  "99999999999 out of range (0-2147483647)" },
+	{ "maxperip_word", "echo stream tcp wait/5/10/x root internal\n", 0,
+	  "t.conf:1: echo/tcp: max-child-per-ip 'x' in 'wait/5/10/x' is "
+	  "not a number" },
+	{ "rate_word", "echo stream tcp nowait.x root internal\n", 0,
+	  "t.conf:1: echo/tcp: invocations per minute 'x' in 'nowait.x' is "
+	  "not a number" },
+	{ "rate_negative", "echo stream tcp nowait.-5 root internal\n", 0,
+	  "t.conf:1: echo/tcp: invocations per minute -5 out of range "
+	  "(0-2147483647)" },
+	{ "user_missing", "echo stream tcp nowait :wheel internal\n", 0,
+	  "t.conf:1: echo/tcp: missing user name in ':wheel'" },
+	{ "user_missing_dot", "echo stream tcp nowait .wheel internal\n", 0,
+	  "t.conf:1: echo/tcp: missing user name in '.wheel'" },
+	{ "user_missing_class", "echo stream tcp nowait /staff internal\n",
+	  0, "t.conf:1: echo/tcp: missing user name in '/staff'" },
+	{ "group_missing", "echo stream tcp nowait root: internal\n", 0,
+	  "t.conf:1: echo/tcp: missing group name in 'root:'" },
+	{ "group_missing_dot", "echo stream tcp nowait root./x internal\n",
+	  0, "t.conf:1: echo/tcp: missing group name in 'root./x'" },
+	{ "class_empty", "echo stream tcp nowait root/ internal\n", 0,
+	  "t.conf:1: echo/tcp: empty login class in 'root/'" },
+	{ "program_relative", "ftp stream tcp nowait root libexec/ftpd "
+	  "ftpd\n", 0, "t.conf:1: ftp/tcp: program 'libexec/ftpd' must be "
+	  "an absolute path or 'internal'" },
+	{ "builtin_unknown", "finger stream tcp nowait root internal\n", 0,
+	  "t.conf:1: finger/tcp: no builtin service named 'finger' for "
+	  "stream" },
+	{ "builtin_unknown_arg", "8007 dgram udp wait root internal bogus\n",
+	  0, "t.conf:1: 8007/udp: no builtin service named 'bogus' for "
+	  "dgram" },
+	{ "builtin_numeric_no_arg", "8007 stream tcp nowait root internal\n",
+	  0, "t.conf:1: 8007/tcp: no builtin service named '8007' for "
+	  "stream" },
+	{ "builtin_auth", "auth stream tcp nowait root internal\n", 0,
+	  "t.conf:1: auth/tcp: builtin service 'auth' is not supported "
+	  "yet" },
+	{ "builtin_auth_freebsd", "auth\tstream\ttcp6\tnowait\troot\t"
+	  "internal\tauth -r -f -n -o UNKNOWN -t 30\n", 0,
+	  "t.conf:1: auth/tcp6: builtin service 'auth' is not supported "
+	  "yet" },
+	{ "builtin_tcpmux", "tcpmux stream tcp nowait root internal\n", 0,
+	  "t.conf:1: tcpmux/tcp: builtin service 'tcpmux' is not supported "
+	  "yet" },
+	{ "host_bracket_unclosed", "[::1:echo stream tcp6 nowait root "
+	  "internal\n", 0, "t.conf:1: [::1:echo/tcp6: missing ']' in "
+	  "'[::1:echo'" },
+	{ "host_bracket_no_colon", "[::1]echo stream tcp6 nowait root "
+	  "internal\n", 0, "t.conf:1: [::1]echo/tcp6: expected ':' after "
+	  "']' in '[::1]echo'" },
+	{ "host_empty", ":echo stream tcp nowait root internal\n", 0,
+	  "t.conf:1: :echo/tcp: empty bind address in ':echo'" },
+	{ "host_empty_brackets", "[]:echo stream tcp6 nowait root "
+	  "internal\n", 0, "t.conf:1: []:echo/tcp6: empty bind address in "
+	  "'[]:echo'" },
+	{ "service_missing", "127.0.0.1: stream tcp nowait root internal "
+	  "echo\n", 0, "t.conf:1: 127.0.0.1:/tcp: missing service name in "
+	  "'127.0.0.1:'" },
+	{ "hostline_unclosed", "[::1:\necho stream tcp nowait root "
+	  "internal\n", 1, "t.conf:1: missing ']' in '[::1:'" },
+	{ "hostline_empty", ":\necho stream tcp nowait root internal\n", 1,
+	  "t.conf:1: empty bind address in ':'" },
+	{ "continuation_first", "  echo stream tcp nowait root internal\n",
+	  0, "t.conf:1: continuation line (starting with a space or tab) "
+	  "without an entry before it" },
+	{ "continuation_after_comment", "echo stream tcp nowait root "
+	  "internal\n# a comment\n\t-x\n\t-y\n", 1, "t.conf:3: continuation "
+	  "line (starting with a space or tab) without an entry before it" },
+	{ "continuation_after_blank", "echo stream tcp nowait root "
+	  "internal\n\n\t-x\n", 1, "t.conf:3: continuation line (starting "
+	  "with a space or tab) without an entry before it" },
+	{ "continuation_fields", "echo stream\n tcp nowait\n", 0,
+	  "t.conf:1: echo/tcp: missing fields: expected at least 6, got 4" },
+	{ "indented_comment", "\t# not a comment\n", 0, "t.conf:1: "
+	  "continuation line (starting with a space or tab) without an "
+	  "entry before it" },
+};
+
+static int
+check_parse_error(const struct parse_error *t)
+{
+	parse(t->text);
+	CHECK(count(list) == t->entries);
+	CHECK(nmsgs == 1);
+	CHECK(msgs[0].priority == LOG_ERR);
+	CHECK(strncmp(msgs[0].text, t->want, strlen(t->want)) == 0);
+	return 1;
+}
+
+static void
+test_parse_errors(void)
+{
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < nitems(parse_errors); i++) {
+		snprintf(name, sizeof(name), "error_%s", parse_errors[i].name);
+		result(name, check_parse_error(&parse_errors[i]));
+	}
+}
+
+static int
+test_exec_entry(void)
+{
+	const struct servtab *sep;
+
+	parse("ftp\tstream\ttcp\tnowait\troot\t/usr/libexec/ftpd\tftpd -l\n");
+	CHECK(nmsgs == 0);
+	CHECK(count(list) == 1);
+	sep = list;
+	CHECK(streq(sep->se_file, CONF));
+	CHECK(sep->se_line == 1);
+	CHECK(sep->se_host == NULL);
+	CHECK(streq(sep->se_service, "ftp"));
+	CHECK(streq(sep->se_proto, "tcp"));
+	CHECK(sep->se_socktype == SOCK_STREAM);
+	CHECK(sep->se_family == AF_INET);
+	CHECK(sep->se_v6only == 0);
+	CHECK(sep->se_wait == 0);
+	CHECK(sep->se_maxchild == CONF_DEFAULT);
+	CHECK(sep->se_maxcpm == CONF_DEFAULT);
+	CHECK(sep->se_maxperip == CONF_DEFAULT);
+	CHECK(sep->se_maxrate == CONF_DEFAULT);
+	CHECK(streq(sep->se_user, "root"));
+	CHECK(sep->se_group == NULL);
+	CHECK(sep->se_class == NULL);
+	CHECK(sep->se_sockuser == NULL && sep->se_sockgroup == NULL);
+	CHECK(streq(sep->se_server, "/usr/libexec/ftpd"));
+	CHECK(sep->se_bi == NULL);
+	CHECK(sep->se_argc == 2);
+	CHECK(streq(sep->se_argv[0], "ftpd"));
+	CHECK(streq(sep->se_argv[1], "-l"));
+	CHECK(sep->se_argv[2] == NULL);
+	CHECK(sep->se_fd == -1);
+	CHECK(sep->se_children == 0 && sep->se_paused == 0 &&
+	    sep->se_bind_failed == 0);
+	CHECK(sep->se_next == NULL);
+	return 1;
+}
+
+static int
+test_exec_no_args(void)
+{
+	parse("comsat dgram udp wait root /usr/libexec/comsat\n");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_wait == 1);
+	CHECK(list->se_socktype == SOCK_DGRAM);
+	CHECK(list->se_argc == 1);
+	CHECK(streq(list->se_argv[0], "comsat"));
+	CHECK(list->se_argv[1] == NULL);
+	return 1;
+}
+
+static int
+test_internal_by_service(void)
+{
+	parse("echo stream tcp nowait root internal\n"
+	    "daytime dgram udp wait root internal\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(list->se_server == NULL);
+	CHECK(list->se_bi == builtin_find("echo", SOCK_STREAM));
+	CHECK(list->se_bi != NULL);
+	CHECK(list->se_argc == 0 && list->se_argv[0] == NULL);
+	CHECK(nth(1)->se_bi == builtin_find("daytime", SOCK_DGRAM));
+	CHECK(nth(1)->se_bi != NULL);
+	return 1;
+}
+
+static int
+test_internal_by_argument(void)
+{
+	parse("127.0.0.1:8007 stream tcp nowait root internal echo\n"
+	    "8019 dgram udp wait root internal chargen\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(streq(list->se_host, "127.0.0.1"));
+	CHECK(streq(list->se_service, "8007"));
+	CHECK(list->se_bi == builtin_find("echo", SOCK_STREAM));
+	CHECK(list->se_argc == 1 && streq(list->se_argv[0], "echo"));
+	CHECK(nth(1)->se_bi == builtin_find("chargen", SOCK_DGRAM));
+	return 1;
+}
+
+/* An argument that is no builtin's name leaves the service name. */
+static int
+test_internal_option_argument(void)
+{
+	parse("time stream tcp nowait root internal -v\n");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_bi == builtin_find("time", SOCK_STREAM));
+	return 1;
+}
+
+static int
+test_protocols(void)
+{
+	static const struct {
+		const char	*line;
+		int		 socktype, family, v6only;
+	} t[] = {
+		{ "8007 stream tcp nowait root internal echo",
+		  SOCK_STREAM, AF_INET, 0 },
+		{ "8007 stream tcp4 nowait root internal echo",
+		  SOCK_STREAM, AF_INET, 0 },
+		{ "8007 stream tcp6 nowait root internal echo",
+		  SOCK_STREAM, AF_INET6, 1 },
+		{ "8007 stream tcp46 nowait root internal echo",
+		  SOCK_STREAM, AF_INET6, 0 },
+		{ "8007 dgram udp wait root internal echo",
+		  SOCK_DGRAM, AF_INET, 0 },
+		{ "8007 dgram udp4 wait root internal echo",
+		  SOCK_DGRAM, AF_INET, 0 },
+		{ "8007 dgram udp6 wait root internal echo",
+		  SOCK_DGRAM, AF_INET6, 1 },
+		{ "8007 dgram udp46 wait root internal echo",
+		  SOCK_DGRAM, AF_INET6, 0 },
+		{ "/run/echo.sock stream unix nowait root internal echo",
+		  SOCK_STREAM, AF_UNIX, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(t); i++) {
+		parse(t[i].line);
+		CHECK(nmsgs == 0 && count(list) == 1);
+		CHECK(list->se_socktype == t[i].socktype);
+		CHECK(list->se_family == t[i].family);
+		CHECK(list->se_v6only == t[i].v6only);
+	}
+	return 1;
+}
+
+static int
+test_wait_forms(void)
+{
+	static const struct {
+		const char	*field;
+		int		 wait, maxchild, maxcpm, maxperip, maxrate;
+	} t[] = {
+		{ "wait",		1, -1, -1, -1, -1 },
+		{ "nowait",		0, -1, -1, -1, -1 },
+		{ "nowait/400",		0, 400, -1, -1, -1 },
+		{ "nowait/3/10",	0, 3, 10, -1, -1 },
+		{ "wait/32767/5/2",	1, 32767, 5, 2, -1 },
+		{ "nowait/0/0/0",	0, 0, 0, 0, -1 },
+		{ "nowait.5",		0, -1, -1, -1, 5 },
+		{ "wait.0",		1, -1, -1, -1, 0 },
+	};
+	char line[128];
+	size_t i;
+
+	for (i = 0; i < nitems(t); i++) {
+		snprintf(line, sizeof(line),
+		    "echo stream tcp %s root internal", t[i].field);
+		parse(line);
+		CHECK(nmsgs == 0 && count(list) == 1);
+		CHECK(list->se_wait == t[i].wait);
+		CHECK(list->se_maxchild == t[i].maxchild);
+		CHECK(list->se_maxcpm == t[i].maxcpm);
+		CHECK(list->se_maxperip == t[i].maxperip);
+		CHECK(list->se_maxrate == t[i].maxrate);
+	}
+	return 1;
+}
+
+static int
+test_user_forms(void)
+{
+	static const struct {
+		const char	*field, *user, *group, *class;
+	} t[] = {
+		{ "nobody",		"nobody", NULL, NULL },
+		{ "tty:tty",		"tty", "tty", NULL },
+		{ "nobody.kmem",	"nobody", "kmem", NULL },
+		{ "john.doe:staff",	"john.doe", "staff", NULL },
+		{ "root/daemon",	"root", NULL, "daemon" },
+		{ "nobody:nogroup/x",	"nobody", "nogroup", "x" },
+		{ "a.b.c",		"a", "b.c", NULL },
+	};
+	char line[128];
+	size_t i;
+
+	for (i = 0; i < nitems(t); i++) {
+		snprintf(line, sizeof(line),
+		    "echo stream tcp nowait %s internal", t[i].field);
+		parse(line);
+		CHECK(nmsgs == 0 && count(list) == 1);
+		CHECK(streq(list->se_user, t[i].user));
+		CHECK(streq(list->se_group, t[i].group));
+		CHECK(streq(list->se_class, t[i].class));
+	}
+	return 1;
+}
+
+static int
+test_quotes(void)
+{
+	parse("sh stream tcp nowait root /bin/sh sh -c "
+	    "'echo \"hi there\"' a\"b c\"d '' \"\" 'x'\"y\"z #x\n");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_argc == 8);
+	CHECK(streq(list->se_argv[0], "sh"));
+	CHECK(streq(list->se_argv[1], "-c"));
+	CHECK(streq(list->se_argv[2], "echo \"hi there\""));
+	CHECK(streq(list->se_argv[3], "ab cd"));
+	CHECK(streq(list->se_argv[4], ""));
+	CHECK(streq(list->se_argv[5], ""));
+	CHECK(streq(list->se_argv[6], "xyz"));
+	CHECK(streq(list->se_argv[7], "#x"));
+	CHECK(list->se_argv[8] == NULL);
+	return 1;
+}
+
+/* No backslash escapes: a backslash is an ordinary character. */
+static int
+test_backslash(void)
+{
+	parse("sh stream tcp nowait root /bin/sh sh -c 'a\\' b\\\n");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_argc == 4);
+	CHECK(streq(list->se_argv[2], "a\\"));
+	CHECK(streq(list->se_argv[3], "b\\"));
+	return 1;
+}
+
+static int
+test_comments(void)
+{
+	parse("# comment\n"
+	    "#echo\tstream\ttcp\tnowait\troot\tinternal\n"
+	    "#<off># echo stream tcp nowait root internal\n"
+	    "#:INTERNAL: Internal services\n"
+	    "\n"
+	    "   \t \n"
+	    "#\n"
+	    "echo stream tcp nowait root internal\n"
+	    "\t\n");
+	CHECK(nmsgs == 0);
+	CHECK(count(list) == 1);
+	CHECK(list->se_line == 8);
+	return 1;
+}
+
+static int
+test_ipsec_line(void)
+{
+	parse("#@ ipsec ah/require\n"
+	    "echo stream tcp nowait root internal\n"
+	    "#@\n");
+	CHECK(count(list) == 1);
+	CHECK(nmsgs == 2);
+	CHECK(msgs[0].priority == LOG_WARNING);
+	CHECK(strcmp(msgs[0].text, "t.conf:1: IPsec policy lines are not "
+	    "supported on Linux, ignored") == 0);
+	CHECK(msgs[1].priority == LOG_WARNING);
+	CHECK(strncmp(msgs[1].text, "t.conf:3: ", 10) == 0);
+	return 1;
+}
+
+static int
+test_continuation(void)
+{
+	parse("ftp stream tcp\n"
+	    "\tnowait root /usr/libexec/ftpd\n"
+	    "  ftpd\n"
+	    " -l\n"
+	    "echo stream tcp nowait root internal\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(list->se_line == 1);
+	CHECK(streq(list->se_server, "/usr/libexec/ftpd"));
+	CHECK(list->se_argc == 2);
+	CHECK(streq(list->se_argv[1], "-l"));
+	CHECK(nth(1)->se_line == 5);
+	return 1;
+}
+
+/* Two orphan continuation lines in a row are one mistake. */
+static int
+test_continuation_orphans(void)
+{
+	parse("\tfoo\n\tbar\necho stream tcp nowait root internal\n");
+	CHECK(count(list) == 1);
+	CHECK(nmsgs == 1);
+	CHECK(strncmp(msgs[0].text, "t.conf:1: continuation", 22) == 0);
+	CHECK(list->se_line == 3);
+	return 1;
+}
+
+static int
+test_crlf(void)
+{
+	parse("echo stream tcp nowait root internal\r\n"
+	    "\r\n"
+	    "ftp stream tcp nowait root /usr/libexec/ftpd ftpd -l\r\n"
+	    "\t-A\r\n"
+	    "# comment\r\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(nth(1)->se_line == 3);
+	CHECK(nth(1)->se_argc == 3);
+	CHECK(streq(nth(1)->se_argv[1], "-l"));
+	CHECK(streq(nth(1)->se_argv[2], "-A"));
+	return 1;
+}
+
+static int
+test_no_final_newline(void)
+{
+	parse("echo stream tcp nowait root internal\n"
+	    "ftp stream tcp nowait root /usr/libexec/ftpd ftpd -l");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(streq(nth(1)->se_argv[1], "-l"));
+	parse("echo stream tcp nowait root internal\n\t-x");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_argc == 1);
+	parse("echo stream tcp nowait root internal\r");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	return 1;
+}
+
+static int
+test_empty_input(void)
+{
+	CHECK(parse_len("", 0, NULL) == NULL);
+	CHECK(parse_len("\n\n\n", 3, NULL) == NULL);
+	CHECK(nmsgs == 0);
+	return 1;
+}
+
+static int
+test_nul_byte(void)
+{
+	static const char text[] =
+	    "# a comment with a \0 in it\n"
+	    "echo stream tcp nowait root internal\0 -x\n"
+	    "discard stream tcp nowait root internal\n"
+	    "\0\n";
+
+	parse_len(text, sizeof(text) - 1, NULL);
+	CHECK(count(list) == 1);
+	CHECK(streq(list->se_service, "discard"));
+	CHECK(nmsgs == 2);
+	CHECK(strcmp(msgs[0].text, "t.conf:2: line contains a NUL byte") ==
+	    0);
+	CHECK(msgs[0].priority == LOG_ERR);
+	CHECK(strcmp(msgs[1].text, "t.conf:4: line contains a NUL byte") ==
+	    0);
+	return 1;
+}
+
+/* A line of n bytes: an exec'd entry whose last argument pads it. */
+static void
+long_line(char *buf, size_t n)
+{
+	static const char head[] = "x stream tcp nowait root /bin/x x ";
+	size_t len = sizeof(head) - 1;
+
+	memcpy(buf, head, len);
+	memset(buf + len, 'a', n - len);
+	buf[n] = '\0';
+}
+
+static int
+test_long_lines(void)
+{
+	static char buf[2 * CONF_LINE_MAX + 64];
+	size_t len;
+
+	long_line(buf, CONF_LINE_MAX);
+	parse(buf);
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(strlen(list->se_argv[1]) > CONF_LINE_MAX - 40);
+
+	long_line(buf, CONF_LINE_MAX + 1);
+	strlcat(buf, "\necho stream tcp nowait root internal\n", sizeof(buf));
+	parse(buf);
+	CHECK(count(list) == 1 && list->se_line == 2);
+	CHECK(nmsgs == 1);
+	CHECK(strcmp(msgs[0].text,
+	    "t.conf:1: line too long (more than 4096 bytes)") == 0);
+
+	/* Continuation lines count, joined by one byte each. */
+	long_line(buf, CONF_LINE_MAX / 2);
+	len = strlen(buf);
+	buf[len++] = '\n';
+	buf[len++] = '\t';
+	memset(buf + len, 'b', CONF_LINE_MAX / 2 - 1);
+	len += CONF_LINE_MAX / 2 - 1;
+	strlcpy(buf + len, "\necho stream tcp nowait root internal\n",
+	    sizeof(buf) - len);
+	parse(buf);
+	CHECK(count(list) == 1 && list->se_line == 3);
+	CHECK(nmsgs == 1);
+	CHECK(strcmp(msgs[0].text,
+	    "t.conf:1: line too long (more than 4096 bytes)") == 0);
+
+	/* The same bytes as one 4096-byte entry still fit. */
+	buf[len - 1] = '\0';
+	parse(buf);
+	CHECK(nmsgs == 0 && count(list) == 1);
+	return 1;
+}
+
+static void
+args_line(char *buf, size_t size, int nargs)
+{
+	int i;
+
+	strlcpy(buf, "x stream tcp nowait root /bin/x", size);
+	for (i = 0; i < nargs; i++)
+		strlcat(buf, " a", size);
+}
+
+static int
+test_args_limit(void)
+{
+	char buf[1024];
+
+	args_line(buf, sizeof(buf), CONF_MAXARGS);
+	parse(buf);
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_argc == CONF_MAXARGS);
+	CHECK(list->se_argv[CONF_MAXARGS] == NULL);
+
+	args_line(buf, sizeof(buf), CONF_MAXARGS + 1);
+	parse(buf);
+	CHECK(count(list) == 0);
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_ERR);
+	CHECK(strcmp(msgs[0].text,
+	    "t.conf:1: x/tcp: too many arguments (more than 64)") == 0);
+	return 1;
+}
+
+static int
+test_host_prefix(void)
+{
+	parse("127.0.0.1:echo stream tcp nowait root internal\n"
+	    "[::1]:echo stream tcp6 nowait root internal\n"
+	    "::1:8007 stream tcp6 nowait root internal echo\n"
+	    "localhost:daytime stream tcp nowait root internal\n"
+	    "*:time stream tcp nowait root internal\n"
+	    "[fe80::1%lo]:8008 stream tcp6 nowait root internal echo\n");
+	CHECK(nmsgs == 0 && count(list) == 6);
+	CHECK(streq(nth(0)->se_host, "127.0.0.1"));
+	CHECK(streq(nth(0)->se_service, "echo"));
+	CHECK(streq(nth(1)->se_host, "::1"));
+	CHECK(streq(nth(1)->se_service, "echo"));
+	CHECK(streq(nth(2)->se_host, "::1"));
+	CHECK(streq(nth(2)->se_service, "8007"));
+	CHECK(streq(nth(3)->se_host, "localhost"));
+	CHECK(nth(4)->se_host == NULL);
+	CHECK(streq(nth(5)->se_host, "fe80::1%lo"));
+	return 1;
+}
+
+static int
+test_default_host(void)
+{
+	parse_defhost("echo stream tcp nowait root internal\n"
+	    "127.0.0.1:discard stream tcp nowait root internal\n"
+	    "*:time stream tcp nowait root internal\n"
+	    "/run/x.sock stream unix nowait root internal echo\n",
+	    "192.0.2.1");
+	CHECK(nmsgs == 0 && count(list) == 4);
+	CHECK(streq(nth(0)->se_host, "192.0.2.1"));
+	CHECK(streq(nth(1)->se_host, "127.0.0.1"));
+	CHECK(nth(2)->se_host == NULL);
+	CHECK(nth(3)->se_host == NULL);
+
+	parse_defhost("echo stream tcp nowait root internal\n", "*");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_host == NULL);
+	return 1;
+}
+
+static int
+test_host_lines(void)
+{
+	static const char text[] =
+	    "echo stream tcp nowait root internal\n"
+	    "127.0.0.1:\n"
+	    "echo stream tcp nowait root internal\n"
+	    "[::1]:\n"
+	    "echo stream tcp6 nowait root internal\n"
+	    "192.0.2.7:discard stream tcp nowait root internal\n"
+	    "*:\n"
+	    "echo stream tcp nowait root internal\n";
+
+	parse_len(text, sizeof(text) - 1, "10.0.0.1");
+	CHECK(nmsgs == 0 && count(list) == 5);
+	CHECK(streq(nth(0)->se_host, "10.0.0.1"));
+	CHECK(streq(nth(1)->se_host, "127.0.0.1"));
+	CHECK(streq(nth(2)->se_host, "::1"));
+	CHECK(streq(nth(3)->se_host, "192.0.2.7"));
+	CHECK(nth(4)->se_host == NULL);
+	CHECK(nth(4)->se_line == 8);
+
+	/* A HOST: line holds for its own file only. */
+	parse_len(text, strchr(text, '\n') - text + 1, "10.0.0.1");
+	CHECK(count(list) == 1 && streq(list->se_host, "10.0.0.1"));
+	return 1;
+}
+
+static int
+test_unix_forms(void)
+{
+	char line[256];
+
+	parse("/run/echo.sock stream unix nowait root internal echo\n"
+	    ":daemon:nogroup:0660:/run/a:b.sock stream unix nowait nobody "
+	    "/bin/cat cat\n"
+	    ":::: stream unix nowait root internal echo\n"
+	    "::::/run/d.sock stream unix nowait root internal echo\n"
+	    ":::0:/run/e.sock stream unix nowait root internal echo\n");
+	CHECK(count(list) == 4);
+	CHECK(nmsgs == 1 && strstr(msgs[0].text, "t.conf:3: ::::/unix: "
+	    "UNIX socket path '' must be absolute") != NULL);
+	CHECK(nth(0)->se_family == AF_UNIX);
+	CHECK(streq(nth(0)->se_service, "/run/echo.sock"));
+	CHECK(nth(0)->se_sockmode == CONF_UNIXMODE);
+	CHECK(nth(0)->se_sockuser == NULL && nth(0)->se_sockgroup == NULL);
+	CHECK(nth(0)->se_host == NULL);
+	CHECK(streq(nth(1)->se_service, "/run/a:b.sock"));
+	CHECK(streq(nth(1)->se_sockuser, "daemon"));
+	CHECK(streq(nth(1)->se_sockgroup, "nogroup"));
+	CHECK(nth(1)->se_sockmode == 0660);
+	CHECK(streq(nth(2)->se_service, "/run/d.sock"));
+	CHECK(nth(2)->se_sockmode == CONF_UNIXMODE);
+	CHECK(nth(2)->se_sockuser == NULL && nth(2)->se_sockgroup == NULL);
+	CHECK(nth(3)->se_sockmode == 0);
+
+	/* The path must fit sun_path with its NUL. */
+	memset(line, 'p', sizeof(line));
+	line[0] = '/';
+	strlcpy(line + 107, " stream unix nowait root internal echo",
+	    sizeof(line) - 107);
+	parse(line);
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(strlen(list->se_service) == 107);
+	line[107] = 'p';
+	strlcpy(line + 108, " stream unix nowait root internal echo",
+	    sizeof(line) - 108);
+	parse(line);
+	CHECK(count(list) == 0 && nmsgs == 1);
+	CHECK(strstr(msgs[0].text, "UNIX socket path too long (more than "
+	    "107 bytes)") != NULL);
+	return 1;
+}
+
+static int
+test_good_and_bad_lines(void)
+{
+	parse("echo stream tcp nowait root internal\n"
+	    "# comment\n"
+	    "bogus stream tcp nowait root internal\n"
+	    "discard stream tcp nowait root internal\n"
+	    "x y\n"
+	    "chargen stream tcp nowait root internal\n");
+	CHECK(count(list) == 3);
+	CHECK(streq(nth(0)->se_service, "echo") && nth(0)->se_line == 1);
+	CHECK(streq(nth(1)->se_service, "discard") && nth(1)->se_line == 4);
+	CHECK(streq(nth(2)->se_service, "chargen") && nth(2)->se_line == 6);
+	CHECK(nmsgs == 2);
+	CHECK(strncmp(msgs[0].text, "t.conf:3: bogus/tcp: ", 21) == 0);
+	CHECK(strncmp(msgs[1].text, "t.conf:5: missing fields", 24) == 0);
+	return 1;
+}
+
+static int
+test_names(void)
+{
+	char buf[256];
+
+	parse("echo stream tcp nowait root internal\n"
+	    "127.0.0.1:8007 stream tcp6 nowait root internal echo\n"
+	    "/run/x.sock stream unix nowait root internal echo\n");
+	CHECK(count(list) == 3);
+	CHECK(strcmp(servtab_name(nth(0), buf, sizeof(buf)), "echo/tcp") ==
+	    0);
+	CHECK(strcmp(servtab_name(nth(1), buf, sizeof(buf)), "8007/tcp6") ==
+	    0);
+	CHECK(strcmp(servtab_name(nth(2), buf, sizeof(buf)),
+	    "/run/x.sock/unix") == 0);
+	CHECK(strcmp(servtab_name(nth(0), buf, 5), "echo") == 0);
+	return 1;
+}
+
+static int
+test_sockaddr_str(void)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr_un sun;
+	char buf[INET6_ADDRSTRLEN + 64];
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.33", &sin.sin_addr);
+	CHECK(strcmp(sockaddr_str((struct sockaddr *)&sin, buf, sizeof(buf)),
+	    "192.0.2.33") == 0);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::1", &sin6.sin6_addr);
+	CHECK(strcmp(sockaddr_str((struct sockaddr *)&sin6, buf,
+	    sizeof(buf)), "::1") == 0);
+	inet_pton(AF_INET6, "2001:db8::7", &sin6.sin6_addr);
+	CHECK(strcmp(sockaddr_str((struct sockaddr *)&sin6, buf,
+	    sizeof(buf)), "2001:db8::7") == 0);
+	inet_pton(AF_INET6, "::ffff:1.2.3.4", &sin6.sin6_addr);
+	CHECK(strcmp(sockaddr_str((struct sockaddr *)&sin6, buf,
+	    sizeof(buf)), "1.2.3.4") == 0);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, "/run/x.sock", sizeof(sun.sun_path));
+	CHECK(strcmp(sockaddr_str((struct sockaddr *)&sun, buf, sizeof(buf)),
+	    "/run/x.sock") == 0);
+	/* A full sun_path has no NUL: the text must still end. */
+	memset(sun.sun_path, 'z', sizeof(sun.sun_path));
+	CHECK(strlen(sockaddr_str((struct sockaddr *)&sun, buf,
+	    sizeof(buf))) == sizeof(sun.sun_path));
+	return 1;
+}
+
+/*
+ * Any bytes: no crash, no read past the text (ASan), every message
+ * placed at a line, every entry complete.
+ */
+static int
+test_garbage(void)
+{
+	static const char *const tokens[] = {
+		"echo", "stream", "dgram", "tcp", "udp6", "tcp46", "unix",
+		"nowait", "wait/3/4", "nowait.5", "root", "nobody:nogroup",
+		"internal", "/bin/sh", "'", "\"", " ", "\t", "\n", "\n",
+		"\r", "#", "#@", ":", "[::1]:", "[", "]", "/", "\0",
+		"127.0.0.1:", "*:", "8007", "0", "-", ":::0600:/x", "\\",
+	};
+	static char buf[4 * CONF_LINE_MAX];
+	const struct servtab *sep;
+	size_t len, tlen, want;
+	int round, i;
+
+	srandom(7);
+	for (round = 0; round < FUZZ_ROUNDS; round++) {
+		want = random() % 400;
+		for (len = 0; len < want;) {
+			i = random() % nitems(tokens);
+			tlen = tokens[i][0] == '\0' ? 1 : strlen(tokens[i]);
+			memcpy(buf + len, tokens[i], tlen);
+			len += tlen;
+		}
+		parse_len(buf, len, round % 2 ? "::1" : NULL);
+		for (i = 0; i < nmsgs && i < MAXMSGS; i++)
+			CHECK(strncmp(msgs[i].text, "t.conf:", 7) == 0);
+		for (sep = list; sep != NULL; sep = sep->se_next) {
+			CHECK(sep->se_service != NULL && sep->se_proto != NULL);
+			CHECK(sep->se_user != NULL);
+			CHECK(sep->se_server != NULL || sep->se_bi != NULL);
+			CHECK(sep->se_argc <= CONF_MAXARGS);
+			CHECK(sep->se_argv[sep->se_argc] == NULL);
+		}
+	}
+	/* One long run of mixed lines, past the line limit. */
+	for (len = 0; len + 64 < sizeof(buf);) {
+		i = random() % nitems(tokens);
+		tlen = tokens[i][0] == '\0' ? 1 : strlen(tokens[i]);
+		memcpy(buf + len, tokens[i], tlen);
+		len += tlen;
+	}
+	parse_len(buf, len, NULL);
+	return 1;
+}
+
+/* Every prefix of a real file parses without reading past its end. */
+static int
+test_truncations(void)
+{
+	static const char text[] =
+	    "#@ ipsec\n"
+	    "ftp\tstream\ttcp\tnowait/3/10\troot\t/usr/libexec/ftpd\t"
+	    "ftpd -l\r\n"
+	    "\t-A 'quoted arg' \"other\"\n"
+	    "[::1]:\n"
+	    "comsat dgram udp6 wait tty:tty/class /usr/libexec/comsat\n"
+	    ":root:root:0600:/run/x.sock stream unix nowait root internal "
+	    "echo\n"
+	    "127.0.0.1:8007 stream tcp nowait.7 root internal echo";
+	size_t len;
+
+	for (len = 0; len <= sizeof(text) - 1; len++)
+		parse_len(text, len, NULL);
+	CHECK(count(list) == 4);
+	return 1;
+}
+
+/*
+ * Look-ups.
+ */
+static struct servtab *
+parse_one(const char *line)
+{
+	parse(expand(line));
+	return nmsgs == 0 && count(list) == 1 ? list : NULL;
+}
+
+static const struct resolve_error {
+	const char	*name;
+	const char	*line;		/* "@": the test's directory */
+	uid_t		 euid;
+	const char	*want;		/* the message starts so */
+} resolve_errors[] = {
+	{ "unknown_service_tcp", "nosuchsvc stream tcp nowait root internal "
+	  "echo", 0, "t.conf:1: nosuchsvc/tcp: unknown service 'nosuchsvc' "
+	  "for tcp: not in /etc/services" },
+	{ "unknown_service_udp", "nosuchsvc dgram udp6 wait root internal "
+	  "echo", 0, "t.conf:1: nosuchsvc/udp6: unknown service 'nosuchsvc' "
+	  "for udp: not in /etc/services" },
+	{ "v4_address_for_tcp6", "127.0.0.1:8007 stream tcp6 nowait root "
+	  "internal echo", 0, "t.conf:1: 8007/tcp6: cannot use address "
+	  "'127.0.0.1' for tcp6: " },
+	{ "v6_address_for_tcp", "[::1]:8007 stream tcp nowait root internal "
+	  "echo", 0, "t.conf:1: 8007/tcp: cannot use address '::1' for "
+	  "tcp: " },
+	{ "v6_address_for_udp4", "[::1]:8007 dgram udp4 wait root internal "
+	  "echo", 0, "t.conf:1: 8007/udp4: cannot use address '::1' for "
+	  "udp4: " },
+	{ "unknown_user", "8007 stream tcp nowait nosuchuser internal echo",
+	  0, "t.conf:1: 8007/tcp: unknown user 'nosuchuser'" },
+	{ "unknown_group", "8007 stream tcp nowait nobody:nosuchgroup "
+	  "internal echo", 0,
+	  "t.conf:1: 8007/tcp: unknown group 'nosuchgroup'" },
+	{ "unknown_group_dot", "8007 stream tcp nowait nobody.nosuchgroup "
+	  "internal echo", 0,
+	  "t.conf:1: 8007/tcp: unknown group 'nosuchgroup'" },
+	{ "nonroot_other_user", "8007 stream tcp nowait root internal echo",
+	  NOBODY, "t.conf:1: 8007/tcp: cannot run as user 'root': inetd is "
+	  "not running as root" },
+	{ "nonroot_other_group", "8007 stream tcp nowait nobody:daemon "
+	  "internal echo", NOBODY, "t.conf:1: 8007/tcp: cannot run as group "
+	  "'daemon': inetd is not running as root" },
+	{ "program_missing", "8007 stream tcp nowait root @/missing", 0,
+	  "t.conf:1: 8007/tcp: program @/missing: No such file or "
+	  "directory" },
+	{ "program_directory", "8007 stream tcp nowait root @ x", 0,
+	  "t.conf:1: 8007/tcp: program @ is not a regular file" },
+	{ "program_not_executable", "8007 stream tcp nowait root @/noexec",
+	  0, "t.conf:1: 8007/tcp: program @/noexec is not executable" },
+	{ "socket_owner_unknown", ":nosuchuser:::@/s.sock stream unix "
+	  "nowait root internal echo", 0, "t.conf:1: @/s.sock/unix: unknown "
+	  "socket owner 'nosuchuser'" },
+	{ "socket_group_unknown", "::nosuchgroup::@/s.sock stream unix "
+	  "nowait root internal echo", 0, "t.conf:1: @/s.sock/unix: unknown "
+	  "socket group 'nosuchgroup'" },
+	{ "nonroot_socket_owner", ":daemon:::@/s.sock stream unix nowait "
+	  "nobody internal echo", NOBODY, "t.conf:1: @/s.sock/unix: cannot "
+	  "give the socket to user 'daemon': inetd is not running as root" },
+};
+
+static int
+check_resolve_error(const struct resolve_error *t)
+{
+	char want[512];
+
+	strlcpy(want, expand(t->want), sizeof(want));
+	CHECK(parse_one(t->line) != NULL);
+	CHECK(config_resolve(list, t->euid, capture) == -1);
+	CHECK(nmsgs == 1);
+	CHECK(msgs[0].priority == LOG_ERR);
+	CHECK(strncmp(msgs[0].text, want, strlen(want)) == 0);
+	return 1;
+}
+
+static void
+test_resolve_errors(void)
+{
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < nitems(resolve_errors); i++) {
+		snprintf(name, sizeof(name), "resolve_%s",
+		    resolve_errors[i].name);
+		result(name, check_resolve_error(&resolve_errors[i]));
+	}
+}
+
+static int
+check_inet(const struct servtab *sep, int family, const char *addr,
+    int port)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const struct sockaddr_in *sin = &sep->se_ctrladdr.sin;
+	const struct sockaddr_in6 *sin6 = &sep->se_ctrladdr.sin6;
+
+	CHECK(sep->se_ctrladdr.sa.sa_family == family);
+	if (family == AF_INET) {
+		CHECK(sep->se_ctrladdr_size == sizeof(*sin));
+		CHECK(ntohs(sin->sin_port) == port);
+	} else {
+		CHECK(sep->se_ctrladdr_size == sizeof(*sin6));
+		CHECK(ntohs(sin6->sin6_port) == port);
+	}
+	CHECK(strcmp(sockaddr_str(&sep->se_ctrladdr.sa, buf, sizeof(buf)),
+	    addr) == 0);
+	return 1;
+}
+
+static int
+test_resolve_addresses(void)
+{
+	static const struct {
+		const char	*line;
+		int		 family;
+		const char	*addr;
+		int		 port;
+	} t[] = {
+		{ "echo stream tcp nowait root internal",
+		  AF_INET, "0.0.0.0", 7 },
+		{ "echo dgram udp wait root internal",
+		  AF_INET, "0.0.0.0", 7 },
+		{ "discard stream tcp6 nowait root internal",
+		  AF_INET6, "::", 9 },
+		{ "127.0.0.1:8007 stream tcp nowait root internal echo",
+		  AF_INET, "127.0.0.1", 8007 },
+		{ "[::1]:8007 stream tcp6 nowait root internal echo",
+		  AF_INET6, "::1", 8007 },
+		{ "[::1]:8007 dgram udp46 wait root internal echo",
+		  AF_INET6, "::1", 8007 },
+		{ "*:8007 stream tcp46 nowait root internal echo",
+		  AF_INET6, "::", 8007 },
+		{ "127.0.0.1:65535 stream tcp46 nowait root internal echo",
+		  AF_INET6, "127.0.0.1", 65535 },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(t); i++) {
+		CHECK(parse_one(t[i].line) != NULL);
+		CHECK(config_resolve(list, 0, capture) == 0);
+		CHECK(nmsgs == 0);
+		if (!check_inet(list, t[i].family, t[i].addr, t[i].port))
+			return 0;
+	}
+	/* tcp46 keeps an IPv4 address in its mapped form. */
+	CHECK(IN6_IS_ADDR_V4MAPPED(&list->se_ctrladdr.sin6.sin6_addr));
+	return 1;
+}
+
+static int
+test_resolve_default_host(void)
+{
+	parse_defhost("8007 stream tcp nowait root internal echo\n",
+	    "127.0.0.1");
+	CHECK(count(list) == 1);
+	CHECK(config_resolve(list, 0, capture) == 0);
+	return check_inet(list, AF_INET, "127.0.0.1", 8007);
+}
+
+static int
+test_resolve_users(void)
+{
+	const struct servtab *sep;
+	int i, found;
+
+	CHECK((sep = parse_one("echo stream tcp nowait root internal")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_uid == 0 && sep->se_gid == 0);
+	CHECK(sep->se_ngroups >= 1 && sep->se_groups[0] == 0);
+
+	CHECK((sep = parse_one("echo stream tcp nowait nobody internal")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_uid == NOBODY && sep->se_gid == NOBODY);
+
+	CHECK((sep = parse_one("echo stream tcp nowait daemon.nogroup "
+	    "internal")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_uid == 1 && sep->se_gid == NOBODY);
+	for (i = found = 0; i < sep->se_ngroups; i++)
+		found |= sep->se_groups[i] == NOBODY;
+	CHECK(found);
+
+	CHECK((sep = parse_one("echo stream tcp nowait root:12345 "
+	    "internal")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_uid == 0 && sep->se_gid == 12345);
+
+	/* Not root: an entry for inetd's own user runs as it is. */
+	CHECK((sep = parse_one("echo stream tcp nowait nobody internal")));
+	CHECK(config_resolve(list, NOBODY, capture) == 0);
+	CHECK(sep->se_uid == NOBODY);
+	CHECK(nmsgs == 0);
+	return 1;
+}
+
+static int
+test_resolve_class(void)
+{
+	CHECK(parse_one("echo stream tcp nowait root/staff internal"));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(nmsgs == 1);
+	CHECK(msgs[0].priority == LOG_DEBUG);
+	CHECK(strcmp(msgs[0].text, "t.conf:1: echo/tcp: login class staff "
+	    "ignored on Linux") == 0);
+	return 1;
+}
+
+static int
+test_resolve_many_groups(void)
+{
+	int rc;
+
+	CHECK(parse_one("echo stream tcp nowait daemon internal"));
+	fake_many_groups = 1;
+	rc = config_resolve(list, 0, capture);
+	fake_many_groups = 0;
+	CHECK(rc == -1);
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_ERR);
+	CHECK(strcmp(msgs[0].text, "t.conf:1: echo/tcp: user daemon is in "
+	    "more than 256 groups") == 0);
+	return 1;
+}
+
+static int
+test_resolve_program(void)
+{
+	const struct servtab *sep;
+
+	CHECK((sep = parse_one("8007 stream tcp nowait nobody @/prog")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_argc == 1 && streq(sep->se_argv[0], "prog"));
+	return 1;
+}
+
+static int
+test_resolve_unix(void)
+{
+	const struct servtab *sep;
+	char path[sizeof(sep->se_ctrladdr.sun.sun_path)];
+
+	strlcpy(path, expand("@/s.sock"), sizeof(path));
+	CHECK((sep = parse_one("@/s.sock stream unix nowait root internal "
+	    "echo")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_ctrladdr.sun.sun_family == AF_UNIX);
+	CHECK(strcmp(sep->se_ctrladdr.sun.sun_path, path) == 0);
+	CHECK(sep->se_ctrladdr_size == offsetof(struct sockaddr_un,
+	    sun_path) + strlen(path) + 1);
+	CHECK(sep->se_sockuid == 0 && sep->se_sockgid == getegid());
+	CHECK(sep->se_sockmode == CONF_UNIXMODE);
+
+	CHECK((sep = parse_one(":daemon:nogroup:0666:@/s.sock stream unix "
+	    "nowait root internal echo")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_sockuid == 1 && sep->se_sockgid == NOBODY);
+	CHECK(sep->se_sockmode == 0666);
+
+	CHECK((sep = parse_one("::4242::@/s.sock stream unix nowait root "
+	    "internal echo")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(sep->se_sockgid == 4242);
+
+	/* Not root: the socket belongs to inetd's own user. */
+	CHECK((sep = parse_one("@/s.sock stream unix nowait nobody internal "
+	    "echo")));
+	CHECK(config_resolve(list, NOBODY, capture) == 0);
+	CHECK(sep->se_sockuid == NOBODY);
+	return 1;
+}
+
+static int
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, fp);
+	if (fclose(fp) == EOF || chmod(path, mode) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+test_load(void)
+{
+	char path[512], text[1024];
+	int error = -1;
+
+	snprintf(path, sizeof(path), "%s/inetd.conf", tmpdir);
+	snprintf(text, sizeof(text),
+	    "8007 stream tcp nowait root internal echo\n"
+	    "8008 stream tcp nowait nosuchuser internal echo\n"
+	    "8009 stream tcp nowait nobody %s/prog prog -x\n"
+	    "8010 stream tcp nowait root bogus\n"
+	    "8011 dgram udp wait root internal daytime\n", tmpdir);
+	CHECK(write_file(path, text, 0644) == 0);
+	list = config_load(path, "127.0.0.1", 0, capture, &error);
+	CHECK(error == 0);
+	CHECK(count(list) == 3);
+	CHECK(streq(nth(0)->se_service, "8007"));
+	CHECK(streq(nth(1)->se_service, "8009"));
+	CHECK(streq(nth(2)->se_service, "8011"));
+	CHECK(streq(nth(2)->se_file, path));
+	CHECK(nth(2)->se_line == 5);
+	if (!check_inet(nth(2), AF_INET, "127.0.0.1", 8011))
+		return 0;
+	CHECK(nmsgs == 2);
+	CHECK(strstr(msgs[0].text, ":4: 8010/tcp: program 'bogus'"));
+	CHECK(strstr(msgs[1].text, ":2: 8008/tcp: unknown user"));
+	return 1;
+}
+
+static int
+test_load_failures(void)
+{
+	char path[512];
+	int error, fd;
+
+	snprintf(path, sizeof(path), "%s/missing.conf", tmpdir);
+	error = 0;
+	CHECK(config_load(path, NULL, 0, capture, &error) == NULL);
+	CHECK(error == ENOENT);
+
+	error = 0;
+	CHECK(config_load(tmpdir, NULL, 0, capture, &error) == NULL);
+	CHECK(error == EISDIR);
+
+	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
+	CHECK(write_file(path, "", 0644) == 0);
+	error = -1;
+	CHECK(config_load(path, NULL, 0, capture, &error) == NULL);
+	CHECK(error == 0);
+
+	/* A sparse file: large, but nothing is written or read. */
+	snprintf(path, sizeof(path), "%s/huge.conf", tmpdir);
+	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) != -1);
+	CHECK(ftruncate(fd, 64 * 1024 * 1024 + 1) == 0);
+	close(fd);
+	error = 0;
+	CHECK(config_load(path, NULL, 0, capture, &error) == NULL);
+	CHECK(error == EFBIG);
+	unlink(path);
+	CHECK(nmsgs == 0);
+	return 1;
+}
+
+static void
+make_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char path[512];
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror(tmpdir);
+		exit(2);
+	}
+	snprintf(path, sizeof(path), "%s/prog", tmpdir);
+	if (write_file(path, "#!/bin/sh\nexit 0\n", 0755) == -1) {
+		perror(path);
+		exit(2);
+	}
+	snprintf(path, sizeof(path), "%s/noexec", tmpdir);
+	if (write_file(path, "#!/bin/sh\nexit 0\n", 0644) == -1) {
+		perror(path);
+		exit(2);
+	}
+}
+
+static void
+remove_tmpdir(void)
+{
+	static const char *const files[] = {
+		"prog", "noexec", "inetd.conf", "empty.conf"
+	};
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < nitems(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*name;
+		int		(*fn)(void);
+	} tests[] = {
+		{ "exec_entry", test_exec_entry },
+		{ "exec_no_args", test_exec_no_args },
+		{ "internal_by_service", test_internal_by_service },
+		{ "internal_by_argument", test_internal_by_argument },
+		{ "internal_option_argument", test_internal_option_argument },
+		{ "protocols", test_protocols },
+		{ "wait_forms", test_wait_forms },
+		{ "user_forms", test_user_forms },
+		{ "quotes", test_quotes },
+		{ "backslash", test_backslash },
+		{ "comments", test_comments },
+		{ "ipsec_line", test_ipsec_line },
+		{ "continuation", test_continuation },
+		{ "continuation_orphans", test_continuation_orphans },
+		{ "crlf", test_crlf },
+		{ "no_final_newline", test_no_final_newline },
+		{ "empty_input", test_empty_input },
+		{ "nul_byte", test_nul_byte },
+		{ "long_lines", test_long_lines },
+		{ "args_limit", test_args_limit },
+		{ "host_prefix", test_host_prefix },
+		{ "default_host", test_default_host },
+		{ "host_lines", test_host_lines },
+		{ "unix_forms", test_unix_forms },
+		{ "good_and_bad_lines", test_good_and_bad_lines },
+		{ "servtab_name", test_names },
+		{ "sockaddr_str", test_sockaddr_str },
+		{ "garbage", test_garbage },
+		{ "truncations", test_truncations },
+		{ "resolve_addresses", test_resolve_addresses },
+		{ "resolve_default_host", test_resolve_default_host },
+		{ "resolve_users", test_resolve_users },
+		{ "resolve_class", test_resolve_class },
+		{ "resolve_many_groups", test_resolve_many_groups },
+		{ "resolve_program", test_resolve_program },
+		{ "resolve_unix", test_resolve_unix },
+		{ "load", test_load },
+		{ "load_failures", test_load_failures },
+	};
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	make_tmpdir();
+	test_parse_errors();
+	for (i = 0; i < nitems(tests); i++)
+		result(tests[i].name, tests[i].fn());
+	test_resolve_errors();
+	remove_tmpdir();
+	printf("%d passed, %d failed\n", npass, nfail);
+	return nfail > 0;
+}
