@@ -1,0 +1,151 @@
+# Makefile for inetd (GNU make).
+#
+#   make            build ./inetd
+#   make run        install missing Debian packages (as root), build, and run
+#                   the daemon in the foreground on contrib/inetd.conf.demo
+#   make check      build everything, also with sanitizers, and run all tests
+#   make install    PREFIX (/usr/local) and DESTDIR as usual
+#
+# CFLAGS, CPPFLAGS and LDFLAGS given by the user are added to the flags the
+# project needs (C standard, warnings as errors, libbsd's overlay), so
+# `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
+
+PROG		= inetd
+SRCS		= inetd.c config.c internal.c
+UNIT_SRCS	= tests/test_config.c config.c internal.c
+PROBE_SRCS	= tests/probe.c
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+INSTALL		?= install
+CFLAGS		?= -O2 -g
+PREFIX		?= /usr/local
+SBINDIR		= $(PREFIX)/sbin
+MANDIR		= $(PREFIX)/share/man
+
+OBJDIR		= build/obj
+ASANDIR		= build/asan
+SANITIZE	= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		  -fno-sanitize-recover=all
+
+# run and check install the packages first, then build in a sub-make, so
+# pkg-config is only needed by the goals that compile.
+NOBUILD_GOALS	= deps clean run check
+ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+LIBBSD_FOUND	:= $(shell $(PKG_CONFIG) --exists libbsd-overlay 2>/dev/null \
+		     && echo yes)
+ifneq ($(LIBBSD_FOUND),yes)
+$(error libbsd-overlay not found by $(PKG_CONFIG): run `make deps` as root, \
+	or install pkg-config and libbsd-dev)
+endif
+BSD_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libbsd-overlay)
+BSD_LIBS	:= $(shell $(PKG_CONFIG) --libs libbsd-overlay)
+endif
+
+# pipe2, accept4 and environ need _GNU_SOURCE.  Defined empty, as a source
+# file's own "#define _GNU_SOURCE" does, so that one is not a redefinition.
+ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE= -Wall -Wextra -Werror -I. \
+		  $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LIBS		= $(BSD_LIBS) -lwrap
+
+objs = $(addprefix $(1)/,$(2:.c=.o))
+
+.PHONY: all deps run check check-build install clean
+
+all: $(PROG)
+
+$(PROG): $(call objs,$(OBJDIR),$(SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+tests/test_config: $(call objs,$(OBJDIR),$(UNIT_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+tests/probe: $(call objs,$(OBJDIR),$(PROBE_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(ASANDIR)/inetd: $(call objs,$(ASANDIR),$(SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(ASANDIR)/test_config: $(call objs,$(ASANDIR),$(UNIT_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# -MMD -MP: each object also depends on the headers it includes.
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(ASANDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SANITIZE) -MMD -MP -c -o $@ $<
+
+-include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/tests/*.d $(ASANDIR)/*.d \
+	$(ASANDIR)/tests/*.d)
+
+# Debian packages needed to build, run and test.  A package counts as
+# present when dpkg says "install ok installed"; with all of them present
+# nothing else runs.  apt-get update only runs when there are no package
+# lists yet, or when the install fails with the lists we have.
+DEPS_PKGS	= build-essential make pkg-config libwrap0-dev libbsd-dev \
+		  python3 tftpd-hpa tftp-hpa netcat-openbsd mandoc iproute2 \
+		  util-linux
+APT_GET		= DEBIAN_FRONTEND=noninteractive apt-get -q -y \
+		  -o Dpkg::Use-Pty=0
+
+deps:
+	@command -v dpkg-query >/dev/null 2>&1 || { \
+		echo "deps: not a Debian system; make sure these (or their" \
+		    "equivalents) are installed: $(DEPS_PKGS)"; exit 0; }; \
+	installed=$$(dpkg-query -W -f='$${Package} $${Status}\n' \
+	    $(DEPS_PKGS) 2>/dev/null | sed -n 's/ install ok installed$$//p'); \
+	missing=; \
+	for pkg in $(DEPS_PKGS); do \
+		case " "$$(echo $$installed)" " in \
+		*" $$pkg "*) ;; \
+		*) missing="$$missing $$pkg" ;; \
+		esac; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "deps: missing packages; as root run:"; \
+		echo "    apt-get install --no-install-recommends$$missing"; \
+		exit 1; \
+	fi; \
+	echo "deps: installing$$missing"; \
+	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then \
+		$(APT_GET) update || exit 1; \
+	fi; \
+	$(APT_GET) install --no-install-recommends $$missing || { \
+		$(APT_GET) update && \
+		$(APT_GET) install --no-install-recommends $$missing; }
+
+RUN_PIDFILE	= $(CURDIR)/build/inetd.pid
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p build
+	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
+
+check-build: $(PROG) tests/test_config tests/probe $(ASANDIR)/inetd \
+	$(ASANDIR)/test_config
+
+# The last line of the output is the sum over all parts: "N passed, M failed"
+# (a build that fails counts as one failure).
+check: deps
+	@$(MAKE) --no-print-directory check-build || { \
+		echo "FAIL build: make check-build failed"; \
+		echo "0 passed, 1 failed"; exit 1; }
+	@bash tests/check.sh
+
+install: $(PROG)
+	$(INSTALL) -d '$(DESTDIR)$(SBINDIR)'
+	$(INSTALL) -m 0755 $(PROG) '$(DESTDIR)$(SBINDIR)/$(PROG)'
+	@set -e; for page in inetd.8 inetd.conf.5; do \
+		[ -f $$page ] || continue; \
+		dir='$(DESTDIR)$(MANDIR)'/man$${page##*.}; \
+		echo "$(INSTALL) -m 0644 $$page $$dir/$$page"; \
+		$(INSTALL) -d "$$dir"; \
+		$(INSTALL) -m 0644 $$page "$$dir/$$page"; \
+	done
+
+clean:
+	rm -rf build $(PROG) tests/test_config tests/probe tests/__pycache__

@@ -1,0 +1,534 @@
+/*
+ * internal.c: the builtin services, served by the daemon itself.
+ *
+ * echo (RFC 862), discard (863), chargen (864), daytime (867) and
+ * time (868), over TCP and UDP.  A stream connection is a slot in a
+ * fixed table, stepped from the main select() loop with non-blocking
+ * I/O of at most one buffer each way per step, so no client can stall
+ * the daemon or another client.  Beyond the table the daemon forks and
+ * the child runs the same step code under poll().
+ */
+#include <sys/param.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "inetd.h"
+
+#define CHARGEN_RING	95	/* the printable characters ' ' to '~' */
+#define CHARGEN_WIDTH	72	/* characters in a line, then CRLF */
+#define CHARGEN_LINE	(CHARGEN_WIDTH + 2)
+#define CHARGEN_PERIOD	(CHARGEN_RING * CHARGEN_LINE) /* stream repeats */
+#define CHARGEN_DGRAMMAX 512	/* RFC 864: 0 to 512 characters */
+#define SECONDS_1900_TO_1970 2208988800ULL	/* RFC 868 epoch */
+#define DGRAM_BATCH	16	/* datagrams per call: others get a turn */
+#define LOOP_LOG_INTERVAL 60	/* s between loop refusal messages */
+
+struct conn;
+
+struct builtin {
+	const char	*bi_name;
+	int		 bi_socktype;
+	int		 bi_port;	/* its well-known port */
+	/*
+	 * Stream: takes the n bytes just read into the connection's
+	 * buffer; NULL when the client's bytes are never read.
+	 */
+	void		(*bi_input)(struct conn *, size_t n);
+	/* Stream: output without end, made whenever the buffer is empty. */
+	void		(*bi_refill)(struct conn *);
+	/*
+	 * Datagram: the reply to the len bytes in buf, made in buf (size
+	 * bytes).  Stream: the whole reply, sent before closing.  Returns
+	 * the reply's length, -1 for no reply.
+	 */
+	ssize_t		(*bi_answer)(char *buf, size_t len, size_t size);
+};
+
+/*
+ * A stream connection.  It refers to its builtin row only, never to
+ * the servtab entry, which a reload may free while it runs.
+ */
+struct conn {
+	const struct builtin *c_bi;	/* NULL: slot free */
+	int		 c_fd;
+	int		 c_eof;		/* no more input: flush, then close */
+	size_t		 c_off;		/* output is c_buf[c_off..+c_len] */
+	size_t		 c_len;
+	size_t		 c_chargen;	/* position in the chargen stream */
+	char		 c_buf[BUILTIN_BUFSIZE];
+};
+
+static void	echo_input(struct conn *, size_t);
+static void	discard_input(struct conn *, size_t);
+static void	chargen_refill(struct conn *);
+static ssize_t	echo_answer(char *, size_t, size_t);
+static ssize_t	discard_answer(char *, size_t, size_t);
+static ssize_t	chargen_answer(char *, size_t, size_t);
+static ssize_t	daytime_answer(char *, size_t, size_t);
+static ssize_t	time_answer(char *, size_t, size_t);
+
+static const struct builtin builtins[] = {
+	{ "echo", SOCK_STREAM, 7, .bi_input = echo_input },
+	{ "discard", SOCK_STREAM, 9, .bi_input = discard_input },
+	{ "chargen", SOCK_STREAM, 19, .bi_refill = chargen_refill },
+	{ "daytime", SOCK_STREAM, 13, .bi_answer = daytime_answer },
+	{ "time", SOCK_STREAM, 37, .bi_answer = time_answer },
+	{ "echo", SOCK_DGRAM, 7, .bi_answer = echo_answer },
+	{ "discard", SOCK_DGRAM, 9, .bi_answer = discard_answer },
+	{ "chargen", SOCK_DGRAM, 19, .bi_answer = chargen_answer },
+	{ "daytime", SOCK_DGRAM, 13, .bi_answer = daytime_answer },
+	{ "time", SOCK_DGRAM, 37, .bi_answer = time_answer },
+};
+#define NBUILTINS	(sizeof(builtins) / sizeof(builtins[0]))
+
+static struct conn	conns[BUILTIN_MAXCONN];
+
+/* Per builtin, so that a flood at several addresses logs once too. */
+static time_t		loop_log_quiet_until[NBUILTINS];
+
+/* The next size bytes of the RFC 864 stream, from position *pos on. */
+static void
+chargen_fill(char *buf, size_t size, size_t *pos)
+{
+	size_t i, line, col;
+
+	for (i = 0; i < size; i++) {
+		line = *pos / CHARGEN_LINE;
+		col = *pos % CHARGEN_LINE;
+		if (col < CHARGEN_WIDTH)
+			buf[i] = ' ' + (line + col) % CHARGEN_RING;
+		else
+			buf[i] = col == CHARGEN_WIDTH ? '\r' : '\n';
+		*pos = (*pos + 1) % CHARGEN_PERIOD;
+	}
+}
+
+static void
+echo_input(struct conn *c, size_t n)
+{
+	c->c_len += n;
+}
+
+static void
+discard_input(struct conn *c, size_t n)
+{
+	(void)c;
+	(void)n;
+}
+
+static void
+chargen_refill(struct conn *c)
+{
+	chargen_fill(c->c_buf, sizeof(c->c_buf), &c->c_chargen);
+	c->c_off = 0;
+	c->c_len = sizeof(c->c_buf);
+}
+
+static ssize_t
+echo_answer(char *buf, size_t len, size_t size)
+{
+	(void)buf;
+	(void)size;
+	return len;
+}
+
+static ssize_t
+discard_answer(char *buf, size_t len, size_t size)
+{
+	(void)buf;
+	(void)len;
+	(void)size;
+	return -1;
+}
+
+/* Each datagram starts the pattern afresh, so any reply can be checked. */
+static ssize_t
+chargen_answer(char *buf, size_t len, size_t size)
+{
+	size_t n, pos = 0;
+
+	(void)len;
+	n = arc4random_uniform(CHARGEN_DGRAMMAX + 1);
+	n = MIN(n, size);
+	chargen_fill(buf, n, &pos);
+	return n;
+}
+
+static ssize_t
+daytime_answer(char *buf, size_t len, size_t size)
+{
+	char line[26];		/* what ctime_r requires */
+	time_t now;
+	int n;
+
+	(void)len;
+	now = time(NULL);
+	if (ctime_r(&now, line) == NULL)
+		return -1;
+	n = snprintf(buf, size, "%.24s\r\n", line);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+static ssize_t
+time_answer(char *buf, size_t len, size_t size)
+{
+	uint32_t t;
+
+	(void)len;
+	if (size < sizeof(t))
+		return -1;
+	/* Modulo 2^32: RFC 868 time wraps in 2036. */
+	t = htonl((uint32_t)((uint64_t)time(NULL) + SECONDS_1900_TO_1970));
+	memcpy(buf, &t, sizeof(t));
+	return sizeof(t);
+}
+
+/* Whether a failed read or write is worth trying again later. */
+static int
+try_again_later(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+static void
+conn_open(struct conn *c, const struct builtin *bi, int fd)
+{
+	ssize_t n;
+
+	c->c_bi = bi;
+	c->c_fd = fd;
+	c->c_eof = 0;
+	c->c_off = 0;
+	c->c_len = 0;
+	c->c_chargen = 0;
+	if (bi->bi_answer != NULL) {
+		n = bi->bi_answer(c->c_buf, 0, sizeof(c->c_buf));
+		c->c_len = n > 0 ? (size_t)n : 0;
+		c->c_eof = 1;	/* nothing the client sends matters */
+	}
+}
+
+static void
+conn_close(struct conn *c)
+{
+	(void)close(c->c_fd);
+	c->c_bi = NULL;
+}
+
+static int
+conn_wants_input(const struct conn *c)
+{
+	return c->c_bi->bi_input != NULL && !c->c_eof &&
+	    c->c_len < sizeof(c->c_buf);
+}
+
+/* What the connection waits for, as poll(2) events. */
+static int
+conn_events(const struct conn *c)
+{
+	int events = 0;
+
+	if (conn_wants_input(c))
+		events |= POLLIN;
+	if (c->c_len > 0 || c->c_bi->bi_refill != NULL)
+		events |= POLLOUT;
+	return events;
+}
+
+/* One read.  Returns -1 when the connection is finished. */
+static int
+conn_receive(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->c_off + c->c_len == sizeof(c->c_buf)) {
+		memmove(c->c_buf, c->c_buf + c->c_off, c->c_len);
+		c->c_off = 0;
+	}
+	n = recv(c->c_fd, c->c_buf + c->c_off + c->c_len,
+	    sizeof(c->c_buf) - c->c_off - c->c_len, MSG_DONTWAIT);
+	if (n > 0)
+		c->c_bi->bi_input(c, n);
+	else if (n == 0)
+		c->c_eof = 1;
+	else if (!try_again_later())
+		return -1;
+	return 0;
+}
+
+/* One write.  Returns -1 when the connection is finished. */
+static int
+conn_transmit(struct conn *c)
+{
+	ssize_t n;
+
+	n = send(c->c_fd, c->c_buf + c->c_off, c->c_len,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == -1)
+		return try_again_later() ? 0 : -1;
+	c->c_off += n;
+	c->c_len -= n;
+	if (c->c_len == 0)
+		c->c_off = 0;
+	return 0;
+}
+
+/*
+ * The only code that serves a stream builtin, in the daemon and in a
+ * child alike.  revents says what poll() or select() reported; the
+ * write is tried even when only input was reported, since the socket
+ * is non-blocking and fresh input usually finds room to be echoed.
+ */
+static void
+conn_step(struct conn *c, int revents)
+{
+	if ((revents & POLLIN) && conn_wants_input(c) &&
+	    conn_receive(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (c->c_len == 0 && c->c_bi->bi_refill != NULL)
+		c->c_bi->bi_refill(c);
+	if ((c->c_len > 0 && conn_transmit(c) == -1) ||
+	    (c->c_eof && c->c_len == 0))
+		conn_close(c);
+}
+
+static struct conn *
+conn_free_slot(void)
+{
+	struct conn *c;
+
+	for (c = conns; c < conns + BUILTIN_MAXCONN; c++)
+		if (c->c_bi == NULL)
+			return c;
+	return NULL;
+}
+
+const struct builtin *
+builtin_find(const char *name, int socktype)
+{
+	const struct builtin *bi;
+
+	for (bi = builtins; bi < builtins + NBUILTINS; bi++)
+		if (bi->bi_socktype == socktype &&
+		    strcmp(bi->bi_name, name) == 0)
+			return bi;
+	return NULL;
+}
+
+const char *
+builtin_name(const struct builtin *bi)
+{
+	return bi->bi_name;
+}
+
+/*
+ * A reply of a few bytes fits in the buffer of any fresh socket; a
+ * client that left no room for it is not worth waiting for.
+ */
+static void
+answer_and_close(const struct builtin *bi, int fd)
+{
+	struct conn c;
+
+	conn_open(&c, bi, fd);
+	conn_step(&c, POLLOUT);
+	if (c.c_bi != NULL)
+		conn_close(&c);
+}
+
+int
+builtin_accept(const struct servtab *sep, int fd)
+{
+	const struct builtin *bi = sep->se_bi;
+	struct conn *c;
+
+	if (bi->bi_answer != NULL) {
+		answer_and_close(bi, fd);
+		return 0;
+	}
+	if (fd >= FD_SETSIZE || (c = conn_free_slot()) == NULL)
+		return -1;
+	conn_open(c, bi, fd);
+	return 0;
+}
+
+void
+builtin_serve(const struct servtab *sep, int fd)
+{
+	char name[PATH_MAX + 16];
+	struct pollfd pfd;
+	struct conn c;
+
+	conn_open(&c, sep->se_bi, fd);
+	while (c.c_bi != NULL) {
+		pfd.fd = c.c_fd;
+		pfd.events = conn_events(&c);
+		pfd.revents = 0;
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			syslog(LOG_ERR, "%s:%d: %s: poll: %m", sep->se_file,
+			    sep->se_line, servtab_name(sep, name,
+			    sizeof(name)));
+			_exit(1);
+		}
+		/* An error or hang-up is for the next read or write to see. */
+		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+			pfd.revents |= POLLIN | POLLOUT;
+		conn_step(&c, pfd.revents);
+	}
+	_exit(0);
+}
+
+int
+builtin_fdset(fd_set *rfds, fd_set *wfds)
+{
+	struct conn *c;
+	int events, maxfd = -1;
+
+	for (c = conns; c < conns + BUILTIN_MAXCONN; c++) {
+		if (c->c_bi == NULL)
+			continue;
+		events = conn_events(c);
+		if (events & POLLIN)
+			FD_SET(c->c_fd, rfds);
+		if (events & POLLOUT)
+			FD_SET(c->c_fd, wfds);
+		maxfd = MAX(maxfd, c->c_fd);
+	}
+	return maxfd;
+}
+
+void
+builtin_run(const fd_set *rfds, const fd_set *wfds)
+{
+	struct conn *c;
+	int revents;
+
+	for (c = conns; c < conns + BUILTIN_MAXCONN; c++) {
+		if (c->c_bi == NULL)
+			continue;
+		revents = 0;
+		if (FD_ISSET(c->c_fd, rfds))
+			revents |= POLLIN;
+		if (FD_ISSET(c->c_fd, wfds))
+			revents |= POLLOUT;
+		if (revents != 0)
+			conn_step(c, revents);
+	}
+}
+
+void
+builtin_closeall(void)
+{
+	struct conn *c;
+
+	for (c = conns; c < conns + BUILTIN_MAXCONN; c++)
+		if (c->c_bi != NULL)
+			conn_close(c);
+}
+
+static int
+source_port(const struct sockaddr_storage *from)
+{
+	if (from->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)from)->sin_port);
+	if (from->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)from)->sin6_port);
+	return -1;
+}
+
+/*
+ * Answering a datagram from a builtin's port (or a forged one from
+ * port 0) could start two daemons answering each other for ever.
+ */
+static int
+loop_port(int port)
+{
+	const struct builtin *bi;
+
+	if (port == 0)
+		return 1;
+	for (bi = builtins; bi < builtins + NBUILTINS; bi++)
+		if (port == bi->bi_port)
+			return 1;
+	return 0;
+}
+
+static time_t
+monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* A flood of such datagrams must not become a flood of messages. */
+static void
+log_loop_refused(const struct servtab *sep,
+    const struct sockaddr_storage *from, int port)
+{
+	time_t *quiet_until = &loop_log_quiet_until[sep->se_bi - builtins];
+	char name[PATH_MAX + 16], addr[NI_MAXHOST];
+	time_t now;
+
+	now = monotonic_seconds();
+	if (now < *quiet_until)
+		return;
+	*quiet_until = now + LOOP_LOG_INTERVAL;
+	syslog(LOG_WARNING, "%s:%d: %s: loop request REFUSED from %s port %d",
+	    sep->se_file, sep->se_line, servtab_name(sep, name, sizeof(name)),
+	    sockaddr_str((const struct sockaddr *)from, addr, sizeof(addr)),
+	    port);
+}
+
+void
+builtin_dgram(const struct servtab *sep)
+{
+	static char buf[BUILTIN_DGRAMMAX];	/* kept off the stack */
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	ssize_t n, reply;
+	int i, port;
+
+	for (i = 0; i < DGRAM_BATCH; i++) {
+		fromlen = sizeof(from);
+		/* With MSG_TRUNC, n is the datagram's size, not what fit. */
+		n = recvfrom(sep->se_fd, buf, sizeof(buf),
+		    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from,
+		    &fromlen);
+		if (n == -1)
+			return;
+		if ((size_t)n > sizeof(buf))
+			continue;
+		port = source_port(&from);
+		if (loop_port(port)) {
+			log_loop_refused(sep, &from, port);
+			continue;
+		}
+		reply = sep->se_bi->bi_answer(buf, n, sizeof(buf));
+		if (reply >= 0)
+			(void)sendto(sep->se_fd, buf, reply,
+			    MSG_DONTWAIT | MSG_NOSIGNAL,
+			    (struct sockaddr *)&from, fromlen);
+	}
+}
