@@ -42,9 +42,8 @@ BSD_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libbsd-overlay)
 BSD_LIBS	:= $(shell $(PKG_CONFIG) --libs libbsd-overlay)
 endif
 
-# pipe2, accept4 and environ need _GNU_SOURCE.  Defined empty, as a source
-# file's own "#define _GNU_SOURCE" does, so that one is not a redefinition.
-ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE= -Wall -Wextra -Werror -I. \
+# pipe2, accept4, environ and dlsym(RTLD_NEXT) need _GNU_SOURCE.
+ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
 		  $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LIBS		= $(BSD_LIBS) -lwrap
 

@@ -9,8 +9,6 @@
  * "FAIL name: reason" line per test, then "N passed, M failed".
  */
 
-#define _GNU_SOURCE		/* RTLD_NEXT */
-
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
