@@ -48,8 +48,10 @@ run_part() {
 
 run_part unit tests/test_config
 run_part unit-asan build/asan/test_config
-run_part integration "$PYTHON" tests/integration.py ./inetd
-run_part integration-asan "$PYTHON" tests/integration.py build/asan/inetd
+for t in tests/test_*.py; do
+	run_part "$(basename "$t" .py)" "$PYTHON" "$t" ./inetd
+	run_part "$(basename "$t" .py)-asan" "$PYTHON" "$t" build/asan/inetd
+done
 
 echo "== total"
 echo "$total_pass passed, $total_fail failed"
