@@ -4,16 +4,22 @@
 #   make run        install missing Debian packages (as root), build, and run
 #                   the daemon in the foreground on contrib/inetd.conf.demo
 #   make check      build everything, also with sanitizers, and run all tests
-#   make install    PREFIX (/usr/local) and DESTDIR as usual
+#   make fuzz       fuzz the configuration parser for FUZZ_SECONDS (300)
+#   make install    PREFIX (/usr/local) and DESTDIR as usual; PREFIX=/usr puts
+#                   everything where the Debian package does
+#   make deb        build/deb/inetd_VERSION_ARCH.deb (dpkg-buildpackage)
+#   make check-deb  build the package and check what it holds
 #
 # CFLAGS, CPPFLAGS and LDFLAGS given by the user are added to the flags the
 # project needs (C standard, warnings as errors, libbsd's overlay), so
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c config.c internal.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c
+SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c
+UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c
+RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
+FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -22,15 +28,22 @@ CFLAGS		?= -O2 -g
 PREFIX		?= /usr/local
 SBINDIR		= $(PREFIX)/sbin
 MANDIR		= $(PREFIX)/share/man
+DATADIR		= $(PREFIX)/share/inetd
+# Debian 12 keeps its units in /lib; a local install in /usr/local/lib.
+UNITDIR		?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
 
 OBJDIR		= build/obj
 ASANDIR		= build/asan
+FUZZDIR		= build/fuzz
 SANITIZE	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		  -fno-sanitize-recover=all
+# libFuzzer comes with clang only, whatever CC is.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 300
 
 # run and check install the packages first, then build in a sub-make, so
 # pkg-config is only needed by the goals that compile.
-NOBUILD_GOALS	= deps clean run check
+NOBUILD_GOALS	= deps clean run check fuzz deb check-deb
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 LIBBSD_FOUND	:= $(shell $(PKG_CONFIG) --exists libbsd-overlay 2>/dev/null \
 		     && echo yes)
@@ -49,7 +62,7 @@ LIBS		= $(BSD_LIBS) -lwrap
 
 objs = $(addprefix $(1)/,$(2:.c=.o))
 
-.PHONY: all deps run check check-build install clean
+.PHONY: all deps run check check-build fuzz install deb check-deb clean
 
 all: $(PROG)
 
@@ -59,6 +72,9 @@ $(PROG): $(call objs,$(OBJDIR),$(SRCS))
 tests/test_config: $(call objs,$(OBJDIR),$(UNIT_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+tests/test_ratelimit: $(call objs,$(OBJDIR),$(RATELIMIT_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests/probe: $(call objs,$(OBJDIR),$(PROBE_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
@@ -66,6 +82,16 @@ $(ASANDIR)/inetd: $(call objs,$(ASANDIR),$(SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(ASANDIR)/test_config: $(call objs,$(ASANDIR),$(UNIT_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# One clang command: the sources are few, and the objects of the other
+# builds carry neither the fuzzer's coverage hooks nor its compiler.
+$(FUZZDIR)/fuzz_config: $(FUZZ_SRCS) config.h inetd.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
+	    -o $@ $(FUZZ_SRCS) $(LIBS)
+
+$(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # -MMD -MP: each object also depends on the headers it includes.
@@ -86,7 +112,8 @@ $(ASANDIR)/%.o: %.c
 # lists yet, or when the install fails with the lists we have.
 DEPS_PKGS	= build-essential make pkg-config libwrap0-dev libbsd-dev \
 		  python3 tftpd-hpa tftp-hpa netcat-openbsd mandoc iproute2 \
-		  util-linux
+		  util-linux clang-14 libclang-rt-14-dev valgrind dpkg-dev \
+		  update-inetd
 APT_GET		= DEBIAN_FRONTEND=noninteractive apt-get -q -y \
 		  -o Dpkg::Use-Pty=0
 
@@ -124,8 +151,9 @@ run: deps
 	@mkdir -p build
 	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
 
-check-build: $(PROG) tests/test_config tests/probe $(ASANDIR)/inetd \
-	$(ASANDIR)/test_config
+check-build: $(PROG) tests/test_config tests/test_ratelimit tests/probe \
+	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_ratelimit \
+	$(FUZZDIR)/fuzz_config
 
 # The last line of the output is the sum over all parts: "N passed, M failed"
 # (a build that fails counts as one failure).
@@ -134,6 +162,27 @@ check: deps
 		echo "FAIL build: make check-build failed"; \
 		echo "0 passed, 1 failed"; exit 1; }
 	@bash tests/check.sh
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZDIR)/fuzz_config
+	@sh tests/fuzz/run.sh $(FUZZDIR)/fuzz_config $(FUZZ_SECONDS)
+
+# make bench: ours against the peers (Debian packages fetched with apt-get
+# download into build/bench, never installed) and the floors; prints one
+# table and writes bench/RESULTS.md.  Not part of check.  As root: the
+# peers run in private mount namespaces.  BENCH_FLAGS=--quick for a
+# one-round check of the machinery.
+BENCHDIR	= build/bench
+BENCH_TOOLS	= $(BENCHDIR)/load $(BENCHDIR)/floor
+
+$(BENCHDIR)/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+.PHONY: bench
+bench: $(PROG) $(BENCH_TOOLS)
+	python3 bench/bench.py --tools $(BENCHDIR) --scratch $(BENCHDIR) \
+	    $(BENCH_FLAGS) $(PROG)
 
 install: $(PROG)
 	$(INSTALL) -d '$(DESTDIR)$(SBINDIR)'
@@ -145,6 +194,36 @@ install: $(PROG)
 		$(INSTALL) -d "$$dir"; \
 		$(INSTALL) -m 0644 $$page "$$dir/$$page"; \
 	done
+	$(INSTALL) -d '$(DESTDIR)$(UNITDIR)' '$(DESTDIR)/etc/init.d' \
+	    '$(DESTDIR)/etc/default' '$(DESTDIR)/etc/inetd.d' \
+	    '$(DESTDIR)$(DATADIR)'
+	sed 's|/usr/sbin/inetd|$(SBINDIR)/inetd|g' contrib/inetd.service \
+	    > '$(DESTDIR)$(UNITDIR)/inetd.service'
+	chmod 0644 '$(DESTDIR)$(UNITDIR)/inetd.service'
+	sed 's|^DAEMON=.*|DAEMON=$(SBINDIR)/inetd|' contrib/inetd.init \
+	    > '$(DESTDIR)/etc/init.d/inetd'
+	chmod 0755 '$(DESTDIR)/etc/init.d/inetd'
+	$(INSTALL) -m 0644 contrib/inetd.conf '$(DESTDIR)$(DATADIR)/inetd.conf'
+	@# The admin's settings and services stay as they are.
+	[ -e '$(DESTDIR)/etc/default/inetd' ] || $(INSTALL) -m 0644 \
+	    contrib/inetd.default '$(DESTDIR)/etc/default/inetd'
+	[ -e '$(DESTDIR)/etc/inetd.conf' ] || [ -n '$(DESTDIR)' ] || \
+	    $(INSTALL) -m 0644 contrib/inetd.conf /etc/inetd.conf
+
+# The package is built by dpkg-buildpackage (debian/rules, no debhelper)
+# in a copy of the tree, so that the tree and its build/ stay as they are.
+DEBDIR		= build/deb
+
+deb:
+	rm -rf '$(DEBDIR)'
+	mkdir -p '$(DEBDIR)/src'
+	tar -c --exclude=./build --exclude=./.git . | tar -x -C '$(DEBDIR)/src'
+	cd '$(DEBDIR)/src' && dpkg-buildpackage -b -us -uc
+	@ls '$(DEBDIR)'/*.deb
+
+check-deb: deps
+	@bash tests/package.sh
 
 clean:
-	rm -rf build $(PROG) tests/test_config tests/probe tests/__pycache__
+	rm -rf build $(PROG) tests/test_config tests/test_ratelimit tests/probe \
+	    tests/__pycache__

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -39,6 +40,9 @@
 
 /* Room for any message: the words it quotes come from one entry. */
 #define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
+
+#define CONF_INCLUDE_DEPTH 8	/* files read at once: the first and 7 */
+#define CONF_INCLUDE_FILES 1024	/* *.conf files in an included directory */
 
 /* The fields of an entry, in order; the arguments follow. */
 enum field {
@@ -82,6 +86,22 @@ struct entry {
 	struct servtab	*se;
 };
 
+/*
+ * config_load() following include lines: the files being read, so
+ * that one including itself, directly or not, is refused.
+ */
+struct loader {
+	const char	*defhost;
+	uid_t		 euid;
+	conf_report_fn	*report;
+	int		 depth;
+	dev_t		 dev[CONF_INCLUDE_DEPTH];
+	ino_t		 ino[CONF_INCLUDE_DEPTH];
+};
+
+/* Read after the file config_load() is given; see config.h. */
+static const char *config_includedir;
+
 static const struct socktype {
 	const char	*name;
 	int		 type;
@@ -111,9 +131,6 @@ static const struct protocol {
 	{ "unix",	SOCK_STREAM,	AF_UNIX,	0 },
 };
 
-/* Builtins other inetds have and we do not have yet. */
-static const char *const planned_builtins[] = { "auth", "tcpmux" };
-
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void	 vreport(conf_report_fn *, int, const char *, int,
@@ -124,6 +141,11 @@ static void	 entry_error(struct entry *, const char *, ...)
 static void	 resolve_error(const struct servtab *, conf_report_fn *,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static void	 include_error(struct loader *, const char *, int,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+static struct servtab *include_line(struct loader *,
+		    const struct servtab *);
 
 static void
 vreport(conf_report_fn *report, int priority, const char *file, int line,
@@ -449,6 +471,42 @@ parse_unix_service(struct entry *e)
 	return (se->se_service = entry_strdup(e, path)) == NULL ? -1 : 0;
 }
 
+/*
+ * "tcpmux/NAME" or "tcpmux/+NAME": no socket of its own; the tcpmux
+ * builtin offers it by name to its clients, whatever their address.
+ */
+static int
+parse_tcpmux_service(struct entry *e, const char *service, int has_host)
+{
+	struct servtab *se = e->se;
+	const char *name = service + 7;
+
+	se->se_tcpmux = TCPMUX_PLAIN;
+	if (*name == '+') {
+		se->se_tcpmux = TCPMUX_PLUS;
+		name++;
+	}
+	if (has_host) {
+		entry_error(e, "a tcpmux service has no address of its own");
+		return -1;
+	}
+	if (*name == '\0') {
+		entry_error(e, "missing tcpmux service name in '%s'", service);
+		return -1;
+	}
+	if (strlen(name) > TCPMUX_NAME_MAX) {
+		entry_error(e, "tcpmux service name longer than %d bytes",
+		    TCPMUX_NAME_MAX);
+		return -1;
+	}
+	if (se->se_socktype != SOCK_STREAM) {
+		entry_error(e, "tcpmux services need socket type stream");
+		return -1;
+	}
+	e->service = service;
+	return (se->se_service = entry_strdup(e, service)) == NULL ? -1 : 0;
+}
+
 static int
 parse_inet_service(struct entry *e)
 {
@@ -470,10 +528,8 @@ parse_inet_service(struct entry *e)
 		entry_error(e, "missing service name in '%s'", f);
 		return -1;
 	}
-	if (strncmp(service, "tcpmux/", 7) == 0) {
-		entry_error(e, "tcpmux services are not supported yet");
-		return -1;
-	}
+	if (strncmp(service, "tcpmux/", 7) == 0)
+		return parse_tcpmux_service(e, service, host != NULL);
 	if ((slash = strchr(service, '/')) != NULL &&
 	    slash[1] >= '0' && slash[1] <= '9') {
 		entry_error(e, "RPC services are not supported");
@@ -657,29 +713,57 @@ find_builtin(struct entry *e)
 {
 	struct servtab *se = e->se;
 	const char *name[2];
-	size_t i, j, n = 0;
+	char why[CONF_MSG_MAX];
+	size_t i, n = 0;
 
 	if (!e->internal)
 		return 0;
 	if (se->se_argc > 0)
 		name[n++] = se->se_argv[0];
 	name[n++] = e->service;
-	for (i = 0; i < n; i++)
-		if ((se->se_bi = builtin_find(name[i], se->se_socktype)) !=
-		    NULL)
-			return 0;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < nitems(planned_builtins); j++) {
-			if (strcmp(name[i], planned_builtins[j]) == 0) {
-				entry_error(e, "builtin service '%s' is not "
-				    "supported yet", name[i]);
-				return -1;
-			}
+		if ((se->se_bi = builtin_find(name[i], se->se_socktype)) ==
+		    NULL)
+			continue;
+		if (builtin_check_args(se, why, sizeof(why)) == -1 ||
+		    forward_parse(se, why, sizeof(why)) == -1) {
+			entry_error(e, "%s", why);
+			return -1;
 		}
+		return 0;
 	}
-	entry_error(e, "no builtin service named '%s' for %s", name[0],
-	    socktype_name(se->se_socktype));
+	entry_error(e, "no builtin service named '%s' for %s (there are: "
+	    "%s)", name[0], socktype_name(se->se_socktype),
+	    builtin_names(se->se_socktype, why, sizeof(why)));
 	return -1;
+}
+
+/*
+ * The tcpmux builtin hands each connection to a program of its own,
+ * in its child: the server is a child of the tcpmux entry.
+ */
+static int
+check_tcpmux(struct entry *e)
+{
+	const struct servtab *se = e->se;
+
+	if (se->se_tcpmux == TCPMUX_NONE)
+		return 0;
+	if (se->se_maxchild != CONF_DEFAULT || se->se_maxcpm != CONF_DEFAULT ||
+	    se->se_maxperip != CONF_DEFAULT || se->se_maxrate != CONF_DEFAULT)
+		e->p->report(LOG_WARNING, "%s:%d: %s/%s: limits of a tcpmux "
+		    "service are ignored: those of the tcpmux entry apply",
+		    e->p->file, e->line, e->word[F_SERVICE], e->word[F_PROTO]);
+	if (se->se_wait) {
+		entry_error(e, "tcpmux services must be nowait");
+		return -1;
+	}
+	if (e->internal) {
+		entry_error(e, "tcpmux services must run a program, not "
+		    "internal");
+		return -1;
+	}
+	return 0;
 }
 
 static struct servtab *
@@ -702,6 +786,31 @@ servtab_new(struct entry *e)
 	return se;
 }
 
+/*
+ * "include PATH": too few words for an entry, so no entry is taken for
+ * it.  The node only records the path; config_load() reads it.
+ */
+static struct servtab *
+parse_include(struct entry *e)
+{
+	struct parser *p = e->p;
+	struct servtab *se;
+
+	if (e->nword != 2) {
+		p->report(LOG_ERR, "%s:%d: include: expected one file or "
+		    "directory, got %d words", p->file, e->line,
+		    e->nword - 1);
+		return NULL;
+	}
+	if ((se = servtab_new(e)) == NULL)
+		return NULL;
+	if ((se->se_include = entry_strdup(e, e->word[1])) == NULL) {
+		servtab_free(se);
+		return NULL;
+	}
+	return se;
+}
+
 static void
 parse_entry(struct entry *e, char *text)
 {
@@ -715,6 +824,13 @@ parse_entry(struct entry *e, char *text)
 		set_default_host(e);
 		return;
 	}
+	if (e->nword < F_ARGS && strcmp(e->word[F_SERVICE], "include") == 0) {
+		if ((e->se = parse_include(e)) != NULL) {
+			*p->tail = e->se;
+			p->tail = &e->se->se_next;
+		}
+		return;
+	}
 	if (e->nword < F_ARGS) {
 		entry_error(e, "missing fields: expected at least %d, got %d",
 		    F_ARGS, e->nword);
@@ -726,7 +842,8 @@ parse_entry(struct entry *e, char *text)
 	if (parse_socktype(e) == -1 || parse_protocol(e) == -1 ||
 	    parse_service(e) == -1 || parse_wait(e) == -1 ||
 	    parse_user(e) == -1 || parse_program(e) == -1 ||
-	    parse_args(e) == -1 || find_builtin(e) == -1) {
+	    check_tcpmux(e) == -1 || parse_args(e) == -1 ||
+	    find_builtin(e) == -1) {
 		servtab_free(e->se);
 		return;
 	}
@@ -1043,16 +1160,35 @@ resolve_program(struct servtab *sep, conf_report_fn *report)
 	return 0;
 }
 
+static int
+resolve_forward(struct servtab *sep, conf_report_fn *report)
+{
+	char why[CONF_MSG_MAX];
+
+	if (forward_resolve(sep, why, sizeof(why)) == 0)
+		return 0;
+	resolve_error(sep, report, "%s", why);
+	return -1;
+}
+
 int
 config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
 {
 	char name[CONF_MSG_MAX];
 
-	if (resolve_address(sep, report) == -1 ||
+	if (sep->se_include != NULL) {
+		report(LOG_ERR, "%s:%d: include %s: only config_load() "
+		    "follows includes", sep->se_file, sep->se_line,
+		    sep->se_include);
+		return -1;
+	}
+	if ((sep->se_tcpmux == TCPMUX_NONE &&
+	    resolve_address(sep, report) == -1) ||
 	    resolve_user(sep, euid, report) == -1 ||
 	    (sep->se_family == AF_UNIX &&
 	    resolve_socket_owner(sep, euid, report) == -1) ||
-	    (sep->se_server != NULL && resolve_program(sep, report) == -1))
+	    (sep->se_server != NULL && resolve_program(sep, report) == -1) ||
+	    resolve_forward(sep, report) == -1)
 		return -1;
 	if (sep->se_class != NULL)
 		report(LOG_DEBUG, "%s:%d: %s: login class %s ignored on Linux",
@@ -1061,9 +1197,12 @@ config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
 	return 0;
 }
 
-/* The whole file, bounded by CONF_FILE_MAX; NULL with errno set. */
+/*
+ * The whole file, bounded by CONF_FILE_MAX, and what fstat() says of it;
+ * NULL with errno set.
+ */
 static char *
-read_file(const char *path, size_t *lenp)
+read_file(const char *path, size_t *lenp, struct stat *stp)
 {
 	struct stat st;
 	size_t len = 0, size;
@@ -1107,6 +1246,7 @@ read_file(const char *path, size_t *lenp)
 	}
 	close(fd);
 	*lenp = len;
+	*stp = st;
 	return buf;
 fail:
 	saved = errno;
@@ -1116,28 +1256,257 @@ fail:
 	return NULL;
 }
 
+static void
+include_error(struct loader *ld, const char *from, int line,
+    const char *path, const char *fmt, ...)
+{
+	char msg[CONF_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (from != NULL)
+		ld->report(LOG_ERR, "%s:%d: include %s: %s", from, line, path,
+		    msg);
+	else
+		ld->report(LOG_ERR, "%s: %s", path, msg);
+}
+
+/*
+ * Resolve the entries of one file's list and replace each include node
+ * by what it names, in place, so that the order of the text is kept.
+ */
+static struct servtab *
+follow_entries(struct loader *ld, struct servtab *list)
+{
+	struct servtab *sep, *next, **prevp;
+
+	for (prevp = &list; (sep = *prevp) != NULL;) {
+		next = sep->se_next;
+		if (sep->se_include != NULL) {
+			*prevp = include_line(ld, sep);
+			while (*prevp != NULL)
+				prevp = &(*prevp)->se_next;
+			*prevp = next;
+			servtab_free(sep);
+		} else if (config_resolve(sep, ld->euid, ld->report) == 0)
+			prevp = &sep->se_next;
+		else {
+			*prevp = next;
+			servtab_free(sep);
+		}
+	}
+	return list;
+}
+
+/* The file is on the stack of files being read while its text is. */
+static struct servtab *
+load_text(struct loader *ld, const char *path, const char *text,
+    size_t len, const struct stat *st)
+{
+	struct servtab *list;
+
+	ld->dev[ld->depth] = st->st_dev;
+	ld->ino[ld->depth] = st->st_ino;
+	ld->depth++;
+	list = config_parse(text, len, path, ld->defhost, ld->report);
+	list = follow_entries(ld, list);
+	ld->depth--;
+	return list;
+}
+
+static struct servtab *
+include_file(struct loader *ld, const char *path, const char *from,
+    int line)
+{
+	struct servtab *list;
+	struct stat st;
+	size_t len;
+	char *text;
+	int i;
+
+	if (ld->depth == CONF_INCLUDE_DEPTH) {
+		include_error(ld, from, line, path, "includes nested more "
+		    "than %d deep", CONF_INCLUDE_DEPTH - 1);
+		return NULL;
+	}
+	if ((text = read_file(path, &len, &st)) == NULL) {
+		include_error(ld, from, line, path, "%s", strerror(errno));
+		return NULL;
+	}
+	for (i = 0; i < ld->depth; i++) {
+		if (ld->dev[i] == st.st_dev && ld->ino[i] == st.st_ino) {
+			include_error(ld, from, line, path, "include loop: "
+			    "the file is being read already");
+			free(text);
+			return NULL;
+		}
+	}
+	list = load_text(ld, path, text, len, &st);
+	free(text);
+	return list;
+}
+
+/* Fragments are "*.conf"; editors' and package managers' files are not. */
+static int
+is_fragment(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 &&
+	    strcmp(name + len - 5, ".conf") == 0;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of dir's fragments, sorted; -1 after reporting. */
+static int
+list_fragments(struct loader *ld, const char *dir, const char *from,
+    int line, char ***namesp, size_t *np)
+{
+	struct dirent *de;
+	char **names = NULL, **bigger;
+	size_t n = 0;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL) {
+		include_error(ld, from, line, dir, "%s", strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (!is_fragment(de->d_name))
+			continue;
+		if (n == CONF_INCLUDE_FILES) {
+			include_error(ld, from, line, dir, "more than %d "
+			    "*.conf files, none read", CONF_INCLUDE_FILES);
+			goto fail;
+		}
+		if ((bigger = reallocarray(names, n + 1,
+		    sizeof(*names))) == NULL)
+			goto nomem;
+		names = bigger;
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			goto nomem;
+		n++;
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), compare_names);
+	*namesp = names;
+	*np = n;
+	return 0;
+nomem:
+	include_error(ld, from, line, dir, "out of memory");
+fail:
+	closedir(dp);
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+	return -1;
+}
+
+static struct servtab *
+include_dir(struct loader *ld, const char *dir, const char *from, int line)
+{
+	struct servtab *list = NULL, **tailp = &list;
+	char path[PATH_MAX], **names;
+	size_t i, n;
+
+	if (list_fragments(ld, dir, from, line, &names, &n) == -1)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    names[i]) >= sizeof(path))
+			include_error(ld, from, line, dir, "%s: %s", names[i],
+			    strerror(ENAMETOOLONG));
+		else
+			*tailp = include_file(ld, path, from, line);
+		while (*tailp != NULL)
+			tailp = &(*tailp)->se_next;
+		free(names[i]);
+	}
+	free(names);
+	return list;
+}
+
+/* Only what can be read to its end: never a FIFO or a device. */
+static struct servtab *
+include_path(struct loader *ld, const char *path, const char *from,
+    int line)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		include_error(ld, from, line, path, "%s", strerror(errno));
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode))
+		return include_dir(ld, path, from, line);
+	if (!S_ISREG(st.st_mode)) {
+		include_error(ld, from, line, path, "not a regular file or "
+		    "a directory");
+		return NULL;
+	}
+	return include_file(ld, path, from, line);
+}
+
+/* A relative path is taken from the directory of the including file. */
+static struct servtab *
+include_line(struct loader *ld, const struct servtab *sep)
+{
+	const char *name = sep->se_include, *slash;
+	char path[PATH_MAX];
+	int dirlen;
+
+	slash = strrchr(sep->se_file, '/');
+	if (name[0] == '/' || slash == NULL)
+		return include_path(ld, name, sep->se_file, sep->se_line);
+	dirlen = slash - sep->se_file;
+	if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dirlen,
+	    sep->se_file, name) >= sizeof(path)) {
+		include_error(ld, sep->se_file, sep->se_line, name, "%s",
+		    strerror(ENAMETOOLONG));
+		return NULL;
+	}
+	return include_path(ld, path, sep->se_file, sep->se_line);
+}
+
+void
+config_set_includedir(const char *dir)
+{
+	config_includedir = dir;
+}
+
 struct servtab *
 config_load(const char *path, const char *defhost, uid_t euid,
     conf_report_fn *report, int *errp)
 {
-	struct servtab *list, *sep, **prevp;
+	struct loader ld;
+	struct servtab *list, **tailp;
+	struct stat st;
 	size_t len;
 	char *text;
 
-	if ((text = read_file(path, &len)) == NULL) {
+	if ((text = read_file(path, &len, &st)) == NULL) {
 		if (errp != NULL)
 			*errp = errno;
 		return NULL;
 	}
-	list = config_parse(text, len, path, defhost, report);
+	memset(&ld, 0, sizeof(ld));
+	ld.defhost = defhost;
+	ld.euid = euid;
+	ld.report = report;
+	list = load_text(&ld, path, text, len, &st);
 	free(text);
-	for (prevp = &list; (sep = *prevp) != NULL;) {
-		if (config_resolve(sep, euid, report) == 0) {
-			prevp = &sep->se_next;
+	if (config_includedir != NULL &&
+	    (stat(config_includedir, &st) == 0 || errno != ENOENT)) {
+		for (tailp = &list; *tailp != NULL; tailp = &(*tailp)->se_next)
 			continue;
-		}
-		*prevp = sep->se_next;
-		servtab_free(sep);
+		*tailp = include_path(&ld, config_includedir, NULL, 0);
 	}
 	if (errp != NULL)
 		*errp = 0;
@@ -1205,6 +1574,8 @@ servtab_free(struct servtab *sep)
 	free(sep->se_sockuser);
 	free(sep->se_sockgroup);
 	free(sep->se_server);
+	forward_free(sep->se_forward);
+	free(sep->se_include);
 	for (i = 0; i < CONF_MAXARGS; i++)
 		free(sep->se_argv[i]);
 	free(sep);

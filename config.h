@@ -18,6 +18,8 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #define CONF_LINE_MAX	4096	/* bytes in one entry, continuations included */
 #define CONF_MAXARGS	64	/* server arguments, argv[0] included */
@@ -25,8 +27,52 @@
 #define CONF_MAXGROUPS	256	/* supplementary groups kept per entry */
 #define CONF_UNIXMODE	0200	/* UNIX socket mode unless given (FreeBSD) */
 #define CONF_DEFAULT	(-1)	/* limit not given: use the global default */
+#define TCPMUX_NAME_MAX	256	/* bytes of a tcpmux service name (FreeBSD) */
+
+/* se_tcpmux: how the tcpmux builtin offers an entry. */
+#define TCPMUX_NONE	0	/* it does not: an entry of its own */
+#define TCPMUX_PLAIN	1	/* "tcpmux/NAME": the server answers "+" */
+#define TCPMUX_PLUS	2	/* "tcpmux/+NAME": inetd sends "+Go" */
 
 struct builtin;
+struct forward;
+
+/*
+ * What the limits of an entry remember (see ratelimit.c in inetd.h).
+ * Events of the last minute are counted in 6 buckets of 10 s, as
+ * FreeBSD does: the window slides by whole buckets.
+ */
+#define RATE_BUCKETS	6
+#define RATE_BUCKET_SECONDS 10
+
+struct rate_window {
+	long long	 rw_tick;	/* 10 s period of the newest bucket */
+	unsigned	 rw_count[RATE_BUCKETS];	/* by period % 6 */
+};
+
+/* A message logged at most once a minute. */
+struct log_quota {
+	time_t		 lq_next;	/* may be logged again from then */
+	unsigned	 lq_missed;	/* occurrences not logged since */
+};
+
+/* Kept across a reload by the entry that takes over the socket. */
+struct svc_limits {
+	uint64_t	 sl_id;		/* names it in the per-address table */
+	struct rate_window sl_started;	/* servers started (-R, nowait.N) */
+	time_t		 sl_looping_until; /* 0, or closed until then */
+	struct log_quota sl_log_maxchild;
+	struct log_quota sl_log_perip_rate;
+	struct log_quota sl_log_perip_children;
+};
+
+/* What SIGUSR1 reports of an entry, kept across reloads (inetd.c). */
+struct svc_stats {
+	unsigned long	 st_accepted;	/* connections, wait servers started */
+	unsigned long	 st_refused_rate;  /* per-ip-per-minute limit */
+	unsigned long	 st_refused_perip; /* max-child-per-ip */
+	unsigned long	 st_looping;	/* times closed as looping */
+};
 
 struct servtab {
 	/* Where the entry came from, for every message about it. */
@@ -36,6 +82,7 @@ struct servtab {
 	/* Fields as parsed (config_parse). */
 	char	*se_host;		/* bind host; "*" or NULL: any */
 	char	*se_service;		/* name, port number or UNIX path */
+	int	 se_tcpmux;		/* TCPMUX_*; offered: no socket */
 	char	*se_proto;		/* protocol field as written */
 	int	 se_socktype;		/* SOCK_STREAM or SOCK_DGRAM */
 	int	 se_family;		/* AF_INET, AF_INET6 or AF_UNIX */
@@ -53,8 +100,14 @@ struct servtab {
 	mode_t	 se_sockmode;		/* UNIX socket mode */
 	char	*se_server;		/* absolute path; NULL when internal */
 	const struct builtin *se_bi;	/* builtin service, or NULL */
+	struct forward *se_forward;	/* forward builtin: its settings */
 	int	 se_argc;
 	char	*se_argv[CONF_MAXARGS + 1];	/* NULL-terminated */
+	/*
+	 * An "include PATH" line: config_parse() returns it as a node with
+	 * only this, se_file and se_line set; config_load() follows it.
+	 */
+	char	*se_include;
 
 	/* Resolved once at load (config_resolve). */
 	uid_t	 se_uid;
@@ -76,6 +129,8 @@ struct servtab {
 	int	 se_children;		/* live children of this entry */
 	int	 se_paused;		/* wait service: a child has the socket */
 	int	 se_bind_failed;	/* bind failed: retry later */
+	struct svc_limits se_limits;
+	struct svc_stats se_stats;
 
 	struct servtab *se_next;
 };
@@ -108,11 +163,20 @@ int		 config_resolve(struct servtab *sep, uid_t euid,
 
 /*
  * Read, parse and resolve a file; entries that fail to resolve are
- * reported and dropped.  Returns the list, or NULL with *errp set to
+ * reported and dropped.  "include" lines are followed (a file, or a
+ * directory's *.conf files in name order), and their entries take the
+ * place of the line.  Returns the list, or NULL with *errp set to
  * errno when the file cannot be read (an empty file gives NULL, 0).
  */
 struct servtab	*config_load(const char *path, const char *defhost,
 		    uid_t euid, conf_report_fn *report, int *errp);
+
+/*
+ * A directory whose *.conf files config_load() reads after the file it
+ * is given, as if that file ended with "include dir"; a missing
+ * directory is no error.  NULL (the default): none.
+ */
+void		 config_set_includedir(const char *dir);
 
 /* Numeric text of an address ("127.0.0.1", "::1", a UNIX path). */
 const char	*sockaddr_str(const struct sockaddr *sa, char *buf,

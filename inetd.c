@@ -7,10 +7,13 @@
  * is its own function below; main() only sets them up.
  */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <err.h>
@@ -19,13 +22,17 @@
 #include <grp.h>
 #include <libutil.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <sysexits.h>
+#include <tcpd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,19 +40,29 @@
 #include "inetd.h"
 
 #define DEFAULT_CONFIG	"/etc/inetd.conf"
+#define DEFAULT_INCLUDEDIR "/etc/inetd.d" /* read with the default config */
 #define DEFAULT_PIDFILE	"/var/run/inetd.pid"
 #define RETRYTIME	600	/* s before a failed bind is retried */
 #define LISTEN_BACKLOG	1024
 #define MAXCHILDREN	16384	/* children tracked at once */
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
+#define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
+#define WRAP_REFUSALS_MAX 16	/* refused datagrams a child drops, -w/-W */
+#define WRAP_LINGER_MS	1000	/* a -W datagram child waits for more */
 
 struct child {
 	pid_t		 ch_pid;
 	struct servtab	*ch_sep;
+	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
 };
 
 static int		 debug;		/* -d */
+static int		 foreground;	/* -i */
 static int		 log_connections; /* -l */
+static int		 wrap_programs;	/* -w: TCP wrappers for servers */
+static int		 wrap_builtins;	/* -W: TCP wrappers for builtins */
+static int		 keep_environment; /* -E */
+static int		 in_child;	/* a child of the daemon's, see log_msg */
 static const char	*bind_default;	/* -a */
 static const char	*pidfile_path = DEFAULT_PIDFILE;
 static int		 pidfile_given;
@@ -59,19 +76,44 @@ static int		 sigpipe[2] = { -1, -1 };
 static int		 debug_fd = -1;	/* stderr kept for children's errors */
 static time_t		 retry_at;	/* 0: no socket waits for a retry */
 static time_t		 backoff_until;	/* listeners ignored until then */
+static time_t		 backoff_quiet_until; /* no message about it till */
 static struct child	 children[MAXCHILDREN];
 static int		 nchildren;
 static int		 children_full_logged;
+static int		 check_only;	/* -t */
+static struct limit_defaults limit_defaults = {	/* -c, -C, -s, -R */
+	.ld_maxrate = DEFAULT_MAXRATE
+};
+static struct addr_table *addrtab;	/* per-address rates */
+static uint64_t		 service_ids;	/* the last one given to an entry */
+static int		 conf_errors;	/* reported by the file being loaded */
+
+/* systemd's notification socket ($NOTIFY_SOCKET), see sd_notify(3). */
+static int		 notify_fd = -1;
+static struct sockaddr_un notify_addr;
+static socklen_t	 notify_addrlen;
+static int		 notify_failed_logged;
+static uint64_t		 watchdog_usec;	/* ping interval, 0: none */
+static uint64_t		 watchdog_due;	/* next ping, monotonic us */
 
 static void	usage(void) __attribute__((noreturn));
 static void	parse_flags(int argc, char *argv[]);
 static void	open_log(int to_stderr);
+static int	check_config(void);
+static void	make_addr_table(void);
 static void	load_services(void);
 static void	open_pidfile(void);
 static void	catch_signals(void);
+static void	open_wait_set(void);
 static int	open_services(void);
 static void	serve_forever(void) __attribute__((noreturn));
 static void	die(void) __attribute__((noreturn));
+static void	notify_open(void);
+static void	prepare_server_env(void);
+static void	log_connection(const struct servtab *sep,
+		    const struct sockaddr *peer);
+static void	notify(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
 
 static void
 svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
@@ -85,29 +127,54 @@ main(int argc, char *argv[])
 	setproctitle_init(argc, argv, environ);
 	parse_flags(argc, argv);
 	euid = geteuid();
+	if (check_only)
+		exit(check_config());
 	open_log(1);
+	make_addr_table();
 	load_services();
 	open_pidfile();
 	catch_signals();
+	if (forward_init(log_connections) == -1)
+		err(EX_OSERR, "forwarding: epoll");
+	open_wait_set();
 	listening = open_services();
-	if (!debug) {
-		if (daemon(0, 0) == -1)
-			err(EX_OSERR, "daemon");
+	if (!debug && !foreground && daemon(0, 0) == -1)
+		err(EX_OSERR, "daemon");
+	if (!debug)
 		open_log(0);
-	}
 	if (pidfh != NULL && pidfile_write(pidfh) == -1)
 		syslog(LOG_WARNING, "cannot write pidfile %s: %m",
 		    pidfile_path);
 	syslog(LOG_INFO, "ready: %d services listening", listening);
+	notify_open();
+	notify("READY=1\nMAINPID=%d\nSTATUS=%d services listening",
+	    (int)getpid(), listening);
+	prepare_server_env();
 	serve_forever();
 }
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inetd [-dl] [-a address] [-p pidfile] "
-	    "[configuration_file]\n");
+	fprintf(stderr, "usage: inetd [-dEiltWw] [-a address] [-C rate] "
+	    "[-c maximum] [-p pidfile]\n"
+	    "             [-R rate] [-s maximum] [configuration_file]\n");
 	exit(EX_USAGE);
+}
+
+/* The value of -c, -C, -R or -s: from 0, meaning no limit, to max. */
+static int
+limit_flag(int flag, const char *value, int max)
+{
+	const char *errstr;
+	int n;
+
+	n = strtonum(value, 0, max, &errstr);
+	if (errstr != NULL) {
+		warnx("-%c %s: %s (0 to %d)", flag, value, errstr, max);
+		usage();
+	}
+	return n;
 }
 
 static void
@@ -117,13 +184,38 @@ parse_flags(int argc, char *argv[])
 	const char *errstr;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:dlp:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:tWw")) != -1) {
 		switch (ch) {
 		case 'a':
 			bind_default = optarg;
 			break;
+		case 'C':
+			limit_defaults.ld_maxcpm = limit_flag(ch, optarg,
+			    INT_MAX);
+			break;
+		case 'c':
+			limit_defaults.ld_maxchild = limit_flag(ch, optarg,
+			    CONF_MAXCHILD);
+			break;
+		case 'R':
+			limit_defaults.ld_maxrate = limit_flag(ch, optarg,
+			    INT_MAX);
+			break;
+		case 's':
+			limit_defaults.ld_maxperip = limit_flag(ch, optarg,
+			    INT_MAX);
+			break;
+		case 't':
+			check_only = 1;
+			break;
 		case 'd':
 			debug = 1;
+			break;
+		case 'E':
+			keep_environment = 1;
+			break;
+		case 'i':
+			foreground = 1;
 			break;
 		case 'l':
 			log_connections = 1;
@@ -131,6 +223,12 @@ parse_flags(int argc, char *argv[])
 		case 'p':
 			pidfile_path = optarg;
 			pidfile_given = 1;
+			break;
+		case 'W':
+			wrap_builtins = 1;
+			break;
+		case 'w':
+			wrap_programs = 1;
 			break;
 		default:
 			usage();
@@ -142,8 +240,10 @@ parse_flags(int argc, char *argv[])
 		usage();
 	if (argc == 1)
 		config_path = argv[0];
+	else
+		config_set_includedir(DEFAULT_INCLUDEDIR);
 	/* Detached, inetd runs in "/": a reload must find the same file. */
-	if (!debug && config_path[0] != '/' &&
+	if (!debug && !check_only && config_path[0] != '/' &&
 	    (config_path = realpath(config_path, NULL)) == NULL)
 		err(EX_NOINPUT, "%s", argv[0]);
 
@@ -181,6 +281,18 @@ svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
 	    servtab_name(sep, name, sizeof(name)), msg);
 }
 
+/* Limits from the flags, and a name in the per-address table. */
+static void
+prepare_services(struct servtab *list)
+{
+	struct servtab *sep;
+
+	for (sep = list; sep != NULL; sep = sep->se_next) {
+		limits_set_defaults(sep, &limit_defaults);
+		sep->se_limits.sl_id = ++service_ids;
+	}
+}
+
 static void
 load_services(void)
 {
@@ -195,6 +307,76 @@ load_services(void)
 	if (services == NULL)
 		syslog(LOG_WARNING, "%s: no services configured",
 		    config_path);
+	prepare_services(services);
+}
+
+/* The table is made once: no client can make it grow. */
+static void
+make_addr_table(void)
+{
+	uint64_t seed = (uint64_t)arc4random() << 32 | arc4random();
+
+	if ((addrtab = addrtab_new(ADDRTAB_SIZE, seed)) == NULL)
+		err(EX_OSERR, "table of client addresses");
+}
+
+/* syslog, counting the errors: a reload is refused for one. */
+static void
+reload_report(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (priority <= LOG_ERR)
+		conf_errors++;
+	va_start(ap, fmt);
+	vsyslog(priority, fmt, ap);
+	va_end(ap);
+}
+
+/* -t: the same messages, on the standard error only. */
+static void
+check_report(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (priority > LOG_WARNING)
+		return;
+	if (priority <= LOG_ERR)
+		conf_errors++;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * -t: load the file as a reload would, binding nothing and writing no
+ * pidfile.  Returns the exit status: 0 when the file has no error.
+ */
+static int
+check_config(void)
+{
+	struct servtab *list, *sep;
+	int error, n = 0;
+
+	list = config_load(config_path, bind_default, euid, check_report,
+	    &error);
+	if (list == NULL && error != 0) {
+		fprintf(stderr, "inetd: %s: %s\n", config_path,
+		    strerror(error));
+		return 1;
+	}
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		n++;
+	config_free(list);
+	if (conf_errors > 0) {
+		fprintf(stderr, "inetd: %s: %d error%s\n", config_path,
+		    conf_errors, conf_errors == 1 ? "" : "s");
+		return 1;
+	}
+	fprintf(stderr, "inetd: %s: %d service%s, no errors\n", config_path,
+	    n, n == 1 ? "" : "s");
+	return 0;
 }
 
 /*
@@ -233,10 +415,17 @@ note_signal(int sig)
 static void
 catch_signals(void)
 {
-	static const int caught[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
+	static const int caught[] = {
+		SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1
+	};
 	struct sigaction sa;
+	sigset_t empty;
 	size_t i;
 
+	/* Whoever started inetd may have blocked what it must catch. */
+	sigemptyset(&empty);
+	if (sigprocmask(SIG_SETMASK, &empty, NULL) == -1)
+		err(EX_OSERR, "sigprocmask");
 	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		err(EX_OSERR, "pipe");
 	if (debug && (debug_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC,
@@ -255,15 +444,39 @@ catch_signals(void)
 }
 
 /*
+ * -w and -W: whether TCP wrappers check the clients of the entry.  That
+ * needs a client address, which a UNIX socket has not, nor the listening
+ * socket of a stream wait server, which accepts its clients itself.
+ */
+static int
+wrap_wanted(const struct servtab *sep)
+{
+	if (sep->se_family == AF_UNIX)
+		return 0;
+	/*
+	 * A UDP forwarder keeps its clients' associations in the daemon,
+	 * where hosts_access() would block the loop: not wrapped.
+	 */
+	if (sep->se_forward != NULL && sep->se_socktype == SOCK_DGRAM)
+		return 0;
+	if (sep->se_bi != NULL)
+		return wrap_builtins;
+	return wrap_programs &&
+	    !(sep->se_wait && sep->se_socktype == SOCK_STREAM);
+}
+
+/*
  * A wait service's socket belongs to its one child until it exits.  An
  * exec'd dgram service is always one: as nowait, a server slow to read
- * its datagram would have inetd start another for it, without end.
+ * its datagram would have inetd start another for it, without end.  So
+ * is a dgram builtin under -W, whose child checks each sender.
  */
 static int
 svc_is_wait(const struct servtab *sep)
 {
-	return sep->se_bi == NULL &&
-	    (sep->se_wait || sep->se_socktype == SOCK_DGRAM);
+	if (sep->se_bi != NULL)
+		return sep->se_socktype == SOCK_DGRAM && wrap_wanted(sep);
+	return sep->se_wait || sep->se_socktype == SOCK_DGRAM;
 }
 
 static int
@@ -289,12 +502,16 @@ now(void)
 }
 
 static void
-schedule_retry(void)
+schedule_retry_at(time_t when)
 {
-	time_t when = now() + retrytime;
-
 	if (retry_at == 0 || when < retry_at)
 		retry_at = when;
+}
+
+static void
+schedule_retry(void)
+{
+	schedule_retry_at(now() + retrytime);
 }
 
 static void
@@ -339,6 +556,99 @@ set_socket_options(struct servtab *sep, int fd)
 	return 0;
 }
 
+/*
+ * The listening sockets wait in an epoll set, not in select()'s: a
+ * wake-up costs the same with 5 services as with 10,000, and a listener
+ * may have any descriptor.  The self-pipe and forward.c's epoll
+ * descriptor are in it too, so that when nothing else is waited for,
+ * epoll_wait() is the loop's only wait (see wait_for_events).  A
+ * listener that is not to be served now (paused, at a limit, backing
+ * off) is disarmed on its next event and parked until it may be again.
+ */
+#define WAKE_EVENTS	64	/* events taken per wake-up */
+
+static int		 wait_epfd = -1;
+static char		 sigpipe_mark, forward_mark;	/* their events */
+static int		 forward_epfd = -1;
+static fd_set		 idle_rfds;	/* all select() waits for when idle */
+static struct servtab	**parked;
+static size_t		 nparked, parked_size;
+
+static void
+open_wait_set(void)
+{
+	struct epoll_event ev;
+	fd_set rfds, wfds, only;
+	int fd;
+
+	if ((wait_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		err(EX_OSERR, "epoll");
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &sigpipe_mark;
+	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, sigpipe[0], &ev) == -1)
+		err(EX_OSERR, "epoll_ctl");
+	FD_ZERO(&idle_rfds);
+	FD_SET(sigpipe[0], &idle_rfds);
+	/* What forward.c asks for when idle: its epoll descriptor. */
+	FD_ZERO(&rfds);
+	FD_ZERO(&wfds);
+	FD_ZERO(&only);
+	fd = forward_fdset(&rfds, &wfds);
+	if (fd < 0)
+		return;
+	FD_SET(fd, &only);
+	ev.data.ptr = &forward_mark;
+	if (memcmp(&rfds, &only, sizeof(only)) != 0 ||
+	    epoll_ctl(wait_epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		return;		/* then select() always waits: still right */
+	forward_epfd = fd;
+	FD_SET(fd, &idle_rfds);
+}
+
+static int
+listener_arm(struct servtab *sep, int op, uint32_t events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = sep;
+	return epoll_ctl(wait_epfd, op, sep->se_fd, &ev);
+}
+
+static void
+listener_forget(struct servtab *sep)
+{
+	size_t i;
+
+	(void)epoll_ctl(wait_epfd, EPOLL_CTL_DEL, sep->se_fd, NULL);
+	for (i = 0; i < nparked; i++)
+		if (parked[i] == sep) {
+			parked[i] = parked[--nparked];
+			break;
+		}
+}
+
+/* Room to park every listener of the list. */
+static void
+parked_reserve(const struct servtab *list)
+{
+	struct servtab **bigger;
+	size_t n = 0;
+
+	for (; list != NULL; list = list->se_next)
+		n++;
+	if (n <= parked_size)
+		return;
+	if ((bigger = reallocarray(parked, n, sizeof(*parked))) == NULL) {
+		syslog(LOG_ERR, "table of listeners: %m");
+		return;
+	}
+	parked = bigger;
+	parked_size = n;
+}
+
 static void
 open_service(struct servtab *sep)
 {
@@ -350,11 +660,6 @@ open_service(struct servtab *sep)
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		bind_failed(sep, -1, "socket for");
-		return;
-	}
-	if (fd >= FD_SETSIZE) {
-		errno = EMFILE;
-		bind_failed(sep, fd, "descriptor too large for select() for");
 		return;
 	}
 	if (set_socket_options(sep, fd) == -1) {
@@ -378,6 +683,10 @@ open_service(struct servtab *sep)
 		return;
 	}
 	sep->se_fd = fd;
+	if (listener_arm(sep, EPOLL_CTL_ADD, EPOLLIN) == -1) {
+		sep->se_fd = -1;
+		bind_failed(sep, fd, "epoll_ctl for");
+	}
 }
 
 static void
@@ -385,6 +694,7 @@ close_service(struct servtab *sep)
 {
 	if (sep->se_fd == -1)
 		return;
+	listener_forget(sep);
 	close(sep->se_fd);
 	sep->se_fd = -1;
 	if (sep->se_family == AF_UNIX)
@@ -397,39 +707,69 @@ open_services(void)
 	struct servtab *sep;
 	int listening = 0;
 
+	/* After a reload the parked entries are gone: all are armed. */
+	nparked = 0;
+	parked_reserve(services);
 	for (sep = services; sep != NULL; sep = sep->se_next) {
+		if (sep->se_tcpmux != TCPMUX_NONE)
+			continue;	/* the tcpmux builtin offers it */
 		if (sep->se_fd == -1)
 			open_service(sep);
+		else	/* taken over: its events are for this entry now */
+			(void)listener_arm(sep, EPOLL_CTL_MOD, EPOLLIN);
 		if (sep->se_fd != -1)
 			listening++;
 	}
 	return listening;
 }
 
+/* The time is up for a looping service, or it is rescheduled. */
+static void
+end_looping(struct servtab *sep, time_t t)
+{
+	if (!svc_looping_over(sep, t)) {
+		schedule_retry_at(sep->se_limits.sl_looping_until);
+		return;
+	}
+	svc_looping_end(sep);
+	open_service(sep);
+	if (sep->se_fd != -1)
+		svc_log(sep, LOG_INFO, "listening again after looping");
+}
+
 static void
 retry_services(void)
 {
 	struct servtab *sep;
+	time_t t = now();
 
-	if (retry_at == 0 || now() < retry_at)
+	if (retry_at == 0 || t < retry_at)
 		return;
 	retry_at = 0;
-	for (sep = services; sep != NULL; sep = sep->se_next)
+	for (sep = services; sep != NULL; sep = sep->se_next) {
 		if (sep->se_bind_failed)
 			open_service(sep);
+		else if (svc_looping(sep))
+			end_looping(sep, t);
+	}
 }
 
 /*
  * Out of descriptors or processes: stop looking at the listeners for a
- * moment instead of spinning on a socket we cannot serve.
+ * moment instead of spinning on a socket we cannot serve.  While that
+ * lasts, a message a second would flood the log: one a minute says it.
  */
 static void
 back_off(const char *why)
 {
-	if (backoff_until == 0)
-		syslog(LOG_ERR, "%s: %m, pausing for %d s", why,
-		    BACKOFF_SECONDS);
-	backoff_until = now() + BACKOFF_SECONDS;
+	time_t t = now();
+
+	if (t >= backoff_quiet_until) {
+		syslog(LOG_ERR, "%s: %m, pausing for %d s (logged at most "
+		    "once a minute)", why, BACKOFF_SECONDS);
+		backoff_quiet_until = t + BACKOFF_LOG_SECONDS;
+	}
+	backoff_until = t + BACKOFF_SECONDS;
 }
 
 static int
@@ -447,12 +787,31 @@ children_full(void)
 }
 
 static void
-child_add(pid_t pid, struct servtab *sep)
+child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer)
 {
-	children[nchildren].ch_pid = pid;
-	children[nchildren].ch_sep = sep;
+	struct child *ch = &children[nchildren];
+
+	ch->ch_pid = pid;
+	ch->ch_sep = sep;
+	if (peer == NULL)
+		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
+	else
+		(void)peer_addr_set(&ch->ch_peer, peer);
 	nchildren++;
 	sep->se_children++;
+}
+
+/* Children of the entry serving that client, for max-child-per-ip. */
+static int
+children_of_peer(const struct servtab *sep, const struct peer_addr *pa)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nchildren; i++)
+		if (children[i].ch_sep == sep &&
+		    peer_addr_equal(&children[i].ch_peer, pa))
+			n++;
+	return n;
 }
 
 static struct servtab *
@@ -471,19 +830,33 @@ child_remove(pid_t pid)
 	return NULL;
 }
 
-/* Report from the child: syslog, and the daemon's stderr with -d. */
+/*
+ * syslog(3); in a child with -d, also the daemon's stderr, which
+ * LOG_PERROR would miss: the child's own stderr is its client.
+ */
+static void
+log_msg(int priority, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	syslog(priority, "%s", msg);
+	if (in_child && debug_fd != -1)
+		dprintf(debug_fd, "inetd[%d]: %s\n", (int)getpid(), msg);
+}
+
 static void
 child_fail(const struct servtab *sep, const char *what)
 {
 	char name[PATH_MAX + 16];
 	int saved_errno = errno;
 
-	svc_log(sep, LOG_ERR, "%s: %m", what);
-	if (debug_fd != -1)
-		dprintf(debug_fd, "inetd[%d]: %s:%d: %s: %s: %s\n",
-		    (int)getpid(), sep->se_file, sep->se_line,
-		    servtab_name(sep, name, sizeof(name)), what,
-		    strerror(saved_errno));
+	log_msg(LOG_ERR, "%s:%d: %s: %s: %s", sep->se_file, sep->se_line,
+	    servtab_name(sep, name, sizeof(name)), what,
+	    strerror(saved_errno));
 	_exit(EX_OSERR);
 }
 
@@ -540,25 +913,370 @@ child_set_credentials(const struct servtab *sep)
 		child_fail(sep, "setuid");
 }
 
+/*
+ * The environment of servers: what inetd itself got is theirs with -E,
+ * else only PATH; then what describes the connection, as systemd and
+ * the UCSPI tools (tcpserver) say it.  The base is fixed at startup;
+ * the variables of a connection go in fixed buffers, so that they can
+ * be made in a child, or in the daemon just before a vfork().
+ */
+#define CONN_VARS_MAX	11	/* see server_environment() */
+#define CONN_VAR_SIZE	(sizeof("TCP6REMOTEPORT=") + INET6_ADDRSTRLEN + \
+			    IF_NAMESIZE)
+
+static const char *const conn_var_names[CONN_VARS_MAX] = {
+	"REMOTE_ADDR", "REMOTE_PORT", "PROTO",
+	"TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
+	"TCP6REMOTEIP", "TCP6REMOTEPORT", "TCP6LOCALIP", "TCP6LOCALPORT",
+};
+
+static char		**server_env;	/* base, connection, NULL */
+static size_t		 server_env_base;
+static char		 conn_vars[CONN_VARS_MAX][CONN_VAR_SIZE];
+
+/* Inherited, such a variable would describe some other connection. */
+static int
+is_conn_var(const char *entry)
+{
+	size_t i, len = strcspn(entry, "=");
+
+	for (i = 0; i < CONN_VARS_MAX; i++)
+		if (strlen(conn_var_names[i]) == len &&
+		    strncmp(entry, conn_var_names[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+prepare_server_env(void)
+{
+	size_t n = 0;
+	char **ep;
+
+	for (ep = environ; *ep != NULL; ep++)
+		n++;
+	if ((server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
+	    sizeof(*server_env))) == NULL) {
+		syslog(LOG_ERR, "environment for servers: %m");
+		exit(EX_OSERR);
+	}
+	for (ep = environ; *ep != NULL; ep++) {
+		if (keep_environment ? !is_conn_var(*ep) :
+		    strncmp(*ep, "PATH=", 5) == 0)
+			server_env[server_env_base++] = *ep;
+		if (!keep_environment && server_env_base > 0)
+			break;
+	}
+	server_env[server_env_base] = NULL;
+}
+
+static size_t
+set_conn_var(size_t n, const char *name, const char *value)
+{
+	char *var = conn_vars[n - server_env_base];
+
+	snprintf(var, CONN_VAR_SIZE, "%s=%s", name, value);
+	server_env[n] = var;
+	return n + 1;
+}
+
+static int
+sockaddr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_port);
+	return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+	    sin6_port);
+}
+
+/* PREFIX SIDE IP and PORT, as in TCPREMOTEIP and TCPREMOTEPORT. */
+static size_t
+set_end_vars(size_t n, const char *prefix, const char *side,
+    const struct sockaddr *sa)
+{
+	char name[32], addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	char port[sizeof("65535")];
+
+	sockaddr_str(sa, addr, sizeof(addr));
+	snprintf(port, sizeof(port), "%d", sockaddr_port(sa));
+	snprintf(name, sizeof(name), "%s%sIP", prefix, side);
+	n = set_conn_var(n, name, addr);
+	snprintf(name, sizeof(name), "%s%sPORT", prefix, side);
+	return set_conn_var(n, name, port);
+}
+
+/*
+ * A server of a TCP connection (peer, on fd) gets REMOTE_ADDR and
+ * REMOTE_PORT, PROTO, and TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and
+ * TCPLOCALPORT; over IPv6, PROTO=TCP6 and the same TCP6 ones too, as
+ * ucspi-tcp6 does.  An IPv4 client of a tcp46 socket is IPv4.  A wait
+ * service, which has no connection (its peer is only the sender of a
+ * first datagram), or a UNIX socket gets none of them.
+ */
+static char **
+server_environment(const struct servtab *sep, int fd,
+    const struct sockaddr *peer)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	char port[sizeof("65535")];
+	size_t n = server_env_base;
+	int v6;
+
+	if (!svc_is_wait(sep) && peer != NULL &&
+	    (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)) {
+		v6 = peer->sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(
+		    &((const struct sockaddr_in6 *)(const void *)peer)->
+		    sin6_addr);
+		snprintf(port, sizeof(port), "%d", sockaddr_port(peer));
+		n = set_conn_var(n, "REMOTE_ADDR",
+		    sockaddr_str(peer, addr, sizeof(addr)));
+		n = set_conn_var(n, "REMOTE_PORT", port);
+		n = set_conn_var(n, "PROTO", v6 ? "TCP6" : "TCP");
+		n = set_end_vars(n, "TCP", "REMOTE", peer);
+		if (v6)
+			n = set_end_vars(n, "TCP6", "REMOTE", peer);
+		if (getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
+		    local.ss_family == peer->sa_family) {
+			n = set_end_vars(n, "TCP", "LOCAL",
+			    (struct sockaddr *)&local);
+			if (v6)
+				n = set_end_vars(n, "TCP6", "LOCAL",
+				    (struct sockaddr *)&local);
+		}
+	}
+	server_env[n] = NULL;
+	return server_env;
+}
+
+/*
+ * TCP wrappers (-w, -W).  hosts_access(3) may read files and look names
+ * up for as long as it likes, so it runs only in a child, before the
+ * server or builtin: the main loop never waits for it.
+ */
+
+static int	wrap_refused;	/* datagrams this child refused */
+
+/*
+ * As tcpd(8): a server is checked under the name it runs as, the
+ * basename of its argv[0]; a builtin under its own name.
+ */
+static const char *
+wrap_daemon_name(const struct servtab *sep)
+{
+	const char *slash;
+
+	if (sep->se_forward != NULL)
+		return forward_wrap_name(sep->se_forward);
+	if (sep->se_bi != NULL)
+		return builtin_name(sep->se_bi);
+	slash = strrchr(sep->se_argv[0], '/');
+	return slash != NULL ? slash + 1 : sep->se_argv[0];
+}
+
+/*
+ * Whether hosts.allow and hosts.deny let peer use the service on fd.
+ * The request is made of what inetd knows, so that libwrap never reads
+ * from the socket; the log names the client by its address only.
+ */
+static int
+wrap_allows(const struct servtab *sep, int fd, const struct sockaddr *peer)
+{
+	const char *name = wrap_daemon_name(sep);
+	const char *program = sep->se_bi != NULL ? "internal" :
+	    sep->se_server;
+	char addr[INET6_ADDRSTRLEN + 1];
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	struct request_info req;
+
+	memset(&local, 0, sizeof(local));
+	(void)getsockname(fd, (struct sockaddr *)&local, &len);
+	request_init(&req, RQ_DAEMON, name, RQ_FILE, fd, RQ_CLIENT_SIN, peer,
+	    RQ_SERVER_SIN, &local, 0);
+	sock_methods(&req);
+	sockaddr_str(peer, addr, sizeof(addr));
+	if (!hosts_access(&req)) {
+		log_msg(LOG_AUTH | LOG_WARNING, "refused connection from %s, "
+		    "service %s (%s)", addr, name, program);
+		return 0;
+	}
+	if (log_connections)
+		log_msg(LOG_AUTH | LOG_INFO, "connection from %s, service %s "
+		    "(%s)", addr, name, program);
+	return 1;
+}
+
+/* Refused senders keep coming: hold the socket a while, then exit. */
+static void
+wrap_flood_pause(void)
+{
+	sleep(BACKOFF_SECONDS);
+	_exit(0);
+}
+
+/*
+ * A datagram server is started for the datagram at the head of the
+ * queue, so one from a refused sender is read and dropped: else the
+ * daemon would see it waiting and start a child for it again and again.
+ * Returns when the head may be served; exits when the queue is empty.
+ */
+static void
+wrap_dgram_head(const struct servtab *sep, int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	char byte;
+
+	while (wrap_refused < WRAP_REFUSALS_MAX) {
+		memset(&peer, 0, sizeof(peer));
+		len = sizeof(peer);
+		if (recvfrom(fd, &byte, sizeof(byte), MSG_PEEK | MSG_DONTWAIT,
+		    (struct sockaddr *)&peer, &len) == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				_exit(0);
+			wrap_refused++;	/* an ICMP error, taken by this read */
+			continue;
+		}
+		if (wrap_allows(sep, fd, (struct sockaddr *)&peer))
+			return;
+		(void)recv(fd, &byte, sizeof(byte), MSG_DONTWAIT);
+		wrap_refused++;
+	}
+	wrap_flood_pause();
+}
+
+/* builtin_dgram()'s question, for the child of a -W datagram builtin. */
+static int
+wrap_admit_datagram(struct servtab *sep, const struct sockaddr *from)
+{
+	if (wrap_allows(sep, sep->se_fd, from))
+		return 1;
+	wrap_refused++;
+	return 0;
+}
+
+static int
+datagram_within(int fd, int msec)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, msec) > 0;
+}
+
+/*
+ * -W: a datagram builtin's child answers the datagrams the rules allow,
+ * as the daemon would, and lingers a moment for more, so that a steady
+ * trickle of clients does not make one child each.
+ */
+static void
+wrap_serve_dgram(const struct servtab *sep)
+{
+	struct servtab own = *sep;
+
+	own.se_fd = STDIN_FILENO;
+	while (wrap_refused < WRAP_REFUSALS_MAX &&
+	    datagram_within(own.se_fd, WRAP_LINGER_MS))
+		builtin_dgram(&own, wrap_admit_datagram);
+	if (wrap_refused >= WRAP_REFUSALS_MAX)
+		wrap_flood_pause();
+	_exit(0);
+}
+
+/* In the child, before anything runs: exits unless the client may use it. */
+static void
+wrap_child(const struct servtab *sep, const struct sockaddr *peer)
+{
+	if (sep->se_socktype == SOCK_STREAM) {
+		if (!wrap_allows(sep, STDIN_FILENO, peer))
+			_exit(0);
+	} else if (sep->se_bi != NULL)
+		wrap_serve_dgram(sep);
+	else
+		wrap_dgram_head(sep, STDIN_FILENO);
+}
+
 static void
 run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 
+	in_child = 1;
 	/* The log socket must not stay open in the server, nor stderr. */
 	closelog();
 	openlog("inetd", LOG_PID, LOG_DAEMON);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
-	child_set_credentials(sep);
+	if (wrap_wanted(sep))
+		wrap_child(sep, peer);
+	/* Builtins keep inetd's credentials: auth needs them. */
 	if (sep->se_bi != NULL) {
 		setproctitle("%s [%s]", builtin_name(sep->se_bi),
 		    peer != NULL ? sockaddr_str(peer, addr, sizeof(addr)) :
 		    "");
-		builtin_serve(sep, STDIN_FILENO);
+		/* Only tcpmux returns, with the entry its client named. */
+		sep = builtin_serve(sep, STDIN_FILENO, services);
+		log_connection(sep, peer);
+		if (wrap_wanted(sep))
+			wrap_child(sep, peer);
+		if (tcpmux_go(sep, STDIN_FILENO) == -1)
+			_exit(0);
 	}
-	execv(sep->se_server, sep->se_argv);
+	child_set_credentials(sep);
+	forward_restore_limits();
+	execve(sep->se_server, sep->se_argv,
+	    server_environment(sep, STDIN_FILENO, peer));
 	child_fail(sep, sep->se_server);
+}
+
+/* " (N more since the last such message)", or nothing. */
+static const char *
+missed_text(unsigned missed, char *buf, size_t size)
+{
+	if (missed == 0)
+		return "";
+	snprintf(buf, size, " (%u more since the last such message)", missed);
+	return buf;
+}
+
+/* Once for each time it is reached, and at most once a minute. */
+static void
+log_max_child(struct servtab *sep)
+{
+	char more[64];
+	unsigned missed;
+
+	if (log_quota_take(&sep->se_limits.sl_log_maxchild, now(), &missed))
+		svc_log(sep, LOG_WARNING, "max-child %d reached, new "
+		    "connections wait in the queue%s", sep->se_maxchild,
+		    missed_text(missed, more, sizeof(more)));
+}
+
+/*
+ * More servers started in a minute than the entry allows: the server
+ * fails at once, or answers its own requests.  Rather than spin, close
+ * the socket for RETRYTIME; its children are still counted.
+ */
+static void
+stop_looping_service(struct servtab *sep)
+{
+	char name[PATH_MAX + 16], span[32];
+
+	if (retrytime % 60 == 0)
+		snprintf(span, sizeof(span), "%d min", retrytime / 60);
+	else
+		snprintf(span, sizeof(span), "%d s", retrytime);
+	syslog(LOG_ERR, "%s:%d: %s server failing (looping), service "
+	    "terminated for %s", sep->se_file, sep->se_line,
+	    servtab_name(sep, name, sizeof(name)), span);
+	close_service(sep);
+	sep->se_stats.st_looping++;
+	svc_looping_start(sep, now() + retrytime);
+	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
 static void
@@ -568,15 +1286,21 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 
 	if (children_full())
 		return;
+	if (!svc_start_admit(sep, now())) {
+		stop_looping_service(sep);
+		return;
+	}
 	if ((pid = fork()) == -1) {
 		back_off("fork");
 		return;
 	}
 	if (pid == 0)
 		run_child(sep, fd, peer);
-	child_add(pid, sep);
+	child_add(pid, sep, peer);
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
+	else if (svc_at_limit(sep))
+		log_max_child(sep);
 }
 
 static void
@@ -585,8 +1309,76 @@ log_connection(const struct servtab *sep, const struct sockaddr *peer)
 	char addr[INET6_ADDRSTRLEN + 1];
 
 	if (log_connections)
-		syslog(LOG_INFO, "%s from %s", sep->se_service,
+		log_msg(LOG_INFO, "%s from %s", sep->se_service,
 		    sockaddr_str(peer, addr, sizeof(addr)));
+}
+
+/*
+ * Clients from more addresses than the table holds: each new one takes
+ * the place of the one seen least recently, whose count is lost.
+ */
+static void
+log_addrtab_full(void)
+{
+	static struct log_quota quota;
+	static unsigned long evictions;
+	unsigned missed;
+
+	if (addrtab_evictions(addrtab) == evictions)
+		return;
+	evictions = addrtab_evictions(addrtab);
+	if (log_quota_take(&quota, now(), &missed))
+		syslog(LOG_WARNING, "table of client addresses full (%zu "
+		    "entries): the least recently seen are forgotten, %lu so "
+		    "far", addrtab_capacity(addrtab), evictions);
+}
+
+/* FreeBSD's words, at most once a minute per entry and limit. */
+static void
+log_peer_refused(const struct servtab *sep, struct log_quota *quota,
+    const struct sockaddr *peer, const char *counts, int limit,
+    const char *unit)
+{
+	char addr[INET6_ADDRSTRLEN + 1], more[64];
+	unsigned missed;
+
+	if (log_quota_take(quota, now(), &missed))
+		syslog(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
+		    "%d%s)%s", sep->se_file, sep->se_line, sep->se_service,
+		    sockaddr_str(peer, addr, sizeof(addr)), counts, limit,
+		    unit, missed_text(missed, more, sizeof(more)));
+}
+
+/*
+ * max-child-per-ip and max-connections-per-ip-per-minute: a client past
+ * either is closed at once, or its datagram dropped, without running
+ * anything.  A connection refused is not counted.
+ */
+static int
+admit_peer(struct servtab *sep, const struct sockaddr *peer)
+{
+	struct peer_addr pa;
+	int admitted;
+
+	if (peer_addr_set(&pa, peer) == -1)
+		return 1;	/* a UNIX-domain client has no address */
+	if (sep->se_maxperip > 0 &&
+	    svc_peer_at_limit(sep, children_of_peer(sep, &pa) +
+	    forward_peer_count(sep, peer))) {
+		sep->se_stats.st_refused_perip++;
+		log_peer_refused(sep, &sep->se_limits.sl_log_perip_children,
+		    peer, "counts", sep->se_maxperip, "");
+		return 0;
+	}
+	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
+	    sep->se_maxcpm, now());
+	log_addrtab_full();
+	if (!admitted) {
+		sep->se_stats.st_refused_rate++;
+		log_peer_refused(sep, &sep->se_limits.sl_log_perip_rate, peer,
+		    "counts/min", sep->se_maxcpm, "/min");
+	}
+	return admitted;
 }
 
 static void
@@ -608,34 +1400,62 @@ accept_connection(struct servtab *sep)
 			svc_log(sep, LOG_WARNING, "accept: %m");
 		return;
 	}
+	if (!admit_peer(sep, (struct sockaddr *)&peer)) {
+		close(fd);
+		return;
+	}
+	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
-	if (sep->se_bi != NULL && builtin_accept(sep, fd) == 0)
+	if (sep->se_bi != NULL && !svc_forks_to_count(sep) &&
+	    !wrap_wanted(sep) && builtin_accept(sep, fd) == 0)
 		return;
 	spawn(sep, fd, (struct sockaddr *)&peer);
 	close(fd);
 }
 
-/* A wait service's child gets the listening socket itself. */
+/* The sender of the datagram waiting on the socket; -1 if none. */
+static int
+peek_sender(const struct servtab *sep, struct sockaddr_storage *peer)
+{
+	socklen_t len = sizeof(*peer);
+	char byte;
+
+	memset(peer, 0, sizeof(*peer));
+	return recvfrom(sep->se_fd, &byte, sizeof(byte), MSG_PEEK |
+	    MSG_DONTWAIT, (struct sockaddr *)peer, &len) == -1 ? -1 : 0;
+}
+
+/*
+ * A wait service's child gets the listening socket itself.  For a
+ * datagram service the limits look at the sender of the datagram that
+ * starts it; one refused is read and dropped.
+ */
 static void
 hand_over_socket(struct servtab *sep)
 {
 	struct sockaddr_storage peer;
-	socklen_t len = sizeof(peer);
+	const struct sockaddr *sender = NULL;
 	char byte;
 
-	memset(&peer, 0, sizeof(peer));
-	if (log_connections && sep->se_socktype == SOCK_DGRAM &&
-	    recvfrom(sep->se_fd, &byte, sizeof(byte), MSG_PEEK | MSG_DONTWAIT,
-	    (struct sockaddr *)&peer, &len) != -1)
-		log_connection(sep, (struct sockaddr *)&peer);
-	spawn(sep, sep->se_fd, NULL);
+	if (sep->se_socktype == SOCK_DGRAM && peek_sender(sep, &peer) == 0) {
+		sender = (struct sockaddr *)&peer;
+		if (!admit_peer(sep, sender)) {
+			(void)recv(sep->se_fd, &byte, sizeof(byte),
+			    MSG_DONTWAIT);
+			return;
+		}
+		log_connection(sep, sender);
+	}
+	sep->se_stats.st_accepted++;
+	spawn(sep, sep->se_fd, sender);
 }
 
 static void
 service_ready(struct servtab *sep)
 {
-	if (sep->se_socktype == SOCK_DGRAM && sep->se_bi != NULL)
-		builtin_dgram(sep);
+	if (sep->se_socktype == SOCK_DGRAM && sep->se_bi != NULL &&
+	    !svc_is_wait(sep))
+		builtin_dgram(sep, admit_peer);
 	else if (svc_is_wait(sep))
 		hand_over_socket(sep);
 	else
@@ -691,59 +1511,193 @@ same_socket(const struct servtab *a, const struct servtab *b)
 	    memcmp(&a->se_ctrladdr, &b->se_ctrladdr, a->se_ctrladdr_size) == 0;
 }
 
-/* The new entry inherits the socket, its backlog and its children. */
+/*
+ * The running entries by socket, each with the new entry that takes it
+ * over, so that a reload takes time in proportion to the entries.
+ */
+struct handover {
+	struct servtab	*ho_old;
+	struct servtab	*ho_new;	/* NULL: none (yet) */
+};
+
+struct handover_table {
+	struct handover	*ht_slot;	/* open addressing, half empty */
+	size_t		 ht_mask;
+};
+
+/* FNV-1a of what same_socket() compares. */
+static size_t
+socket_hash(const struct servtab *sep)
+{
+	const unsigned char *p = (const unsigned char *)&sep->se_ctrladdr;
+	uint64_t h = 14695981039346656037ULL;
+	const uint64_t prime = 1099511628211ULL;
+	socklen_t i;
+
+	h = (h ^ (unsigned)sep->se_family) * prime;
+	h = (h ^ (unsigned)sep->se_socktype) * prime;
+	h = (h ^ (unsigned)sep->se_v6only) * prime;
+	for (i = 0; i < sep->se_ctrladdr_size; i++)
+		h = (h ^ p[i]) * prime;
+	return h;
+}
+
+static int
+handover_init(struct handover_table *ht, struct servtab *list)
+{
+	struct servtab *sep;
+	size_t n = 0, size = 16, i;
+
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		n++;
+	while (size < 2 * n)
+		size *= 2;
+	if ((ht->ht_slot = calloc(size, sizeof(*ht->ht_slot))) == NULL)
+		return -1;
+	ht->ht_mask = size - 1;
+	for (sep = list; sep != NULL; sep = sep->se_next) {
+		for (i = socket_hash(sep) & ht->ht_mask;
+		    ht->ht_slot[i].ho_old != NULL; i = (i + 1) & ht->ht_mask)
+			continue;
+		ht->ht_slot[i].ho_old = sep;
+	}
+	return 0;
+}
+
+/*
+ * A running entry with the socket sep asks for, not taken over yet; of
+ * two such (a duplicate line), the one whose socket is open.
+ */
+static struct handover *
+handover_find(struct handover_table *ht, const struct servtab *sep)
+{
+	struct handover *ho, *found = NULL;
+	size_t i;
+
+	for (i = socket_hash(sep) & ht->ht_mask;
+	    (ho = &ht->ht_slot[i])->ho_old != NULL; i = (i + 1) & ht->ht_mask) {
+		if (ho->ho_new != NULL || !same_socket(ho->ho_old, sep))
+			continue;
+		if (ho->ho_old->se_fd != -1)
+			return ho;
+		if (found == NULL)
+			found = ho;
+	}
+	return found;
+}
+
+/* The entry that took over old, NULL if none did. */
+static struct servtab *
+handover_successor(const struct handover_table *ht,
+    const struct servtab *old)
+{
+	const struct handover *ho;
+	size_t i;
+
+	for (i = socket_hash(old) & ht->ht_mask;
+	    (ho = &ht->ht_slot[i])->ho_old != NULL; i = (i + 1) & ht->ht_mask)
+		if (ho->ho_old == old)
+			return ho->ho_new;
+	return NULL;
+}
+
+/*
+ * The new entry inherits the socket and its backlog, the count of its
+ * children, and what its limits have counted; a looping entry is
+ * opened again.
+ */
 static void
 take_over(struct servtab *sep, struct servtab *old)
 {
-	int i;
-
 	sep->se_fd = old->se_fd;
 	sep->se_paused = old->se_paused;
 	sep->se_children = old->se_children;
+	sep->se_limits = old->se_limits;
+	sep->se_stats = old->se_stats;
+	svc_looping_end(sep);
 	old->se_fd = -1;
-	for (i = 0; i < nchildren; i++)
-		if (children[i].ch_sep == old)
-			children[i].ch_sep = sep;
+	forward_take_over(old, sep);
 }
 
+/* Children of removed entries are reaped, but count for nothing. */
 static void
-forget_service(struct servtab *old)
+hand_over_children(const struct handover_table *ht)
 {
 	int i;
 
 	for (i = 0; i < nchildren; i++)
-		if (children[i].ch_sep == old)
-			children[i].ch_sep = NULL;
-	close_service(old);
-	servtab_free(old);
+		if (children[i].ch_sep != NULL)
+			children[i].ch_sep = handover_successor(ht,
+			    children[i].ch_sep);
+}
+
+/*
+ * The new list in *freshp, or -1: a file with any error changes
+ * nothing, it is refused as a whole.
+ */
+static int
+reload_load(struct servtab **freshp)
+{
+	struct servtab *fresh;
+	int error;
+
+	conf_errors = 0;
+	fresh = config_load(config_path, bind_default, euid, reload_report,
+	    &error);
+	if (fresh == NULL && error != 0) {
+		syslog(LOG_ERR, "%s: %s, configuration not reloaded",
+		    config_path, strerror(error));
+		return -1;
+	}
+	if (conf_errors > 0) {
+		syslog(LOG_ERR, "%s: %d error%s, configuration not reloaded: "
+		    "the running one stays in force", config_path,
+		    conf_errors, conf_errors == 1 ? "" : "s");
+		config_free(fresh);
+		return -1;
+	}
+	if (fresh == NULL)
+		syslog(LOG_WARNING, "%s: no services configured",
+		    config_path);
+	*freshp = fresh;
+	return 0;
 }
 
 /*
  * SIGHUP: read the file again.  An entry whose socket is unchanged
- * keeps it, so nothing waiting in its backlog is lost; a file that
- * cannot be read leaves the running services as they are.
+ * keeps it, so nothing waiting in its backlog is lost, and keeps its
+ * children and counters; the next connection gets the new program,
+ * user and limits.  A file that cannot be read, or has any error,
+ * leaves the running services as they are.
  */
 static void
 reload(void)
 {
+	struct handover_table ht;
+	struct handover *ho;
 	struct servtab *fresh, *sep, *old, *next;
-	int error;
 
-	fresh = config_load(config_path, bind_default, euid, syslog, &error);
-	if (fresh == NULL && error != 0) {
-		syslog(LOG_ERR, "%s: %s, configuration not reloaded",
-		    config_path, strerror(error));
+	if (reload_load(&fresh) == -1)
+		return;
+	if (handover_init(&ht, services) == -1) {
+		syslog(LOG_ERR, "%s: out of memory, configuration not "
+		    "reloaded", config_path);
+		config_free(fresh);
 		return;
 	}
+	prepare_services(fresh);
 	for (sep = fresh; sep != NULL; sep = sep->se_next)
-		for (old = services; old != NULL; old = old->se_next)
-			if (old->se_fd != -1 && same_socket(old, sep)) {
-				take_over(sep, old);
-				break;
-			}
+		if ((ho = handover_find(&ht, sep)) != NULL) {
+			ho->ho_new = sep;
+			take_over(sep, ho->ho_old);
+		}
+	hand_over_children(&ht);
+	free(ht.ht_slot);
 	for (old = services; old != NULL; old = next) {
 		next = old->se_next;
-		forget_service(old);
+		forward_forget(old);
+		close_service(old);
+		servtab_free(old);
 	}
 	services = fresh;
 	retry_at = 0;
@@ -751,12 +1705,188 @@ reload(void)
 	    open_services());
 }
 
+static const char *
+svc_state(const struct servtab *sep, char *buf, size_t size)
+{
+	if (sep->se_fd == -1 && svc_looping(sep))
+		snprintf(buf, size, "looping, closed for %lld s more",
+		    (long long)(sep->se_limits.sl_looping_until - now()));
+	else if (sep->se_fd == -1 && sep->se_bind_failed)
+		snprintf(buf, size, "not bound, bind retried");
+	else if (sep->se_fd == -1 && sep->se_tcpmux != TCPMUX_NONE)
+		snprintf(buf, size, "offered by tcpmux");
+	else if (sep->se_fd == -1)
+		snprintf(buf, size, "closed");
+	else if (sep->se_paused)
+		snprintf(buf, size, "its wait server runs");
+	else if (svc_at_limit(sep))
+		snprintf(buf, size, "at max-child, clients wait");
+	else
+		snprintf(buf, size, "listening");
+	return buf;
+}
+
+/*
+ * SIGUSR1: what each entry is doing, so that an admin can see it in the
+ * log without a debugger.  Refusals by TCP wrappers happen in children
+ * and are logged there, not counted here.
+ */
+static void
+dump_services(void)
+{
+	const struct servtab *sep;
+	char state[64], maxchild[32];
+	int n = 0;
+
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		n++;
+	syslog(LOG_INFO, "service table: %d entries, %d children running",
+	    n, nchildren);
+	for (sep = services; sep != NULL; sep = sep->se_next) {
+		if (sep->se_maxchild > 0)
+			snprintf(maxchild, sizeof(maxchild), " of %d",
+			    sep->se_maxchild);
+		else
+			maxchild[0] = '\0';
+		svc_log(sep, LOG_INFO, "%s; children %d%s; connections %lu; "
+		    "refused: %lu over max-connections-per-ip-per-minute, %lu "
+		    "over max-child-per-ip; looping %lu times",
+		    svc_state(sep, state, sizeof(state)), sep->se_children,
+		    maxchild, sep->se_stats.st_accepted,
+		    sep->se_stats.st_refused_rate,
+		    sep->se_stats.st_refused_perip, sep->se_stats.st_looping);
+	}
+}
+
+static uint64_t
+monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * The watchdog of a systemd unit with WatchdogSec= wants WATCHDOG=1 at
+ * least every WATCHDOG_USEC, unless WATCHDOG_PID names another process.
+ */
+static void
+watchdog_open(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	const char *errstr;
+	long long n;
+
+	if (usec == NULL || (pid != NULL &&
+	    strtonum(pid, 1, INT_MAX, &errstr) != getpid()))
+		return;
+	n = strtonum(usec, 1, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		syslog(LOG_WARNING, "WATCHDOG_USEC=%s is %s, no watchdog",
+		    usec, errstr);
+		return;
+	}
+	/* Half the period, as sd_watchdog_enabled(3) advises. */
+	watchdog_usec = (uint64_t)n / 2 > 0 ? (uint64_t)n / 2 : 1;
+	watchdog_due = monotonic_usec();
+}
+
+/*
+ * systemd's notification protocol (sd_notify(3)) without libsystemd:
+ * each change of state is one datagram of "KEY=value" lines to the
+ * UNIX socket named by $NOTIFY_SOCKET, '@' standing for the abstract
+ * namespace.  The variables go, so that no server inetd starts speaks
+ * to systemd in its name.
+ */
+static void
+notify_open(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	size_t len;
+
+	if (path != NULL && (len = strlen(path)) > 0) {
+		if ((path[0] != '/' && path[0] != '@') ||
+		    len >= sizeof(notify_addr.sun_path))
+			syslog(LOG_WARNING, "NOTIFY_SOCKET=%s: not a UNIX "
+			    "socket address, ignored", path);
+		else if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM |
+		    SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+			syslog(LOG_WARNING, "NOTIFY_SOCKET: socket: %m");
+		else {
+			notify_addr.sun_family = AF_UNIX;
+			memcpy(notify_addr.sun_path, path, len);
+			if (path[0] == '@')
+				notify_addr.sun_path[0] = '\0';
+			notify_addrlen = offsetof(struct sockaddr_un,
+			    sun_path) + len;
+			watchdog_open();
+		}
+	}
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+}
+
+static void
+notify(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (notify_fd == -1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sendto(notify_fd, msg, strlen(msg), MSG_NOSIGNAL,
+	    (struct sockaddr *)&notify_addr, notify_addrlen) == -1) {
+		if (!notify_failed_logged)
+			syslog(LOG_WARNING, "NOTIFY_SOCKET: %m");
+		notify_failed_logged = 1;
+	} else
+		notify_failed_logged = 0;
+}
+
+/* select() must not sleep past the next watchdog ping. */
+static struct timeval *
+watchdog_timeout(struct timeval *timeout, struct timeval *tv)
+{
+	uint64_t now_usec, left;
+
+	if (watchdog_usec == 0)
+		return timeout;
+	now_usec = monotonic_usec();
+	left = watchdog_due > now_usec ? watchdog_due - now_usec : 0;
+	if (timeout != NULL && (uint64_t)timeout->tv_sec * 1000000 +
+	    (uint64_t)timeout->tv_usec <= left)
+		return timeout;
+	tv->tv_sec = left / 1000000;
+	tv->tv_usec = left % 1000000;
+	return tv;
+}
+
+/* From the main loop: a loop that hangs stops pinging. */
+static void
+watchdog_ping(void)
+{
+	uint64_t now_usec;
+
+	if (watchdog_usec == 0 || (now_usec = monotonic_usec()) < watchdog_due)
+		return;
+	notify("WATCHDOG=1");
+	watchdog_due = now_usec + watchdog_usec;
+}
+
 static void
 die(void)
 {
 	struct servtab *sep, *next;
 
+	notify("STOPPING=1");
 	builtin_closeall();
+	forward_closeall();
 	for (sep = services; sep != NULL; sep = next) {
 		next = sep->se_next;
 		close_service(sep);
@@ -773,7 +1903,7 @@ handle_signals(void)
 {
 	unsigned char sigs[64];
 	ssize_t i, n;
-	int reap = 0, reread = 0, quit = 0;
+	int reap = 0, reread = 0, quit = 0, dump = 0;
 
 	while ((n = read(sigpipe[0], sigs, sizeof(sigs))) > 0)
 		for (i = 0; i < n; i++) {
@@ -781,15 +1911,23 @@ handle_signals(void)
 				reap = 1;
 			else if (sigs[i] == SIGHUP)
 				reread = 1;
+			else if (sigs[i] == SIGUSR1)
+				dump = 1;
 			else
 				quit = 1;
 		}
 	if (reap)
 		reap_children();
+	if (dump)
+		dump_services();
 	if (quit)
 		die();
-	if (reread)
+	if (reread) {
+		notify("RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)monotonic_usec());
 		reload();
+		notify("READY=1");
+	}
 }
 
 static int
@@ -805,28 +1943,61 @@ svc_accepting(const struct servtab *sep)
 {
 	if (sep->se_fd == -1 || sep->se_paused)
 		return 0;
-	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM)
+	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM &&
+	    !svc_is_wait(sep))
 		return 1;
-	return !children_full();
+	return !svc_at_limit(sep) && !children_full();
+}
+
+/* A listener's event while it is not to be served: disarm it. */
+static void
+park(struct servtab *sep)
+{
+	if (nparked == parked_size ||
+	    listener_arm(sep, EPOLL_CTL_MOD, 0) == -1)
+		return;		/* out of memory: it stays armed */
+	parked[nparked++] = sep;
+}
+
+/* Before each wait: arm again the listeners that may be served. */
+static void
+unpark(void)
+{
+	size_t i = 0;
+
+	if (backing_off())
+		return;
+	while (i < nparked) {
+		if (!svc_accepting(parked[i]) ||
+		    listener_arm(parked[i], EPOLL_CTL_MOD, EPOLLIN) == -1)
+			i++;
+		else
+			parked[i] = parked[--nparked];
+	}
+}
+
+static void
+listener_ready(struct servtab *sep)
+{
+	if (sep->se_fd == -1)
+		return;		/* closed since the wake-up (looping) */
+	if (backing_off() || !svc_accepting(sep))
+		park(sep);
+	else
+		service_ready(sep);
 }
 
 static int
 fill_fdsets(fd_set *rfds, fd_set *wfds)
 {
-	struct servtab *sep;
 	int maxfd = sigpipe[0], bfd;
 
 	FD_ZERO(rfds);
 	FD_ZERO(wfds);
 	FD_SET(sigpipe[0], rfds);
-	if (!backing_off())
-		for (sep = services; sep != NULL; sep = sep->se_next)
-			if (svc_accepting(sep)) {
-				FD_SET(sep->se_fd, rfds);
-				if (sep->se_fd > maxfd)
-					maxfd = sep->se_fd;
-			}
 	if ((bfd = builtin_fdset(rfds, wfds)) > maxfd)
+		maxfd = bfd;
+	if ((bfd = forward_fdset(rfds, wfds)) > maxfd)
 		maxfd = bfd;
 	return maxfd;
 }
@@ -846,29 +2017,81 @@ next_timeout(struct timeval *tv)
 	return tv;
 }
 
+static int
+timeout_ms(const struct timeval *tv)
+{
+	if (tv == NULL)
+		return -1;
+	if (tv->tv_sec >= INT_MAX / 1000 - 1)
+		return INT_MAX;
+	return tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000;
+}
+
+/*
+ * The listeners' events from the epoll set, the other descriptors in
+ * rfds and wfds as select() leaves them.  With no builtin stream open
+ * and nothing forwarded in progress, the only wait is epoll_wait(); else
+ * select() waits for everything, the epoll set among the rest.
+ */
+static int
+wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
+{
+	static const fd_set none;
+	struct timeval tv, *timeout;
+	int maxfd, i, n, nlisten = 0;
+
+	maxfd = fill_fdsets(rfds, wfds);
+	timeout = watchdog_timeout(next_timeout(&tv), &tv);
+	if (memcmp(rfds, &idle_rfds, sizeof(*rfds)) == 0 &&
+	    memcmp(wfds, &none, sizeof(*wfds)) == 0) {
+		FD_ZERO(rfds);
+		n = epoll_wait(wait_epfd, ev, WAKE_EVENTS, timeout_ms(timeout));
+	} else {
+		FD_SET(wait_epfd, rfds);
+		if (wait_epfd > maxfd)
+			maxfd = wait_epfd;
+		if (select(maxfd + 1, rfds, wfds, NULL, timeout) == -1)
+			n = -1;
+		else
+			n = FD_ISSET(wait_epfd, rfds) ?
+			    epoll_wait(wait_epfd, ev, WAKE_EVENTS, 0) : 0;
+	}
+	if (n == -1) {
+		if (errno != EINTR) {
+			syslog(LOG_ERR, "waiting for events: %m");
+			sleep(BACKOFF_SECONDS);
+		}
+		FD_ZERO(rfds);
+		FD_ZERO(wfds);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.ptr == &sigpipe_mark)
+			FD_SET(sigpipe[0], rfds);
+		else if (ev[i].data.ptr == &forward_mark)
+			FD_SET(forward_epfd, rfds);
+		else
+			ev[nlisten++] = ev[i];
+	}
+	return nlisten;
+}
+
 static void
 serve_forever(void)
 {
-	struct servtab *sep;
-	struct timeval tv;
+	struct epoll_event ev[WAKE_EVENTS];
 	fd_set rfds, wfds;
-	int maxfd;
+	int i, n;
 
 	for (;;) {
-		maxfd = fill_fdsets(&rfds, &wfds);
-		if (select(maxfd + 1, &rfds, &wfds, NULL,
-		    next_timeout(&tv)) == -1) {
-			if (errno != EINTR) {
-				syslog(LOG_ERR, "select: %m");
-				sleep(BACKOFF_SECONDS);
-			}
-			continue;
-		}
-		for (sep = services; sep != NULL; sep = sep->se_next)
-			if (sep->se_fd != -1 && FD_ISSET(sep->se_fd, &rfds))
-				service_ready(sep);
+		unpark();
+		n = wait_for_events(&rfds, &wfds, ev);
+		for (i = 0; i < n; i++)
+			listener_ready(ev[i].data.ptr);
 		builtin_run(&rfds, &wfds);
+		forward_run(&rfds, &wfds);
 		retry_services();
+		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */
 		if (FD_ISSET(sigpipe[0], &rfds))
 			handle_signals();

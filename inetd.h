@@ -25,12 +25,142 @@
 /* internal.c */
 const struct builtin *builtin_find(const char *name, int socktype);
 const char	*builtin_name(const struct builtin *bi);
-int		 builtin_accept(const struct servtab *sep, int fd);
-void		 builtin_serve(const struct servtab *sep, int fd)
-		    __attribute__((noreturn));
+const char	*builtin_names(int socktype, char *buf, size_t size);
+int		 builtin_accept(struct servtab *sep, int fd);
+/*
+ * Serves the connection in a forked child and exits; tcpmux returns
+ * instead the entry of services whose server is to run on it.
+ */
+const struct servtab *builtin_serve(const struct servtab *sep, int fd,
+		    const struct servtab *services);
+/* The entry's arguments make sense to its builtin; else why not. */
+int		 builtin_check_args(const struct servtab *sep, char *why,
+		    size_t size);
 int		 builtin_fdset(fd_set *rfds, fd_set *wfds);
 void		 builtin_run(const fd_set *rfds, const fd_set *wfds);
-void		 builtin_dgram(const struct servtab *sep);
+/* Whether the daemon answers a datagram from this sender (limits). */
+typedef int	 dgram_admit_fn(struct servtab *sep,
+		    const struct sockaddr *from);
+void		 builtin_dgram(struct servtab *sep, dgram_admit_fn *admit);
 void		 builtin_closeall(void);
+/*
+ * For builtins in a child of their own: a line read a byte at a time,
+ * so that nothing after its LF is taken from the client, NUL-terminated
+ * without its CR LF; its length, LINE_END at EOF, on an error or past
+ * timeout_ms, LINE_TOOLONG when size - 1 bytes came without a LF.  And
+ * a write that gives up after timeout_ms (0, or -1).
+ */
+#define LINE_END	(-1)
+#define LINE_TOOLONG	(-2)
+ssize_t		 builtin_read_line(int fd, char *buf, size_t size,
+		    int timeout_ms);
+int		 builtin_write(int fd, const char *buf, size_t len,
+		    int timeout_ms);
+/* Exits after the client has seen the end of the reply (a FIN). */
+void		 builtin_linger_exit(int fd) __attribute__((noreturn));
+/*
+ * The entry tcpmux chose may serve: "+Go" for a "tcpmux/+NAME" entry,
+ * nothing for others, whose server answers itself.  0, or -1.
+ */
+int		 tcpmux_go(const struct servtab *sep, int fd);
+
+/* auth.c: the ident service, a builtin (see internal.c) */
+const struct servtab *auth_serve(const struct servtab *sep, int fd,
+		    const struct servtab *services);
+int		 auth_check(const struct servtab *sep, char *why,
+		    size_t size);
+
+/*
+ * ratelimit.c: the limits of inetd.conf(5) as predicates and counters.
+ * Each is a pure function of its arguments: the caller passes the
+ * time, so that the unit tests can step a clock instead of sleeping.
+ * Times are seconds of CLOCK_MONOTONIC; a limit of 0 means none.
+ */
+#define DEFAULT_MAXRATE	256	/* -R: servers started a minute (FreeBSD) */
+#define ADDRTAB_SIZE	4096	/* per-address counters, all services */
+#define LIMIT_LOG_SECONDS 60	/* between two messages about one limit */
+
+/* What the flags -c, -C, -s and -R give entries that set no limit. */
+struct limit_defaults {
+	int	 ld_maxchild;
+	int	 ld_maxcpm;
+	int	 ld_maxperip;
+	int	 ld_maxrate;
+};
+
+/* A client's address; an IPv4-mapped IPv6 address counts as IPv4. */
+struct peer_addr {
+	sa_family_t	 pa_family;	/* AF_INET, AF_INET6, or 0: none */
+	unsigned char	 pa_bytes[16];	/* IPv4: the first 4, then zeros */
+};
+
+/*
+ * Connections per address and minute of every service, in a table of
+ * fixed capacity; when it is full, the entry of the (service, address)
+ * seen least recently is forgotten for the new one.
+ */
+struct addr_table;
+
+void		 limits_set_defaults(struct servtab *sep,
+		    const struct limit_defaults *defaults);
+int		 svc_at_limit(const struct servtab *sep);
+int		 svc_forks_to_count(const struct servtab *sep);
+int		 svc_start_admit(struct servtab *sep, time_t now);
+int		 svc_looping(const struct servtab *sep);
+int		 svc_looping_over(const struct servtab *sep, time_t now);
+void		 svc_looping_start(struct servtab *sep, time_t until);
+void		 svc_looping_end(struct servtab *sep);
+int		 svc_peer_at_limit(const struct servtab *sep, int children);
+
+int		 rate_admit(struct rate_window *w, int limit, time_t now);
+unsigned	 rate_count(struct rate_window *w, time_t now);
+int		 log_quota_take(struct log_quota *q, time_t now,
+		    unsigned *missed);
+
+int		 peer_addr_set(struct peer_addr *pa,
+		    const struct sockaddr *sa);
+int		 peer_addr_equal(const struct peer_addr *a,
+		    const struct peer_addr *b);
+
+struct addr_table *addrtab_new(size_t capacity, uint64_t seed);
+void		 addrtab_free(struct addr_table *t);
+int		 addrtab_admit(struct addr_table *t, uint64_t service,
+		    const struct peer_addr *pa, int limit, time_t now);
+size_t		 addrtab_used(const struct addr_table *t);
+size_t		 addrtab_capacity(const struct addr_table *t);
+unsigned long	 addrtab_evictions(const struct addr_table *t);
+
+/*
+ * forward.c: the forward builtin, TCP and UDP forwarding served by the
+ * daemon.  Its sockets live in one epoll set, which forward_fdset()
+ * puts in the select() set; at most FORWARD_MAXCONN TCP connections
+ * and FORWARD_MAXASSOC UDP clients are forwarded at once.
+ */
+#define FORWARD_NAME	"forward"
+#define FORWARD_MAXCONN	16384
+#define FORWARD_MAXASSOC 4096
+
+/* At load: the entry's arguments (pure), then its target (look-up). */
+int		 forward_parse(struct servtab *sep, char *why, size_t size);
+int		 forward_resolve(struct servtab *sep, char *why, size_t size);
+void		 forward_free(struct forward *fw);
+/* At startup; log_connections: -l.  -1 with errno when it fails. */
+int		 forward_init(int log_connections);
+/* In a child before exec: the descriptor limit inetd was given. */
+void		 forward_restore_limits(void);
+void		 forward_accept(struct servtab *sep, int fd);
+void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
+void		 forward_serve(const struct servtab *sep, int fd)
+		    __attribute__((noreturn));
+int		 forward_fdset(fd_set *rfds, fd_set *wfds);
+void		 forward_run(const fd_set *rfds, const fd_set *wfds);
+/* Reload: sep takes over old's socket; old is about to be freed. */
+void		 forward_take_over(struct servtab *old, struct servtab *sep);
+void		 forward_forget(struct servtab *old);
+void		 forward_closeall(void);
+/* Limits and wrappers: connections from peer's address; wrapper name. */
+int		 forward_peer_count(const struct servtab *sep,
+		    const struct sockaddr *peer);
+const char	*forward_wrap_name(const struct forward *fw);
 
 #endif /* INETD_INETD_H */

@@ -7,6 +7,9 @@
  * I/O of at most one buffer each way per step, so no client can stall
  * the daemon or another client.  Beyond the table the daemon forks and
  * the child runs the same step code under poll().
+ *
+ * tcpmux (RFC 1078), and auth (RFC 1413, in auth.c), wait on their
+ * client or on the system: they always run in a child of their own.
  */
 #include <sys/param.h>
 #include <sys/socket.h>
@@ -56,6 +59,16 @@ struct builtin {
 	 * the reply's length, -1 for no reply.
 	 */
 	ssize_t		(*bi_answer)(char *buf, size_t len, size_t size);
+	/*
+	 * Stream: serves the connection on fd in a forked child, where it
+	 * may block.  Exits, or returns the entry of services whose server
+	 * is to run on the connection (tcpmux).
+	 */
+	const struct servtab *(*bi_child)(const struct servtab *sep, int fd,
+			    const struct servtab *services);
+	/* Checks the entry's arguments at load; NULL: they are ignored. */
+	int		(*bi_check)(const struct servtab *sep, char *why,
+			    size_t size);
 };
 
 /*
@@ -80,6 +93,8 @@ static ssize_t	discard_answer(char *, size_t, size_t);
 static ssize_t	chargen_answer(char *, size_t, size_t);
 static ssize_t	daytime_answer(char *, size_t, size_t);
 static ssize_t	time_answer(char *, size_t, size_t);
+static const struct servtab *tcpmux_serve(const struct servtab *, int,
+		    const struct servtab *);
 
 static const struct builtin builtins[] = {
 	{ "echo", SOCK_STREAM, 7, .bi_input = echo_input },
@@ -92,10 +107,21 @@ static const struct builtin builtins[] = {
 	{ "chargen", SOCK_DGRAM, 19, .bi_answer = chargen_answer },
 	{ "daytime", SOCK_DGRAM, 13, .bi_answer = daytime_answer },
 	{ "time", SOCK_DGRAM, 37, .bi_answer = time_answer },
+	{ "auth", SOCK_STREAM, 113, .bi_child = auth_serve,
+	    .bi_check = auth_check },
+	{ "tcpmux", SOCK_STREAM, 1, .bi_child = tcpmux_serve },
+	/* Served by forward.c, with the entry's se_forward. */
+	{ .bi_name = FORWARD_NAME, .bi_socktype = SOCK_STREAM },
+	{ .bi_name = FORWARD_NAME, .bi_socktype = SOCK_DGRAM },
 };
 #define NBUILTINS	(sizeof(builtins) / sizeof(builtins[0]))
 
 static struct conn	conns[BUILTIN_MAXCONN];
+/*
+ * One past the last slot ever used: the loops stop there, so an idle
+ * daemon neither touches the table's pages (its memory) nor walks it.
+ */
+static struct conn	*conns_end = conns;
 
 /* Per builtin, so that a flood at several addresses logs once too. */
 static time_t		loop_log_quiet_until[NBUILTINS];
@@ -315,10 +341,10 @@ conn_free_slot(void)
 {
 	struct conn *c;
 
-	for (c = conns; c < conns + BUILTIN_MAXCONN; c++)
+	for (c = conns; c < conns_end; c++)
 		if (c->c_bi == NULL)
 			return c;
-	return NULL;
+	return conns_end < conns + BUILTIN_MAXCONN ? conns_end++ : NULL;
 }
 
 const struct builtin *
@@ -333,10 +359,33 @@ builtin_find(const char *name, int socktype)
 	return NULL;
 }
 
+/* "echo, discard, ..." for socktype, so that a message can list them. */
+const char *
+builtin_names(int socktype, char *buf, size_t size)
+{
+	const struct builtin *bi;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (bi = builtins; bi < builtins + NBUILTINS && len < size; bi++)
+		if (bi->bi_socktype == socktype)
+			len += snprintf(buf + len, size - len, "%s%s",
+			    len > 0 ? ", " : "", bi->bi_name);
+	return buf;
+}
+
 const char *
 builtin_name(const struct builtin *bi)
 {
 	return bi->bi_name;
+}
+
+int
+builtin_check_args(const struct servtab *sep, char *why, size_t size)
+{
+	if (sep->se_bi->bi_check == NULL)
+		return 0;
+	return sep->se_bi->bi_check(sep, why, size);
 }
 
 /*
@@ -355,28 +404,39 @@ answer_and_close(const struct builtin *bi, int fd)
 }
 
 int
-builtin_accept(const struct servtab *sep, int fd)
+builtin_accept(struct servtab *sep, int fd)
 {
 	const struct builtin *bi = sep->se_bi;
 	struct conn *c;
 
+	if (sep->se_forward != NULL) {
+		forward_accept(sep, fd);
+		return 0;
+	}
 	if (bi->bi_answer != NULL) {
 		answer_and_close(bi, fd);
 		return 0;
 	}
+	if (bi->bi_child != NULL)
+		return -1;
 	if (fd >= FD_SETSIZE || (c = conn_free_slot()) == NULL)
 		return -1;
 	conn_open(c, bi, fd);
 	return 0;
 }
 
-void
-builtin_serve(const struct servtab *sep, int fd)
+const struct servtab *
+builtin_serve(const struct servtab *sep, int fd,
+    const struct servtab *services)
 {
 	char name[PATH_MAX + 16];
 	struct pollfd pfd;
 	struct conn c;
 
+	if (sep->se_bi->bi_child != NULL)
+		return sep->se_bi->bi_child(sep, fd, services);
+	if (sep->se_forward != NULL)
+		forward_serve(sep, fd);
 	conn_open(&c, sep->se_bi, fd);
 	while (c.c_bi != NULL) {
 		pfd.fd = c.c_fd;
@@ -404,7 +464,7 @@ builtin_fdset(fd_set *rfds, fd_set *wfds)
 	struct conn *c;
 	int events, maxfd = -1;
 
-	for (c = conns; c < conns + BUILTIN_MAXCONN; c++) {
+	for (c = conns; c < conns_end; c++) {
 		if (c->c_bi == NULL)
 			continue;
 		events = conn_events(c);
@@ -423,7 +483,7 @@ builtin_run(const fd_set *rfds, const fd_set *wfds)
 	struct conn *c;
 	int revents;
 
-	for (c = conns; c < conns + BUILTIN_MAXCONN; c++) {
+	for (c = conns; c < conns_end; c++) {
 		if (c->c_bi == NULL)
 			continue;
 		revents = 0;
@@ -441,7 +501,7 @@ builtin_closeall(void)
 {
 	struct conn *c;
 
-	for (c = conns; c < conns + BUILTIN_MAXCONN; c++)
+	for (c = conns; c < conns_end; c++)
 		if (c->c_bi != NULL)
 			conn_close(c);
 }
@@ -468,7 +528,7 @@ loop_port(int port)
 	if (port == 0)
 		return 1;
 	for (bi = builtins; bi < builtins + NBUILTINS; bi++)
-		if (port == bi->bi_port)
+		if (bi->bi_socktype == SOCK_DGRAM && port == bi->bi_port)
 			return 1;
 	return 0;
 }
@@ -502,7 +562,7 @@ log_loop_refused(const struct servtab *sep,
 }
 
 void
-builtin_dgram(const struct servtab *sep)
+builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 {
 	static char buf[BUILTIN_DGRAMMAX];	/* kept off the stack */
 	struct sockaddr_storage from;
@@ -510,6 +570,10 @@ builtin_dgram(const struct servtab *sep)
 	ssize_t n, reply;
 	int i, port;
 
+	if (sep->se_forward != NULL) {
+		forward_dgram(sep, admit);
+		return;
+	}
 	for (i = 0; i < DGRAM_BATCH; i++) {
 		fromlen = sizeof(from);
 		/* With MSG_TRUNC, n is the datagram's size, not what fit. */
@@ -525,10 +589,210 @@ builtin_dgram(const struct servtab *sep)
 			log_loop_refused(sep, &from, port);
 			continue;
 		}
+		if (!admit(sep, (struct sockaddr *)&from))
+			continue;
 		reply = sep->se_bi->bi_answer(buf, n, sizeof(buf));
 		if (reply >= 0)
 			(void)sendto(sep->se_fd, buf, reply,
 			    MSG_DONTWAIT | MSG_NOSIGNAL,
 			    (struct sockaddr *)&from, fromlen);
 	}
+}
+
+/*
+ * The builtins that run in a child of their own may block, but only
+ * until a deadline: they read and write through these.
+ */
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 0 once fd is ready for events (or in error), -1 past the deadline. */
+static int
+wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int n;
+
+	for (;;) {
+		if ((left = deadline - monotonic_ms()) <= 0)
+			return -1;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+ssize_t
+builtin_read_line(int fd, char *buf, size_t size, int timeout_ms)
+{
+	long long deadline = monotonic_ms() + timeout_ms;
+	size_t len = 0;
+	ssize_t n;
+	char c;
+
+	for (;;) {
+		if (wait_fd(fd, POLLIN, deadline) == -1)
+			return LINE_END;
+		if ((n = read(fd, &c, 1)) == -1 && try_again_later())
+			continue;
+		if (n <= 0)
+			return LINE_END;
+		if (c == '\n')
+			break;
+		if (len == size - 1)
+			return LINE_TOOLONG;
+		buf[len++] = c;
+	}
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	return len;
+}
+
+int
+builtin_write(int fd, const char *buf, size_t len, int timeout_ms)
+{
+	long long deadline = monotonic_ms() + timeout_ms;
+	ssize_t n;
+
+	while (len > 0) {
+		if (wait_fd(fd, POLLOUT, deadline) == -1)
+			return -1;
+		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1) {
+			if (try_again_later())
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The client may have sent more than was read: closing with unread
+ * input resets the connection, and a reset can destroy the reply before
+ * the client has read it.  So the reply ends with a FIN, and the input
+ * is read and thrown away until the client closes, for a bounded time.
+ */
+#define LINGER_MS	2000
+#define LINGER_MAX	65536	/* bytes thrown away at most */
+
+void
+builtin_linger_exit(int fd)
+{
+	long long deadline = monotonic_ms() + LINGER_MS;
+	size_t total = 0;
+	char buf[512];
+	ssize_t n;
+
+	(void)shutdown(fd, SHUT_WR);
+	while (total < LINGER_MAX && wait_fd(fd, POLLIN, deadline) == 0 &&
+	    (n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	_exit(0);
+}
+
+/*
+ * tcpmux (RFC 1078): the client names a service on a line of its own,
+ * and gets the server of the entry offering that name, "tcpmux/NAME"
+ * in the service field.
+ */
+#define TCPMUX_TIMEOUT_MS	10000	/* for the client to name a service */
+
+/* An entry's name: its service field after "tcpmux/" and any "+". */
+static const char *
+tcpmux_name(const struct servtab *sep)
+{
+	const char *name = sep->se_service + sizeof("tcpmux/") - 1;
+
+	return sep->se_tcpmux == TCPMUX_PLUS ? name + 1 : name;
+}
+
+/* The first entry offering name; names are compared without case. */
+static const struct servtab *
+tcpmux_find(const struct servtab *services, const char *name)
+{
+	const struct servtab *sep;
+
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		if (sep->se_tcpmux != TCPMUX_NONE &&
+		    strcasecmp(tcpmux_name(sep), name) == 0)
+			return sep;
+	return NULL;
+}
+
+/* "help": each name offered, once, a line each. */
+static void
+tcpmux_help(int fd, const struct servtab *services)
+{
+	char line[TCPMUX_NAME_MAX + 3];
+	const struct servtab *sep;
+	int n;
+
+	for (sep = services; sep != NULL; sep = sep->se_next) {
+		if (sep->se_tcpmux == TCPMUX_NONE ||
+		    tcpmux_find(services, tcpmux_name(sep)) != sep)
+			continue;
+		n = snprintf(line, sizeof(line), "%s\r\n", tcpmux_name(sep));
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    builtin_write(fd, line, n, TCPMUX_TIMEOUT_MS) == -1)
+			return;
+	}
+}
+
+static void __attribute__((noreturn))
+tcpmux_refuse(int fd, const char *reply)
+{
+	(void)builtin_write(fd, reply, strlen(reply), TCPMUX_TIMEOUT_MS);
+	builtin_linger_exit(fd);
+}
+
+/*
+ * The name is read a byte at a time, so that what the client sends
+ * after it is left for the server.
+ */
+static const struct servtab *
+tcpmux_serve(const struct servtab *sep, int fd,
+    const struct servtab *services)
+{
+	char name[TCPMUX_NAME_MAX + 2];		/* and a CR */
+	const struct servtab *chosen;
+	ssize_t len;
+
+	(void)sep;
+	len = builtin_read_line(fd, name, sizeof(name), TCPMUX_TIMEOUT_MS);
+	if (len == LINE_TOOLONG)
+		tcpmux_refuse(fd, "-Service name too long\r\n");
+	if (len == LINE_END)
+		_exit(0);
+	if (strcasecmp(name, "help") == 0) {
+		tcpmux_help(fd, services);
+		builtin_linger_exit(fd);
+	}
+	if ((size_t)len != strlen(name) ||
+	    (chosen = tcpmux_find(services, name)) == NULL)
+		tcpmux_refuse(fd, "-Service not available\r\n");
+	return chosen;
+}
+
+int
+tcpmux_go(const struct servtab *sep, int fd)
+{
+	if (sep->se_tcpmux != TCPMUX_PLUS)
+		return 0;
+	return builtin_write(fd, "+Go\r\n", 5, TCPMUX_TIMEOUT_MS);
 }

@@ -48,10 +48,20 @@ run_part() {
 
 run_part unit tests/test_config
 run_part unit-asan build/asan/test_config
+run_part unit-ratelimit tests/test_ratelimit
+run_part unit-ratelimit-asan build/asan/test_ratelimit
+# Valgrind also sees reads of uninitialised memory, which ASan does not.
+VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full"
+VALGRIND="$VALGRIND --errors-for-leak-kinds=definite,indirect"
+run_part unit-valgrind $VALGRIND tests/test_config
+run_part unit-ratelimit-valgrind $VALGRIND tests/test_ratelimit
+run_part fuzz tests/fuzz/run.sh build/fuzz/fuzz_config 60
 for t in tests/test_*.py; do
 	run_part "$(basename "$t" .py)" "$PYTHON" "$t" ./inetd
 	run_part "$(basename "$t" .py)-asan" "$PYTHON" "$t" build/asan/inetd
 done
+# The Debian package, its scripts and the systemd unit: once, it builds.
+run_part package bash tests/package.sh
 
 echo "== total"
 echo "$total_pass passed, $total_fail failed"

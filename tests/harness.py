@@ -136,6 +136,28 @@ def children_of(ppid):
     return kids
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def check_idle(pid, seconds=2.0, most=0.2, what="daemon"):
+    """Fail if the process spends more than most CPU seconds of the next
+    seconds: a loop that spins uses them all."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    used = cpu_seconds(pid) - before
+    check(used <= most, f"{what} used {used:.2f} s of CPU in {seconds} s "
+          "while it had nothing to do (spinning?)")
+
+
+def open_fds(pid):
+    """The descriptors open in a process, sorted."""
+    return sorted(int(name) for name in os.listdir(f"/proc/{pid}/fd"))
+
+
 def become_subreaper():
     """Adopt the daemon's orphans (servers outliving it) to reap them."""
     try:
@@ -177,10 +199,14 @@ def sanitizer_report(text):
 
 
 class Daemon:
-    """One inetd process, its configuration and its stderr log."""
+    """One inetd process, its configuration and its stderr log.
+
+    wrapper: a command that sets something up and then executes the rest
+    of its arguments (the daemon's argv) in the same process, such as
+    prlimit(1) or unshare(1), so that self.pid is still the daemon's."""
 
     def __init__(self, test, lines, flags=(), env=None, name="inetd",
-                 pidfile=None, user=None, binary=None):
+                 pidfile=None, user=None, binary=None, wrapper=()):
         self.ready = None       # N of "ready: N services listening"
         self.conf = os.path.join(test.dir, name + ".conf")
         self.pidfile = pidfile or os.path.join(test.dir, name + ".pid")
@@ -189,8 +215,8 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write("".join(line + "\n" for line in lines))
         os.chmod(self.conf, 0o644)
-        self.argv = [binary or INETD, "-d", *flags, "-p", self.pidfile,
-                     self.conf]
+        self.argv = [*wrapper, binary or INETD, "-d", *flags, "-p",
+                     self.pidfile, self.conf]
         creds = {}
         if user is not None:
             pw = pwd.getpwnam(user)
@@ -399,6 +425,27 @@ def recv_to_eof(s, limit=1 << 20, seconds=IO_TIMEOUT):
         check(len(got) <= limit, f"more than {limit} bytes, no EOF")
     raise Fail(f"connection not closed within {seconds} s "
                f"({len(got)} bytes read)")
+
+
+def recv_lines(s, n, seconds=IO_TIMEOUT):
+    """The first n CRLF-terminated lines, without their CRLF; fewer only
+    on EOF or timeout, the last of them then possibly unfinished."""
+    got = bytearray()
+    for left in steps(seconds):
+        if got.count(b"\r\n") >= n:
+            break
+        s.settimeout(left)
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        got += chunk
+    *lines, rest = bytes(got).split(b"\r\n")
+    if len(lines) < n and rest:
+        lines.append(rest)      # unfinished: for the failure message
+    return [line.decode(errors="replace") for line in lines[:n]]
 
 
 def exchange(s, data, want=None, seconds=30):

@@ -11,8 +11,16 @@
  *	fd N TARGET		(one line per open descriptor)
  *	sigblk HEX		(blocked signals, from /proc/self/status)
  *	sigign HEX		(ignored signals)
+ *
+ * The report goes to standard output, the connection of a nowait
+ * service.  A wait service's server gets the listening socket instead:
+ * with -A as its first argument the probe accepts one connection and
+ * writes the report there, with -R it reads one datagram and sends the
+ * report to its sender.  The facts are gathered first, so that the
+ * descriptor reported is what inetd left, not what the probe opened.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <dirent.h>
 #include <err.h>
@@ -25,34 +33,34 @@
 #define PROBE_MAXGROUPS	1024
 
 static void
-print_ids(void)
+print_ids(FILE *out)
 {
 	gid_t groups[PROBE_MAXGROUPS];
 	int ngroups, i;
 
-	printf("uid %u %u\n", (unsigned)getuid(), (unsigned)geteuid());
-	printf("gid %u %u\n", (unsigned)getgid(), (unsigned)getegid());
+	fprintf(out, "uid %u %u\n", (unsigned)getuid(), (unsigned)geteuid());
+	fprintf(out, "gid %u %u\n", (unsigned)getgid(), (unsigned)getegid());
 	if ((ngroups = getgroups(PROBE_MAXGROUPS, groups)) == -1)
 		err(1, "getgroups");
-	printf("groups");
+	fprintf(out, "groups");
 	for (i = 0; i < ngroups; i++)
-		printf(" %u", (unsigned)groups[i]);
-	printf("\n");
+		fprintf(out, " %u", (unsigned)groups[i]);
+	fprintf(out, "\n");
 }
 
 static void
-print_argv(int argc, char *argv[])
+print_argv(FILE *out, int argc, char *argv[])
 {
 	int i;
 
-	printf("argc %d\n", argc);
+	fprintf(out, "argc %d\n", argc);
 	for (i = 0; i < argc; i++)
-		printf("argv %d %s\n", i, argv[i]);
+		fprintf(out, "argv %d %s\n", i, argv[i]);
 }
 
 /* The directory stream's own descriptor is ours, not inherited: skip it. */
 static void
-print_fds(void)
+print_fds(FILE *out)
 {
 	char self[32], path[sizeof("/proc/self/fd/") + NAME_MAX];
 	char target[PATH_MAX];
@@ -71,13 +79,13 @@ print_fds(void)
 		if (len == -1)
 			len = 0;
 		target[len] = '\0';
-		printf("fd %s %s\n", dp->d_name, target);
+		fprintf(out, "fd %s %s\n", dp->d_name, target);
 	}
 	closedir(dir);
 }
 
 static void
-print_signals(void)
+print_signals(FILE *out)
 {
 	char line[256];
 	FILE *fp;
@@ -86,21 +94,74 @@ print_signals(void)
 		err(1, "/proc/self/status");
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		if (strncmp(line, "SigBlk:", 7) == 0)
-			printf("sigblk %s", line + 7 + strspn(line + 7, " \t"));
+			fprintf(out, "sigblk %s",
+			    line + 7 + strspn(line + 7, " \t"));
 		else if (strncmp(line, "SigIgn:", 7) == 0)
-			printf("sigign %s", line + 7 + strspn(line + 7, " \t"));
+			fprintf(out, "sigign %s",
+			    line + 7 + strspn(line + 7, " \t"));
 	}
 	fclose(fp);
+}
+
+static void
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	for (; len > 0; buf += n, len -= n)
+		if ((n = write(fd, buf, len)) == -1)
+			err(1, "write");
+}
+
+/* -A: the listening socket is on 0; answer its first client. */
+static void
+reply_connection(const char *report, size_t len)
+{
+	int fd;
+
+	if ((fd = accept(STDIN_FILENO, NULL, NULL)) == -1)
+		err(1, "accept");
+	write_all(fd, report, len);
+	close(fd);
+}
+
+/* -R: a datagram socket is on 0; answer the first datagram's sender. */
+static void
+reply_datagram(const char *report, size_t len)
+{
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	char byte;
+
+	if (recvfrom(STDIN_FILENO, &byte, sizeof(byte), MSG_TRUNC,
+	    (struct sockaddr *)&from, &fromlen) == -1)
+		err(1, "recvfrom");
+	if (sendto(STDIN_FILENO, report, len, 0, (struct sockaddr *)&from,
+	    fromlen) == -1)
+		err(1, "sendto");
 }
 
 int
 main(int argc, char *argv[])
 {
-	print_ids();
-	print_argv(argc, argv);
-	print_fds();
-	print_signals();
-	if (fflush(stdout) == EOF)
-		err(1, "stdout");
+	char *report;
+	size_t len;
+	FILE *out;
+
+	if ((out = open_memstream(&report, &len)) == NULL)
+		err(1, "open_memstream");
+	print_ids(out);
+	print_argv(out, argc, argv);
+	print_fds(out);
+	print_signals(out);
+	if (fclose(out) == EOF)
+		err(1, "report");
+	if (argc > 1 && strcmp(argv[1], "-A") == 0)
+		reply_connection(report, len);
+	else if (argc > 1 && strcmp(argv[1], "-R") == 0)
+		reply_datagram(report, len);
+	else
+		write_all(STDOUT_FILENO, report, len);
+	free(report);
 	return 0;
 }

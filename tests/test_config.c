@@ -232,12 +232,20 @@ static const struct parse_error {
 	  "t.conf:1: rstatd/1-3/rpc/udp: RPC services are not supported" },
 	{ "rpc_tcp", "walld/1 stream rpc/tcp nowait root /usr/libexec/x x\n",
 	  0, "t.conf:1: walld/1/rpc/tcp: RPC services are not supported" },
-	{ "tcpmux_name", "tcpmux/foo stream tcp nowait root /bin/foo foo\n",
-	  0, "t.conf:1: tcpmux/foo/tcp: tcpmux services are not supported "
-	  "yet" },
-	{ "tcpmux_plus", "tcpmux/+foo stream tcp nowait root /bin/foo\n", 0,
-	  "t.conf:1: tcpmux/+foo/tcp: tcpmux services are not supported "
-	  "yet" },
+	{ "tcpmux_wait", "tcpmux/foo stream tcp wait root /bin/foo foo\n",
+	  0, "t.conf:1: tcpmux/foo/tcp: tcpmux services must be nowait" },
+	{ "tcpmux_dgram", "tcpmux/+foo dgram udp wait root /bin/foo\n", 0,
+	  "t.conf:1: tcpmux/+foo/udp: tcpmux services need socket type "
+	  "stream" },
+	{ "tcpmux_internal", "tcpmux/foo stream tcp nowait root internal "
+	  "echo\n", 0, "t.conf:1: tcpmux/foo/tcp: tcpmux services must run "
+	  "a program, not internal" },
+	{ "tcpmux_host", "127.0.0.1:tcpmux/foo stream tcp nowait root "
+	  "/bin/foo\n", 0, "t.conf:1: 127.0.0.1:tcpmux/foo/tcp: a tcpmux "
+	  "service has no address of its own" },
+	{ "tcpmux_no_name", "tcpmux/+ stream tcp nowait root /bin/foo\n", 0,
+	  "t.conf:1: tcpmux/+/tcp: missing tcpmux service name in "
+	  "'tcpmux/+'" },
 	{ "socktype_raw", "echo raw tcp nowait root internal\n", 0,
 	  "t.conf:1: echo/tcp: socket type raw is not supported" },
 	{ "socktype_seqpacket", "echo seqpacket tcp nowait root internal\n",
@@ -334,16 +342,31 @@ static const struct parse_error {
 	{ "builtin_numeric_no_arg", "8007 stream tcp nowait root internal\n",
 	  0, "t.conf:1: 8007/tcp: no builtin service named '8007' for "
 	  "stream" },
-	{ "builtin_auth", "auth stream tcp nowait root internal\n", 0,
-	  "t.conf:1: auth/tcp: builtin service 'auth' is not supported "
-	  "yet" },
-	{ "builtin_auth_freebsd", "auth\tstream\ttcp6\tnowait\troot\t"
-	  "internal\tauth -r -f -n -o UNKNOWN -t 30\n", 0,
-	  "t.conf:1: auth/tcp6: builtin service 'auth' is not supported "
-	  "yet" },
-	{ "builtin_tcpmux", "tcpmux stream tcp nowait root internal\n", 0,
-	  "t.conf:1: tcpmux/tcp: builtin service 'tcpmux' is not supported "
-	  "yet" },
+	{ "auth_unknown_option", "auth stream tcp nowait root internal auth "
+	  "-r -x\n", 0, "t.conf:1: auth/tcp: auth: unknown option -x "
+	  "(expected -d, -f, -F, -g, -i, -n, -o, -r or -t)" },
+	{ "auth_no_value", "auth stream tcp nowait root internal auth -r "
+	  "-t\n", 0, "t.conf:1: auth/tcp: auth: option -t needs a value" },
+	{ "auth_bad_timeout", "auth stream tcp nowait root internal auth -t "
+	  "soon\n", 0, "t.conf:1: auth/tcp: auth: bad timeout 'soon' for "
+	  "-t: expected seconds, from 0.001 to 3600" },
+	{ "auth_zero_timeout", "auth stream tcp nowait root internal auth "
+	  "-t0\n", 0, "t.conf:1: auth/tcp: auth: bad timeout '0' for -t" },
+	{ "auth_bad_osname", "auth stream tcp nowait root internal auth -o "
+	  "UNIX:X\n", 0, "t.conf:1: auth/tcp: auth: bad system name "
+	  "'UNIX:X' for -o" },
+	{ "auth_long_fallback", "auth stream tcp nowait root internal auth "
+	  "-d abcdefghijklmnopqrstuvwxyz0123456789\n", 0, "t.conf:1: "
+	  "auth/tcp: auth: bad fallback name 'abcdefghijklmnopqrstuvwxyz"
+	  "0123456789' for -d" },
+	{ "auth_argument", "auth stream tcp nowait root internal auth -r "
+	  "extra\n", 0, "t.conf:1: auth/tcp: auth: unexpected argument "
+	  "'extra'" },
+	{ "auth_unix", "/run/ident.sock stream unix nowait root internal "
+	  "auth\n", 0, "t.conf:1: /run/ident.sock/unix: auth: needs a TCP "
+	  "socket" },
+	{ "auth_dgram", "auth dgram udp wait root internal\n", 0,
+	  "t.conf:1: auth/udp: no builtin service named 'auth' for dgram" },
 	{ "host_bracket_unclosed", "[::1:echo stream tcp6 nowait root "
 	  "internal\n", 0, "t.conf:1: [::1:echo/tcp6: missing ']' in "
 	  "'[::1:echo'" },
@@ -489,6 +512,50 @@ test_internal_option_argument(void)
 	parse("time stream tcp nowait root internal -v\n");
 	CHECK(nmsgs == 0 && count(list) == 1);
 	CHECK(list->se_bi == builtin_find("time", SOCK_STREAM));
+	return 1;
+}
+
+/* FreeBSD's option forms: together, apart, value attached or not. */
+static int
+test_auth_entries(void)
+{
+	parse("auth stream tcp nowait root internal\n"
+	    "auth\tstream\ttcp6\tnowait\troot\tinternal\tauth -r -f -n "
+	    "-o UNKNOWN -t 30\n"
+	    "113 stream tcp46 nowait root internal auth -rnFgi -t2.5 -dguest\n"
+	    "auth stream tcp nowait root internal -r\n");
+	CHECK(nmsgs == 0 && count(list) == 4);
+	CHECK(list->se_bi == builtin_find("auth", SOCK_STREAM));
+	CHECK(list->se_bi != NULL);
+	CHECK(nth(1)->se_bi == list->se_bi && nth(1)->se_argc == 8);
+	CHECK(nth(2)->se_bi == list->se_bi);
+	CHECK(nth(3)->se_bi == list->se_bi && nth(3)->se_argc == 1);
+	return 1;
+}
+
+/* tcpmux entries need no port: they have no socket of their own. */
+static int
+test_tcpmux_entries(void)
+{
+	parse("tcpmux stream tcp nowait root internal\n"
+	    "tcpmux/Hello stream tcp nowait nobody /bin/cat cat\n"
+	    "tcpmux/+date stream tcp6 nowait root /bin/date date\n");
+	CHECK(nmsgs == 0 && count(list) == 3);
+	CHECK(list->se_bi == builtin_find("tcpmux", SOCK_STREAM));
+	CHECK(list->se_bi != NULL && list->se_tcpmux == TCPMUX_NONE);
+	CHECK(streq(nth(1)->se_service, "tcpmux/Hello"));
+	CHECK(nth(1)->se_tcpmux == TCPMUX_PLAIN && nth(1)->se_bi == NULL);
+	CHECK(streq(nth(2)->se_service, "tcpmux/+date"));
+	CHECK(nth(2)->se_tcpmux == TCPMUX_PLUS);
+	CHECK(config_resolve(list->se_next, 0, capture) == 0);
+	CHECK(config_resolve(list->se_next->se_next, 0, capture) == 0);
+	CHECK(nmsgs == 0);
+	CHECK(nth(1)->se_uid == NOBODY);
+	parse("tcpmux/x stream tcp nowait/5 root /bin/cat cat\n");
+	CHECK(count(list) == 1 && nmsgs == 1);
+	CHECK(msgs[0].priority == LOG_WARNING);
+	CHECK(streq(msgs[0].text, "t.conf:1: tcpmux/x/tcp: limits of a "
+	    "tcpmux service are ignored: those of the tcpmux entry apply"));
 	return 1;
 }
 
@@ -1443,6 +1510,213 @@ test_load_failures(void)
 	return 1;
 }
 
+/*
+ * include: the files of these tests live in tmpdir/inc, made by
+ * inc_write() and removed, in reverse order, by inc_cleanup().
+ */
+#define INC_MAXFILES	24
+
+static char	 inc_made[INC_MAXFILES][512];
+static int	 inc_nmade;
+
+/* Two buffers in turn: a message names two files. */
+static const char *
+inc_path(const char *name)
+{
+	static char path[2][400];
+	static int turn;
+
+	turn = !turn;
+	snprintf(path[turn], sizeof(path[turn]), "%s/inc/%s", tmpdir, name);
+	return path[turn];
+}
+
+/* A file, or a directory when text is NULL. */
+static int
+inc_write(const char *name, const char *text)
+{
+	const char *path = inc_path(name);
+
+	if (inc_nmade == INC_MAXFILES)
+		return -1;
+	if (text == NULL ? mkdir(path, 0755) : write_file(path, text, 0644))
+		return -1;
+	strlcpy(inc_made[inc_nmade++], path, sizeof(inc_made[0]));
+	return 0;
+}
+
+static void
+inc_cleanup(void)
+{
+	while (inc_nmade > 0) {
+		inc_nmade--;
+		if (unlink(inc_made[inc_nmade]) == -1)
+			rmdir(inc_made[inc_nmade]);
+	}
+	config_set_includedir(NULL);
+}
+
+static struct servtab *
+inc_load(const char *name)
+{
+	int error = -1;
+
+	nmsgs = 0;
+	config_free(list);
+	list = config_load(inc_path(name), NULL, 0, capture, &error);
+	return error == 0 ? list : NULL;
+}
+
+static int
+has_msg(const char *text)
+{
+	int i;
+
+	for (i = 0; i < nmsgs && i < MAXMSGS; i++)
+		if (strstr(msgs[i].text, text) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+test_include_parse(void)
+{
+	parse("include /etc/inetd.d\n"
+	    "echo stream tcp nowait root internal\n"
+	    "include 'my services.conf'\n");
+	CHECK(nmsgs == 0);
+	CHECK(count(list) == 3);
+	CHECK(streq(nth(0)->se_include, "/etc/inetd.d"));
+	CHECK(nth(0)->se_line == 1);
+	CHECK(streq(nth(0)->se_file, CONF));
+	CHECK(nth(1)->se_include == NULL);
+	CHECK(streq(nth(1)->se_service, "echo"));
+	CHECK(streq(nth(2)->se_include, "my services.conf"));
+	/* config_resolve() leaves include nodes to config_load(). */
+	CHECK(config_resolve(list, 0, capture) == -1);
+	return 1;
+}
+
+static int
+test_include_parse_errors(void)
+{
+	parse("include\n");
+	CHECK(count(list) == 0);
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_ERR);
+	CHECK(streq(msgs[0].text, "t.conf:1: include: expected one file or "
+	    "directory, got 0 words"));
+	parse("\ninclude a b\n");
+	CHECK(count(list) == 0);
+	CHECK(nmsgs == 1);
+	CHECK(streq(msgs[0].text, "t.conf:2: include: expected one file or "
+	    "directory, got 2 words"));
+	/* Six fields or more: an entry for a service named "include". */
+	parse("include stream tcp nowait root /bin/cat cat\n");
+	CHECK(count(list) == 1 && nth(0)->se_include == NULL);
+	return 1;
+}
+
+static int
+test_include_load(void)
+{
+	char want[1024];
+
+	CHECK(inc_write("", NULL) == 0);
+	CHECK(inc_write("d", NULL) == 0);
+	CHECK(inc_write("main.conf",
+	    "8001 stream tcp nowait root internal echo\n"
+	    "include d\n"
+	    "include \"sub.conf\"\n"
+	    "include missing.conf\n"
+	    "8009 stream tcp nowait root internal time\n") == 0);
+	CHECK(inc_write("d/20-b.conf",
+	    "8003 stream tcp nowait root internal daytime\n") == 0);
+	CHECK(inc_write("d/10-a.conf", "# first fragment\n"
+	    "8002 stream tcp nowait root internal discard\n"
+	    "8099 stream tcp nowait nosuchuser internal echo\n") == 0);
+	CHECK(inc_write("d/.hidden.conf", "garbage\n") == 0);
+	CHECK(inc_write("d/notes.txt", "garbage\n") == 0);
+	CHECK(inc_write("d/30-c.conf.dpkg-old", "garbage\n") == 0);
+	CHECK(inc_write("sub.conf",
+	    "8004 dgram udp wait root internal echo\n") == 0);
+	CHECK(inc_load("main.conf") != NULL);
+	CHECK(count(list) == 5);
+	CHECK(streq(nth(0)->se_service, "8001"));
+	CHECK(streq(nth(1)->se_service, "8002"));
+	CHECK(streq(nth(1)->se_file, inc_path("d/10-a.conf")));
+	CHECK(nth(1)->se_line == 2);
+	CHECK(streq(nth(2)->se_service, "8003"));
+	CHECK(streq(nth(3)->se_service, "8004"));
+	CHECK(streq(nth(3)->se_file, inc_path("sub.conf")));
+	CHECK(streq(nth(4)->se_service, "8009"));
+	CHECK(nth(4)->se_line == 5);
+	CHECK(nmsgs == 2);
+	snprintf(want, sizeof(want), "%s:3: 8099/tcp: unknown user",
+	    inc_path("d/10-a.conf"));
+	CHECK(has_msg(want));
+	snprintf(want, sizeof(want), "%s:4: include %s: No such file or "
+	    "directory", inc_path("main.conf"), inc_path("missing.conf"));
+	CHECK(has_msg(want));
+
+	/* The same fragments after the file, as for /etc/inetd.d. */
+	CHECK(inc_write("plain.conf",
+	    "8005 stream tcp nowait root internal echo\n") == 0);
+	config_set_includedir(inc_path("d"));
+	CHECK(inc_load("plain.conf") != NULL);
+	CHECK(count(list) == 3);
+	CHECK(streq(nth(0)->se_service, "8005"));
+	CHECK(streq(nth(1)->se_service, "8002"));
+	CHECK(streq(nth(2)->se_service, "8003"));
+	config_set_includedir(inc_path("nonexistent.d"));
+	CHECK(inc_load("plain.conf") != NULL);
+	CHECK(count(list) == 1 && nmsgs == 0);
+	inc_cleanup();
+	return 1;
+}
+
+static int
+test_include_loops(void)
+{
+	char name[32], text[128], want[1024];
+	int i;
+
+	CHECK(inc_write("", NULL) == 0);
+	CHECK(inc_write("self.conf", "include self.conf\n"
+	    "8001 stream tcp nowait root internal echo\n") == 0);
+	CHECK(inc_load("self.conf") != NULL);
+	CHECK(count(list) == 1 && nmsgs == 1);
+	snprintf(want, sizeof(want), "%s:1: include %s: include loop",
+	    inc_path("self.conf"), inc_path("self.conf"));
+	CHECK(strncmp(msgs[0].text, want, strlen(want)) == 0);
+
+	/* a includes b includes a: refused in b, a's own entry loads. */
+	CHECK(inc_write("a.conf", "include b.conf\n"
+	    "8002 stream tcp nowait root internal echo\n") == 0);
+	CHECK(inc_write("b.conf", "8003 stream tcp nowait root internal "
+	    "echo\ninclude a.conf\n") == 0);
+	CHECK(inc_load("a.conf") != NULL);
+	CHECK(count(list) == 2 && nmsgs == 1);
+	CHECK(streq(nth(0)->se_service, "8003"));
+	snprintf(want, sizeof(want), "%s:2: include %s: include loop",
+	    inc_path("b.conf"), inc_path("a.conf"));
+	CHECK(strncmp(msgs[0].text, want, strlen(want)) == 0);
+
+	/* n0 includes n1 ... includes n9: the first 8 files are read. */
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "n%d.conf", i);
+		snprintf(text, sizeof(text), "%d stream tcp nowait root "
+		    "internal echo\ninclude n%d.conf\n", 8100 + i, i + 1);
+		CHECK(inc_write(name, text) == 0);
+	}
+	CHECK(inc_load("n0.conf") != NULL);
+	CHECK(count(list) == 8 && nmsgs == 1);
+	snprintf(want, sizeof(want), "%s:2: include %s: includes nested "
+	    "more than 7 deep", inc_path("n7.conf"), inc_path("n8.conf"));
+	CHECK(streq(msgs[0].text, want));
+	inc_cleanup();
+	return 1;
+}
+
 static void
 make_tmpdir(void)
 {
@@ -1495,6 +1769,8 @@ main(void)
 		{ "internal_by_service", test_internal_by_service },
 		{ "internal_by_argument", test_internal_by_argument },
 		{ "internal_option_argument", test_internal_option_argument },
+		{ "auth_entries", test_auth_entries },
+		{ "tcpmux_entries", test_tcpmux_entries },
 		{ "protocols", test_protocols },
 		{ "wait_forms", test_wait_forms },
 		{ "user_forms", test_user_forms },
@@ -1528,6 +1804,10 @@ main(void)
 		{ "resolve_unix", test_resolve_unix },
 		{ "load", test_load },
 		{ "load_failures", test_load_failures },
+		{ "include_parse", test_include_parse },
+		{ "include_parse_errors", test_include_parse_errors },
+		{ "include_load", test_include_load },
+		{ "include_loops", test_include_loops },
 	};
 	size_t i;
 

@@ -1,0 +1,1837 @@
+/*
+ * forward.c: the forward builtin, a TCP and UDP port forwarder served
+ * by the daemon itself, with no process per connection.
+ *
+ * The select() loop of inetd.c watches one epoll descriptor, and every
+ * forwarded socket lives in that epoll set only, so the number of
+ * connections is not bounded by FD_SETSIZE and no large descriptor is
+ * ever put in an fd_set.  A TCP connection moves each direction with
+ * splice(2) through a pipe, taken from a small pool only while data is
+ * in flight, so the bytes never pass through user space and an idle
+ * connection holds two sockets and nothing else.  The sockets are
+ * edge-triggered; each pass of the loop does a bounded amount of work
+ * per connection, and a connection with more to do is queued for the
+ * next pass, so that none can hold up the others.
+ *
+ * A UDP client gets an association: a socket of its own connected to
+ * the target, so that the target's replies can be told apart and sent
+ * back to that client from the service's socket.
+ *
+ * Connections and associations refer to their entry's settings (struct
+ * forward) by a reference of their own, since a reload may free the
+ * entry while they run.  inetd.c tells this file which entry takes over
+ * a socket (forward_take_over) and which goes (forward_forget).
+ */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "inetd.h"
+
+#define FORWARD_CONNECT_TIMEOUT	10	/* s, default connect-timeout= */
+#define FORWARD_UDP_TIMEOUT	60	/* s, default timeout= for UDP */
+#define FORWARD_TIMEOUT_MAX	(7 * 24 * 3600)	/* largest timeout= */
+#define FORWARD_PIPE_SIZE	(256 * 1024)	/* bytes in flight a direction */
+#define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
+#define FORWARD_EVENTS		256	/* epoll events taken a pass */
+#define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
+#define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
+#define FORWARD_HASH_SIZE	4096	/* buckets of the association table */
+/*
+ * Descriptors just below FD_SETSIZE are kept for the sockets inetd.c
+ * puts in its fd_sets, so that a reload can still open listeners while
+ * thousands of connections are forwarded.
+ */
+#define FORWARD_FD_RESERVE	256
+/* Descriptors the forwarder may need: two sockets and two pipes each. */
+#define FORWARD_NOFILE		(4 * FORWARD_MAXCONN + FORWARD_MAXASSOC + \
+				 FD_SETSIZE)
+
+#define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
+#define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
+
+union sockaddr_any {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+};
+
+/* The settings of one forward entry, shared by its connections. */
+struct forward {
+	int		 fw_refs;
+	int		 fw_socktype;
+	int		 fw_proxy;	/* PROXY protocol version, 0: none */
+	int		 fw_timeout;	/* idle s, 0: none */
+	int		 fw_connect_timeout;	/* s */
+	char		*fw_host;	/* the target as written */
+	char		*fw_port;
+	union sockaddr_any fw_addr;	/* resolved target */
+	socklen_t	 fw_addrlen;
+	char		*fw_label;	/* "FILE:LINE: SVC/PROTO" */
+	char		*fw_service;	/* the service field, for -l */
+	char		*fw_wrapname;	/* daemon name for tcp_wrappers */
+	time_t		 fw_quiet_until; /* failures not logged before */
+	unsigned	 fw_quiet_missed;
+};
+
+/* How a connection ended, in rinetd's words where it has them. */
+enum result {
+	R_NONE,
+	R_CLIENT_CLOSED,	/* the client closed first */
+	R_TARGET_CLOSED,	/* the target closed first */
+	R_CLIENT_RESET,
+	R_TARGET_RESET,
+	R_CONNECT_FAILED,
+	R_CONNECT_TIMEOUT,
+	R_SOCKET_FAILED,
+	R_IDLE_TIMEOUT,
+	R_EXPIRED,		/* UDP association idle */
+	R_EVICTED,		/* UDP association made room for another */
+	R_REPLACED		/* its entry's target changed on reload */
+};
+
+static const char *const result_words[] = {
+	[R_NONE] = "closed",
+	[R_CLIENT_CLOSED] = "done-remote-closed",
+	[R_TARGET_CLOSED] = "done-local-closed",
+	[R_CLIENT_RESET] = "remote-reset",
+	[R_TARGET_RESET] = "local-reset",
+	[R_CONNECT_FAILED] = "local-connect-failed",
+	[R_CONNECT_TIMEOUT] = "local-connect-timeout",
+	[R_SOCKET_FAILED] = "local-socket-failed",
+	[R_IDLE_TIMEOUT] = "idle-timeout",
+	[R_EXPIRED] = "expired",
+	[R_EVICTED] = "evicted",
+	[R_REPLACED] = "reconfigured",
+};
+
+enum side { CLIENT, TARGET };
+
+#define CAN_READ	0x1
+#define CAN_WRITE	0x2
+
+/* One direction of a connection: bytes from one side to the other. */
+struct flow {
+	int		 fl_pipe[2];	/* -1 while no data is in flight */
+	size_t		 fl_inpipe;	/* bytes in the pipe */
+	uint64_t	 fl_bytes;	/* delivered */
+	uint8_t		 fl_eof;	/* the source has sent its FIN */
+	uint8_t		 fl_shut;	/* and it was passed on */
+	uint8_t		 fl_full;	/* the pipe took no more */
+};
+
+/*
+ * A forwarded TCP connection.  The run queue and the wait for a pipe
+ * link slots rather than connections: a slot freed while queued stays
+ * queued, and whoever takes it next is merely looked at once more.
+ */
+struct conn {
+	struct forward	*c_fw;		/* NULL: slot free */
+	struct servtab	*c_sep;		/* counted in; NULL once removed */
+	uint32_t	 c_gen;		/* tells epoll events of reused slots */
+	int		 c_fd[2];	/* by enum side */
+	uint8_t		 c_ready[2];	/* CAN_READ, CAN_WRITE by side */
+	uint8_t		 c_connecting;
+	uint8_t		 c_first_eof;	/* 1 + side that closed first */
+	uint8_t		 c_queued;
+	uint8_t		 c_pipewait;
+	struct flow	 c_flow[2];	/* by source side */
+	int64_t		 c_start;	/* ms */
+	int64_t		 c_active;	/* ms, last data */
+	union sockaddr_any c_peer;	/* family 0: not looked up */
+	int		 c_next;	/* free list, run queue */
+	int		 c_waitnext;	/* pipe wait list */
+};
+
+/* A UDP client of a forward entry, and its socket to the target. */
+struct assoc {
+	struct forward	*a_fw;		/* NULL: slot free */
+	struct servtab	*a_sep;
+	uint32_t	 a_gen;
+	int		 a_fd;		/* connected to the target */
+	int		 a_listen_fd;	/* the entry's socket, the key */
+	union sockaddr_any a_peer;
+	socklen_t	 a_peerlen;
+	union sockaddr_any a_local;	/* the entry's, for PROXY headers */
+	int		 a_hnext;	/* hash chain, free list */
+	int		 a_older, a_newer;	/* by last activity */
+	int64_t		 a_start;
+	int64_t		 a_active;
+	uint64_t	 a_bytes[2];	/* by source side */
+	uint64_t	 a_dgrams[2];
+};
+
+/* What an epoll event is about: a tag, a slot and its generation. */
+enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER };
+
+#define EV_DATA(tag, slot, gen) \
+	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 2 | (tag))
+#define EV_TAG(data)	((int)((data) & 3))
+#define EV_SLOT(data)	((int)(((data) >> 2) & 0x3fffffff))
+#define EV_GEN(data)	((uint32_t)((data) >> 32))
+
+static int		 log_each;	/* inetd -l */
+static int		 epfd = -1;
+static int		 timerfd = -1;
+static int		 wakefd = -1;	/* always writable: select() returns */
+static int64_t		 timer_at;	/* ms the timer is set for, 0: none */
+static int64_t		 now_ms;	/* of this pass */
+static struct rlimit	 nofile_orig;	/* restored for servers */
+static int		 nofile_changed;
+static int		 capacity = FORWARD_MAXCONN;
+
+static struct conn	 conns[FORWARD_MAXCONN];	/* touched as used */
+static int		 conns_used;	/* slots ever used */
+static int		 conns_free = -1;
+static int		 nconns;
+static int		 runq_head = -1, runq_tail = -1;
+static int		 pipewait_head = -1, pipewait_tail = -1;
+static int		 pipe_pool[FORWARD_PIPE_POOL][2];
+static int		 npipes_pooled;
+static time_t		 full_quiet_until;
+static unsigned		 full_missed;
+
+static struct assoc	 assocs[FORWARD_MAXASSOC];
+static int		 assocs_used;
+static int		 assocs_free = -1;
+static int		 nassocs;
+static int		 assoc_hash[FORWARD_HASH_SIZE];	/* first slot, -1: none */
+static int		 lru_oldest = -1, lru_newest = -1;
+static time_t		 evict_quiet_until;
+static unsigned		 evict_missed;
+static char		 dgram[BUILTIN_DGRAMMAX];	/* kept off the stack */
+
+static void	conn_end(struct conn *, enum result);
+static void	conn_refuse(struct conn *, enum result, int);
+static void	assoc_end(struct assoc *, enum result);
+static void	rule_log(struct forward *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------- settings */
+
+static void
+forward_ref(struct forward *fw)
+{
+	fw->fw_refs++;
+}
+
+void
+forward_free(struct forward *fw)
+{
+	if (fw == NULL || --fw->fw_refs > 0)
+		return;
+	free(fw->fw_host);
+	free(fw->fw_port);
+	free(fw->fw_label);
+	free(fw->fw_service);
+	free(fw->fw_wrapname);
+	free(fw);
+}
+
+/* "HOST:PORT" or "[IPv6]:PORT" into the two strings it names. */
+static int
+parse_target(struct forward *fw, const char *target, char *err,
+    size_t errsize)
+{
+	const char *host, *port, *end;
+	size_t hostlen;
+
+	if (target[0] == '[') {
+		host = target + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':') {
+			snprintf(err, errsize, "bad forward target '%s': "
+			    "expected [IPv6-address]:PORT", target);
+			return -1;
+		}
+		port = end + 2;
+	} else {
+		host = target;
+		if ((end = strrchr(target, ':')) == NULL) {
+			snprintf(err, errsize, "bad forward target '%s': "
+			    "expected HOST:PORT", target);
+			return -1;
+		}
+		if (memchr(target, ':', end - target) != NULL) {
+			snprintf(err, errsize, "bad forward target '%s': an "
+			    "IPv6 address goes in brackets, [ADDRESS]:PORT",
+			    target);
+			return -1;
+		}
+		port = end + 1;
+	}
+	hostlen = end - host;
+	if (hostlen == 0 || *port == '\0') {
+		snprintf(err, errsize, "bad forward target '%s': missing %s",
+		    target, hostlen == 0 ? "host" : "port");
+		return -1;
+	}
+	if ((fw->fw_host = strndup(host, hostlen)) == NULL ||
+	    (fw->fw_port = strdup(port)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_seconds(const char *option, const char *value, int *seconds,
+    char *err, size_t errsize)
+{
+	const char *errstr;
+
+	*seconds = strtonum(value, 1, FORWARD_TIMEOUT_MAX, &errstr);
+	if (errstr == NULL)
+		return 0;
+	snprintf(err, errsize, "bad forward option '%s': seconds from 1 to "
+	    "%d expected", option, FORWARD_TIMEOUT_MAX);
+	return -1;
+}
+
+static int
+parse_option(struct forward *fw, const char *option, int *connect_given,
+    char *err, size_t errsize)
+{
+	int version = 0;
+
+	if (strcmp(option, "proxy-v1") == 0)
+		version = 1;
+	else if (strcmp(option, "proxy-v2") == 0)
+		version = 2;
+	else if (strncmp(option, "timeout=", 8) == 0)
+		return parse_seconds(option, option + 8, &fw->fw_timeout, err,
+		    errsize);
+	else if (strncmp(option, "connect-timeout=", 16) == 0) {
+		*connect_given = 1;
+		return parse_seconds(option, option + 16,
+		    &fw->fw_connect_timeout, err, errsize);
+	} else {
+		snprintf(err, errsize, "unknown forward option '%s' (expected "
+		    "proxy-v1, proxy-v2, timeout=SECONDS or "
+		    "connect-timeout=SECONDS)", option);
+		return -1;
+	}
+	if (fw->fw_proxy != 0 && fw->fw_proxy != version) {
+		snprintf(err, errsize, "proxy-v1 and proxy-v2 exclude each "
+		    "other");
+		return -1;
+	}
+	if (version == 1 && fw->fw_socktype == SOCK_DGRAM) {
+		snprintf(err, errsize, "proxy-v1 is for stream entries; "
+		    "datagrams can carry proxy-v2");
+		return -1;
+	}
+	fw->fw_proxy = version;
+	return 0;
+}
+
+static struct forward *
+parse_settings(int socktype, char *const args[], int nargs, char *err,
+    size_t errsize)
+{
+	struct forward *fw;
+	int i, connect_given = 0;
+
+	if (nargs < 1) {
+		snprintf(err, errsize, "forward needs a target: internal "
+		    "forward HOST:PORT [options]");
+		return NULL;
+	}
+	if ((fw = calloc(1, sizeof(*fw))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	fw->fw_refs = 1;
+	fw->fw_socktype = socktype;
+	fw->fw_connect_timeout = FORWARD_CONNECT_TIMEOUT;
+	if (socktype == SOCK_DGRAM)
+		fw->fw_timeout = FORWARD_UDP_TIMEOUT;
+	if (parse_target(fw, args[0], err, errsize) == -1)
+		goto fail;
+	for (i = 1; i < nargs; i++)
+		if (parse_option(fw, args[i], &connect_given, err,
+		    errsize) == -1)
+			goto fail;
+	if (connect_given && socktype == SOCK_DGRAM) {
+		snprintf(err, errsize, "connect-timeout= is for stream "
+		    "entries");
+		goto fail;
+	}
+	return fw;
+fail:
+	forward_free(fw);
+	return NULL;
+}
+
+/*
+ * The arguments follow the builtin's name, or start the argument list
+ * when the service field named the builtin.
+ */
+int
+forward_parse(struct servtab *sep, char *err, size_t errsize)
+{
+	int first;
+
+	if (sep->se_bi == NULL ||
+	    strcmp(builtin_name(sep->se_bi), FORWARD_NAME) != 0)
+		return 0;
+	first = sep->se_argc > 0 &&
+	    strcmp(sep->se_argv[0], FORWARD_NAME) == 0 ? 1 : 0;
+	sep->se_forward = parse_settings(sep->se_socktype, sep->se_argv +
+	    first, sep->se_argc - first, err, errsize);
+	return sep->se_forward == NULL ? -1 : 0;
+}
+
+static int
+is_any_address(const union sockaddr_any *a)
+{
+	if (a->sa.sa_family == AF_INET)
+		return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
+	return a->sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
+}
+
+static int
+is_loopback(const union sockaddr_any *a)
+{
+	if (a->sa.sa_family == AF_INET)
+		return (ntohl(a->sin.sin_addr.s_addr) >> 24) == 127;
+	return a->sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&a->sin6.sin6_addr);
+}
+
+static int
+addr_port(const union sockaddr_any *a)
+{
+	if (a->sa.sa_family == AF_INET)
+		return ntohs(a->sin.sin_port);
+	if (a->sa.sa_family == AF_INET6)
+		return ntohs(a->sin6.sin6_port);
+	return 0;
+}
+
+/*
+ * An entry forwarding to its own socket would connect to itself, and
+ * each such connection would make another, until a limit stopped it.
+ */
+static int
+targets_itself(const struct servtab *sep, const struct forward *fw)
+{
+	const union sockaddr_any *bind =
+	    (const union sockaddr_any *)&sep->se_ctrladdr;
+
+	if (sep->se_family == AF_UNIX || addr_port(bind) !=
+	    addr_port(&fw->fw_addr))
+		return 0;
+	if (is_any_address(bind))
+		return is_loopback(&fw->fw_addr) ||
+		    is_any_address(&fw->fw_addr);
+	return bind->sa.sa_family == fw->fw_addr.sa.sa_family &&
+	    (bind->sa.sa_family == AF_INET ?
+	    bind->sin.sin_addr.s_addr == fw->fw_addr.sin.sin_addr.s_addr :
+	    IN6_ARE_ADDR_EQUAL(&bind->sin6.sin6_addr,
+	    &fw->fw_addr.sin6.sin6_addr));
+}
+
+int
+forward_resolve(struct servtab *sep, char *err, size_t errsize)
+{
+	struct forward *fw = sep->se_forward;
+	struct addrinfo hints, *res;
+	char label[PATH_MAX + 64], name[PATH_MAX + 16];
+	int error;
+
+	if (fw == NULL)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = fw->fw_socktype;
+	if ((error = getaddrinfo(fw->fw_host, fw->fw_port, &hints,
+	    &res)) != 0) {
+		snprintf(err, errsize, "cannot resolve forward target %s "
+		    "port %s: %s", fw->fw_host, fw->fw_port,
+		    error == EAI_SYSTEM ? strerror(errno) :
+		    gai_strerror(error));
+		return -1;
+	}
+	/* getaddrinfo() orders the addresses by preference (RFC 6724). */
+	if (res->ai_addrlen > sizeof(fw->fw_addr)) {
+		snprintf(err, errsize, "address of forward target %s is too "
+		    "long", fw->fw_host);
+		freeaddrinfo(res);
+		return -1;
+	}
+	memcpy(&fw->fw_addr, res->ai_addr, res->ai_addrlen);
+	fw->fw_addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	if (targets_itself(sep, fw)) {
+		snprintf(err, errsize, "forward target %s port %s is the "
+		    "entry's own address", fw->fw_host, fw->fw_port);
+		return -1;
+	}
+	snprintf(label, sizeof(label), "%s:%d: %s", sep->se_file,
+	    sep->se_line, servtab_name(sep, name, sizeof(name)));
+	free(fw->fw_label);
+	free(fw->fw_service);
+	free(fw->fw_wrapname);
+	fw->fw_wrapname = NULL;
+	/* libwrap never matches a daemon name made of digits. */
+	if (strspn(sep->se_service, "0123456789") == strlen(sep->se_service))
+		snprintf(name, sizeof(name), "%s-%s", FORWARD_NAME,
+		    sep->se_service);
+	else
+		strlcpy(name, sep->se_service, sizeof(name));
+	if ((fw->fw_label = strdup(label)) == NULL ||
+	    (fw->fw_service = strdup(sep->se_service)) == NULL ||
+	    (fw->fw_wrapname = strdup(name)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+forward_wrap_name(const struct forward *fw)
+{
+	return fw->fw_wrapname;
+}
+
+static int
+same_target(const struct forward *a, const struct forward *b)
+{
+	return a != NULL && b != NULL && a->fw_socktype == b->fw_socktype &&
+	    a->fw_proxy == b->fw_proxy && a->fw_addrlen == b->fw_addrlen &&
+	    memcmp(&a->fw_addr, &b->fw_addr, a->fw_addrlen) == 0;
+}
+
+/* ----------------------------------------------------------- logging */
+
+/* "ADDR port N"; an address not looked up, or a UNIX one, by name. */
+static const char *
+addr_text(const union sockaddr_any *a, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+
+	if (a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6) {
+		snprintf(buf, size, "%s", a->sa.sa_family == AF_UNIX ?
+		    "a UNIX socket" : "an unknown address");
+		return buf;
+	}
+	snprintf(buf, size, "%s port %d", sockaddr_str(&a->sa, host,
+	    sizeof(host)), addr_port(a));
+	return buf;
+}
+
+/*
+ * Failures of a rule (a target down, descriptors short) come with each
+ * connection: at most one message every FORWARD_LOG_INTERVAL seconds,
+ * saying how many were left out.
+ */
+static int
+quiet_take(time_t *until, unsigned *missed, char *more, size_t size)
+{
+	time_t now = now_ms / 1000;
+
+	more[0] = '\0';
+	if (now < *until) {
+		(*missed)++;
+		return 0;
+	}
+	if (*missed > 0)
+		snprintf(more, size, " (%u more like it not logged)", *missed);
+	*missed = 0;
+	*until = now + FORWARD_LOG_INTERVAL;
+	return 1;
+}
+
+static void
+rule_log(struct forward *fw, int priority, const char *fmt, ...)
+{
+	char msg[512], more[64];
+	va_list ap;
+
+	if (!quiet_take(&fw->fw_quiet_until, &fw->fw_quiet_missed, more,
+	    sizeof(more)))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	syslog(priority, "%s: %s%s", fw->fw_label, msg, more);
+}
+
+static void
+log_conn_end(const struct conn *c, enum result result)
+{
+	char from[INET6_ADDRSTRLEN + 32], to[INET6_ADDRSTRLEN + 32];
+	int64_t ms = now_ms - c->c_start;
+
+	syslog(LOG_INFO, "%s from %s to %s: %s, %llu bytes in, %llu bytes "
+	    "out, %lld.%03lld s", c->c_fw->fw_service,
+	    addr_text(&c->c_peer, from, sizeof(from)),
+	    addr_text(&c->c_fw->fw_addr, to, sizeof(to)),
+	    result_words[result],
+	    (unsigned long long)c->c_flow[CLIENT].fl_bytes,
+	    (unsigned long long)c->c_flow[TARGET].fl_bytes,
+	    (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+/* --------------------------------------------------------- resources */
+
+/*
+ * Thousands of connections need more descriptors than a process gets
+ * by default.  Servers inetd starts get the limit it was given back
+ * (forward_restore_limits), since old programs loop up to it.
+ */
+static void
+raise_nofile_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = FORWARD_NOFILE;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile_orig) == -1)
+		return;
+	rl = nofile_orig;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		/* Only root may raise the hard limit. */
+		rl.rlim_cur = rl.rlim_max = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			nofile_changed = 1;
+			return;
+		}
+		rl = nofile_orig;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		nofile_changed = 1;
+}
+
+/* Connections beyond what the descriptors allow are refused. */
+static void
+set_capacity(void)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur ==
+	    RLIM_INFINITY)
+		return;
+	room = rl.rlim_cur > FD_SETSIZE ? (rl.rlim_cur - FD_SETSIZE) / 2 :
+	    0;
+	if (room < (rlim_t)capacity)
+		capacity = room > 0 ? (int)room : 1;
+}
+
+void
+forward_restore_limits(void)
+{
+	if (nofile_changed)
+		(void)setrlimit(RLIMIT_NOFILE, &nofile_orig);
+}
+
+/* Keeps the reserve below FD_SETSIZE free (FORWARD_FD_RESERVE). */
+static int
+relocate_fd(int fd)
+{
+	int high;
+
+	if (fd < FD_SETSIZE - FORWARD_FD_RESERVE || fd >= FD_SETSIZE)
+		return fd;
+	if ((high = fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE)) == -1)
+		return fd;	/* no room up there: use it as it is */
+	close(fd);
+	return high;
+}
+
+static int
+open_pipe(int p[2])
+{
+	if (npipes_pooled > 0) {
+		npipes_pooled--;
+		p[0] = pipe_pool[npipes_pooled][0];
+		p[1] = pipe_pool[npipes_pooled][1];
+		return 0;
+	}
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	p[0] = relocate_fd(p[0]);
+	p[1] = relocate_fd(p[1]);
+	/* A smaller pipe still works, in smaller steps. */
+	(void)fcntl(p[0], F_SETPIPE_SZ, FORWARD_PIPE_SIZE);
+	return 0;
+}
+
+static void
+pipewait_wake(void);
+
+/* An empty pipe goes back to the pool; one with data in it is closed. */
+static void
+flow_drop_pipe(struct flow *f)
+{
+	if (f->fl_pipe[0] == -1)
+		return;
+	if (f->fl_inpipe == 0 && npipes_pooled < FORWARD_PIPE_POOL) {
+		pipe_pool[npipes_pooled][0] = f->fl_pipe[0];
+		pipe_pool[npipes_pooled][1] = f->fl_pipe[1];
+		npipes_pooled++;
+	} else {
+		close(f->fl_pipe[0]);
+		close(f->fl_pipe[1]);
+	}
+	f->fl_pipe[0] = f->fl_pipe[1] = -1;
+	f->fl_inpipe = 0;
+	pipewait_wake();
+}
+
+/* ----------------------------------------------------------- timers */
+
+static void
+timer_set(int64_t at)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = at / 1000;
+	its.it_value.tv_nsec = (at % 1000) * 1000000;
+	if (timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		timer_at = at;
+}
+
+/* The timer goes off at the earliest deadline, or sooner. */
+static void
+timer_want(int64_t at)
+{
+	if (at != 0 && (timer_at == 0 || at < timer_at))
+		timer_set(at);
+}
+
+static int64_t
+conn_deadline(const struct conn *c)
+{
+	if (c->c_connecting)
+		return c->c_start + (int64_t)c->c_fw->fw_connect_timeout * 1000;
+	if (c->c_fw->fw_timeout > 0)
+		return c->c_active + (int64_t)c->c_fw->fw_timeout * 1000;
+	return 0;
+}
+
+static int64_t
+assoc_deadline(const struct assoc *a)
+{
+	return a->a_active + (int64_t)a->a_fw->fw_timeout * 1000;
+}
+
+static void
+earliest(int64_t *soonest, int64_t at)
+{
+	if (at != 0 && (*soonest == 0 || at < *soonest))
+		*soonest = at;
+}
+
+/*
+ * Deadlines only move later as data flows, so the timer is set at the
+ * earliest when a connection starts, and found again here when it goes
+ * off: one pass over the tables, only then.
+ */
+static void
+timer_expired(void)
+{
+	struct conn *c;
+	struct assoc *a;
+	uint64_t ticks;
+	int64_t at, soonest = 0;
+	int i;
+
+	(void)read(timerfd, &ticks, sizeof(ticks));
+	timer_at = 0;
+	for (i = 0; i < conns_used; i++) {
+		c = &conns[i];
+		if (c->c_fw == NULL || (at = conn_deadline(c)) == 0)
+			continue;
+		if (at > now_ms)
+			earliest(&soonest, at);
+		else if (c->c_connecting)
+			conn_refuse(c, R_CONNECT_TIMEOUT, ETIMEDOUT);
+		else
+			conn_end(c, R_IDLE_TIMEOUT);
+	}
+	for (i = 0; i < assocs_used; i++) {
+		a = &assocs[i];
+		if (a->a_fw == NULL)
+			continue;
+		if ((at = assoc_deadline(a)) > now_ms)
+			earliest(&soonest, at);
+		else
+			assoc_end(a, R_EXPIRED);
+	}
+	timer_want(soonest);
+}
+
+/* ------------------------------------------------------ TCP: slots */
+
+static void
+runq_push(struct conn *c)
+{
+	int slot = c - conns;
+
+	if (c->c_queued)
+		return;
+	c->c_queued = 1;
+	c->c_next = -1;
+	if (runq_tail == -1)
+		runq_head = slot;
+	else
+		conns[runq_tail].c_next = slot;
+	runq_tail = slot;
+}
+
+static void
+pipewait_push(struct conn *c)
+{
+	int slot = c - conns;
+
+	if (c->c_pipewait)
+		return;
+	c->c_pipewait = 1;
+	c->c_waitnext = -1;
+	if (pipewait_tail == -1)
+		pipewait_head = slot;
+	else
+		conns[pipewait_tail].c_waitnext = slot;
+	pipewait_tail = slot;
+}
+
+/* A pipe came free: the connection waiting longest tries again. */
+static void
+pipewait_wake(void)
+{
+	struct conn *c;
+
+	if (pipewait_head == -1)
+		return;
+	c = &conns[pipewait_head];
+	if ((pipewait_head = c->c_waitnext) == -1)
+		pipewait_tail = -1;
+	c->c_pipewait = 0;
+	if (c->c_fw != NULL)
+		runq_push(c);
+}
+
+static struct conn *
+conn_alloc(void)
+{
+	struct conn *c;
+
+	if (nconns >= capacity)
+		return NULL;
+	if (conns_free != -1) {
+		c = &conns[conns_free];
+		conns_free = c->c_next;
+	} else
+		c = &conns[conns_used++];
+	nconns++;
+	/* Queue links belong to the slot (see struct conn). */
+	c->c_gen++;
+	c->c_fd[CLIENT] = c->c_fd[TARGET] = -1;
+	c->c_ready[CLIENT] = c->c_ready[TARGET] = 0;
+	c->c_connecting = 1;
+	c->c_first_eof = 0;
+	memset(c->c_flow, 0, sizeof(c->c_flow));
+	c->c_flow[CLIENT].fl_pipe[0] = c->c_flow[CLIENT].fl_pipe[1] = -1;
+	c->c_flow[TARGET].fl_pipe[0] = c->c_flow[TARGET].fl_pipe[1] = -1;
+	c->c_start = c->c_active = now_ms;
+	memset(&c->c_peer, 0, sizeof(c->c_peer));
+	return c;
+}
+
+/* An RST tells the other side that its data will not arrive. */
+static void
+close_reset(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+static void
+conn_end(struct conn *c, enum result result)
+{
+	int reset = result == R_CLIENT_RESET || result == R_TARGET_RESET;
+	int side;
+
+	if (log_each)
+		log_conn_end(c, result);
+	for (side = CLIENT; side <= TARGET; side++) {
+		if (c->c_fd[side] != -1) {
+			if (reset)
+				close_reset(c->c_fd[side]);
+			else
+				close(c->c_fd[side]);
+		}
+		flow_drop_pipe(&c->c_flow[side]);
+	}
+	if (c->c_sep != NULL)
+		c->c_sep->se_children--;
+	forward_free(c->c_fw);
+	c->c_fw = NULL;
+	c->c_sep = NULL;
+	c->c_next = conns_free;
+	conns_free = c - conns;
+	nconns--;
+}
+
+/*
+ * A client whose target cannot be reached is closed with a FIN: what
+ * it sent is thrown away first, since closing a socket with unread
+ * data sends an RST.
+ */
+static void
+conn_refuse(struct conn *c, enum result result, int error)
+{
+	char to[INET6_ADDRSTRLEN + 32];
+
+	rule_log(c->c_fw, LOG_WARNING, "connect to %s: %s", addr_text(
+	    &c->c_fw->fw_addr, to, sizeof(to)), result == R_CONNECT_TIMEOUT ?
+	    "no answer" : strerror(error));
+	(void)recv(c->c_fd[CLIENT], NULL, INT_MAX, MSG_DONTWAIT | MSG_TRUNC);
+	conn_end(c, result);
+}
+
+/* ------------------------------------------------------ TCP: PROXY */
+
+/* An IPv4 client of a dual-stack socket, as the IPv4 address it is. */
+static void
+unmap(union sockaddr_any *a)
+{
+	struct sockaddr_in sin;
+
+	if (a->sa.sa_family != AF_INET6 ||
+	    !IN6_IS_ADDR_V4MAPPED(&a->sin6.sin6_addr))
+		return;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = a->sin6.sin6_port;
+	memcpy(&sin.sin_addr, &a->sin6.sin6_addr.s6_addr[12], 4);
+	a->sin = sin;
+}
+
+/* The PROXY protocol header (version 1 or 2) for src talking to dst. */
+static size_t
+proxy_header(char *buf, size_t size, int version, int socktype,
+    union sockaddr_any src, union sockaddr_any dst)
+{
+	static const char v2sig[12] = "\r\n\r\n\0\r\nQUIT\n";
+	char s[INET6_ADDRSTRLEN + 1], d[INET6_ADDRSTRLEN + 1];
+	unsigned char *p = (unsigned char *)buf;
+	int family, n;
+	size_t len;
+
+	unmap(&src);
+	unmap(&dst);
+	family = src.sa.sa_family == dst.sa.sa_family &&
+	    (src.sa.sa_family == AF_INET || src.sa.sa_family == AF_INET6) ?
+	    src.sa.sa_family : AF_UNSPEC;
+	if (version == 1) {
+		if (family == AF_UNSPEC)
+			n = snprintf(buf, size, "PROXY UNKNOWN\r\n");
+		else
+			n = snprintf(buf, size, "PROXY %s %s %s %d %d\r\n",
+			    family == AF_INET ? "TCP4" : "TCP6",
+			    sockaddr_str(&src.sa, s, sizeof(s)),
+			    sockaddr_str(&dst.sa, d, sizeof(d)),
+			    addr_port(&src), addr_port(&dst));
+		return n > 0 && (size_t)n < size ? (size_t)n : 0;
+	}
+	len = family == AF_INET ? 12 : family == AF_INET6 ? 36 : 0;
+	if (size < 16 + len)
+		return 0;
+	memcpy(p, v2sig, sizeof(v2sig));
+	p[12] = 0x21;		/* version 2, PROXY */
+	p[13] = family == AF_UNSPEC ? 0x00 :
+	    (family == AF_INET ? 0x10 : 0x20) |
+	    (socktype == SOCK_STREAM ? 0x01 : 0x02);
+	p[14] = len >> 8;
+	p[15] = len & 0xff;
+	p += 16;
+	if (family == AF_INET) {
+		memcpy(p, &src.sin.sin_addr, 4);
+		memcpy(p + 4, &dst.sin.sin_addr, 4);
+		memcpy(p + 8, &src.sin.sin_port, 2);
+		memcpy(p + 10, &dst.sin.sin_port, 2);
+	} else if (family == AF_INET6) {
+		memcpy(p, &src.sin6.sin6_addr, 16);
+		memcpy(p + 16, &dst.sin6.sin6_addr, 16);
+		memcpy(p + 32, &src.sin6.sin6_port, 2);
+		memcpy(p + 34, &dst.sin6.sin6_port, 2);
+	}
+	return 16 + len;
+}
+
+static int
+sockname(int fd, union sockaddr_any *a, int peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(a, 0, sizeof(*a));
+	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		memcpy(a, &ss, ss.ss_family == AF_INET ?
+		    sizeof(a->sin) : sizeof(a->sin6));
+	else
+		a->sa.sa_family = ss.ss_family;
+	return 0;
+}
+
+/* Before any data: a fresh socket always has room for it. */
+static int
+send_proxy_header(struct conn *c)
+{
+	char buf[PROXY_V1_MAX + 1];
+	union sockaddr_any local;
+	size_t len;
+
+	if (sockname(c->c_fd[CLIENT], &local, 0) == -1)
+		return -1;
+	len = proxy_header(buf, sizeof(buf), c->c_fw->fw_proxy, SOCK_STREAM,
+	    c->c_peer, local);
+	if (len == 0 || send(c->c_fd[TARGET], buf, len, MSG_DONTWAIT |
+	    MSG_NOSIGNAL) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/* ----------------------------------------------------- TCP: relaying */
+
+/* 1: connected, 0: not yet, -1: failed and ended. */
+static int
+conn_check_connected(struct conn *c)
+{
+	socklen_t len = sizeof(int);
+	int error = 0;
+
+	if (!(c->c_ready[TARGET] & CAN_WRITE))
+		return 0;
+	if (getsockopt(c->c_fd[TARGET], SOL_SOCKET, SO_ERROR, &error,
+	    &len) == -1)
+		error = errno;
+	if (error == 0 && c->c_fw->fw_proxy != 0 &&
+	    send_proxy_header(c) == -1)
+		error = errno != 0 ? errno : EIO;
+	if (error != 0) {
+		conn_refuse(c, R_CONNECT_FAILED, error);
+		return -1;
+	}
+	c->c_connecting = 0;
+	c->c_active = now_ms;
+	timer_want(conn_deadline(c));
+	return 1;
+}
+
+static int
+flow_wants_input(const struct flow *f)
+{
+	return !f->fl_eof && !f->fl_full && f->fl_inpipe < FORWARD_PIPE_SIZE;
+}
+
+/*
+ * One step of one direction: at most one splice in and one out, so a
+ * step is bounded by the pipe's size.  Returns 0, or 1 + the side whose
+ * socket failed.
+ */
+static int
+flow_step(struct conn *c, enum side from)
+{
+	struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+	ssize_t n;
+
+	if (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
+	    !c->c_pipewait) {
+		if (f->fl_pipe[0] == -1 && open_pipe(f->fl_pipe) == -1) {
+			rule_log(c->c_fw, LOG_ERR, "pipe: %s, forwarding "
+			    "waits", strerror(errno));
+			pipewait_push(c);
+			return 0;
+		}
+		n = splice(c->c_fd[from], NULL, f->fl_pipe[1], NULL,
+		    FORWARD_PIPE_SIZE - f->fl_inpipe, SPLICE_F_MOVE |
+		    SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			f->fl_inpipe += n;
+			c->c_active = now_ms;
+		} else if (n == 0) {
+			f->fl_eof = 1;
+			if (c->c_first_eof == 0)
+				c->c_first_eof = 1 + from;
+		} else if (errno == EAGAIN) {
+			/* With data in the pipe, the pipe may be full. */
+			if (f->fl_inpipe > 0)
+				f->fl_full = 1;
+			else
+				c->c_ready[from] &= ~CAN_READ;
+		} else if (errno != EINTR)
+			return 1 + from;
+	}
+	if (f->fl_inpipe > 0 && (c->c_ready[to] & CAN_WRITE)) {
+		n = splice(f->fl_pipe[0], NULL, c->c_fd[to], NULL,
+		    f->fl_inpipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			f->fl_inpipe -= n;
+			f->fl_bytes += n;
+			f->fl_full = 0;
+		} else if (n == 0 || errno == EAGAIN)
+			c->c_ready[to] &= ~CAN_WRITE;
+		else if (n == -1 && errno != EINTR)
+			return 1 + to;
+	}
+	if (f->fl_inpipe == 0)
+		flow_drop_pipe(f);
+	if (f->fl_eof && f->fl_inpipe == 0 && !f->fl_shut) {
+		/* The half-close goes on: protocols that need it work. */
+		(void)shutdown(c->c_fd[to], SHUT_WR);
+		f->fl_shut = 1;
+	}
+	return 0;
+}
+
+static int
+flow_has_work(const struct conn *c, enum side from)
+{
+	const struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+
+	return (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
+	    !c->c_pipewait) ||
+	    (f->fl_inpipe > 0 && (c->c_ready[to] & CAN_WRITE));
+}
+
+/*
+ * A failed side makes the connection end.  A side that had sent its FIN
+ * and then refuses data merely closed; otherwise it was reset.
+ */
+static enum result
+failure_result(const struct conn *c, enum side side)
+{
+	if (c->c_flow[side].fl_eof)
+		return c->c_first_eof == 1 + CLIENT ? R_CLIENT_CLOSED :
+		    R_TARGET_CLOSED;
+	return side == CLIENT ? R_CLIENT_RESET : R_TARGET_RESET;
+}
+
+static void
+conn_step(struct conn *c)
+{
+	int failed;
+
+	if (c->c_connecting && conn_check_connected(c) != 1)
+		return;
+	if ((failed = flow_step(c, CLIENT)) != 0 ||
+	    (failed = flow_step(c, TARGET)) != 0) {
+		conn_end(c, failure_result(c, failed - 1));
+		return;
+	}
+	if (c->c_flow[CLIENT].fl_shut && c->c_flow[TARGET].fl_shut) {
+		conn_end(c, c->c_first_eof == 1 + CLIENT ? R_CLIENT_CLOSED :
+		    R_TARGET_CLOSED);
+		return;
+	}
+	if (flow_has_work(c, CLIENT) || flow_has_work(c, TARGET))
+		runq_push(c);
+}
+
+/* An error on a socket, as the result it gives the connection. */
+static void
+conn_error(struct conn *c, enum side side)
+{
+	socklen_t len = sizeof(int);
+	int error = 0;
+
+	if (getsockopt(c->c_fd[side], SOL_SOCKET, SO_ERROR, &error,
+	    &len) == -1)
+		error = errno;
+	if (c->c_connecting && side == TARGET)
+		conn_refuse(c, R_CONNECT_FAILED, error != 0 ? error :
+		    ECONNREFUSED);
+	else if (error != 0)
+		conn_end(c, failure_result(c, side));
+	else {
+		/* Already reported: the next splice will see how it ends. */
+		c->c_ready[side] |= CAN_READ | CAN_WRITE;
+		conn_step(c);
+	}
+}
+
+static void
+conn_event(struct conn *c, enum side side, uint32_t events)
+{
+	if (events & EPOLLERR) {
+		conn_error(c, side);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		c->c_ready[side] |= CAN_READ;
+	if (events & (EPOLLOUT | EPOLLHUP))
+		c->c_ready[side] |= CAN_WRITE;
+	conn_step(c);
+}
+
+static int
+watch(int fd, enum tag tag, int slot, uint32_t gen, uint32_t events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = EV_DATA(tag, slot, gen);
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void
+log_full(const struct forward *fw)
+{
+	char more[64];
+
+	if (quiet_take(&full_quiet_until, &full_missed, more, sizeof(more)))
+		syslog(LOG_WARNING, "%s: %d connections forwarded, the most "
+		    "this inetd serves at once: connection refused%s",
+		    fw->fw_label, capacity, more);
+}
+
+/*
+ * Starts forwarding the connection on fd; it counts as a child of
+ * count_in, if not NULL, until it ends.
+ */
+static void
+conn_start(struct forward *fw, struct servtab *count_in, int fd)
+{
+	struct conn *c;
+	int slot, on = 1;
+	const uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+	now_ms = monotonic_ms();
+	if ((c = conn_alloc()) == NULL) {
+		log_full(fw);
+		close(fd);
+		return;
+	}
+	slot = c - conns;
+	c->c_fw = fw;
+	forward_ref(fw);
+	if ((c->c_sep = count_in) != NULL)
+		count_in->se_children++;
+	c->c_fd[CLIENT] = relocate_fd(fd);
+	if (log_each || fw->fw_proxy != 0 ||
+	    (count_in != NULL && count_in->se_maxperip > 0))
+		(void)sockname(c->c_fd[CLIENT], &c->c_peer, 1);
+	if ((c->c_fd[TARGET] = socket(fw->fw_addr.sa.sa_family, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		rule_log(fw, LOG_ERR, "socket: %s", strerror(errno));
+		conn_end(c, R_SOCKET_FAILED);
+		return;
+	}
+	c->c_fd[TARGET] = relocate_fd(c->c_fd[TARGET]);
+	/* Relayed writes are whole messages: Nagle would only delay them. */
+	(void)setsockopt(c->c_fd[TARGET], IPPROTO_TCP, TCP_NODELAY, &on,
+	    sizeof(on));
+	(void)setsockopt(c->c_fd[CLIENT], IPPROTO_TCP, TCP_NODELAY, &on,
+	    sizeof(on));
+	if (connect(c->c_fd[TARGET], &fw->fw_addr.sa, fw->fw_addrlen) == -1 &&
+	    errno != EINPROGRESS) {
+		conn_refuse(c, R_CONNECT_FAILED, errno);
+		return;
+	}
+	if (watch(c->c_fd[CLIENT], T_CLIENT, slot, c->c_gen, events) == -1 ||
+	    watch(c->c_fd[TARGET], T_TARGET, slot, c->c_gen, events) == -1) {
+		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		conn_end(c, R_SOCKET_FAILED);
+		return;
+	}
+	timer_want(conn_deadline(c));
+}
+
+static int
+same_host(union sockaddr_any a, union sockaddr_any b)
+{
+	unmap(&a);
+	unmap(&b);
+	if (a.sa.sa_family != b.sa.sa_family)
+		return 0;
+	if (a.sa.sa_family == AF_INET)
+		return a.sin.sin_addr.s_addr == b.sin.sin_addr.s_addr;
+	return a.sa.sa_family == AF_INET6 &&
+	    IN6_ARE_ADDR_EQUAL(&a.sin6.sin6_addr, &b.sin6.sin6_addr);
+}
+
+/* For max-child-per-ip: the connections of sep from peer's address. */
+int
+forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
+{
+	union sockaddr_any who;
+	int i, n = 0;
+
+	if (sep->se_forward == NULL || (peer->sa_family != AF_INET &&
+	    peer->sa_family != AF_INET6))
+		return 0;
+	memset(&who, 0, sizeof(who));
+	memcpy(&who, peer, peer->sa_family == AF_INET ? sizeof(who.sin) :
+	    sizeof(who.sin6));
+	for (i = 0; i < conns_used; i++)
+		if (conns[i].c_fw != NULL && conns[i].c_sep == sep &&
+		    same_host(conns[i].c_peer, who))
+			n++;
+	return n;
+}
+
+/* The connection fd, accepted on sep's socket, counts as its child. */
+void
+forward_accept(struct servtab *sep, int fd)
+{
+	conn_start(sep->se_forward, sep, fd);
+}
+
+/* --------------------------------------------------------------- UDP */
+
+static unsigned
+assoc_hash_of(int listen_fd, const union sockaddr_any *peer)
+{
+	const unsigned char *p;
+	size_t i, len;
+	uint32_t h = 2166136261u ^ (uint32_t)listen_fd;	/* FNV-1a */
+
+	if (peer->sa.sa_family == AF_INET) {
+		p = (const unsigned char *)&peer->sin.sin_addr;
+		len = 4;
+	} else {
+		p = (const unsigned char *)&peer->sin6.sin6_addr;
+		len = 16;
+	}
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	h = (h ^ (uint32_t)addr_port(peer)) * 16777619u;
+	return h % FORWARD_HASH_SIZE;
+}
+
+static int
+same_peer(const union sockaddr_any *a, const union sockaddr_any *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return 0;
+	if (a->sa.sa_family == AF_INET)
+		return a->sin.sin_port == b->sin.sin_port &&
+		    a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+	return a->sin6.sin6_port == b->sin6.sin6_port &&
+	    IN6_ARE_ADDR_EQUAL(&a->sin6.sin6_addr, &b->sin6.sin6_addr) &&
+	    a->sin6.sin6_scope_id == b->sin6.sin6_scope_id;
+}
+
+static struct assoc *
+assoc_find(int listen_fd, const union sockaddr_any *peer)
+{
+	struct assoc *a;
+	int slot;
+
+	for (slot = assoc_hash[assoc_hash_of(listen_fd, peer)]; slot != -1;
+	    slot = a->a_hnext) {
+		a = &assocs[slot];
+		if (a->a_listen_fd == listen_fd && same_peer(&a->a_peer, peer))
+			return a;
+	}
+	return NULL;
+}
+
+static void
+lru_unlink(struct assoc *a)
+{
+	if (a->a_older != -1)
+		assocs[a->a_older].a_newer = a->a_newer;
+	else
+		lru_oldest = a->a_newer;
+	if (a->a_newer != -1)
+		assocs[a->a_newer].a_older = a->a_older;
+	else
+		lru_newest = a->a_older;
+}
+
+static void
+lru_make_newest(struct assoc *a)
+{
+	int slot = a - assocs;
+
+	a->a_older = lru_newest;
+	a->a_newer = -1;
+	if (lru_newest != -1)
+		assocs[lru_newest].a_newer = slot;
+	else
+		lru_oldest = slot;
+	lru_newest = slot;
+}
+
+static void
+assoc_touch(struct assoc *a)
+{
+	a->a_active = now_ms;
+	if (lru_newest != a - assocs) {
+		lru_unlink(a);
+		lru_make_newest(a);
+	}
+}
+
+static void
+log_assoc_end(const struct assoc *a, enum result result)
+{
+	char from[INET6_ADDRSTRLEN + 32], to[INET6_ADDRSTRLEN + 32];
+	int64_t ms = now_ms - a->a_start;
+
+	syslog(LOG_INFO, "%s from %s to %s: %s, %llu datagrams %llu bytes "
+	    "in, %llu datagrams %llu bytes out, %lld.%03lld s",
+	    a->a_fw->fw_service, addr_text(&a->a_peer, from, sizeof(from)),
+	    addr_text(&a->a_fw->fw_addr, to, sizeof(to)), result_words[result],
+	    (unsigned long long)a->a_dgrams[CLIENT],
+	    (unsigned long long)a->a_bytes[CLIENT],
+	    (unsigned long long)a->a_dgrams[TARGET],
+	    (unsigned long long)a->a_bytes[TARGET],
+	    (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+static void
+assoc_end(struct assoc *a, enum result result)
+{
+	int slot = a - assocs, *link;
+
+	if (log_each)
+		log_assoc_end(a, result);
+	for (link = &assoc_hash[assoc_hash_of(a->a_listen_fd, &a->a_peer)];
+	    *link != slot; link = &assocs[*link].a_hnext)
+		continue;
+	*link = a->a_hnext;
+	lru_unlink(a);
+	close(a->a_fd);
+	forward_free(a->a_fw);
+	a->a_fw = NULL;
+	a->a_sep = NULL;
+	a->a_hnext = assocs_free;
+	assocs_free = slot;
+	nassocs--;
+}
+
+static void
+log_evicted(const struct servtab *sep)
+{
+	char name[PATH_MAX + 16], more[64];
+
+	if (quiet_take(&evict_quiet_until, &evict_missed, more, sizeof(more)))
+		syslog(LOG_WARNING, "%s:%d: %s: %d UDP clients forwarded, the "
+		    "most this inetd keeps: the one idle longest was "
+		    "forgotten%s", sep->se_file, sep->se_line,
+		    servtab_name(sep, name, sizeof(name)), FORWARD_MAXASSOC,
+		    more);
+}
+
+/* A slot for a new client; when all are taken, the one idle longest. */
+static struct assoc *
+assoc_alloc(struct servtab *sep)
+{
+	struct assoc *a;
+
+	if (nassocs == FORWARD_MAXASSOC) {
+		log_evicted(sep);
+		assoc_end(&assocs[lru_oldest], R_EVICTED);
+	}
+	if (assocs_free != -1) {
+		a = &assocs[assocs_free];
+		assocs_free = a->a_hnext;
+	} else
+		a = &assocs[assocs_used++];
+	nassocs++;
+	a->a_gen++;
+	return a;
+}
+
+static struct assoc *
+assoc_new(struct servtab *sep, const union sockaddr_any *peer,
+    socklen_t peerlen)
+{
+	struct forward *fw = sep->se_forward;
+	struct assoc *a;
+	unsigned h;
+	int fd;
+
+	if ((fd = socket(fw->fw_addr.sa.sa_family, SOCK_DGRAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		rule_log(fw, LOG_ERR, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	fd = relocate_fd(fd);
+	if (connect(fd, &fw->fw_addr.sa, fw->fw_addrlen) == -1) {
+		rule_log(fw, LOG_WARNING, "connect: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	a = assoc_alloc(sep);
+	if (watch(fd, T_ASSOC, a - assocs, a->a_gen, EPOLLIN) == -1) {
+		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		close(fd);
+		a->a_hnext = assocs_free;
+		assocs_free = a - assocs;
+		nassocs--;
+		return NULL;
+	}
+	a->a_fw = fw;
+	forward_ref(fw);
+	a->a_sep = sep;
+	a->a_fd = fd;
+	a->a_listen_fd = sep->se_fd;
+	a->a_peer = *peer;
+	a->a_peerlen = peerlen;
+	if (fw->fw_proxy != 0)
+		(void)sockname(sep->se_fd, &a->a_local, 0);
+	a->a_start = a->a_active = now_ms;
+	memset(a->a_bytes, 0, sizeof(a->a_bytes));
+	memset(a->a_dgrams, 0, sizeof(a->a_dgrams));
+	h = assoc_hash_of(a->a_listen_fd, peer);
+	a->a_hnext = assoc_hash[h];
+	assoc_hash[h] = a - assocs;
+	lru_make_newest(a);
+	timer_want(assoc_deadline(a));
+	return a;
+}
+
+static void
+log_new_client(const struct servtab *sep, const union sockaddr_any *peer)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+
+	syslog(LOG_INFO, "%s from %s", sep->se_service,
+	    sockaddr_str(&peer->sa, addr, sizeof(addr)));
+}
+
+/* The datagram goes to the target, after a PROXY header if asked. */
+static void
+assoc_send(struct assoc *a, const char *data, size_t len)
+{
+	char header[PROXY_V2_MAX];
+	struct iovec iov[2];
+	struct msghdr msg;
+	size_t hlen = 0;
+
+	if (a->a_fw->fw_proxy != 0)
+		hlen = proxy_header(header, sizeof(header), 2, SOCK_DGRAM,
+		    a->a_peer, a->a_local);
+	memset(&msg, 0, sizeof(msg));
+	iov[0].iov_base = header;
+	iov[0].iov_len = hlen;
+	iov[1].iov_base = (void *)data;
+	iov[1].iov_len = len;
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
+	/* A full socket or an ICMP error loses the datagram, as UDP may. */
+	if (sendmsg(a->a_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
+		a->a_dgrams[CLIENT]++;
+		a->a_bytes[CLIENT] += len;
+	}
+}
+
+/* Datagrams waiting on a forward entry's socket, a bounded batch. */
+void
+forward_dgram(struct servtab *sep, dgram_admit_fn *admit)
+{
+	struct sockaddr_storage from;
+	union sockaddr_any peer;
+	struct assoc *a;
+	socklen_t fromlen;
+	ssize_t n;
+	int i;
+
+	now_ms = monotonic_ms();
+	for (i = 0; i < FORWARD_DGRAM_BATCH; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(sep->se_fd, dgram, sizeof(dgram), MSG_DONTWAIT |
+		    MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
+		if (n == -1)
+			return;
+		if ((size_t)n > sizeof(dgram) || (from.ss_family != AF_INET &&
+		    from.ss_family != AF_INET6))
+			continue;
+		memset(&peer, 0, sizeof(peer));
+		memcpy(&peer, &from, from.ss_family == AF_INET ?
+		    sizeof(peer.sin) : sizeof(peer.sin6));
+		if ((a = assoc_find(sep->se_fd, &peer)) == NULL) {
+			/* Limits count clients, not each datagram. */
+			if (admit != NULL && !admit(sep, &peer.sa))
+				continue;
+			if ((a = assoc_new(sep, &peer, fromlen)) == NULL)
+				continue;
+			if (log_each)
+				log_new_client(sep, &peer);
+		}
+		assoc_touch(a);
+		assoc_send(a, dgram, n);
+	}
+}
+
+/* Replies of the target, back to the client from the entry's socket. */
+static void
+assoc_event(struct assoc *a)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < FORWARD_DGRAM_BATCH; i++) {
+		n = recv(a->a_fd, dgram, sizeof(dgram), MSG_DONTWAIT |
+		    MSG_TRUNC);
+		if (n == -1) {
+			if (errno == EAGAIN)
+				return;
+			continue;	/* an ICMP error: the target is down */
+		}
+		if ((size_t)n > sizeof(dgram))
+			continue;
+		/* The entry's socket was closed (looping) or reopened. */
+		if (a->a_sep == NULL || a->a_sep->se_fd != a->a_listen_fd)
+			return;
+		assoc_touch(a);
+		if (sendto(a->a_listen_fd, dgram, n, MSG_DONTWAIT | MSG_NOSIGNAL,
+		    &a->a_peer.sa, a->a_peerlen) != -1) {
+			a->a_dgrams[TARGET]++;
+			a->a_bytes[TARGET] += n;
+		}
+	}
+}
+
+/* -------------------------------------------------------- the loop */
+
+static void
+dispatch(const struct epoll_event *ev)
+{
+	uint64_t data = ev->data.u64;
+	int slot = EV_SLOT(data);
+	struct conn *c;
+	struct assoc *a;
+
+	switch (EV_TAG(data)) {
+	case T_CLIENT:
+	case T_TARGET:
+		c = &conns[slot];
+		if (c->c_fw != NULL && c->c_gen == EV_GEN(data))
+			conn_event(c, EV_TAG(data) == T_CLIENT ? CLIENT :
+			    TARGET, ev->events);
+		break;
+	case T_ASSOC:
+		a = &assocs[slot];
+		if (a->a_fw != NULL && a->a_gen == EV_GEN(data))
+			assoc_event(a);
+		break;
+	default:
+		timer_expired();
+		break;
+	}
+}
+
+/* Those that had more to do than one step allowed, once each. */
+static void
+run_queued(void)
+{
+	struct conn *c;
+	int slot = runq_head;
+
+	runq_head = runq_tail = -1;
+	while (slot != -1) {
+		c = &conns[slot];
+		slot = c->c_next;
+		c->c_queued = 0;
+		if (c->c_fw != NULL)
+			conn_step(c);
+	}
+}
+
+static void
+forward_pass(int timeout_ms)
+{
+	struct epoll_event evs[FORWARD_EVENTS];
+	int i, n;
+
+	n = epoll_wait(epfd, evs, FORWARD_EVENTS, timeout_ms);
+	now_ms = monotonic_ms();
+	for (i = 0; i < n; i++)
+		dispatch(&evs[i]);
+	run_queued();
+}
+
+static int
+open_event_fds(void)
+{
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) == -1 ||
+	    (wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -1;
+	timer_at = 0;
+	memset(assoc_hash, 0xff, sizeof(assoc_hash));	/* all -1 */
+	return watch(timerfd, T_TIMER, 0, 0, EPOLLIN);
+}
+
+int
+forward_init(int log_connections)
+{
+	log_each = log_connections;
+	raise_nofile_limit();
+	set_capacity();
+	if (open_event_fds() == -1)
+		return -1;
+	if (epfd >= FD_SETSIZE || wakefd >= FD_SETSIZE) {
+		errno = EMFILE;
+		return -1;
+	}
+	return 0;
+}
+
+int
+forward_fdset(fd_set *rfds, fd_set *wfds)
+{
+	FD_SET(epfd, rfds);
+	if (runq_head == -1)
+		return epfd;
+	FD_SET(wakefd, wfds);
+	return epfd > wakefd ? epfd : wakefd;
+}
+
+void
+forward_run(const fd_set *rfds, const fd_set *wfds)
+{
+	(void)wfds;
+	if (FD_ISSET(epfd, rfds) || runq_head != -1)
+		forward_pass(0);
+}
+
+/*
+ * The entry that takes over a socket at a reload also counts the
+ * connections of the one it replaces; the UDP clients follow it only
+ * when the target is unchanged.
+ */
+void
+forward_take_over(struct servtab *old, struct servtab *sep)
+{
+	struct assoc *a;
+	int i;
+
+	for (i = 0; i < conns_used; i++)
+		if (conns[i].c_fw != NULL && conns[i].c_sep == old)
+			conns[i].c_sep = sep;
+	for (i = 0; i < assocs_used; i++) {
+		a = &assocs[i];
+		if (a->a_fw == NULL || a->a_sep != old)
+			continue;
+		if (!same_target(a->a_fw, sep->se_forward)) {
+			now_ms = monotonic_ms();
+			assoc_end(a, R_REPLACED);
+			continue;
+		}
+		forward_ref(sep->se_forward);
+		forward_free(a->a_fw);
+		a->a_fw = sep->se_forward;
+		a->a_sep = sep;
+	}
+}
+
+/* An entry removed at a reload: its connections run on, uncounted. */
+void
+forward_forget(struct servtab *old)
+{
+	int i;
+
+	for (i = 0; i < conns_used; i++)
+		if (conns[i].c_fw != NULL && conns[i].c_sep == old)
+			conns[i].c_sep = NULL;
+	now_ms = monotonic_ms();
+	for (i = 0; i < assocs_used; i++)
+		if (assocs[i].a_fw != NULL && assocs[i].a_sep == old)
+			assoc_end(&assocs[i], R_REPLACED);
+}
+
+void
+forward_closeall(void)
+{
+	int i;
+
+	log_each = 0;	/* exiting: not worth a message each */
+	for (i = 0; i < conns_used; i++)
+		if (conns[i].c_fw != NULL)
+			conn_end(&conns[i], R_NONE);
+	for (i = 0; i < assocs_used; i++)
+		if (assocs[i].a_fw != NULL)
+			assoc_end(&assocs[i], R_NONE);
+	while (npipes_pooled > 0) {
+		npipes_pooled--;
+		close(pipe_pool[npipes_pooled][0]);
+		close(pipe_pool[npipes_pooled][1]);
+	}
+}
+
+/*
+ * In a child that inetd forked for the connection on fd 0 (1 and 2 are
+ * copies of it): the same relay, for this one connection.  What the
+ * parent's tables held is not ours; its descriptors are closed already.
+ */
+void
+forward_serve(const struct servtab *sep, int fd)
+{
+	int flags;
+
+	if (fd != STDOUT_FILENO)
+		close(STDOUT_FILENO);
+	if (fd != STDERR_FILENO)
+		close(STDERR_FILENO);
+	/* The child got the socket blocking, and SIGPIPE as servers do. */
+	if ((flags = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	(void)signal(SIGPIPE, SIG_IGN);
+	conns_used = nconns = 0;
+	conns_free = runq_head = runq_tail = -1;
+	pipewait_head = pipewait_tail = -1;
+	npipes_pooled = 0;
+	assocs_used = nassocs = 0;
+	assocs_free = lru_oldest = lru_newest = -1;
+	capacity = 1;
+	if (open_event_fds() == -1) {
+		syslog(LOG_ERR, "%s: epoll: %m", sep->se_forward->fw_label);
+		_exit(1);
+	}
+	conn_start(sep->se_forward, NULL, fd);
+	while (nconns > 0)
+		forward_pass(runq_head != -1 ? 0 : -1);
+	_exit(0);
+}

@@ -1,0 +1,274 @@
+#!/bin/bash
+# The Debian package and the system integration files, run once by
+# tests/check.sh (and by `make check-deb`):
+#   - `make deb` builds it (dpkg-buildpackage in a copy of the tree);
+#   - dpkg-deb -I / -c: metadata (Provides/Conflicts/Replaces
+#     inet-superserver, Depends, conffiles) and files where Debian has them;
+#   - dpkg --root into a scratch root (maintainer scripts chrootless, with
+#     DPKG_ROOT): /etc/inetd.conf created once and then left alone;
+#   - update-inetd(8) --file adds, disables, enables and removes a service
+#     in our default inetd.conf, and `inetd -t` accepts every step;
+#   - the LSB init script starts, reloads (refusing a bad file), reports
+#     status and stops a daemon on a loopback high port;
+#   - systemd-analyze verifies the unit.
+# Nothing outside a temporary directory is written: no /etc, no dpkg
+# database or log of this machine.  Prints "PASS name" / "FAIL name: why"
+# and "N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+
+npass=0
+nfail=0
+TMP=$(mktemp -d /tmp/inetd-package.XXXXXX)
+chmod 0755 "$TMP"
+DAEMON_PIDFILE=$TMP/run/inetd.pid
+cleanup() {
+	if [ -s "$DAEMON_PIDFILE" ]; then
+		kill "$(cat "$DAEMON_PIDFILE")" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+# run NAME COMMAND...: PASS when the command succeeds, else FAIL with the
+# last lines it printed.
+run() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+finish() {
+	echo "$npass passed, $nfail failed"
+	[ "$nfail" -eq 0 ]
+	exit
+}
+
+# ------------------------------------------------------------------ build
+if ! make -s deb DEBDIR="$TMP/deb" >"$TMP/build.log" 2>&1; then
+	fail deb_build "$(tail -n 5 "$TMP/build.log" | tr '\n' ' ')"
+	finish
+fi
+DEB=$(ls "$TMP"/deb/inetd_*.deb 2>/dev/null | head -n 1)
+if [ -z "$DEB" ]; then
+	fail deb_build "no inetd_*.deb in $TMP/deb"
+	finish
+fi
+pass deb_build
+
+# --------------------------------------------------------------- metadata
+field() { dpkg-deb -f "$DEB" "$1"; }
+check_metadata() {
+	local depends
+	[ "$(field Package)" = inetd ] || { echo "Package $(field Package)"; return 1; }
+	for f in Provides Conflicts Replaces; do
+		[ "$(field $f)" = inet-superserver ] ||
+		    { echo "$f: $(field $f)"; return 1; }
+	done
+	depends=$(field Depends)
+	for dep in libwrap0 libbsd0 libc6 update-inetd; do
+		case ", $depends" in
+		*", $dep"*) ;;
+		*) echo "Depends lacks $dep: $depends"; return 1 ;;
+		esac
+	done
+	dpkg-deb -I "$DEB" conffiles >"$TMP/conffiles" || return 1
+	printf '/etc/default/inetd\n/etc/init.d/inetd\n' |
+	    diff - "$TMP/conffiles" || return 1
+	for script in postinst prerm postrm; do
+		dpkg-deb -I "$DEB" "$script" | sh -n || return 1
+	done
+}
+run deb_metadata check_metadata
+
+# --------------------------------------------------------------- contents
+X=$TMP/x
+dpkg-deb -x "$DEB" "$X"
+check_contents() {
+	local f
+	for f in usr/sbin/inetd etc/init.d/inetd; do
+		[ -f "$X/$f" ] && [ -x "$X/$f" ] ||
+		    { echo "$f missing or not executable"; return 1; }
+	done
+	for f in usr/share/man/man8/inetd.8.gz \
+	    usr/share/man/man5/inetd.conf.5.gz \
+	    lib/systemd/system/inetd.service etc/default/inetd \
+	    usr/share/inetd/inetd.conf usr/share/doc/inetd/copyright \
+	    usr/share/doc/inetd/changelog.gz; do
+		[ -f "$X/$f" ] || { echo "$f missing"; return 1; }
+	done
+	[ -d "$X/etc/inetd.d" ] || { echo "etc/inetd.d missing"; return 1; }
+	# Created by postinst when missing, never shipped: an admin's or
+	# another inetd's file must not be clobbered.
+	[ ! -e "$X/etc/inetd.conf" ] || { echo "etc/inetd.conf shipped"; return 1; }
+	grep -qx 'INETD_OPTS="-wW -C 60"' "$X/etc/default/inetd" ||
+	    { echo "etc/default/inetd lacks FreeBSD's -wW -C 60"; return 1; }
+	grep -q '^ExecStart=/usr/sbin/inetd -i \$INETD_OPTS$' \
+	    "$X/lib/systemd/system/inetd.service" ||
+	    { echo "unit ExecStart"; return 1; }
+	grep -q '^DAEMON=/usr/sbin/inetd$' "$X/etc/init.d/inetd" ||
+	    { echo "init script DAEMON"; return 1; }
+}
+run deb_contents check_contents
+
+check_shipped_files_work() {
+	# Everything in the default file is commented out: nothing listens.
+	local page lint
+	"$X/usr/sbin/inetd" -t "$X/usr/share/inetd/inetd.conf" || return 1
+	for page in man8/inetd.8 man5/inetd.conf.5; do
+		lint=$(zcat "$X/usr/share/man/$page.gz" |
+		    mandoc -Tlint -Wwarning 2>&1)
+		[ -z "$lint" ] || { echo "$page: $lint"; return 1; }
+	done
+}
+run deb_binary_and_pages check_shipped_files_work
+
+# ---------------------------------------- install into a scratch root
+R=$TMP/root
+dpkg_root() {
+	dpkg --root="$R" --log="$TMP/dpkg.log" --force-script-chrootless \
+	    --force-depends --force-not-root "$@"
+}
+check_install() {
+	mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/etc"
+	: >"$R/var/lib/dpkg/status"
+	dpkg_root -i "$DEB" || return 1
+	cmp "$R/etc/inetd.conf" "$X/usr/share/inetd/inetd.conf" ||
+	    { echo "postinst did not create /etc/inetd.conf"; return 1; }
+	[ -f "$R/usr/sbin/inetd" ] || return 1
+	# An admin's file survives a reinstall, a removal and a purge.
+	echo "daytime stream tcp nowait root internal" >>"$R/etc/inetd.conf"
+	cp "$R/etc/inetd.conf" "$TMP/mine.conf"
+	dpkg_root -i "$DEB" || return 1
+	cmp "$R/etc/inetd.conf" "$TMP/mine.conf" ||
+	    { echo "reinstall changed /etc/inetd.conf"; return 1; }
+	dpkg_root -r inetd || return 1
+	[ ! -e "$R/usr/sbin/inetd" ] || { echo "binary left"; return 1; }
+	[ -e "$R/etc/default/inetd" ] || { echo "conffile removed"; return 1; }
+	dpkg_root -P inetd || return 1
+	[ ! -e "$R/etc/default/inetd" ] || { echo "purge left conffile"; return 1; }
+	cmp "$R/etc/inetd.conf" "$TMP/mine.conf" ||
+	    { echo "purge changed /etc/inetd.conf"; return 1; }
+}
+run deb_install_scratch_root check_install
+
+# ----------------------------------------------------------- update-inetd
+check_update_inetd() {
+	local conf=$TMP/update-inetd.conf svc=finger
+	if ! command -v update-inetd >/dev/null; then
+		echo "update-inetd not installed"
+		return 1
+	fi
+	cp "$X/usr/share/inetd/inetd.conf" "$conf"
+	# FAKE_IT: no inetd of this machine is signalled or restarted.
+	export UPDATE_INETD_FAKE_IT=1 DEBIAN_FRONTEND=noninteractive
+	uinetd() { update-inetd --file "$conf" "$@" 2>&1 |
+	    grep -v 'uninitialized value'; }
+	uinetd --group INFO --add \
+	    "$svc\tstream\ttcp\tnowait\tnobody\t/usr/bin/id\tid"
+	grep -q "^$svc	stream	tcp	nowait	nobody	/usr/bin/id	id$" "$conf" ||
+	    { echo "--add: no entry"; return 1; }
+	"$X/usr/sbin/inetd" -t "$conf" 2>&1 | grep -q ': 1 service' ||
+	    { echo "-t after --add"; return 1; }
+	uinetd --disable "$svc"
+	grep -q "^#<off># $svc	" "$conf" || { echo "--disable"; return 1; }
+	"$X/usr/sbin/inetd" -t "$conf" 2>&1 | grep -q ': 0 services' ||
+	    { echo "-t after --disable"; return 1; }
+	uinetd --enable "$svc"
+	"$X/usr/sbin/inetd" -t "$conf" 2>&1 | grep -q ': 1 service' ||
+	    { echo "-t after --enable"; return 1; }
+	uinetd --remove "$svc"
+	! grep -q "$svc" "$conf" || { echo "--remove"; return 1; }
+	"$X/usr/sbin/inetd" -t "$conf" 2>&1 | grep -q ': 0 services' ||
+	    { echo "-t after --remove"; return 1; }
+}
+run update_inetd check_update_inetd
+
+# ------------------------------------------------------------ init script
+# The shipped script, pointed at the shipped binary, a test pidfile and a
+# test /etc/default/inetd.
+INIT=$TMP/inetd.init
+PORT=$((21000 + RANDOM % 9000))
+PORT2=$((PORT + 1))
+mkdir -p "$TMP/run"
+sed -e "s|^DAEMON=.*|DAEMON=$X/usr/sbin/inetd|" \
+    -e "s|^PIDFILE=.*|PIDFILE=$DAEMON_PIDFILE|" \
+    -e "s|^DEFAULTS=.*|DEFAULTS=$TMP/default|" "$X/etc/init.d/inetd" >"$INIT"
+chmod 0755 "$INIT"
+echo "INETD_OPTS=\"-wW -C 60 $TMP/init.conf\"" >"$TMP/default"
+echo "127.0.0.1:$PORT stream tcp nowait root internal daytime" >"$TMP/init.conf"
+
+daytime_answers() {
+	local i
+	for i in $(seq 1 50); do
+		nc -w 2 127.0.0.1 "$1" </dev/null 2>/dev/null | grep -q ':' &&
+		    return 0
+		sleep 0.1
+	done
+	return 1
+}
+check_init_script() {
+	local pid
+	"$INIT" start || { echo "start failed"; return 1; }
+	# The detached daemon writes it a moment after the script returns.
+	for _ in $(seq 1 50); do
+		[ -s "$DAEMON_PIDFILE" ] && break
+		sleep 0.1
+	done
+	[ -s "$DAEMON_PIDFILE" ] || { echo "no pidfile"; return 1; }
+	pid=$(cat "$DAEMON_PIDFILE")
+	"$INIT" status >/dev/null || { echo "status after start"; return 1; }
+	daytime_answers "$PORT" || { echo "daytime on $PORT"; return 1; }
+	echo "127.0.0.1:$PORT2 stream tcp nowait root internal daytime" \
+	    >>"$TMP/init.conf"
+	"$INIT" reload || { echo "reload failed"; return 1; }
+	daytime_answers "$PORT2" || { echo "no $PORT2 after reload"; return 1; }
+	echo "127.0.0.1:$PORT stream tcp nowait nosuchuser internal echo" \
+	    >>"$TMP/init.conf"
+	if "$INIT" reload >"$TMP/reload.out" 2>&1; then
+		echo "reload of a bad file succeeded"
+		return 1
+	fi
+	grep -q "init.conf:3: .*nosuchuser" "$TMP/reload.out" ||
+	    { echo "reload error lacks file:line: $(cat "$TMP/reload.out")"; return 1; }
+	[ "$(cat "$DAEMON_PIDFILE")" = "$pid" ] || { echo "pid changed"; return 1; }
+	daytime_answers "$PORT" || { echo "daytime gone after bad reload"; return 1; }
+	"$INIT" stop || { echo "stop failed"; return 1; }
+	"$INIT" status >/dev/null
+	[ $? -eq 3 ] || { echo "status after stop is not 3"; return 1; }
+	# Reparented to PID 1, it may stay a zombie for a while: not running.
+	case $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) in
+	''|Z) ;;
+	*) echo "daemon still runs"; return 1 ;;
+	esac
+}
+run init_script check_init_script
+
+# ------------------------------------------------------------ systemd unit
+check_unit() {
+	if ! command -v systemd-analyze >/dev/null; then
+		echo "no systemd-analyze"
+		return 1
+	fi
+	mkdir -p "$TMP/unit"
+	sed "s|/usr/sbin/inetd|$X/usr/sbin/inetd|g" \
+	    "$X/lib/systemd/system/inetd.service" >"$TMP/unit/inetd.service"
+	systemd-analyze verify --man=no "$TMP/unit/inetd.service" || return 1
+	grep -qx 'Type=notify' "$TMP/unit/inetd.service" &&
+	    grep -q '^WatchdogSec=' "$TMP/unit/inetd.service" &&
+	    grep -q '^ExecStartPre=.* -t ' "$TMP/unit/inetd.service" &&
+	    grep -q '^ExecReload=.* -t ' "$TMP/unit/inetd.service" &&
+	    grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' \
+	    "$TMP/unit/inetd.service" &&
+	    grep -q '^EnvironmentFile=-/etc/default/inetd' \
+	    "$TMP/unit/inetd.service"
+}
+run systemd_unit check_unit
+
+finish

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Integration tests of the tcpmux builtin (RFC 1078).
+
+A client names a service on the tcpmux port and gets the program of the
+entry "tcpmux/NAME" (or "tcpmux/+NAME", for which inetd says "+Go").
+
+usage: test_tcpmux.py [INETD] [TEST ...]  (see harness.py)
+"""
+
+import os
+import pwd
+import socket
+import sys
+import time
+
+import harness
+from harness import *  # noqa: F401,F403
+
+NOT_AVAILABLE = b"-Service not available\r\n"
+
+
+def mux_daemon(t, flags=()):
+    """The multiplexor and its services; returns (daemon, port)."""
+    port = t.port()
+    d = t.daemon([
+        f"127.0.0.1:{port} stream tcp nowait root internal tcpmux",
+        f"tcpmux/+Echo stream tcp nowait {ME} /bin/cat cat",
+        f"tcpmux/plain stream tcp nowait {ME} /bin/sh sh -c "
+        "'printf \"+ready\\r\\n\"; exec cat'",
+        f"tcpmux/+whoami stream tcp nowait nobody {t.probe()} probe",
+        f"tcpmux/+env stream tcp46 nowait {ME} /usr/bin/env env",
+        f"tcpmux/echo stream tcp nowait {ME} /bin/false false",
+    ], flags=flags)
+    return d, port
+
+
+def ask(port, request, seconds=IO_TIMEOUT):
+    """Send request at once, then read to EOF."""
+    with tcp(port) as s:
+        s.sendall(request)
+        s.shutdown(socket.SHUT_WR)
+        try:
+            return recv_to_eof(s, seconds=seconds)
+        except ConnectionResetError:
+            raise Fail(f"connection reset after {request[:40]!r}") from None
+
+
+@test
+def no_socket_of_their_own(t):
+    d, _ = mux_daemon(t)
+    check(d.ready == 1, f"ready with {d.ready} services, want 1 (tcpmux)")
+
+
+@test
+def help_lists_names(t):
+    """Each name once, as written, in file order; the duplicate "echo"
+    (the same name as "Echo") is not listed twice."""
+    _, port = mux_daemon(t)
+    want = b"Echo\r\nplain\r\nwhoami\r\nenv\r\n"
+    for request in (b"help\r\n", b"HELP\n"):
+        check_bytes(ask(port, request), want, f"answer to {request!r}")
+
+
+@test
+def plus_go_keeps_bytes(t):
+    """The name is matched without case; bytes sent with it, after its
+    CRLF, reach the server."""
+    _, port = mux_daemon(t)
+    with tcp(port) as s:
+        s.sendall(b"eCHo\r\nfirst bytes\n")
+        check_bytes(recv_exact(s, 17), b"+Go\r\nfirst bytes\n", "reply")
+        check_bytes(exchange(s, b"more\n"), b"more\n", "echo through cat")
+        s.shutdown(socket.SHUT_WR)
+        check(recv_to_eof(s) == b"", "more after the echo")
+
+
+@test
+def plain_service_answers_itself(t):
+    _, port = mux_daemon(t)
+    check_bytes(ask(port, b"PLAIN\r\nhello\n"), b"+ready\r\nhello\n",
+                "reply of a service without +")
+
+
+@test
+def unknown_name(t):
+    """Refused, even with data after the name (which must not turn the
+    close into a reset that loses the reply)."""
+    _, port = mux_daemon(t)
+    for request in (b"nosuch\r\n", b"\r\n", b"tcpmux/+Echo\r\n",
+                    b"Ech\r\n", b"Echo \r\n", b"nosuch\r\n" + b"x" * 5000):
+        check_bytes(ask(port, request), NOT_AVAILABLE,
+                    f"reply to {request[:20]!r}")
+
+
+@test
+def long_name(t):
+    _, port = mux_daemon(t)
+    with tcp(port) as s:
+        s.sendall(b"a" * 300 + b"\r\n")
+        try:
+            got = recv_to_eof(s)
+        except ConnectionResetError:
+            raise Fail("reset: the reply may be lost") from None
+    check_bytes(got, b"-Service name too long\r\n", "reply to 300 bytes")
+
+
+@test
+def server_credentials_and_fds(t):
+    if not IS_ROOT:
+        raise Skip("not root: cannot run a server as nobody")
+    _, port = mux_daemon(t)
+    text = ask(port, b"whoami\r\n").decode(errors="replace")
+    check(text.startswith("+Go\r\n"), f"reply {text[:40]!r}")
+    lines = text.splitlines()
+    uid = pwd.getpwnam("nobody").pw_uid
+    check(f"uid {uid} {uid}" in lines, f"server not run as nobody: {lines}")
+    fds = sorted(line.split()[1] for line in lines if line.startswith("fd "))
+    check(fds == ["0", "1", "2"], f"open descriptors {fds}")
+
+
+@test
+def server_environment(t):
+    _, port = mux_daemon(t)
+    with tcp(port) as s:
+        client_port = s.getsockname()[1]
+        s.sendall(b"env\r\n")
+        s.shutdown(socket.SHUT_WR)
+        text = recv_to_eof(s).decode(errors="replace")
+    check(text.startswith("+Go\r\n"), f"reply {text[:40]!r}")
+    env = dict(line.partition("=")[::2] for line in text[5:].splitlines())
+    want = {"REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": str(client_port),
+            "PROTO": "TCP", "TCPREMOTEIP": "127.0.0.1",
+            "TCPREMOTEPORT": str(client_port), "TCPLOCALIP": "127.0.0.1",
+            "TCPLOCALPORT": str(port)}
+    got = {k: env.get(k) for k in want}
+    check(got == want, f"environment {env}")
+
+
+@test
+def log_chosen_service(t):
+    d, port = mux_daemon(t, flags=("-l",))
+    check_bytes(ask(port, b"echo\r\nx"), b"+Go\r\nx", "reply")
+    d.wait_log(f"{port} from 127.0.0.1")     # the tcpmux entry itself
+    d.wait_log("tcpmux/+Echo from 127.0.0.1")
+
+
+@test
+def name_timeout(t):
+    """A client that does not finish the name in 10 s is hung up on."""
+    _, port = mux_daemon(t)
+    with tcp(port) as s:
+        start = time.monotonic()
+        s.sendall(b"Ech")
+        got = recv_to_eof(s, seconds=15)
+        took = time.monotonic() - start
+    check(got == b"", f"sent {got!r} at the timeout")
+    check(9 <= took <= 13, f"closed after {took:.1f} s, want 10")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
