@@ -1066,15 +1066,84 @@ resolve_address(struct servtab *sep, conf_report_fn *report)
 }
 
 /*
+ * The last user (and group) looked up, for the entries that follow: a
+ * file of thousands of entries names a few users, and each look-up
+ * reads /etc/passwd and /etc/group.  Forgotten by each config_load(),
+ * so that a reload sees what changed.
+ */
+static struct {
+	int	 valid;
+	char	 user[LOGIN_NAME_MAX];
+	char	 group[LOGIN_NAME_MAX];	/* "": the user's login group */
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 ngroups;
+	gid_t	 groups[CONF_MAXGROUPS];
+} user_memo;
+
+static const char *
+memo_group(const struct servtab *sep)
+{
+	return sep->se_group != NULL ? sep->se_group : "";
+}
+
+static int
+user_memo_get(struct servtab *sep)
+{
+	if (!user_memo.valid || strcmp(user_memo.user, sep->se_user) != 0 ||
+	    strcmp(user_memo.group, memo_group(sep)) != 0)
+		return -1;
+	sep->se_uid = user_memo.uid;
+	sep->se_gid = user_memo.gid;
+	sep->se_ngroups = user_memo.ngroups;
+	memcpy(sep->se_groups, user_memo.groups,
+	    user_memo.ngroups * sizeof(gid_t));
+	return 0;
+}
+
+static void
+user_memo_put(const struct servtab *sep)
+{
+	user_memo.valid =
+	    strlcpy(user_memo.user, sep->se_user, sizeof(user_memo.user)) <
+	    sizeof(user_memo.user) && strlcpy(user_memo.group,
+	    memo_group(sep), sizeof(user_memo.group)) <
+	    sizeof(user_memo.group);
+	user_memo.uid = sep->se_uid;
+	user_memo.gid = sep->se_gid;
+	user_memo.ngroups = sep->se_ngroups;
+	memcpy(user_memo.groups, sep->se_groups,
+	    sep->se_ngroups * sizeof(gid_t));
+}
+
+/*
  * Without root, inetd cannot change credentials: only entries for its
  * own user (and group) can run as they say.
  */
+static int
+user_allowed(const struct servtab *sep, uid_t euid, conf_report_fn *report)
+{
+	if (euid != 0 && sep->se_uid != euid) {
+		resolve_error(sep, report, "cannot run as user '%s': inetd is "
+		    "not running as root", sep->se_user);
+		return -1;
+	}
+	if (euid != 0 && sep->se_group != NULL && sep->se_gid != getegid()) {
+		resolve_error(sep, report, "cannot run as group '%s': inetd is "
+		    "not running as root", sep->se_group);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
 {
 	const struct passwd *pw;
 	int ngroups = CONF_MAXGROUPS;
 
+	if (user_memo_get(sep) == 0)
+		return user_allowed(sep, euid, report);
 	if ((pw = getpwnam(sep->se_user)) == NULL) {
 		resolve_error(sep, report, "unknown user '%s'", sep->se_user);
 		return -1;
@@ -1086,16 +1155,8 @@ resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
 		resolve_error(sep, report, "unknown group '%s'", sep->se_group);
 		return -1;
 	}
-	if (euid != 0 && sep->se_uid != euid) {
-		resolve_error(sep, report, "cannot run as user '%s': inetd is "
-		    "not running as root", sep->se_user);
+	if (user_allowed(sep, euid, report) == -1)
 		return -1;
-	}
-	if (euid != 0 && sep->se_group != NULL && sep->se_gid != getegid()) {
-		resolve_error(sep, report, "cannot run as group '%s': inetd is "
-		    "not running as root", sep->se_group);
-		return -1;
-	}
 	if (getgrouplist(sep->se_user, sep->se_gid, sep->se_groups,
 	    &ngroups) == -1) {
 		resolve_error(sep, report, "user %s is in more than %d groups",
@@ -1103,6 +1164,7 @@ resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
 		return -1;
 	}
 	sep->se_ngroups = ngroups;
+	user_memo_put(sep);
 	return 0;
 }
 
@@ -1497,6 +1559,7 @@ config_load(const char *path, const char *defhost, uid_t euid,
 		return NULL;
 	}
 	memset(&ld, 0, sizeof(ld));
+	user_memo.valid = 0;
 	ld.defhost = defhost;
 	ld.euid = euid;
 	ld.report = report;

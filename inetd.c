@@ -407,8 +407,11 @@ note_signal(int sig)
 {
 	int saved_errno = errno;
 	unsigned char c = (unsigned char)sig;
+	ssize_t written;
 
-	(void)write(sigpipe[1], &c, 1);
+	/* A full pipe already holds a wake-up: losing this byte is fine. */
+	written = write(sigpipe[1], &c, 1);
+	(void)written;
 	errno = saved_errno;
 }
 

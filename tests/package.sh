@@ -7,7 +7,9 @@
 #   - dpkg --root into a scratch root (maintainer scripts chrootless, with
 #     DPKG_ROOT): /etc/inetd.conf created once and then left alone;
 #   - update-inetd(8) --file adds, disables, enables and removes a service
-#     in our default inetd.conf, and `inetd -t` accepts every step;
+#     in our default inetd.conf, and `inetd -t` accepts every step; and its
+#     SIGHUP through /run/inetd.pid (a private /run in a mount namespace)
+#     makes a running inetd serve the service it added;
 #   - the LSB init script starts, reloads (refusing a bad file), reports
 #     status and stops a daemon on a loopback high port;
 #   - systemd-analyze verifies the unit.
@@ -66,7 +68,8 @@ pass deb_build
 field() { dpkg-deb -f "$DEB" "$1"; }
 check_metadata() {
 	local depends
-	[ "$(field Package)" = inetd ] || { echo "Package $(field Package)"; return 1; }
+	[ "$(field Package)" = inetd ] ||
+	    { echo "Package $(field Package)"; return 1; }
 	for f in Provides Conflicts Replaces; do
 		[ "$(field $f)" = inet-superserver ] ||
 		    { echo "$f: $(field $f)"; return 1; }
@@ -106,7 +109,8 @@ check_contents() {
 	[ -d "$X/etc/inetd.d" ] || { echo "etc/inetd.d missing"; return 1; }
 	# Created by postinst when missing, never shipped: an admin's or
 	# another inetd's file must not be clobbered.
-	[ ! -e "$X/etc/inetd.conf" ] || { echo "etc/inetd.conf shipped"; return 1; }
+	[ ! -e "$X/etc/inetd.conf" ] ||
+	    { echo "etc/inetd.conf shipped"; return 1; }
 	grep -qx 'INETD_OPTS="-wW -C 60"' "$X/etc/default/inetd" ||
 	    { echo "etc/default/inetd lacks FreeBSD's -wW -C 60"; return 1; }
 	grep -q '^ExecStart=/usr/sbin/inetd -i \$INETD_OPTS$' \
@@ -152,7 +156,8 @@ check_install() {
 	[ ! -e "$R/usr/sbin/inetd" ] || { echo "binary left"; return 1; }
 	[ -e "$R/etc/default/inetd" ] || { echo "conffile removed"; return 1; }
 	dpkg_root -P inetd || return 1
-	[ ! -e "$R/etc/default/inetd" ] || { echo "purge left conffile"; return 1; }
+	[ ! -e "$R/etc/default/inetd" ] ||
+	    { echo "purge left conffile"; return 1; }
 	cmp "$R/etc/inetd.conf" "$TMP/mine.conf" ||
 	    { echo "purge changed /etc/inetd.conf"; return 1; }
 }
@@ -160,7 +165,7 @@ run deb_install_scratch_root check_install
 
 # ----------------------------------------------------------- update-inetd
 check_update_inetd() {
-	local conf=$TMP/update-inetd.conf svc=finger
+	local conf=$TMP/update-inetd.conf svc=finger line
 	if ! command -v update-inetd >/dev/null; then
 		echo "update-inetd not installed"
 		return 1
@@ -172,7 +177,8 @@ check_update_inetd() {
 	    grep -v 'uninitialized value'; }
 	uinetd --group INFO --add \
 	    "$svc\tstream\ttcp\tnowait\tnobody\t/usr/bin/id\tid"
-	grep -q "^$svc	stream	tcp	nowait	nobody	/usr/bin/id	id$" "$conf" ||
+	line=$(printf '%s\tstream\ttcp\tnowait\tnobody\t/usr/bin/id\tid' "$svc")
+	grep -qxF "$line" "$conf" ||
 	    { echo "--add: no entry"; return 1; }
 	"$X/usr/sbin/inetd" -t "$conf" 2>&1 | grep -q ': 1 service' ||
 	    { echo "-t after --add"; return 1; }
@@ -189,6 +195,44 @@ check_update_inetd() {
 	    { echo "-t after --remove"; return 1; }
 }
 run update_inetd check_update_inetd
+
+# update-inetd's SIGHUP reaches a running inetd through /run/inetd.pid: a
+# private mount namespace with its own /run, so the machine's is untouched.
+check_update_inetd_signal() {
+	local port=$((21000 + RANDOM % 9000)) conf=$TMP/live.conf
+	cp "$X/usr/share/inetd/inetd.conf" "$conf"
+	cat >"$TMP/live.sh" <<-EOF
+	set -e
+	mount -t tmpfs tmpfs /run
+	"$X/usr/sbin/inetd" -i -p /run/inetd.pid "$conf" &
+	for i in \$(seq 1 50); do
+		[ -s /run/inetd.pid ] && break
+		sleep 0.1
+	done
+	DEBIAN_FRONTEND=noninteractive update-inetd --file "$conf" \\
+	    --group OTHER --add \\
+	    "127.0.0.1:$port\tstream\ttcp\tnowait\troot\tinternal\tdaytime" \\
+	    2>&1 | grep -v 'uninitialized value' || :
+	ok=1
+	for i in \$(seq 1 50); do
+		if nc -w 2 127.0.0.1 $port </dev/null | grep -q ':'; then
+			ok=0
+			break
+		fi
+		sleep 0.1
+	done
+	kill \$(cat /run/inetd.pid)
+	wait
+	exit \$ok
+	EOF
+	unshare -m --propagation private sh "$TMP/live.sh" ||
+	    { echo "service added by update-inetd does not answer"; return 1; }
+}
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	run update_inetd_signals_inetd check_update_inetd_signal
+else
+	echo "SKIP update_inetd_signals_inetd: needs root and unshare(1)"
+fi
 
 # ------------------------------------------------------------ init script
 # The shipped script, pointed at the shipped binary, a test pidfile and a
@@ -236,9 +280,11 @@ check_init_script() {
 		return 1
 	fi
 	grep -q "init.conf:3: .*nosuchuser" "$TMP/reload.out" ||
-	    { echo "reload error lacks file:line: $(cat "$TMP/reload.out")"; return 1; }
-	[ "$(cat "$DAEMON_PIDFILE")" = "$pid" ] || { echo "pid changed"; return 1; }
-	daytime_answers "$PORT" || { echo "daytime gone after bad reload"; return 1; }
+	    { echo "no file:line: $(cat "$TMP/reload.out")"; return 1; }
+	[ "$(cat "$DAEMON_PIDFILE")" = "$pid" ] ||
+	    { echo "pid changed"; return 1; }
+	daytime_answers "$PORT" ||
+	    { echo "daytime gone after bad reload"; return 1; }
 	"$INIT" stop || { echo "stop failed"; return 1; }
 	"$INIT" status >/dev/null
 	[ $? -eq 3 ] || { echo "status after stop is not 3"; return 1; }
@@ -252,10 +298,6 @@ run init_script check_init_script
 
 # ------------------------------------------------------------ systemd unit
 check_unit() {
-	if ! command -v systemd-analyze >/dev/null; then
-		echo "no systemd-analyze"
-		return 1
-	fi
 	mkdir -p "$TMP/unit"
 	sed "s|/usr/sbin/inetd|$X/usr/sbin/inetd|g" \
 	    "$X/lib/systemd/system/inetd.service" >"$TMP/unit/inetd.service"
@@ -269,6 +311,10 @@ check_unit() {
 	    grep -q '^EnvironmentFile=-/etc/default/inetd' \
 	    "$TMP/unit/inetd.service"
 }
-run systemd_unit check_unit
+if command -v systemd-analyze >/dev/null; then
+	run systemd_unit check_unit
+else
+	echo "SKIP systemd_unit: systemd-analyze is not installed"
+fi
 
 finish

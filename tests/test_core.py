@@ -408,6 +408,9 @@ def bad_lines(t):
 
 def occupy(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Like the daemon's, so a TIME_WAIT left by an earlier test on this
+    # port does not stop us; a listening socket still keeps inetd out.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
     s.listen(1)
     return s
