@@ -171,7 +171,8 @@ fuzz: deps
 # download into build/bench, never installed) and the floors; prints one
 # table and writes bench/RESULTS.md.  Not part of check.  As root: the
 # peers run in private mount namespaces.  BENCH_FLAGS=--quick for a
-# one-round check of the machinery.
+# one-round check of the machinery.  bench/forward.sh then measures the
+# forward builtin against rinetd and socat (FWD_ROUNDS=1 for a quick run).
 BENCHDIR	= build/bench
 BENCH_TOOLS	= $(BENCHDIR)/load $(BENCHDIR)/floor
 
@@ -183,6 +184,7 @@ $(BENCHDIR)/%: bench/%.c
 bench: $(PROG) $(BENCH_TOOLS)
 	python3 bench/bench.py --tools $(BENCHDIR) --scratch $(BENCHDIR) \
 	    $(BENCH_FLAGS) $(PROG)
+	bash bench/forward.sh $(PROG) $(BENCHDIR)
 
 install: $(PROG)
 	$(INSTALL) -d '$(DESTDIR)$(SBINDIR)'

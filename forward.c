@@ -52,8 +52,9 @@
 #define FORWARD_CONNECT_TIMEOUT	10	/* s, default connect-timeout= */
 #define FORWARD_UDP_TIMEOUT	60	/* s, default timeout= for UDP */
 #define FORWARD_TIMEOUT_MAX	(7 * 24 * 3600)	/* largest timeout= */
-#define FORWARD_PIPE_SIZE	(256 * 1024)	/* bytes in flight a direction */
+#define FORWARD_PIPE_SIZE	(256 * 1024)	/* in flight, each way */
 #define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
+#define FORWARD_STEP_ROUNDS	4	/* splices a direction a pass */
 #define FORWARD_EVENTS		256	/* epoll events taken a pass */
 #define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
 #define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
@@ -91,6 +92,7 @@ struct forward {
 	char		*fw_label;	/* "FILE:LINE: SVC/PROTO" */
 	char		*fw_service;	/* the service field, for -l */
 	char		*fw_wrapname;	/* daemon name for tcp_wrappers */
+	int		 fw_nodelay_fd; /* listener given TCP_NODELAY, or -1 */
 	time_t		 fw_quiet_until; /* failures not logged before */
 	unsigned	 fw_quiet_missed;
 };
@@ -206,6 +208,7 @@ static int		 conns_used;	/* slots ever used */
 static int		 conns_free = -1;
 static int		 nconns;
 static int		 runq_head = -1, runq_tail = -1;
+static int		 started;	/* connections begun since the last pass */
 static int		 pipewait_head = -1, pipewait_tail = -1;
 static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
@@ -216,7 +219,7 @@ static struct assoc	 assocs[FORWARD_MAXASSOC];
 static int		 assocs_used;
 static int		 assocs_free = -1;
 static int		 nassocs;
-static int		 assoc_hash[FORWARD_HASH_SIZE];	/* first slot, -1: none */
+static int		 assoc_hash[FORWARD_HASH_SIZE];	/* first slot or -1 */
 static int		 lru_oldest = -1, lru_newest = -1;
 static time_t		 evict_quiet_until;
 static unsigned		 evict_missed;
@@ -371,6 +374,7 @@ parse_settings(int socktype, char *const args[], int nargs, char *err,
 		return NULL;
 	}
 	fw->fw_refs = 1;
+	fw->fw_nodelay_fd = -1;
 	fw->fw_socktype = socktype;
 	fw->fw_connect_timeout = FORWARD_CONNECT_TIMEOUT;
 	if (socktype == SOCK_DGRAM)
@@ -1036,23 +1040,17 @@ send_proxy_header(struct conn *c)
 
 /* ----------------------------------------------------- TCP: relaying */
 
-/* 1: connected, 0: not yet, -1: failed and ended. */
+/*
+ * 1: connected, 0: not yet, -1: failed and ended.  A failed connect
+ * comes as EPOLLERR (conn_error), so writable means connected.
+ */
 static int
 conn_check_connected(struct conn *c)
 {
-	socklen_t len = sizeof(int);
-	int error = 0;
-
 	if (!(c->c_ready[TARGET] & CAN_WRITE))
 		return 0;
-	if (getsockopt(c->c_fd[TARGET], SOL_SOCKET, SO_ERROR, &error,
-	    &len) == -1)
-		error = errno;
-	if (error == 0 && c->c_fw->fw_proxy != 0 &&
-	    send_proxy_header(c) == -1)
-		error = errno != 0 ? errno : EIO;
-	if (error != 0) {
-		conn_refuse(c, R_CONNECT_FAILED, error);
+	if (c->c_fw->fw_proxy != 0 && send_proxy_header(c) == -1) {
+		conn_refuse(c, R_CONNECT_FAILED, errno != 0 ? errno : EIO);
 		return -1;
 	}
 	c->c_connecting = 0;
@@ -1067,62 +1065,97 @@ flow_wants_input(const struct flow *f)
 	return !f->fl_eof && !f->fl_full && f->fl_inpipe < FORWARD_PIPE_SIZE;
 }
 
+/* One splice in: -1 when the socket failed, else whether data moved. */
+static int
+flow_in(struct conn *c, enum side from)
+{
+	struct flow *f = &c->c_flow[from];
+	ssize_t n;
+
+	if (!flow_wants_input(f) || !(c->c_ready[from] & CAN_READ) ||
+	    c->c_pipewait)
+		return 0;
+	if (f->fl_pipe[0] == -1 && open_pipe(f->fl_pipe) == -1) {
+		rule_log(c->c_fw, LOG_ERR, "pipe: %s, forwarding waits",
+		    strerror(errno));
+		pipewait_push(c);
+		return 0;
+	}
+	n = splice(c->c_fd[from], NULL, f->fl_pipe[1], NULL,
+	    FORWARD_PIPE_SIZE - f->fl_inpipe, SPLICE_F_MOVE |
+	    SPLICE_F_NONBLOCK);
+	if (n > 0) {
+		f->fl_inpipe += n;
+		c->c_active = now_ms;
+		return 1;
+	}
+	if (n == 0) {
+		f->fl_eof = 1;
+		if (c->c_first_eof == 0)
+			c->c_first_eof = 1 + from;
+	} else if (errno == EAGAIN) {
+		/* With data in the pipe, the pipe may be full. */
+		if (f->fl_inpipe > 0)
+			f->fl_full = 1;
+		else
+			c->c_ready[from] &= ~CAN_READ;
+	} else if (errno != EINTR)
+		return -1;
+	return 0;
+}
+
+/* One splice out, as flow_in(). */
+static int
+flow_out(struct conn *c, enum side to, struct flow *f)
+{
+	ssize_t n;
+
+	if (f->fl_inpipe == 0 || !(c->c_ready[to] & CAN_WRITE))
+		return 0;
+	n = splice(f->fl_pipe[0], NULL, c->c_fd[to], NULL, f->fl_inpipe,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n > 0) {
+		f->fl_inpipe -= n;
+		f->fl_bytes += n;
+		f->fl_full = 0;
+		return 1;
+	}
+	if (n == 0 || errno == EAGAIN)
+		c->c_ready[to] &= ~CAN_WRITE;
+	else if (errno != EINTR)
+		return -1;
+	return 0;
+}
+
 /*
- * One step of one direction: at most one splice in and one out, so a
- * step is bounded by the pipe's size.  Returns 0, or 1 + the side whose
- * socket failed.
+ * One step of one direction: a few rounds of a splice in and a splice
+ * out, so a step moves at most FORWARD_STEP_ROUNDS pipes' worth.
+ * Returns 0, or 1 + the side whose socket failed.
  */
 static int
 flow_step(struct conn *c, enum side from)
 {
 	struct flow *f = &c->c_flow[from];
 	enum side to = from == CLIENT ? TARGET : CLIENT;
-	ssize_t n;
+	int round, in, out;
 
-	if (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
-	    !c->c_pipewait) {
-		if (f->fl_pipe[0] == -1 && open_pipe(f->fl_pipe) == -1) {
-			rule_log(c->c_fw, LOG_ERR, "pipe: %s, forwarding "
-			    "waits", strerror(errno));
-			pipewait_push(c);
-			return 0;
-		}
-		n = splice(c->c_fd[from], NULL, f->fl_pipe[1], NULL,
-		    FORWARD_PIPE_SIZE - f->fl_inpipe, SPLICE_F_MOVE |
-		    SPLICE_F_NONBLOCK);
-		if (n > 0) {
-			f->fl_inpipe += n;
-			c->c_active = now_ms;
-		} else if (n == 0) {
-			f->fl_eof = 1;
-			if (c->c_first_eof == 0)
-				c->c_first_eof = 1 + from;
-		} else if (errno == EAGAIN) {
-			/* With data in the pipe, the pipe may be full. */
-			if (f->fl_inpipe > 0)
-				f->fl_full = 1;
-			else
-				c->c_ready[from] &= ~CAN_READ;
-		} else if (errno != EINTR)
+	for (round = 0; round < FORWARD_STEP_ROUNDS; round++) {
+		if ((in = flow_in(c, from)) == -1)
 			return 1 + from;
-	}
-	if (f->fl_inpipe > 0 && (c->c_ready[to] & CAN_WRITE)) {
-		n = splice(f->fl_pipe[0], NULL, c->c_fd[to], NULL,
-		    f->fl_inpipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0) {
-			f->fl_inpipe -= n;
-			f->fl_bytes += n;
-			f->fl_full = 0;
-		} else if (n == 0 || errno == EAGAIN)
-			c->c_ready[to] &= ~CAN_WRITE;
-		else if (n == -1 && errno != EINTR)
+		if ((out = flow_out(c, to, f)) == -1)
 			return 1 + to;
+		if (in == 0 && out == 0)
+			break;
 	}
 	if (f->fl_inpipe == 0)
 		flow_drop_pipe(f);
 	if (f->fl_eof && f->fl_inpipe == 0 && !f->fl_shut) {
-		/* The half-close goes on: protocols that need it work. */
-		(void)shutdown(c->c_fd[to], SHUT_WR);
+		/*
+		 * The half-close goes on, so protocols that need it work;
+		 * when the other way is done too, the close says it.
+		 */
+		if (!c->c_flow[to].fl_shut)
+			(void)shutdown(c->c_fd[to], SHUT_WR);
 		f->fl_shut = 1;
 	}
 	return 0;
@@ -1249,6 +1282,7 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 		return;
 	}
 	slot = c - conns;
+	started = 1;
 	c->c_fw = fw;
 	forward_ref(fw);
 	if ((c->c_sep = count_in) != NULL)
@@ -1266,8 +1300,6 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 	c->c_fd[TARGET] = relocate_fd(c->c_fd[TARGET]);
 	/* Relayed writes are whole messages: Nagle would only delay them. */
 	(void)setsockopt(c->c_fd[TARGET], IPPROTO_TCP, TCP_NODELAY, &on,
-	    sizeof(on));
-	(void)setsockopt(c->c_fd[CLIENT], IPPROTO_TCP, TCP_NODELAY, &on,
 	    sizeof(on));
 	if (connect(c->c_fd[TARGET], &fw->fw_addr.sa, fw->fw_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
@@ -1320,7 +1352,21 @@ forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 void
 forward_accept(struct servtab *sep, int fd)
 {
-	conn_start(sep->se_forward, sep, fd);
+	struct forward *fw = sep->se_forward;
+	int on = 1;
+
+	/*
+	 * Accepted sockets inherit TCP_NODELAY from their listener: one
+	 * system call for the entry instead of one a connection.
+	 */
+	if (fw->fw_nodelay_fd != sep->se_fd && sep->se_family != AF_UNIX) {
+		(void)setsockopt(sep->se_fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
+		fw->fw_nodelay_fd = sep->se_fd;
+	}
+	conn_start(fw, sep, fd);
 }
 
 /* --------------------------------------------------------------- UDP */
@@ -1624,8 +1670,8 @@ assoc_event(struct assoc *a)
 		if (a->a_sep == NULL || a->a_sep->se_fd != a->a_listen_fd)
 			return;
 		assoc_touch(a);
-		if (sendto(a->a_listen_fd, dgram, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-		    &a->a_peer.sa, a->a_peerlen) != -1) {
+		if (sendto(a->a_listen_fd, dgram, n, MSG_DONTWAIT |
+		    MSG_NOSIGNAL, &a->a_peer.sa, a->a_peerlen) != -1) {
 			a->a_dgrams[TARGET]++;
 			a->a_bytes[TARGET] += n;
 		}
@@ -1684,6 +1730,7 @@ forward_pass(int timeout_ms)
 	struct epoll_event evs[FORWARD_EVENTS];
 	int i, n;
 
+	started = 0;
 	n = epoll_wait(epfd, evs, FORWARD_EVENTS, timeout_ms);
 	now_ms = monotonic_ms();
 	for (i = 0; i < n; i++)
@@ -1733,7 +1780,8 @@ void
 forward_run(const fd_set *rfds, const fd_set *wfds)
 {
 	(void)wfds;
-	if (FD_ISSET(epfd, rfds) || runq_head != -1)
+	/* A connection just begun is often connected already on loopback. */
+	if (FD_ISSET(epfd, rfds) || runq_head != -1 || started)
 		forward_pass(0);
 }
 
@@ -1748,6 +1796,8 @@ forward_take_over(struct servtab *old, struct servtab *sep)
 	struct assoc *a;
 	int i;
 
+	if (nconns == 0 && nassocs == 0)
+		return;		/* a reload of many entries stays linear */
 	for (i = 0; i < conns_used; i++)
 		if (conns[i].c_fw != NULL && conns[i].c_sep == old)
 			conns[i].c_sep = sep;
@@ -1773,6 +1823,8 @@ forward_forget(struct servtab *old)
 {
 	int i;
 
+	if (nconns == 0 && nassocs == 0)
+		return;
 	for (i = 0; i < conns_used; i++)
 		if (conns[i].c_fw != NULL && conns[i].c_sep == old)
 			conns[i].c_sep = NULL;

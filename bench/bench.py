@@ -70,7 +70,7 @@ SCALE_PORTS = 2500
 RELOAD_ADDR = "127.0.0.7"       # where a reload moves the last service
 
 READY_TIMEOUT = 10      # s for a server to listen on its ports
-SCALE_TIMEOUT = 30      # s for a load or reload of a big configuration
+SCALE_TIMEOUT = 10      # s for a load or reload of a big configuration
 STOP_TIMEOUT = 3        # s for a server to exit after SIGTERM
 PAYLOAD = 64            # bytes of an echo or cat request
 USER = "root"
@@ -87,6 +87,8 @@ class Scenario:
         self.key, self.label, self.svc, self.c = key, label, svc, c
         self.proto, self.size, self.expect = proto, size, expect
         self.unit, self.bulk = unit, bulk
+        # A few hundred execs a second: longer runs, for as many samples.
+        self.secs_factor = 2 if svc in ("true", "cat") else 1
 
 
 SCENARIOS = [
@@ -170,13 +172,49 @@ def stop_pid(pid):
             time.sleep(0.01)
 
 
-def rss_kb(pid):
+def memory_kb(pid):
+    """Resident kB of a process: "rss" in all, "anon" anonymous pages,
+    "unnamed" pages mapping no file (heap, stack, bss), and the pages of
+    each file it maps, by path."""
+    mem = {"rss": 0, "anon": 0, "unnamed": 0}
+    name = None
     with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/smaps") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    return None
+                fields = line.split()
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    name = fields[5] if len(fields) > 5 and \
+                        fields[5].startswith("/") else "unnamed"
+                elif fields[0] == "Rss:":
+                    mem["rss"] += int(fields[1])
+                    mem[name] = mem.get(name, 0) + int(fields[1])
+                elif fields[0] == "Anonymous:":
+                    mem["anon"] += int(fields[1])
+    return mem if mem["rss"] else None
+
+
+# What the libraries of a daemon are there for, by file name.
+LIBRARY_KINDS = [
+    ("libc and the dynamic loader", r"/(libc|ld-linux[^/]*)\.so"),
+    ("libwrap and the RPC and Kerberos libraries it needs",
+     r"/lib(wrap|nsl|tirpc|gssapi_krb5|krb5|k5crypto|com_err|krb5support|"
+     r"keyutils|resolv)\.so"),
+    ("NSS modules loaded by getpwnam() and getgrouplist(), with theirs",
+     r"/lib(nss_[a-z]+|m|cap|systemd)\.so"),
+    ("libbsd and libmd", r"/lib(bsd|md)\.so"),
+]
+
+
+def memory_breakdown(mem):
+    """Where the resident memory goes, as text."""
+    parts, counted = [], mem["unnamed"]
+    for kind, pattern in LIBRARY_KINDS:
+        kb = sum(v for k, v in mem.items() if re.search(pattern, k))
+        parts.append(f"{kind} {kb:,} kB")
+        counted += kb
+    parts.append(f"heap, stack and bss {mem['unnamed']:,} kB")
+    parts.append(f"the program and other files {mem['rss'] - counted:,} kB")
+    return "; ".join(parts)
 
 
 # ------------------------------------------------------------------ network
@@ -598,6 +636,7 @@ class Bench:
         self.latency = {}       # row key -> [(p50, p99)] of ours
         self.errors = {}        # (row key, server name) -> errors seen
         self.notes = []
+        self.ours_memory = None
         self.ours_flags = self.detect_ours_flags()
 
     def detect_ours_flags(self):
@@ -712,7 +751,7 @@ class Bench:
             log(note)
 
     def load(self, sc, port, secs=None, count=None):
-        secs = secs or self.args.secs
+        secs = secs or self.args.secs * sc.secs_factor
         # A counted run counts every connection the daemon sees.
         warmup = 0 if count else self.warmup
         argv = [self.tool("load"), "-m", "bulk" if sc.bulk else sc.proto,
@@ -778,7 +817,12 @@ class Bench:
             if not self.start(server, svcs):
                 continue
             time.sleep(0.2)
-            self.record("rss5", server.name, rss_kb(server.main_pid()))
+            mem = memory_kb(server.main_pid())
+            if mem:
+                self.record("rss5", server.name, mem["rss"])
+                self.record("anon5", server.name, mem["anon"])
+                if server.name == "ours":
+                    self.ours_memory = mem
             server.stop()
 
     def idle_round(self, servers):
@@ -793,8 +837,9 @@ class Bench:
                 continue
             try:
                 time.sleep(0.2)
-                self.record("rss1000", server.name,
-                            rss_kb(server.main_pid()))
+                mem = memory_kb(server.main_pid())
+                if mem:
+                    self.record("rss1000", server.name, mem["rss"])
                 for sc in IDLE_SCENARIOS:
                     out = self.load(sc, server.ports["daytime"])
                     self.record(sc.key, server.name, float(out["conn_s"]))
@@ -969,6 +1014,8 @@ class Report:
     def rows(self):
         rows = [(sc.key, sc.label, sc.unit) for sc in SCENARIOS]
         rows += [("rss5", "idle RSS, 5 services", "kB"),
+                 ("anon5", "idle anonymous memory (RSS less mapped "
+                  "files), 5 services", "kB"),
                  ("rss1000", "idle RSS, 1,000 services", "kB")]
         rows += [(sc.key, sc.label, sc.unit) for sc in IDLE_SCENARIOS]
         for n in SCALE_SIZES:
@@ -1052,7 +1099,10 @@ class Report:
             self.check("idle RSS with 5 services below every single-process"
                        " peer", f"{rss:,.0f} kB against "
                        + ", ".join(f"{p} {v:,.0f} kB"
-                                   for p, v in peers.items()), rss < low)
+                                   for p, v in peers.items()), rss < low,
+                       "Where ours goes: " +
+                       memory_breakdown(self.b.ours_memory) + "."
+                       if self.b.ours_memory else "")
         r1000 = self.get("rss1000", "ours")
         if r1000 is not None and rss is not None:
             self.check("idle RSS with 1,000 services (report; linear and "
@@ -1138,6 +1188,18 @@ class Report:
         return "\n".join(parts) + "\n"
 
 
+def kept_sections(path):
+    """The sections other benchmarks keep in the same file, between
+    "<!-- NAME: begin -->" and "<!-- NAME: end -->" (bench/forward.sh)."""
+    section = re.compile(r"^<!-- ([\w-]+): begin -->$.*?^<!-- \1: end -->$",
+                         re.M | re.S)
+    with contextlib.suppress(OSError):
+        with open(path) as f:
+            return "".join("\n" + m.group(0) + "\n"
+                           for m in section.finditer(f.read()))
+    return ""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("inetd")
@@ -1163,6 +1225,7 @@ def main():
     text = Report(bench).text()
     print(text)
     if args.out != "-":
+        text += kept_sections(args.out)
         with open(args.out, "w") as f:
             f.write(text)
         log(f"results written to {args.out}")

@@ -254,7 +254,7 @@ rate(const struct sockaddr_in *sin, int c, double seconds)
 			}
 			got = read(fd, buf, CHUNK);
 			if (got > 0)
-				continue;	/* the reply; the close follows */
+				continue;	/* the reply; then the close */
 			if (got == -1 && errno == EAGAIN)
 				continue;
 			if (got == -1)
@@ -267,7 +267,7 @@ rate(const struct sockaddr_in *sin, int c, double seconds)
 			epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 		}
 	}
-	printf("%.0f conn/s%s\n", done / (now() - start),
+	printf("%.0f conn/s %ld conns%s\n", done / (now() - start), done,
 	    failed > 0 ? " (with failures)" : "");
 	if (failed > 0)
 		fprintf(stderr, "fwdbench: %ld failed exchanges\n", failed);

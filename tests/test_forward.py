@@ -25,6 +25,11 @@ import time
 import harness
 from harness import *  # noqa: F401,F403
 
+# test_wrap's private mount namespace for hosts.allow, without its tests.
+_own_tests = list(harness.TESTS)
+import test_wrap  # noqa: E402
+harness.TESTS[:] = _own_tests
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONVERTER = os.path.join(HERE, "..", "contrib", "rinetd2inetd")
 
@@ -597,6 +602,53 @@ def many_fds(t):
         for s in socks:
             s.close()
     check(d.proc.poll() is None, "daemon died")
+
+
+@test
+def wrappers(t):
+    """-W: a numeric service field is checked as forward-PORT."""
+    b = Backend(t, echo_handler)
+    port = t.port()
+    d = test_wrap.wrapped(t, [forward_line(port, b.port)],
+                          allow=[f"forward-{port} : 127.0.0.1"],
+                          deny=[f"forward-{port} : ALL"], flags=("-W",))
+    with test_wrap.connect_from(port) as s:
+        check_bytes(exchange(s, b"allowed"), b"allowed", "allowed client")
+    check(test_wrap.refused(port, test_wrap.OTHER),
+          f"{test_wrap.OTHER} was not refused")
+    d.wait_log("refused connection from 127.0.0.2", f"forward-{port}")
+
+
+@test
+def capacity_refused(t):
+    """With 1200 descriptors, 88 connections fit (half of what is left
+    above 1024): the next is closed at once and logged, the others go on."""
+    prlimit = harness.shutil.which("prlimit")
+    if prlimit is None:
+        raise Skip("prlimit(1) not installed")
+    b = Backend(t, echo_handler)
+    port = t.port()
+    d = t.daemon([forward_line(port, b.port)],
+                 wrapper=[prlimit, "--nofile=1200:1200", "--"])
+    with open(f"/proc/{d.pid}/limits") as f:
+        soft = next(int(line.split()[3]) for line in f
+                    if line.startswith("Max open files"))
+    if soft != 1200:
+        raise Skip(f"inetd raised its descriptor limit to {soft}")
+    socks = []
+    try:
+        for i in range(88):
+            s = tcp(port)
+            check_bytes(exchange(s, b"%d" % i), b"%d" % i, f"connection {i}")
+            socks.append(s)
+        with tcp(port) as extra:
+            check(recv_to_eof(extra) == b"", "connection 89 was served")
+        d.wait_log("88 connections forwarded", "connection refused")
+        check_bytes(exchange(socks[0], b"still"), b"still",
+                    "first connection after the refusal")
+    finally:
+        for s in socks:
+            s.close()
 
 
 # --------------------------------------------------------------------- UDP
