@@ -176,9 +176,11 @@ fuzz: deps
 BENCHDIR	= build/bench
 BENCH_TOOLS	= $(BENCHDIR)/load $(BENCHDIR)/floor
 
+# Plain C and libc: the load generator and floors need nothing else.
 $(BENCHDIR)/%: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CPPFLAGS) \
+	    $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 .PHONY: bench
 bench: $(PROG) $(BENCH_TOOLS)

@@ -1088,17 +1088,10 @@ memo_group(const struct servtab *sep)
 }
 
 static int
-user_memo_get(struct servtab *sep)
+user_memo_matches(const struct servtab *sep)
 {
-	if (!user_memo.valid || strcmp(user_memo.user, sep->se_user) != 0 ||
-	    strcmp(user_memo.group, memo_group(sep)) != 0)
-		return -1;
-	sep->se_uid = user_memo.uid;
-	sep->se_gid = user_memo.gid;
-	sep->se_ngroups = user_memo.ngroups;
-	memcpy(sep->se_groups, user_memo.groups,
-	    user_memo.ngroups * sizeof(gid_t));
-	return 0;
+	return user_memo.valid && strcmp(user_memo.user, sep->se_user) == 0 &&
+	    strcmp(user_memo.group, memo_group(sep)) == 0;
 }
 
 static void
@@ -1114,6 +1107,25 @@ user_memo_put(const struct servtab *sep)
 	user_memo.ngroups = sep->se_ngroups;
 	memcpy(user_memo.groups, sep->se_groups,
 	    sep->se_ngroups * sizeof(gid_t));
+}
+
+/* Each entry keeps as many groups as its user is in, no more. */
+static int
+set_groups(struct servtab *sep, const gid_t *groups, int ngroups,
+    conf_report_fn *report)
+{
+	gid_t *copy;
+
+	if ((copy = reallocarray(NULL, ngroups > 0 ? ngroups : 1,
+	    sizeof(*copy))) == NULL) {
+		resolve_error(sep, report, "out of memory");
+		return -1;
+	}
+	memcpy(copy, groups, ngroups * sizeof(*copy));
+	free(sep->se_groups);
+	sep->se_groups = copy;
+	sep->se_ngroups = ngroups;
+	return 0;
 }
 
 /*
@@ -1140,10 +1152,17 @@ static int
 resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
 {
 	const struct passwd *pw;
+	gid_t groups[CONF_MAXGROUPS];
 	int ngroups = CONF_MAXGROUPS;
 
-	if (user_memo_get(sep) == 0)
+	if (user_memo_matches(sep)) {
+		sep->se_uid = user_memo.uid;
+		sep->se_gid = user_memo.gid;
+		if (set_groups(sep, user_memo.groups, user_memo.ngroups,
+		    report) == -1)
+			return -1;
 		return user_allowed(sep, euid, report);
+	}
 	if ((pw = getpwnam(sep->se_user)) == NULL) {
 		resolve_error(sep, report, "unknown user '%s'", sep->se_user);
 		return -1;
@@ -1157,13 +1176,13 @@ resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
 	}
 	if (user_allowed(sep, euid, report) == -1)
 		return -1;
-	if (getgrouplist(sep->se_user, sep->se_gid, sep->se_groups,
-	    &ngroups) == -1) {
+	if (getgrouplist(sep->se_user, sep->se_gid, groups, &ngroups) == -1) {
 		resolve_error(sep, report, "user %s is in more than %d groups",
 		    sep->se_user, CONF_MAXGROUPS);
 		return -1;
 	}
-	sep->se_ngroups = ngroups;
+	if (set_groups(sep, groups, ngroups, report) == -1)
+		return -1;
 	user_memo_put(sep);
 	return 0;
 }
@@ -1637,6 +1656,7 @@ servtab_free(struct servtab *sep)
 	free(sep->se_sockuser);
 	free(sep->se_sockgroup);
 	free(sep->se_server);
+	free(sep->se_groups);
 	forward_free(sep->se_forward);
 	free(sep->se_include);
 	for (i = 0; i < CONF_MAXARGS; i++)

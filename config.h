@@ -113,7 +113,7 @@ struct servtab {
 	uid_t	 se_uid;
 	gid_t	 se_gid;
 	int	 se_ngroups;
-	gid_t	 se_groups[CONF_MAXGROUPS];
+	gid_t	*se_groups;		/* se_ngroups of them, allocated */
 	uid_t	 se_sockuid;
 	gid_t	 se_sockgid;
 	union {

@@ -209,8 +209,8 @@ main(int argc, char *argv[])
 	const char *kind;
 
 	if (argc < 3)
-		errx(EX_USAGE, "usage: floor daytime|time|echo|udp-echo|udp-daytime"
-		    "|fork|spawn port [program [arg ...]]");
+		errx(EX_USAGE, "usage: floor daytime|time|echo|udp-echo|"
+		    "udp-daytime|fork|spawn port [program [arg ...]]");
 	kind = argv[1];
 	/* Children are reaped by the kernel: nothing to wait for. */
 	signal(SIGCHLD, SIG_IGN);
