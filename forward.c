@@ -776,7 +776,9 @@ timer_expired(void)
 	int64_t at, soonest = 0;
 	int i;
 
-	(void)read(timerfd, &ticks, sizeof(ticks));
+	/* Only the wake-up matters, not how many expirations it counts. */
+	if (read(timerfd, &ticks, sizeof(ticks)) == -1)
+		ticks = 0;
 	timer_at = 0;
 	for (i = 0; i < conns_used; i++) {
 		c = &conns[i];
