@@ -21,8 +21,9 @@ is stopped by its pid.  Standard library only.
 options:
     --tools DIR     where load and floor are built (default build/bench)
     --scratch DIR   peer packages and work files (default build/bench)
-    --rounds N      rounds of every measurement (default 3)
-    --secs S        seconds per throughput run (default 1.5)
+    --rounds N      rounds of every measurement (default 5; the exec
+                    rows run in the first 3 only, each twice as long)
+    --secs S        seconds per throughput run (default 1)
     --only NAMES    comma-separated servers to run (default all)
     --parts NAMES   comma-separated parts to run: rows of the main table
                     by key (daytime1, echo16, true1, ...), or rss, idle,
@@ -87,8 +88,9 @@ class Scenario:
         self.key, self.label, self.svc, self.c = key, label, svc, c
         self.proto, self.size, self.expect = proto, size, expect
         self.unit, self.bulk = unit, bulk
-        # A few hundred execs a second: longer runs, for as many samples.
-        self.secs_factor = 2 if svc in ("true", "cat") else 1
+        # A few hundred execs a second: fewer, longer runs.
+        self.execs = svc in ("true", "cat")
+        self.secs_factor = 2 if self.execs else 1
 
 
 SCENARIOS = [
@@ -123,6 +125,7 @@ IDLE_SCENARIOS = [
     Scenario("idle16", "TCP daytime, c=16, 1,000 idle services", "daytime",
              16, expect=26),
 ]
+EXEC_ROUNDS = 3         # rounds of the exec rows, the slowest
 SCALE_SIZES = (1000, 5000, 10000)
 PEER_SCALE_SIZES = (1000, 10000)
 IDLE_SERVICES = 1000
@@ -146,11 +149,14 @@ def become_subreaper():
 
 
 def pid_alive(pid):
+    """Whether pid is a live child of the bench's (adopted ones too): a
+    pid it no longer has may be someone else's by now."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
     except OSError:
         return False
+    return state != "Z" and int(ppid) == os.getpid()
 
 
 def reap():
@@ -160,8 +166,11 @@ def reap():
 
 
 def stop_pid(pid):
-    """SIGTERM, then SIGKILL after STOP_TIMEOUT; reaped if ours."""
+    """SIGTERM, then SIGKILL after STOP_TIMEOUT; reaped."""
+    reap()
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not pid_alive(pid):
+            return
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
         deadline = time.monotonic() + STOP_TIMEOUT
@@ -422,8 +431,14 @@ class Server:
                                  stdout=logf, stderr=logf,
                                  start_new_session=True)
         self.procs.append(p)
-        self.pids.append(p.pid)
+        self.adopt(p.pid)
         return p
+
+    def adopt(self, pid):
+        """pid is this server's; the bench stops it at the latest when it
+        ends, whatever happens."""
+        self.pids.append(pid)
+        self.bench.started.append(self)
 
 
 class InetdLike(Server):
@@ -510,7 +525,7 @@ class InetutilsInetd(InetdLike):
         for _ in range(READY_TIMEOUT * 100):
             with contextlib.suppress(OSError, ValueError, IndexError):
                 with open(pidfile) as f:
-                    self.pids = [int(f.read().split()[0])]
+                    self.adopt(int(f.read().split()[0]))
                     return True
             time.sleep(0.01)
         return False
@@ -640,6 +655,7 @@ class Bench:
         self.latency = {}       # row key -> [(p50, p99)] of ours
         self.errors = {}        # (row key, server name) -> errors seen
         self.notes = []
+        self.started = []       # servers that had a pid, see Server.adopt
         self.ours_memory = None
         self.ours_flags = self.detect_ours_flags()
 
@@ -790,19 +806,22 @@ class Bench:
     def main_round(self, servers, r):
         """All servers at once; each scenario runs on one after the
         other, starting with a different one each round."""
-        running = [srv for srv in servers
-                   if self.start(srv, main_services(srv.ports))]
+        running = []
         try:
+            for srv in servers:
+                if self.start(srv, main_services(srv.ports)):
+                    running.append(srv)
+            first = r % max(len(running), 1)
             for sc in SCENARIOS:
-                if not self.part(sc.key):
+                if not self.part(sc.key) or (sc.execs and
+                                             r >= EXEC_ROUNDS):
                     continue
-                turn = running[r % len(running):] + running[:r % len(running)]
-                for server in turn:
+                for server in running[first:] + running[:first]:
                     if server.port(sc) is not None and \
                             self.scenario_wanted(sc, server):
                         self.run_scenario(sc, server)
         finally:
-            for server in running:
+            for server in servers:
                 server.stop()
 
     def scenario_wanted(self, sc, server):
@@ -953,6 +972,14 @@ class Bench:
         self.scale_failed = set()
         self.strace_tables = {}
         started = time.monotonic()
+        try:
+            self.rounds(servers, rounds)
+        finally:
+            for server in self.started:
+                server.stop()
+        self.elapsed = time.monotonic() - started
+
+    def rounds(self, servers, rounds):
         for r in range(rounds):
             log(f"round {r + 1} of {rounds}: "
                 + ", ".join(s.name for s in servers))
@@ -966,7 +993,6 @@ class Bench:
         if self.part("strace"):
             log("counting system calls with strace")
             self.syscalls(servers)
-        self.elapsed = time.monotonic() - started
 
 
 # ------------------------------------------------------------------ report
@@ -1161,7 +1187,8 @@ class Report:
                 f"`-d {' '.join(self.b.ours_flags)}`".rstrip(),
                 f"- peers: {', '.join(self.b.versions())}",
                 f"- {self.b.args.rounds if not self.b.args.quick else 1} "
-                f"rounds, {self.b.args.secs} s per run after "
+                f"rounds (exec rows: {EXEC_ROUNDS}, twice as long), "
+                f"{self.b.args.secs} s per run after "
                 f"{self.b.warmup} s of warm-up; median of the rounds; "
                 f"the whole run took {self.b.elapsed / 60:.1f} min"]
 
@@ -1207,8 +1234,8 @@ def main():
     ap.add_argument("--tools", default=os.path.join(TOP, "build", "bench"))
     ap.add_argument("--scratch", default=os.path.join(TOP, "build",
                                                       "bench"))
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--secs", type=float, default=1.5)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--secs", type=float, default=1.0)
     ap.add_argument("--only", default="")
     ap.add_argument("--parts", default="")
     ap.add_argument("--quick", action="store_true")
