@@ -738,10 +738,7 @@ find_builtin(struct entry *e)
 	return -1;
 }
 
-/*
- * The tcpmux builtin hands each connection to a program of its own,
- * in its child: the server is a child of the tcpmux entry.
- */
+/* The tcpmux builtin starts the program of such an entry, and only that. */
 static int
 check_tcpmux(struct entry *e)
 {
@@ -749,11 +746,6 @@ check_tcpmux(struct entry *e)
 
 	if (se->se_tcpmux == TCPMUX_NONE)
 		return 0;
-	if (se->se_maxchild != CONF_DEFAULT || se->se_maxcpm != CONF_DEFAULT ||
-	    se->se_maxperip != CONF_DEFAULT || se->se_maxrate != CONF_DEFAULT)
-		e->p->report(LOG_WARNING, "%s:%d: %s/%s: limits of a tcpmux "
-		    "service are ignored: those of the tcpmux entry apply",
-		    e->p->file, e->line, e->word[F_SERVICE], e->word[F_PROTO]);
 	if (se->se_wait) {
 		entry_error(e, "tcpmux services must be nowait");
 		return -1;

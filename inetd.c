@@ -49,6 +49,9 @@
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
 #define WRAP_REFUSALS_MAX 16	/* refused datagrams a child drops, -w/-W */
 #define WRAP_LINGER_MS	1000	/* a -W datagram child waits for more */
+#define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
+#define MUX_DRAIN_READS	4	/* of what a turned-away client sent */
+#define MUX_SEND_SECONDS 10	/* a tcpmux child waits for the daemon */
 
 struct child {
 	pid_t		 ch_pid;
@@ -74,6 +77,7 @@ static struct servtab	*services;
 static struct pidfh	*pidfh;
 static int		 sigpipe[2] = { -1, -1 };
 static int		 debug_fd = -1;	/* stderr kept for children's errors */
+static int		 mux_channel[2] = { -1, -1 }; /* tcpmux: daemon, child */
 static time_t		 retry_at;	/* 0: no socket waits for a retry */
 static time_t		 backoff_until;	/* listeners ignored until then */
 static time_t		 backoff_quiet_until; /* no message about it till */
@@ -592,11 +596,32 @@ set_socket_options(struct servtab *sep, int fd)
 #define WAKE_EVENTS	64	/* events taken per wake-up */
 
 static int		 wait_epfd = -1;
-static char		 sigpipe_mark, forward_mark;	/* their events */
+static char		 sigpipe_mark, forward_mark, mux_mark; /* their events */
 static int		 forward_epfd = -1;
 static fd_set		 idle_rfds;	/* all select() waits for when idle */
 static struct servtab	**parked;
 static size_t		 nparked, parked_size;
+
+/*
+ * tcpmux's children hand connections back on this channel (see
+ * tcpmux_hand_back()); the daemon's end waits among the listeners.
+ */
+static void
+open_mux_channel(struct epoll_event *ev)
+{
+	struct timeval patience = { MUX_SEND_SECONDS, 0 };
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    mux_channel) == -1 ||
+	    fcntl(mux_channel[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    setsockopt(mux_channel[1], SOL_SOCKET, SO_SNDTIMEO, &patience,
+	    sizeof(patience)) == -1)
+		err(EX_OSERR, "tcpmux channel");
+	ev->data.ptr = &mux_mark;
+	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, mux_channel[0], ev) == -1)
+		err(EX_OSERR, "epoll_ctl");
+	FD_SET(mux_channel[0], &idle_rfds);
+}
 
 static void
 open_wait_set(void)
@@ -614,6 +639,7 @@ open_wait_set(void)
 		err(EX_OSERR, "epoll_ctl");
 	FD_ZERO(&idle_rfds);
 	FD_SET(sigpipe[0], &idle_rfds);
+	open_mux_channel(&ev);
 	/* What forward.c asks for when idle: its epoll descriptor. */
 	FD_ZERO(&rfds);
 	FD_ZERO(&wfds);
@@ -756,6 +782,10 @@ end_looping(struct servtab *sep, time_t t)
 		return;
 	}
 	svc_looping_end(sep);
+	if (sep->se_tcpmux != TCPMUX_NONE) {
+		svc_log(sep, LOG_INFO, "offered by tcpmux again after looping");
+		return;
+	}
 	open_service(sep);
 	if (sep->se_fd != -1)
 		svc_log(sep, LOG_INFO, "listening again after looping");
@@ -899,24 +929,38 @@ child_fail(const struct servtab *sep, const char *what)
 	_exit(EX_OSERR);
 }
 
+/*
+ * All but stderr for -d and the tcpmux channel, which tcpmux's child
+ * needs: both are close-on-exec, so that the server never sees them.
+ */
+static void
+close_daemon_fds(void)
+{
+	int keep[2], lowest = STDERR_FILENO + 1, i;
+
+	keep[0] = debug_fd < mux_channel[1] ? debug_fd : mux_channel[1];
+	keep[1] = debug_fd < mux_channel[1] ? mux_channel[1] : debug_fd;
+	for (i = 0; i < 2; i++) {
+		if (keep[i] < lowest)
+			continue;
+		if (keep[i] > lowest)
+			(void)close_range(lowest, keep[i] - 1, 0);
+		lowest = keep[i] + 1;
+	}
+	closefrom(lowest);
+}
+
 /* The server sees the socket on 0, 1 and 2, and nothing else. */
 static void
 child_setup_fds(const struct servtab *sep, int fd)
 {
-	int flags, i;
+	int flags;
 
 	if ((fd != STDIN_FILENO && dup2(fd, STDIN_FILENO) == -1) ||
 	    dup2(STDIN_FILENO, STDOUT_FILENO) == -1 ||
 	    dup2(STDIN_FILENO, STDERR_FILENO) == -1)
 		child_fail(sep, "dup2");
-	if (debug_fd == -1)
-		closefrom(STDERR_FILENO + 1);
-	else {
-		/* debug_fd is close-on-exec: the server never sees it. */
-		for (i = STDERR_FILENO + 1; i < debug_fd; i++)
-			(void)close(i);
-		closefrom(debug_fd + 1);
-	}
+	close_daemon_fds();
 	if ((flags = fcntl(STDIN_FILENO, F_GETFL)) == -1 ||
 	    fcntl(STDIN_FILENO, F_SETFL, flags & ~O_NONBLOCK) == -1)
 		child_fail(sep, "fcntl");
@@ -1240,6 +1284,46 @@ wrap_child(const struct servtab *sep, const struct sockaddr *peer)
 		wrap_dgram_head(sep, STDIN_FILENO);
 }
 
+/*
+ * tcpmux's child has read the name its client sent: it gives the
+ * connection back to the daemon, which serves it as one of the entry
+ * named, with that entry's limits (see tcpmux_take_back()).  The
+ * message is the entry's service field, the descriptor rides with it.
+ */
+static void __attribute__((noreturn))
+tcpmux_hand_back(const struct servtab *chosen)
+{
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct iovec iov;
+	int fd = STDIN_FILENO;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&control, 0, sizeof(control));
+	iov.iov_base = chosen->se_service;
+	iov.iov_len = strlen(chosen->se_service);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control.buf;
+	msg.msg_controllen = sizeof(control.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(fd));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
+	if (sendmsg(mux_channel[1], &msg, MSG_NOSIGNAL) == -1) {
+		log_msg(LOG_ERR, "%s:%d: %s: handing the connection back to "
+		    "inetd: %m", chosen->se_file, chosen->se_line,
+		    chosen->se_service);
+		_exit(EX_OSERR);
+	}
+	_exit(0);
+}
+
 static void
 run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 {
@@ -1259,13 +1343,10 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 		    peer != NULL ? sockaddr_str(peer, addr, sizeof(addr)) :
 		    "");
 		/* Only tcpmux returns, with the entry its client named. */
-		sep = builtin_serve(sep, STDIN_FILENO, services);
-		log_connection(sep, peer);
-		if (wrap_wanted(sep))
-			wrap_child(sep, peer);
-		if (tcpmux_go(sep, STDIN_FILENO) == -1)
-			_exit(0);
+		tcpmux_hand_back(builtin_serve(sep, STDIN_FILENO, services));
 	}
+	if (tcpmux_go(sep, STDIN_FILENO) == -1)
+		_exit(0);
 	child_set_credentials(sep);
 	forward_restore_limits();
 	execve(sep->se_server, sep->se_argv,
@@ -1284,6 +1365,8 @@ exec_server(const struct servtab *sep, int fd, char **env)
 {
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	if (tcpmux_go(sep, STDIN_FILENO) == -1)
+		_exit(0);
 	child_set_credentials(sep);
 	forward_restore_limits();
 	execve(sep->se_server, sep->se_argv, env);
@@ -1341,7 +1424,10 @@ missed_text(unsigned missed, char *buf, size_t size)
 	return buf;
 }
 
-/* Once for each time it is reached, and at most once a minute. */
+/*
+ * Once for each time it is reached, and at most once a minute.  An entry
+ * offered by tcpmux has no queue: its clients are turned away.
+ */
 static void
 log_max_child(struct servtab *sep)
 {
@@ -1349,8 +1435,10 @@ log_max_child(struct servtab *sep)
 	unsigned missed;
 
 	if (log_quota_take(&sep->se_limits.sl_log_maxchild, now(), &missed))
-		svc_log(sep, LOG_WARNING, "max-child %d reached, new "
-		    "connections wait in the queue%s", sep->se_maxchild,
+		svc_log(sep, LOG_WARNING, "max-child %d reached, %s%s",
+		    sep->se_maxchild, sep->se_tcpmux == TCPMUX_NONE ?
+		    "new connections wait in the queue" :
+		    "tcpmux clients are turned away",
 		    missed_text(missed, more, sizeof(more)));
 }
 
@@ -1377,26 +1465,28 @@ stop_looping_service(struct servtab *sep)
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
-static void
+/* A server for the connection (or the datagram) on fd; 0 if none. */
+static int
 spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 {
 	pid_t pid;
 
 	if (children_full())
-		return;
+		return 0;
 	if (!svc_start_admit(sep, now())) {
 		stop_looping_service(sep);
-		return;
+		return 0;
 	}
 	if ((pid = start_child(sep, fd, peer)) == -1) {
 		back_off("fork");
-		return;
+		return 0;
 	}
 	child_add(pid, sep, peer);
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
-	else if (svc_at_limit(sep))
+	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)
 		log_max_child(sep);
+	return 1;
 }
 
 static void
@@ -1556,6 +1646,108 @@ service_ready(struct servtab *sep)
 		hand_over_socket(sep);
 	else
 		accept_connection(sep);
+}
+
+/* The entry offered under that service field ("tcpmux/+NAME"), now. */
+static struct servtab *
+tcpmux_entry(const char *service)
+{
+	struct servtab *sep;
+
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		if (sep->se_tcpmux != TCPMUX_NONE &&
+		    strcmp(sep->se_service, service) == 0)
+			return sep;
+	return NULL;
+}
+
+/*
+ * A tcpmux client the daemon turns away: the reply, then a FIN, and
+ * what the client sent past its name is read, so that the close does
+ * not reset the connection and lose the reply.  Nothing here may wait.
+ */
+static void
+tcpmux_refuse_now(int fd, const char *reply)
+{
+	char buf[4096];
+	int i;
+
+	(void)send(fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)shutdown(fd, SHUT_WR);
+	for (i = 0; i < MUX_DRAIN_READS; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+}
+
+/*
+ * A connection named to a "tcpmux/NAME" entry is served as one of that
+ * entry's: its limits apply, it is logged under its name, and its
+ * server is a child of its own.  The entry may have gone in a reload
+ * since the client named it.
+ */
+static void
+tcpmux_serve_chosen(const char *service, int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct servtab *sep;
+
+	memset(&peer, 0, sizeof(peer));
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
+		return;		/* the client has gone */
+	if ((sep = tcpmux_entry(service)) == NULL || svc_looping(sep)) {
+		tcpmux_refuse_now(fd, "-Service not available\r\n");
+		return;
+	}
+	if (!admit_peer(sep, (struct sockaddr *)&peer) ||
+	    svc_at_limit(sep) || children_full()) {
+		if (svc_at_limit(sep))
+			log_max_child(sep);
+		tcpmux_refuse_now(fd, "-Service busy\r\n");
+		return;
+	}
+	sep->se_stats.st_accepted++;
+	log_connection(sep, (struct sockaddr *)&peer);
+	if (!spawn(sep, fd, (struct sockaddr *)&peer))
+		tcpmux_refuse_now(fd, "-Service not available\r\n");
+}
+
+/* The connections tcpmux's children have handed back, a few at a time. */
+static void
+tcpmux_take_back(void)
+{
+	char service[TCPMUX_NAME_MAX + sizeof("tcpmux/+")];
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct iovec iov;
+	ssize_t n;
+	int fd, i;
+
+	for (i = 0; i < MUX_BATCH; i++) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = service;
+		iov.iov_len = sizeof(service) - 1;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof(control.buf);
+		if ((n = recvmsg(mux_channel[0], &msg, MSG_DONTWAIT |
+		    MSG_CMSG_CLOEXEC)) == -1)
+			return;
+		cmsg = CMSG_FIRSTHDR(&msg);
+		if (cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS ||
+		    cmsg->cmsg_len != CMSG_LEN(sizeof(fd)))
+			continue;
+		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
+		service[n] = '\0';
+		if ((msg.msg_flags & MSG_TRUNC) == 0)
+			tcpmux_serve_chosen(service, fd);
+		close(fd);
+	}
 }
 
 static void
@@ -2166,6 +2358,8 @@ wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
 			FD_SET(sigpipe[0], rfds);
 		else if (ev[i].data.ptr == &forward_mark)
 			FD_SET(forward_epfd, rfds);
+		else if (ev[i].data.ptr == &mux_mark)
+			FD_SET(mux_channel[0], rfds);
 		else
 			ev[nlisten++] = ev[i];
 	}
@@ -2186,6 +2380,8 @@ serve_forever(void)
 			listener_ready(ev[i].data.ptr);
 		builtin_run(&rfds, &wfds);
 		forward_run(&rfds, &wfds);
+		if (FD_ISSET(mux_channel[0], &rfds))
+			tcpmux_take_back();
 		retry_services();
 		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */

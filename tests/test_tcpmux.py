@@ -17,6 +17,7 @@ import harness
 from harness import *  # noqa: F401,F403
 
 NOT_AVAILABLE = b"-Service not available\r\n"
+BUSY = b"-Service busy\r\n"
 
 
 def mux_daemon(t, flags=()):
@@ -142,6 +143,76 @@ def log_chosen_service(t):
     check_bytes(ask(port, b"echo\r\nx"), b"+Go\r\nx", "reply")
     d.wait_log(f"{port} from 127.0.0.1")     # the tcpmux entry itself
     d.wait_log("tcpmux/+Echo from 127.0.0.1")
+
+
+def limited_mux(t, mode, flags=(), env=None):
+    """tcpmux and one entry, "tcpmux/+cat", with the given wait field."""
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} stream tcp nowait root internal tcpmux",
+                  f"tcpmux/+cat stream tcp {mode} {ME} /bin/cat cat"],
+                 flags=flags, env=env)
+    return d, port
+
+
+def go(s):
+    s.sendall(b"cat\r\n")
+    check_bytes(recv_exact(s, 5), b"+Go\r\n", "reply to cat")
+
+
+@test
+def chosen_max_child(t):
+    """nowait/1 on "tcpmux/+cat": while its one server runs, the next
+    client is turned away with a reply; the tcpmux entry, which has no
+    limit, does not count it.  Once the server exits, one is served."""
+    d, port = limited_mux(t, "nowait/1")
+    with tcp(port) as first:
+        go(first)
+        check_bytes(ask(port, b"cat\r\nmore"), BUSY, "past max-child")
+        d.wait_log(f"{d.conf}:2:", "max-child 1 reached, tcpmux clients "
+                   "are turned away")
+        check_bytes(exchange(first, b"x\n"), b"x\n", "first server")
+    ok = wait_until(lambda: ask(port, b"cat\r\ny") == b"+Go\r\ny",
+                    IO_TIMEOUT)
+    check(ok, "not served after the first server exited")
+
+
+@test
+def chosen_rate_per_ip(t):
+    """nowait/0/2 on "tcpmux/+cat": a third client a minute from one
+    address is turned away, and logged under the entry."""
+    d, port = limited_mux(t, "nowait/0/2")
+    for i in range(2):
+        check_bytes(ask(port, b"cat\r\nz"), b"+Go\r\nz",
+                    f"client {i + 1} of 2")
+    check_bytes(ask(port, b"cat\r\nz"), BUSY, "third client a minute")
+    d.wait_log(f"{d.conf}:2:", "tcpmux/+cat from 127.0.0.1 exceeded "
+               "counts/min (limit 2/min)")
+
+
+@test
+def chosen_children_per_ip(t):
+    """nowait/0/0/1: one server a client address at a time."""
+    _, port = limited_mux(t, "nowait/0/0/1")
+    with tcp(port) as first:
+        go(first)
+        check_bytes(ask(port, b"cat\r\nz"), BUSY, "second from 127.0.0.1")
+
+
+@test
+def chosen_looping(t):
+    """nowait.2 (two starts a minute): the third start finds the entry
+    looping; it is offered again after the retry time."""
+    d, port = limited_mux(t, "nowait.2", env={"INETD_RETRY_SECONDS": "2"})
+    for i in range(2):
+        check_bytes(ask(port, b"cat\r\nz"), b"+Go\r\nz",
+                    f"start {i + 1} of 2")
+    check_bytes(ask(port, b"cat\r\nz"), NOT_AVAILABLE,
+                "third start a minute")
+    d.wait_log(f"{d.conf}:2:", "server failing (looping)")
+    check_bytes(ask(port, b"cat\r\nz"), NOT_AVAILABLE, "while looping")
+    d.wait_log(f"{d.conf}:2:", "offered by tcpmux again after looping",
+               seconds=6)
+    check_bytes(ask(port, b"cat\r\nz"), b"+Go\r\nz", "after the retry")
 
 
 @test
