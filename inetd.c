@@ -8,6 +8,7 @@
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -1160,6 +1161,109 @@ wrap_daemon_name(const struct servtab *sep)
 	return slash != NULL ? slash + 1 : sep->se_argv[0];
 }
 
+/* libwrap's dry-run mode: rules are matched, their options not run. */
+extern int	 dry_run;
+
+/* What a table says of a name: no rule for it, or its first rule's word. */
+enum wrap_answer { WRAP_NO_RULE, WRAP_GRANTS, WRAP_REFUSES };
+
+/*
+ * hosts_access() with other tables, in dry-run mode, and not counted as
+ * a check of this process: libwrap refuses twist in a process that has
+ * checked before, as a resident daemon would.
+ */
+static int
+wrap_dry_access(struct request_info *req, const char *allow,
+    const char *deny)
+{
+	char *saved_allow = hosts_allow_table, *saved_deny = hosts_deny_table;
+	int granted, saved_resident = resident;
+
+	hosts_allow_table = (char *)allow;
+	hosts_deny_table = (char *)deny;
+	dry_run = 1;
+	granted = hosts_access(req);
+	dry_run = 0;
+	resident = saved_resident;
+	hosts_allow_table = saved_allow;
+	hosts_deny_table = saved_deny;
+	return granted;
+}
+
+/*
+ * hosts.allow's answer for the daemon name of req.  Behind a table that
+ * refuses all, a grant can only come from hosts.allow; with no table
+ * behind, a refusal only from a rule of hosts.allow ending in DENY.
+ */
+static enum wrap_answer
+wrap_allow_answer(struct request_info *req, const char *deny_all)
+{
+	if (wrap_dry_access(req, hosts_allow_table, deny_all))
+		return WRAP_GRANTS;
+	if (!wrap_dry_access(req, hosts_allow_table, "/dev/null"))
+		return WRAP_REFUSES;
+	return WRAP_NO_RULE;
+}
+
+/* A table of one rule, refusing everything, readable by its path. */
+static int
+wrap_deny_all_table(char *path, size_t size)
+{
+	static const char rule[] = "ALL: ALL\n";
+	int fd;
+
+	if ((fd = memfd_create("inetd-deny-all", MFD_CLOEXEC)) == -1)
+		return -1;
+	if (write(fd, rule, sizeof(rule) - 1) != sizeof(rule) - 1) {
+		close(fd);
+		return -1;
+	}
+	snprintf(path, size, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+/*
+ * A server is checked under its program's name, as tcpd(8) would, and
+ * under its service name (inetd.conf's first field), as xinetd names
+ * it: the rules are matched as if each rule for one also named the
+ * other.  So hosts.allow decides if it has a rule for either name, else
+ * hosts.deny; in a table, the program's rule comes first, and when the
+ * two names' rules disagree, the one that refuses wins.  libwrap runs
+ * the options of the rule it matches (banners, spawn, twist), so the
+ * tables are first read in its dry-run mode to find the deciding name,
+ * under which they are then read once for real.
+ */
+static const char *
+wrap_deciding_name(const struct servtab *sep, struct request_info *req)
+{
+	const char *names[2] = { wrap_daemon_name(sep), sep->se_service };
+	enum wrap_answer answer[2];
+	char deny_all[32];
+	int fd, i;
+
+	if (sep->se_bi != NULL || sep->se_forward != NULL ||
+	    strcmp(names[0], names[1]) == 0 ||
+	    (fd = wrap_deny_all_table(deny_all, sizeof(deny_all))) == -1)
+		return names[0];
+	for (i = 0; i < 2; i++) {
+		request_set(req, RQ_DAEMON, names[i], 0);
+		answer[i] = wrap_allow_answer(req, deny_all);
+	}
+	close(fd);
+	for (i = 0; i < 2; i++)
+		if (answer[i] == WRAP_REFUSES)
+			return names[i];
+	for (i = 0; i < 2; i++)
+		if (answer[i] == WRAP_GRANTS)
+			return names[i];
+	for (i = 0; i < 2; i++) {
+		request_set(req, RQ_DAEMON, names[i], 0);
+		if (!wrap_dry_access(req, "/dev/null", hosts_deny_table))
+			return names[i];
+	}
+	return names[0];
+}
+
 /*
  * Whether hosts.allow and hosts.deny let peer use the service on fd.
  * The request is made of what inetd knows, so that libwrap never reads
@@ -1168,9 +1272,9 @@ wrap_daemon_name(const struct servtab *sep)
 static int
 wrap_allows(const struct servtab *sep, int fd, const struct sockaddr *peer)
 {
-	const char *name = wrap_daemon_name(sep);
 	const char *program = sep->se_bi != NULL ? "internal" :
 	    sep->se_server;
+	const char *name;
 	char addr[INET6_ADDRSTRLEN + 1];
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
@@ -1178,9 +1282,11 @@ wrap_allows(const struct servtab *sep, int fd, const struct sockaddr *peer)
 
 	memset(&local, 0, sizeof(local));
 	(void)getsockname(fd, (struct sockaddr *)&local, &len);
-	request_init(&req, RQ_DAEMON, name, RQ_FILE, fd, RQ_CLIENT_SIN, peer,
-	    RQ_SERVER_SIN, &local, 0);
+	request_init(&req, RQ_FILE, fd, RQ_CLIENT_SIN, peer, RQ_SERVER_SIN,
+	    &local, 0);
 	sock_methods(&req);
+	name = wrap_deciding_name(sep, &req);
+	request_set(&req, RQ_DAEMON, name, 0);
 	sockaddr_str(peer, addr, sizeof(addr));
 	if (!hosts_access(&req)) {
 		log_msg(LOG_AUTH | LOG_WARNING, "refused connection from %s, "

@@ -184,9 +184,11 @@ def address_vanishes(t):
                       f"{ALIAS}:{port} dgram udp wait {ME} internal echo",
                       f"127.0.0.1:{other} stream tcp nowait {ME} "
                       "internal daytime"])
+        # Taken before any client: the daemon closes an echo connection
+        # only when it next looks at it.
+        fds = open_fds(d.pid)
         check_tcp_builtin("echo", port, ALIAS)
         check_bytes(udp(port, b"one", ALIAS), b"one", "UDP echo")
-        fds = open_fds(d.pid)
         ip("addr", "del", f"{ALIAS}/32", "dev", "lo")
         check_idle(d.pid)
         check_tcp_builtin("daytime", other)

@@ -21,20 +21,22 @@ from harness import *  # noqa: F401,F403
 
 OTHER = "127.0.0.2"     # a second loopback client address
 
-# Runs as: sh -c MOUNT_RULES sh ALLOW DENY DAEMON-ARGV...
+# Runs as: sh -c MOUNT_RULES sh ALLOW DENY SERVICES DAEMON-ARGV...
 MOUNT_RULES = """\
 set -e
-allow=$1 deny=$2
-shift 2
+allow=$1 deny=$2 services=$3
+shift 3
 if [ -f /etc/hosts.allow ] && [ -f /etc/hosts.deny ]; then
 	mount --bind "$allow" /etc/hosts.allow
 	mount --bind "$deny" /etc/hosts.deny
+	mount --bind "$services" /etc/services
 else
-	# Nothing to mount over: a copy of /etc with both files, over /etc.
+	# Nothing to mount over: a copy of /etc with the files, over /etc.
 	etc=$(dirname "$allow")/etc
 	cp -a /etc "$etc"
 	cp "$allow" "$etc/hosts.allow"
 	cp "$deny" "$etc/hosts.deny"
+	cp "$services" "$etc/services"
 	mount --bind "$etc" /etc
 fi
 exec "$@"
@@ -42,9 +44,10 @@ exec "$@"
 
 
 def wrapped(t, lines, allow=(), deny=(), flags=("-w", "-W"), name="inetd",
-            **kw):
+            services=(), **kw):
     """A daemon that sees the rules allow and deny (lists of lines) as
-    its /etc/hosts.allow and /etc/hosts.deny."""
+    its /etc/hosts.allow and /etc/hosts.deny, and /etc/services with the
+    lines services added."""
     if not IS_ROOT:
         raise Skip("not root: a private mount namespace needs "
                    "CAP_SYS_ADMIN")
@@ -58,6 +61,10 @@ def wrapped(t, lines, allow=(), deny=(), flags=("-w", "-W"), name="inetd",
             f.write("".join(rule + "\n" for rule in rules))
         os.chmod(path, 0o644)
         paths.append(path)
+    path = t.path(f"{name}.services")
+    with open("/etc/services") as machine, open(path, "w") as f:
+        f.write(machine.read() + "".join(line + "\n" for line in services))
+    paths.append(path)
     return t.daemon(lines, flags=flags, name=name, wrapper=[
         unshare, "-m", "--propagation", "private", "--",
         "/bin/sh", "-c", MOUNT_RULES, "sh", *paths], **kw)
@@ -156,6 +163,88 @@ def service_specific_rules(t):
     check_tcp_builtin("daytime", daytime)
     check_refused(d, named, "myname", t.probe())
     check(probe_report(plain)["argv"] == ["probe"], "probe not served")
+
+
+def greeter(t, service, program="greeter"):
+    """A server that says hello, under the program name given."""
+    return f"127.0.0.1:{service} stream tcp nowait {ME} /bin/echo " \
+        f"{program} hello"
+
+
+def greeters(t, *names):
+    """Ports for service names, and their lines for /etc/services.  (A
+    number in a rule's daemon list matches the server's port.)"""
+    ports = [t.port() for _ in names]
+    return ports, [f"{n} {p}/tcp" for n, p in zip(names, ports)]
+
+
+def greeted(port, source="127.0.0.1"):
+    with connect_from(port, source) as s:
+        return recv_to_eof(s) == b"hello\n"
+
+
+@test
+def service_name_rules(t):
+    """A server is also known to the rules by its service field: a rule
+    of hosts.allow for it wins over ALL: ALL in hosts.deny, and a rule of
+    hosts.deny for it refuses, as one for the program's name would."""
+    (allowed, denied), services = greeters(t, "wrapok", "wrapno")
+    d = wrapped(t, [greeter(t, "wrapok")], allow=["wrapok: 127.0.0.1"],
+                deny=["ALL: ALL"], services=services)
+    check(greeted(allowed), "allowed by its service name: not served")
+    check(not greeted(allowed, OTHER), f"served {OTHER}")
+    d.wait_log(f"refused connection from {OTHER}, service greeter "
+               "(/bin/echo)")
+    d = wrapped(t, [greeter(t, "wrapno")], deny=["wrapno: 127.0.0.1"],
+                services=services, name="denying")
+    check(not greeted(denied), "refused by its service name: served")
+    d.wait_log("refused connection from 127.0.0.1, service wrapno "
+               "(/bin/echo)")
+    check(greeted(denied, OTHER), f"{OTHER} not served")
+
+
+@test
+def refusing_rule_wins(t):
+    """Rules with options in hosts.allow alone: when the rule for one
+    name refuses and the other's grants, whichever comes first, the
+    client is refused."""
+    (first, last), services = greeters(t, "wrapfirst", "wraplast")
+    d = wrapped(t, [greeter(t, "wrapfirst"),
+                    greeter(t, "wraplast", "greeter2")],
+                allow=["wrapfirst: 127.0.0.1: DENY",
+                       "greeter: ALL: ALLOW",
+                       "wraplast: ALL: ALLOW",
+                       "greeter2: 127.0.0.1: DENY"], services=services)
+    check(not greeted(first), "refused by the service's rule: served")
+    d.wait_log("refused connection from 127.0.0.1, service wrapfirst ")
+    check(not greeted(last), "refused by the program's rule: served")
+    d.wait_log("refused connection from 127.0.0.1, service greeter2 ")
+
+
+@test
+def options_run_once(t):
+    """Finding which name decides runs no option: the spawn of the
+    deciding rule runs once per connection, and twist replaces the
+    server, though the rules were read more than once."""
+    (spawned, twisted), services = greeters(t, "wrapspawn", "wraptwist")
+    mark = t.path("spawned")
+    d = wrapped(t, [greeter(t, "wrapspawn"), greeter(t, "wraptwist")],
+                allow=[f"wrapspawn: 127.0.0.1: spawn (echo %d >> {mark})",
+                       "wraptwist: 127.0.0.1: twist /bin/echo twisted"],
+                deny=["ALL: ALL"], services=services)
+    for _ in range(2):
+        check(greeted(spawned), "not served")
+    check(wait_until(lambda: os.path.exists(mark) and
+                     open(mark).read().count("\n") >= 2, IO_TIMEOUT),
+          "spawn did not run")
+    with open(mark) as f:
+        lines = f.read().splitlines()
+    check(lines == ["wrapspawn"] * 2,
+          f"spawn ran as {lines}, want once a connection")
+    with connect_from(twisted) as s:
+        check_bytes(recv_to_eof(s), b"twisted\n", "twist")
+    check(not d.log_lines("twist option in resident process"),
+          "twist refused")
 
 
 @test
