@@ -1396,26 +1396,37 @@ wrap_child(const struct servtab *sep, const struct sockaddr *peer)
  * named, with that entry's limits (see tcpmux_take_back()).  The
  * message is the entry's service field, the descriptor rides with it.
  */
+union mux_control {
+	struct cmsghdr	 hdr;
+	char		 buf[CMSG_SPACE(sizeof(int))];	/* one descriptor */
+};
+
+/* A message of the tcpmux channel: a service field and a descriptor. */
+static void
+mux_message(struct msghdr *msg, struct iovec *iov, char *service,
+    size_t len, union mux_control *control)
+{
+	memset(msg, 0, sizeof(*msg));
+	memset(control, 0, sizeof(*control));
+	iov->iov_base = service;
+	iov->iov_len = len;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = control->buf;
+	msg->msg_controllen = sizeof(control->buf);
+}
+
 static void __attribute__((noreturn))
 tcpmux_hand_back(const struct servtab *chosen)
 {
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} control;
+	union mux_control control;
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
 	struct iovec iov;
 	int fd = STDIN_FILENO;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&control, 0, sizeof(control));
-	iov.iov_base = chosen->se_service;
-	iov.iov_len = strlen(chosen->se_service);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control.buf;
-	msg.msg_controllen = sizeof(control.buf);
+	mux_message(&msg, &iov, chosen->se_service,
+	    strlen(chosen->se_service), &control);
 	cmsg = CMSG_FIRSTHDR(&msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
@@ -1823,10 +1834,7 @@ static void
 tcpmux_take_back(void)
 {
 	char service[TCPMUX_NAME_MAX + sizeof("tcpmux/+")];
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} control;
+	union mux_control control;
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
 	struct iovec iov;
@@ -1834,13 +1842,8 @@ tcpmux_take_back(void)
 	int fd, i;
 
 	for (i = 0; i < MUX_BATCH; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = service;
-		iov.iov_len = sizeof(service) - 1;
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
+		mux_message(&msg, &iov, service, sizeof(service) - 1,
+		    &control);
 		if ((n = recvmsg(mux_channel[0], &msg, MSG_DONTWAIT |
 		    MSG_CMSG_CLOEXEC)) == -1)
 			return;
