@@ -58,7 +58,7 @@ endif
 # pipe2, accept4, environ and dlsym(RTLD_NEXT) need _GNU_SOURCE.
 ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
 		  $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-LIBS		= $(BSD_LIBS) -lwrap
+LIBS		= $(BSD_LIBS)
 
 objs = $(addprefix $(1)/,$(2:.c=.o))
 

@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <dlfcn.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,7 @@ static void	serve_forever(void) __attribute__((noreturn));
 static void	die(void) __attribute__((noreturn));
 static void	notify_open(void);
 static void	prepare_server_env(void);
+static void	wrap_load(void);
 static void	log_connection(const struct servtab *sep,
 		    const struct sockaddr *peer);
 static void	notify(const char *fmt, ...)
@@ -135,6 +137,7 @@ main(int argc, char *argv[])
 	if (check_only)
 		exit(check_config());
 	open_log(1);
+	wrap_load();
 	make_addr_table();
 	load_services();
 	open_pidfile();
@@ -1145,6 +1148,56 @@ server_environment(const struct servtab *sep, int fd,
 static int	wrap_refused;	/* datagrams this child refused */
 
 /*
+ * libwrap, with the RPC and Kerberos libraries it needs, is mapped only
+ * under -w or -W: without them the daemon is 0.8 MB smaller, and has ten
+ * libraries fewer in a root process that listens on the network.  It is
+ * loaded at startup, so that a child never waits for it.
+ */
+#define LIBWRAP		"libwrap.so.0"
+
+static struct {
+	int		 (*hosts_access)(struct request_info *);
+	struct request_info *(*request_init)(struct request_info *, ...);
+	struct request_info *(*request_set)(struct request_info *, ...);
+	void		 (*sock_hostname)(struct host_info *);
+	void		 (*sock_hostaddr)(struct host_info *);
+	char		**hosts_allow_table;
+	char		**hosts_deny_table;
+	int		*dry_run;	/* rules matched, their options not run */
+	int		*resident;	/* > 0: twist is refused */
+} libwrap;
+
+static void *
+wrap_symbol(void *lib, const char *name)
+{
+	void *sym;
+
+	if ((sym = dlsym(lib, name)) == NULL)
+		errx(EX_OSFILE, "%s: %s", LIBWRAP, dlerror());
+	return sym;
+}
+
+static void
+wrap_load(void)
+{
+	void *lib;
+
+	if (!wrap_programs && !wrap_builtins)
+		return;
+	if ((lib = dlopen(LIBWRAP, RTLD_NOW)) == NULL)
+		errx(EX_OSFILE, "-w, -W: %s", dlerror());
+	libwrap.hosts_access = wrap_symbol(lib, "hosts_access");
+	libwrap.request_init = wrap_symbol(lib, "request_init");
+	libwrap.request_set = wrap_symbol(lib, "request_set");
+	libwrap.sock_hostname = wrap_symbol(lib, "sock_hostname");
+	libwrap.sock_hostaddr = wrap_symbol(lib, "sock_hostaddr");
+	libwrap.hosts_allow_table = wrap_symbol(lib, "hosts_allow_table");
+	libwrap.hosts_deny_table = wrap_symbol(lib, "hosts_deny_table");
+	libwrap.dry_run = wrap_symbol(lib, "dry_run");
+	libwrap.resident = wrap_symbol(lib, "resident");
+}
+
+/*
  * As tcpd(8): a server is checked under the name it runs as, the
  * basename of its argv[0]; a builtin under its own name.
  */
@@ -1161,9 +1214,6 @@ wrap_daemon_name(const struct servtab *sep)
 	return slash != NULL ? slash + 1 : sep->se_argv[0];
 }
 
-/* libwrap's dry-run mode: rules are matched, their options not run. */
-extern int	 dry_run;
-
 /* What a table says of a name: no rule for it, or its first rule's word. */
 enum wrap_answer { WRAP_NO_RULE, WRAP_GRANTS, WRAP_REFUSES };
 
@@ -1176,17 +1226,18 @@ static int
 wrap_dry_access(struct request_info *req, const char *allow,
     const char *deny)
 {
-	char *saved_allow = hosts_allow_table, *saved_deny = hosts_deny_table;
-	int granted, saved_resident = resident;
+	char *saved_allow = *libwrap.hosts_allow_table;
+	char *saved_deny = *libwrap.hosts_deny_table;
+	int granted, saved_resident = *libwrap.resident;
 
-	hosts_allow_table = (char *)allow;
-	hosts_deny_table = (char *)deny;
-	dry_run = 1;
-	granted = hosts_access(req);
-	dry_run = 0;
-	resident = saved_resident;
-	hosts_allow_table = saved_allow;
-	hosts_deny_table = saved_deny;
+	*libwrap.hosts_allow_table = (char *)allow;
+	*libwrap.hosts_deny_table = (char *)deny;
+	*libwrap.dry_run = 1;
+	granted = libwrap.hosts_access(req);
+	*libwrap.dry_run = 0;
+	*libwrap.resident = saved_resident;
+	*libwrap.hosts_allow_table = saved_allow;
+	*libwrap.hosts_deny_table = saved_deny;
 	return granted;
 }
 
@@ -1198,9 +1249,9 @@ wrap_dry_access(struct request_info *req, const char *allow,
 static enum wrap_answer
 wrap_allow_answer(struct request_info *req, const char *deny_all)
 {
-	if (wrap_dry_access(req, hosts_allow_table, deny_all))
+	if (wrap_dry_access(req, *libwrap.hosts_allow_table, deny_all))
 		return WRAP_GRANTS;
-	if (!wrap_dry_access(req, hosts_allow_table, "/dev/null"))
+	if (!wrap_dry_access(req, *libwrap.hosts_allow_table, "/dev/null"))
 		return WRAP_REFUSES;
 	return WRAP_NO_RULE;
 }
@@ -1246,7 +1297,7 @@ wrap_deciding_name(const struct servtab *sep, struct request_info *req)
 	    (fd = wrap_deny_all_table(deny_all, sizeof(deny_all))) == -1)
 		return names[0];
 	for (i = 0; i < 2; i++) {
-		request_set(req, RQ_DAEMON, names[i], 0);
+		libwrap.request_set(req, RQ_DAEMON, names[i], 0);
 		answer[i] = wrap_allow_answer(req, deny_all);
 	}
 	close(fd);
@@ -1257,8 +1308,9 @@ wrap_deciding_name(const struct servtab *sep, struct request_info *req)
 		if (answer[i] == WRAP_GRANTS)
 			return names[i];
 	for (i = 0; i < 2; i++) {
-		request_set(req, RQ_DAEMON, names[i], 0);
-		if (!wrap_dry_access(req, "/dev/null", hosts_deny_table))
+		libwrap.request_set(req, RQ_DAEMON, names[i], 0);
+		if (!wrap_dry_access(req, "/dev/null",
+		    *libwrap.hosts_deny_table))
 			return names[i];
 	}
 	return names[0];
@@ -1282,13 +1334,14 @@ wrap_allows(const struct servtab *sep, int fd, const struct sockaddr *peer)
 
 	memset(&local, 0, sizeof(local));
 	(void)getsockname(fd, (struct sockaddr *)&local, &len);
-	request_init(&req, RQ_FILE, fd, RQ_CLIENT_SIN, peer, RQ_SERVER_SIN,
-	    &local, 0);
-	sock_methods(&req);
+	libwrap.request_init(&req, RQ_FILE, fd, RQ_CLIENT_SIN, peer,
+	    RQ_SERVER_SIN, &local, 0);
+	req.hostname = libwrap.sock_hostname;
+	req.hostaddr = libwrap.sock_hostaddr;
 	name = wrap_deciding_name(sep, &req);
-	request_set(&req, RQ_DAEMON, name, 0);
+	libwrap.request_set(&req, RQ_DAEMON, name, 0);
 	sockaddr_str(peer, addr, sizeof(addr));
-	if (!hosts_access(&req)) {
+	if (!libwrap.hosts_access(&req)) {
 		log_msg(LOG_AUTH | LOG_WARNING, "refused connection from %s, "
 		    "service %s (%s)", addr, name, program);
 		return 0;
