@@ -551,11 +551,11 @@ test_tcpmux_entries(void)
 	CHECK(config_resolve(list->se_next->se_next, 0, capture) == 0);
 	CHECK(nmsgs == 0);
 	CHECK(nth(1)->se_uid == NOBODY);
-	parse("tcpmux/x stream tcp nowait/5 root /bin/cat cat\n");
-	CHECK(count(list) == 1 && nmsgs == 1);
-	CHECK(msgs[0].priority == LOG_WARNING);
-	CHECK(streq(msgs[0].text, "t.conf:1: tcpmux/x/tcp: limits of a "
-	    "tcpmux service are ignored: those of the tcpmux entry apply"));
+	/* Its own limits: the daemon applies them to the server it starts. */
+	parse("tcpmux/x stream tcp nowait/5/7/2 root /bin/cat cat\n");
+	CHECK(count(list) == 1 && nmsgs == 0);
+	CHECK(list->se_maxchild == 5 && list->se_maxcpm == 7 &&
+	    list->se_maxperip == 2);
 	return 1;
 }
 
