@@ -220,7 +220,8 @@ def memory_breakdown(mem):
     parts, counted = [], mem["unnamed"]
     for kind, pattern in LIBRARY_KINDS:
         kb = sum(v for k, v in mem.items() if re.search(pattern, k))
-        parts.append(f"{kind} {kb:,} kB")
+        if kb:      # libwrap, say, is loaded with -w or -W only
+            parts.append(f"{kind} {kb:,} kB")
         counted += kb
     parts.append(f"heap, stack and bss {mem['unnamed']:,} kB")
     parts.append(f"the program and other files {mem['rss'] - counted:,} kB")
