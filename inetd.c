@@ -624,7 +624,6 @@ open_mux_channel(struct epoll_event *ev)
 	ev->data.ptr = &mux_mark;
 	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, mux_channel[0], ev) == -1)
 		err(EX_OSERR, "epoll_ctl");
-	FD_SET(mux_channel[0], &idle_rfds);
 }
 
 static void
