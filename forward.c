@@ -5,13 +5,15 @@
  * The select() loop of inetd.c watches one epoll descriptor, and every
  * forwarded socket lives in that epoll set only, so the number of
  * connections is not bounded by FD_SETSIZE and no large descriptor is
- * ever put in an fd_set.  A TCP connection moves each direction with
+ * ever put in an fd_set.  A TCP connection moves bulk data with
  * splice(2) through a pipe, taken from a small pool only while data is
- * in flight, so the bytes never pass through user space and an idle
- * connection holds two sockets and nothing else.  The sockets are
- * edge-triggered; each pass of the loop does a bounded amount of work
- * per connection, and a connection with more to do is queued for the
- * next pass, so that none can hold up the others.
+ * in flight, so those bytes never pass through user space; a short
+ * message, the common case, takes one recv() and one send() through a
+ * shared buffer of a page instead.  An idle connection holds two
+ * sockets and nothing else.  The sockets are edge-triggered; each pass
+ * of the loop does a bounded amount of work per connection, and a
+ * connection with more to do is queued for the next pass, so that none
+ * can hold up the others.
  *
  * A UDP client gets an association: a socket of its own connected to
  * the target, so that the target's replies can be told apart and sent
@@ -54,7 +56,13 @@
 #define FORWARD_TIMEOUT_MAX	(7 * 24 * 3600)	/* largest timeout= */
 #define FORWARD_PIPE_SIZE	(256 * 1024)	/* in flight, each way */
 #define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
-#define FORWARD_STEP_ROUNDS	4	/* splices a direction a pass */
+/*
+ * Read at once through user space; also the most a partial send leaves
+ * to put in a pipe, so it is no more than the page an empty pipe always
+ * has room for.
+ */
+#define FORWARD_COPY_SIZE	4096
+#define FORWARD_STEP_ROUNDS	4	/* reads a direction a pass */
 #define FORWARD_EVENTS		256	/* epoll events taken a pass */
 #define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
 #define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
@@ -132,6 +140,7 @@ enum side { CLIENT, TARGET };
 
 #define CAN_READ	0x1
 #define CAN_WRITE	0x2
+#define PEER_FIN	0x4	/* EPOLLRDHUP: its FIN follows its data */
 
 /* One direction of a connection: bytes from one side to the other. */
 struct flow {
@@ -141,6 +150,7 @@ struct flow {
 	uint8_t		 fl_eof;	/* the source has sent its FIN */
 	uint8_t		 fl_shut;	/* and it was passed on */
 	uint8_t		 fl_full;	/* the pipe took no more */
+	uint8_t		 fl_bulk;	/* a read filled the buffer: splice */
 };
 
 /*
@@ -155,6 +165,7 @@ struct conn {
 	int		 c_fd[2];	/* by enum side */
 	uint8_t		 c_ready[2];	/* CAN_READ, CAN_WRITE by side */
 	uint8_t		 c_connecting;
+	uint8_t		 c_nodelay;	/* TCP_NODELAY set on the target */
 	uint8_t		 c_first_eof;	/* 1 + side that closed first */
 	uint8_t		 c_queued;
 	uint8_t		 c_pipewait;
@@ -224,6 +235,7 @@ static int		 lru_oldest = -1, lru_newest = -1;
 static time_t		 evict_quiet_until;
 static unsigned		 evict_missed;
 static char		 dgram[BUILTIN_DGRAMMAX];	/* kept off the stack */
+static char		 copybuf[FORWARD_COPY_SIZE];
 
 static void	conn_end(struct conn *, enum result);
 static void	conn_refuse(struct conn *, enum result, int);
@@ -871,6 +883,7 @@ conn_alloc(void)
 	c->c_fd[CLIENT] = c->c_fd[TARGET] = -1;
 	c->c_ready[CLIENT] = c->c_ready[TARGET] = 0;
 	c->c_connecting = 1;
+	c->c_nodelay = 0;
 	c->c_first_eof = 0;
 	memset(c->c_flow, 0, sizeof(c->c_flow));
 	c->c_flow[CLIENT].fl_pipe[0] = c->c_flow[CLIENT].fl_pipe[1] = -1;
@@ -1067,6 +1080,107 @@ flow_wants_input(const struct flow *f)
 	return !f->fl_eof && !f->fl_full && f->fl_inpipe < FORWARD_PIPE_SIZE;
 }
 
+static void
+flow_saw_eof(struct conn *c, enum side from)
+{
+	c->c_flow[from].fl_eof = 1;
+	if (c->c_first_eof == 0)
+		c->c_first_eof = 1 + from;
+}
+
+/*
+ * Nagle's algorithm holds back a small write while an earlier one is
+ * unacknowledged, and relayed writes are whole messages, so it would
+ * only delay them.  The first write of a connection is never held back:
+ * a request and its answer need no system call for it.
+ */
+static void
+target_nodelay(struct conn *c)
+{
+	int on = 1;
+
+	if (c->c_nodelay || (c->c_flow[CLIENT].fl_bytes == 0 &&
+	    c->c_fw->fw_proxy == 0))
+		return;
+	(void)setsockopt(c->c_fd[TARGET], IPPROTO_TCP, TCP_NODELAY, &on,
+	    sizeof(on));
+	c->c_nodelay = 1;
+}
+
+/*
+ * Small exchanges, the most common, go through user space: a recv() and
+ * a send() cost fewer system calls than splicing in and out of a pipe.
+ * Only when the pipe pool can take over what the destination does not
+ * accept at once, since the buffer is shared.
+ */
+static int
+flow_can_copy(const struct conn *c, enum side from)
+{
+	const struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+
+	return f->fl_pipe[0] == -1 && !f->fl_bulk && npipes_pooled > 0 &&
+	    (c->c_ready[to] & CAN_WRITE);
+}
+
+/*
+ * One read through the buffer and its send: 1 when data moved, 0 when
+ * not, or -1 - the side whose socket failed.  A read that fills the
+ * buffer means bulk, which goes on through a pipe; a shorter one
+ * emptied the socket, and edge-triggered epoll tells when more comes.
+ */
+static int
+flow_copy(struct conn *c, enum side from)
+{
+	struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+	ssize_t n, sent;
+	int more = 0;
+
+	n = recv(c->c_fd[from], copybuf, sizeof(copybuf), MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n == 0)
+			flow_saw_eof(c, from);
+		else if (errno == EAGAIN)
+			c->c_ready[from] &= ~CAN_READ;
+		else if (errno != EINTR)
+			return -1 - from;
+		return 0;
+	}
+	c->c_active = now_ms;
+	if ((size_t)n == sizeof(copybuf))
+		f->fl_bulk = 1;
+	else {
+		c->c_ready[from] &= ~CAN_READ;
+		/*
+		 * Its FIN came before this read: no recv() to learn it, and
+		 * the FIN passed on leaves in the same segment as the data.
+		 */
+		if (c->c_ready[from] & PEER_FIN) {
+			flow_saw_eof(c, from);
+			more = MSG_MORE;
+		}
+	}
+	if (to == TARGET)
+		target_nodelay(c);
+	if ((sent = send(c->c_fd[to], copybuf, n, MSG_DONTWAIT |
+	    MSG_NOSIGNAL | more)) == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -1 - to;
+		sent = 0;
+	}
+	f->fl_bytes += sent;
+	if (sent == n)
+		return 1;
+	c->c_ready[to] &= ~CAN_WRITE;
+	/* From the pool (flow_can_copy), empty: it takes a page at once. */
+	if (open_pipe(f->fl_pipe) == -1 || write(f->fl_pipe[1], copybuf +
+	    sent, n - sent) != n - sent)
+		return -1 - to;
+	f->fl_inpipe = n - sent;
+	return 1;
+}
+
 /* One splice in: -1 when the socket failed, else whether data moved. */
 static int
 flow_in(struct conn *c, enum side from)
@@ -1091,16 +1205,16 @@ flow_in(struct conn *c, enum side from)
 		c->c_active = now_ms;
 		return 1;
 	}
-	if (n == 0) {
-		f->fl_eof = 1;
-		if (c->c_first_eof == 0)
-			c->c_first_eof = 1 + from;
-	} else if (errno == EAGAIN) {
+	if (n == 0)
+		flow_saw_eof(c, from);
+	else if (errno == EAGAIN) {
 		/* With data in the pipe, the pipe may be full. */
 		if (f->fl_inpipe > 0)
 			f->fl_full = 1;
-		else
+		else {
 			c->c_ready[from] &= ~CAN_READ;
+			f->fl_bulk = 0;
+		}
 	} else if (errno != EINTR)
 		return -1;
 	return 0;
@@ -1114,6 +1228,8 @@ flow_out(struct conn *c, enum side to, struct flow *f)
 
 	if (f->fl_inpipe == 0 || !(c->c_ready[to] & CAN_WRITE))
 		return 0;
+	if (to == TARGET)
+		target_nodelay(c);
 	n = splice(f->fl_pipe[0], NULL, c->c_fd[to], NULL, f->fl_inpipe,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
@@ -1130,9 +1246,9 @@ flow_out(struct conn *c, enum side to, struct flow *f)
 }
 
 /*
- * One step of one direction: a few rounds of a splice in and a splice
- * out, so a step moves at most FORWARD_STEP_ROUNDS pipes' worth.
- * Returns 0, or 1 + the side whose socket failed.
+ * One step of one direction: a few rounds of a copy, or of a splice in
+ * and a splice out, so a step moves at most FORWARD_STEP_ROUNDS pipes'
+ * worth.  Returns 0, or 1 + the side whose socket failed.
  */
 static int
 flow_step(struct conn *c, enum side from)
@@ -1142,6 +1258,14 @@ flow_step(struct conn *c, enum side from)
 	int round, in, out;
 
 	for (round = 0; round < FORWARD_STEP_ROUNDS; round++) {
+		if (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
+		    flow_can_copy(c, from)) {
+			if ((in = flow_copy(c, from)) < 0)
+				return -in;
+			if (in == 0)
+				break;
+			continue;
+		}
 		if ((in = flow_in(c, from)) == -1)
 			return 1 + from;
 		if ((out = flow_out(c, to, f)) == -1)
@@ -1239,6 +1363,8 @@ conn_event(struct conn *c, enum side side, uint32_t events)
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 		c->c_ready[side] |= CAN_READ;
+	if (events & EPOLLRDHUP)
+		c->c_ready[side] |= PEER_FIN;
 	if (events & (EPOLLOUT | EPOLLHUP))
 		c->c_ready[side] |= CAN_WRITE;
 	conn_step(c);
@@ -1274,7 +1400,7 @@ static void
 conn_start(struct forward *fw, struct servtab *count_in, int fd)
 {
 	struct conn *c;
-	int slot, on = 1;
+	int slot;
 	const uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 	now_ms = monotonic_ms();
@@ -1300,9 +1426,6 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 		return;
 	}
 	c->c_fd[TARGET] = relocate_fd(c->c_fd[TARGET]);
-	/* Relayed writes are whole messages: Nagle would only delay them. */
-	(void)setsockopt(c->c_fd[TARGET], IPPROTO_TCP, TCP_NODELAY, &on,
-	    sizeof(on));
 	if (connect(c->c_fd[TARGET], &fw->fw_addr.sa, fw->fw_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		conn_refuse(c, R_CONNECT_FAILED, errno);
