@@ -195,13 +195,16 @@ struct assoc {
 	uint64_t	 a_dgrams[2];
 };
 
-/* What an epoll event is about: a tag, a slot and its generation. */
-enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER };
+/*
+ * What an epoll event is about: a tag, a slot and its generation.
+ * T_MAIN: inetd.c's own epoll set, nested in this one (forward_nest).
+ */
+enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER, T_MAIN };
 
 #define EV_DATA(tag, slot, gen) \
-	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 2 | (tag))
-#define EV_TAG(data)	((int)((data) & 3))
-#define EV_SLOT(data)	((int)(((data) >> 2) & 0x3fffffff))
+	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 3 | (tag))
+#define EV_TAG(data)	((int)((data) & 7))
+#define EV_SLOT(data)	((int)(((data) >> 3) & 0x1fffffff))
 #define EV_GEN(data)	((uint32_t)((data) >> 32))
 
 static int		 log_each;	/* inetd -l */
@@ -219,7 +222,6 @@ static int		 conns_used;	/* slots ever used */
 static int		 conns_free = -1;
 static int		 nconns;
 static int		 runq_head = -1, runq_tail = -1;
-static int		 started;	/* connections begun since the last pass */
 static int		 pipewait_head = -1, pipewait_tail = -1;
 static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
@@ -1410,7 +1412,6 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 		return;
 	}
 	slot = c - conns;
-	started = 1;
 	c->c_fw = fw;
 	forward_ref(fw);
 	if ((c->c_sep = count_in) != NULL)
@@ -1805,7 +1806,8 @@ assoc_event(struct assoc *a)
 
 /* -------------------------------------------------------- the loop */
 
-static void
+/* Returns whether the event says that inetd.c's set is ready. */
+static int
 dispatch(const struct epoll_event *ev)
 {
 	uint64_t data = ev->data.u64;
@@ -1826,10 +1828,13 @@ dispatch(const struct epoll_event *ev)
 		if (a->a_fw != NULL && a->a_gen == EV_GEN(data))
 			assoc_event(a);
 		break;
-	default:
+	case T_TIMER:
 		timer_expired();
 		break;
+	default:
+		return 1;
 	}
+	return 0;
 }
 
 /* Those that had more to do than one step allowed, once each. */
@@ -1849,18 +1854,19 @@ run_queued(void)
 	}
 }
 
-static void
-forward_pass(int timeout_ms)
+/* 1 when inetd.c's set is ready, 0 if not, -1 when the wait failed. */
+int
+forward_wait(int timeout_ms)
 {
 	struct epoll_event evs[FORWARD_EVENTS];
-	int i, n;
+	int i, n, main_ready = 0;
 
-	started = 0;
 	n = epoll_wait(epfd, evs, FORWARD_EVENTS, timeout_ms);
 	now_ms = monotonic_ms();
 	for (i = 0; i < n; i++)
-		dispatch(&evs[i]);
+		main_ready |= dispatch(&evs[i]);
 	run_queued();
+	return n == -1 ? -1 : main_ready;
 }
 
 static int
@@ -1891,6 +1897,17 @@ forward_init(int log_connections)
 	return 0;
 }
 
+/*
+ * inetd.c's epoll set goes in this one, so that when nothing else is
+ * waited for, a wake-up for forwarded data costs one epoll_wait(), not
+ * one for each set (forward_wait).
+ */
+int
+forward_nest(int main_epfd)
+{
+	return watch(main_epfd, T_MAIN, 0, 0, EPOLLIN);
+}
+
 int
 forward_fdset(fd_set *rfds, fd_set *wfds)
 {
@@ -1905,9 +1922,8 @@ void
 forward_run(const fd_set *rfds, const fd_set *wfds)
 {
 	(void)wfds;
-	/* A connection just begun is often connected already on loopback. */
-	if (FD_ISSET(epfd, rfds) || runq_head != -1 || started)
-		forward_pass(0);
+	if (FD_ISSET(epfd, rfds) || runq_head != -1)
+		(void)forward_wait(0);
 }
 
 /*
@@ -2009,6 +2025,6 @@ forward_serve(const struct servtab *sep, int fd)
 	}
 	conn_start(sep->se_forward, NULL, fd);
 	while (nconns > 0)
-		forward_pass(runq_head != -1 ? 0 : -1);
+		(void)forward_wait(runq_head != -1 ? 0 : -1);
 	_exit(0);
 }

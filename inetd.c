@@ -583,17 +583,17 @@ set_socket_options(struct servtab *sep, int fd)
 /*
  * The listening sockets wait in an epoll set, not in select()'s: a
  * wake-up costs the same with 5 services as with 10,000, and a listener
- * may have any descriptor.  The self-pipe and forward.c's epoll
- * descriptor are in it too, so that when nothing else is waited for,
- * epoll_wait() is the loop's only wait (see wait_for_events).  A
- * listener that is not to be served now (paused, at a limit, backing
- * off) is disarmed on its next event and parked until it may be again.
+ * may have any descriptor.  The self-pipe is in it too, and the set in
+ * forward.c's, so that when nothing else is waited for, forward.c's
+ * epoll_wait() is the loop's only wait (see wait_for_events): forwarded
+ * data, the busiest events, then take one system call.  A listener
+ * that is not to be served now (paused, at a limit, backing off) is
+ * disarmed on its next event and parked until it may be again.
  */
 #define WAKE_EVENTS	64	/* events taken per wake-up */
 
 static int		 wait_epfd = -1;
-static char		 sigpipe_mark, forward_mark;	/* their events */
-static int		 forward_epfd = -1;
+static char		 sigpipe_mark;	/* its event */
 static fd_set		 idle_rfds;	/* all select() waits for when idle */
 static struct servtab	**parked;
 static size_t		 nparked, parked_size;
@@ -622,11 +622,9 @@ open_wait_set(void)
 	if (fd < 0)
 		return;
 	FD_SET(fd, &only);
-	ev.data.ptr = &forward_mark;
 	if (memcmp(&rfds, &only, sizeof(only)) != 0 ||
-	    epoll_ctl(wait_epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+	    forward_nest(wait_epfd) == -1)
 		return;		/* then select() always waits: still right */
-	forward_epfd = fd;
 	FD_SET(fd, &idle_rfds);
 }
 
@@ -2126,8 +2124,9 @@ timeout_ms(const struct timeval *tv)
 /*
  * The listeners' events from the epoll set, the other descriptors in
  * rfds and wfds as select() leaves them.  With no builtin stream open
- * and nothing forwarded in progress, the only wait is epoll_wait(); else
- * select() waits for everything, the epoll set among the rest.
+ * and no forwarded connection with work queued, the only wait is
+ * forward.c's epoll_wait(); else select() waits for everything, the
+ * epoll sets among the rest.
  */
 static int
 wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
@@ -2141,7 +2140,9 @@ wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
 	if (memcmp(rfds, &idle_rfds, sizeof(*rfds)) == 0 &&
 	    memcmp(wfds, &none, sizeof(*wfds)) == 0) {
 		FD_ZERO(rfds);
-		n = epoll_wait(wait_epfd, ev, WAKE_EVENTS, timeout_ms(timeout));
+		/* It serves forwarded connections before it returns. */
+		if ((n = forward_wait(timeout_ms(timeout))) == 1)
+			n = epoll_wait(wait_epfd, ev, WAKE_EVENTS, 0);
 	} else {
 		FD_SET(wait_epfd, rfds);
 		if (wait_epfd > maxfd)
@@ -2164,8 +2165,6 @@ wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &sigpipe_mark)
 			FD_SET(sigpipe[0], rfds);
-		else if (ev[i].data.ptr == &forward_mark)
-			FD_SET(forward_epfd, rfds);
 		else
 			ev[nlisten++] = ev[i];
 	}

@@ -154,6 +154,13 @@ void		 forward_serve(const struct servtab *sep, int fd)
 		    __attribute__((noreturn));
 int		 forward_fdset(fd_set *rfds, fd_set *wfds);
 void		 forward_run(const fd_set *rfds, const fd_set *wfds);
+/*
+ * When only epoll sets are waited for: main_epfd nested in forward.c's
+ * set, whose wait serves the connections and returns 1 when main_epfd
+ * is ready (0 if not, -1 with errno).
+ */
+int		 forward_nest(int main_epfd);
+int		 forward_wait(int timeout_ms);
 /* Reload: sep takes over old's socket; old is about to be freed. */
 void		 forward_take_over(struct servtab *old, struct servtab *sep);
 void		 forward_forget(struct servtab *old);
