@@ -250,6 +250,35 @@ def backend_half_close(t):
 
 
 @test
+def small_writes_backend_full(t):
+    """Small messages, each read on its own, to a backend that reads
+    nothing for a while: what its socket does not take waits in the
+    daemon and arrives whole and in order."""
+    def late_reader(conn, peer):
+        time.sleep(2)
+        n, digest = hash_to_eof(conn, 16 << 20)
+        conn.sendall(b"%d %s" % (n, digest.encode()))
+
+    b = Backend(t, late_reader)
+    b.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    port, d = forwarder(t, b.port)
+    h = hashlib.sha256()
+    count, size = 2500, 2000   # more than the daemon's socket buffers
+    with tcp(port) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(count):
+            msg = b"%05d" % i + os.urandom(size - 5)
+            s.sendall(msg)
+            h.update(msg)
+            time.sleep(0.0005)     # read one by one
+        s.shutdown(socket.SHUT_WR)
+        want = b"%d %s" % (count * size, h.hexdigest().encode())
+        check_bytes(recv_to_eof(s, seconds=20), want, "what the backend got")
+    d.wait_log("done-remote-closed", f"{count * size} bytes in")
+    check(not b.errors, f"backend: {b.errors}")
+
+
+@test
 def concurrent_500(t):
     b = Backend(t, echo_handler, backlog=1024)
     port, d = forwarder(t, b.port, flags=())
