@@ -2,8 +2,9 @@
  * forward.c: the forward builtin, a TCP and UDP port forwarder served
  * by the daemon itself, with no process per connection.
  *
- * The select() loop of inetd.c watches one epoll descriptor, and every
- * forwarded socket lives in that epoll set only, so the number of
+ * Every forwarded socket lives in the epoll set of inetd.c's loop, with
+ * its listeners, and inetd.c hands this file its events
+ * (forward_events): one wait a wake-up serves both, the number of
  * connections is not bounded by FD_SETSIZE and no large descriptor is
  * ever put in an fd_set.  A TCP connection moves bulk data with
  * splice(2) through a pipe, taken from a small pool only while data is
@@ -196,19 +197,21 @@ struct assoc {
 };
 
 /*
- * What an epoll event is about: a tag, a slot and its generation.
- * T_MAIN: inetd.c's own epoll set, nested in this one (forward_nest).
+ * What an epoll event is about: a tag, a slot and its generation.  The
+ * lowest bit is set, which tells these events from inetd.c's in the set
+ * both use: its data are pointers, aligned.
  */
-enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER, T_MAIN };
+enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER };
 
 #define EV_DATA(tag, slot, gen) \
-	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 3 | (tag))
-#define EV_TAG(data)	((int)((data) & 7))
+	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 3 | (tag) << 1 | 1)
+#define EV_OURS(data)	((int)((data) & 1))
+#define EV_TAG(data)	((int)(((data) >> 1) & 3))
 #define EV_SLOT(data)	((int)(((data) >> 3) & 0x1fffffff))
 #define EV_GEN(data)	((uint32_t)((data) >> 32))
 
 static int		 log_each;	/* inetd -l */
-static int		 epfd = -1;
+static int		 epfd = -1;	/* inetd.c's, in a child our own */
 static int		 timerfd = -1;
 static int		 wakefd = -1;	/* always writable: select() returns */
 static int64_t		 timer_at;	/* ms the timer is set for, 0: none */
@@ -1839,8 +1842,7 @@ assoc_event(struct assoc *a)
 
 /* -------------------------------------------------------- the loop */
 
-/* Returns whether the event says that inetd.c's set is ready. */
-static int
+static void
 dispatch(const struct epoll_event *ev)
 {
 	uint64_t data = ev->data.u64;
@@ -1861,13 +1863,10 @@ dispatch(const struct epoll_event *ev)
 		if (a->a_fw != NULL && a->a_gen == EV_GEN(data))
 			assoc_event(a);
 		break;
-	case T_TIMER:
+	default:
 		timer_expired();
 		break;
-	default:
-		return 1;
 	}
-	return 0;
 }
 
 /* Those that had more to do than one step allowed, once each. */
@@ -1887,26 +1886,24 @@ run_queued(void)
 	}
 }
 
-/* 1 when inetd.c's set is ready, 0 if not, -1 when the wait failed. */
-int
-forward_wait(int timeout_ms)
+/* The loop of a child that serves one connection (forward_serve). */
+static void
+forward_pass(int timeout_ms)
 {
 	struct epoll_event evs[FORWARD_EVENTS];
-	int i, n, main_ready = 0;
+	int i, n;
 
 	n = epoll_wait(epfd, evs, FORWARD_EVENTS, timeout_ms);
 	now_ms = monotonic_ms();
 	for (i = 0; i < n; i++)
-		main_ready |= dispatch(&evs[i]);
+		dispatch(&evs[i]);
 	run_queued();
-	return n == -1 ? -1 : main_ready;
 }
 
 static int
 open_event_fds(void)
 {
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	if ((timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC)) == -1 ||
 	    (wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return -1;
@@ -1915,15 +1912,20 @@ open_event_fds(void)
 	return watch(timerfd, T_TIMER, 0, 0, EPOLLIN);
 }
 
+/*
+ * The connections wait in the loop's own epoll set: one epoll_wait() a
+ * wake-up for listeners and forwarded data alike.
+ */
 int
-forward_init(int log_connections)
+forward_init(int log_connections, int loop_epfd)
 {
 	log_each = log_connections;
 	raise_nofile_limit();
 	set_capacity();
+	epfd = loop_epfd;
 	if (open_event_fds() == -1)
 		return -1;
-	if (epfd >= FD_SETSIZE || wakefd >= FD_SETSIZE) {
+	if (wakefd >= FD_SETSIZE) {
 		errno = EMFILE;
 		return -1;
 	}
@@ -1931,32 +1933,39 @@ forward_init(int log_connections)
 }
 
 /*
- * inetd.c's epoll set goes in this one, so that when nothing else is
- * waited for, a wake-up for forwarded data costs one epoll_wait(), not
- * one for each set (forward_wait).
+ * The events of the loop's set that are ours are served, the others
+ * moved to the front; returns how many of those there are.
  */
 int
-forward_nest(int main_epfd)
+forward_events(struct epoll_event *ev, int n)
 {
-	return watch(main_epfd, T_MAIN, 0, 0, EPOLLIN);
+	int i, theirs = 0;
+
+	now_ms = monotonic_ms();
+	for (i = 0; i < n; i++) {
+		if (EV_OURS(ev[i].data.u64))
+			dispatch(&ev[i]);
+		else
+			ev[theirs++] = ev[i];
+	}
+	return theirs;
 }
 
+/* With work queued, the loop must not sleep: wakefd is writable. */
 int
-forward_fdset(fd_set *rfds, fd_set *wfds)
+forward_fdset(fd_set *wfds)
 {
-	FD_SET(epfd, rfds);
 	if (runq_head == -1)
-		return epfd;
+		return -1;
 	FD_SET(wakefd, wfds);
-	return epfd > wakefd ? epfd : wakefd;
+	return wakefd;
 }
 
 void
-forward_run(const fd_set *rfds, const fd_set *wfds)
+forward_run(void)
 {
-	(void)wfds;
-	if (FD_ISSET(epfd, rfds) || runq_head != -1)
-		(void)forward_wait(0);
+	if (runq_head != -1)
+		run_queued();
 }
 
 /*
@@ -2052,12 +2061,13 @@ forward_serve(const struct servtab *sep, int fd)
 	assocs_used = nassocs = 0;
 	assocs_free = lru_oldest = lru_newest = -1;
 	capacity = 1;
-	if (open_event_fds() == -1) {
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    open_event_fds() == -1) {
 		syslog(LOG_ERR, "%s: epoll: %m", sep->se_forward->fw_label);
 		_exit(1);
 	}
 	conn_start(sep->se_forward, NULL, fd);
 	while (nconns > 0)
-		(void)forward_wait(runq_head != -1 ? 0 : -1);
+		forward_pass(runq_head != -1 ? 0 : -1);
 	_exit(0);
 }

@@ -134,8 +134,6 @@ main(int argc, char *argv[])
 	load_services();
 	open_pidfile();
 	catch_signals();
-	if (forward_init(log_connections) == -1)
-		err(EX_OSERR, "forwarding: epoll");
 	open_wait_set();
 	listening = open_services();
 	if (!debug && !foreground && daemon(0, 0) == -1)
@@ -583,17 +581,17 @@ set_socket_options(struct servtab *sep, int fd)
 /*
  * The listening sockets wait in an epoll set, not in select()'s: a
  * wake-up costs the same with 5 services as with 10,000, and a listener
- * may have any descriptor.  The self-pipe is in it too, and the set in
- * forward.c's, so that when nothing else is waited for, forward.c's
- * epoll_wait() is the loop's only wait (see wait_for_events): forwarded
- * data, the busiest events, then take one system call.  A listener
- * that is not to be served now (paused, at a limit, backing off) is
- * disarmed on its next event and parked until it may be again.
+ * may have any descriptor.  The self-pipe and forward.c's connections
+ * are in it too, so that when nothing else is waited for, one
+ * epoll_wait() is the loop's only wait (see wait_for_events).  A
+ * listener that is not to be served now (paused, at a limit, backing
+ * off) is disarmed on its next event and parked until it may be again.
  */
-#define WAKE_EVENTS	64	/* events taken per wake-up */
+#define WAKE_EVENTS	256	/* events taken per wake-up */
 
 static int		 wait_epfd = -1;
-static char		 sigpipe_mark;	/* its event */
+/* Even, as the servtab pointers: forward.c's events have odd data. */
+static int		 sigpipe_mark;
 static fd_set		 idle_rfds;	/* all select() waits for when idle */
 static struct servtab	**parked;
 static size_t		 nparked, parked_size;
@@ -602,8 +600,6 @@ static void
 open_wait_set(void)
 {
 	struct epoll_event ev;
-	fd_set rfds, wfds, only;
-	int fd;
 
 	if ((wait_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		err(EX_OSERR, "epoll");
@@ -614,18 +610,8 @@ open_wait_set(void)
 		err(EX_OSERR, "epoll_ctl");
 	FD_ZERO(&idle_rfds);
 	FD_SET(sigpipe[0], &idle_rfds);
-	/* What forward.c asks for when idle: its epoll descriptor. */
-	FD_ZERO(&rfds);
-	FD_ZERO(&wfds);
-	FD_ZERO(&only);
-	fd = forward_fdset(&rfds, &wfds);
-	if (fd < 0)
-		return;
-	FD_SET(fd, &only);
-	if (memcmp(&rfds, &only, sizeof(only)) != 0 ||
-	    forward_nest(wait_epfd) == -1)
-		return;		/* then select() always waits: still right */
-	FD_SET(fd, &idle_rfds);
+	if (forward_init(log_connections, wait_epfd) == -1)
+		err(EX_OSERR, "forwarding: epoll");
 }
 
 static int
@@ -2091,7 +2077,7 @@ fill_fdsets(fd_set *rfds, fd_set *wfds)
 	FD_SET(sigpipe[0], rfds);
 	if ((bfd = builtin_fdset(rfds, wfds)) > maxfd)
 		maxfd = bfd;
-	if ((bfd = forward_fdset(rfds, wfds)) > maxfd)
+	if ((bfd = forward_fdset(wfds)) > maxfd)
 		maxfd = bfd;
 	return maxfd;
 }
@@ -2123,10 +2109,10 @@ timeout_ms(const struct timeval *tv)
 
 /*
  * The listeners' events from the epoll set, the other descriptors in
- * rfds and wfds as select() leaves them.  With no builtin stream open
- * and no forwarded connection with work queued, the only wait is
- * forward.c's epoll_wait(); else select() waits for everything, the
- * epoll sets among the rest.
+ * rfds and wfds as select() leaves them; forward.c's events are served
+ * here.  With no builtin stream open and no forwarded connection with
+ * work queued, the only wait is epoll_wait(); else select() waits for
+ * everything, the epoll set among the rest.
  */
 static int
 wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
@@ -2140,9 +2126,7 @@ wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
 	if (memcmp(rfds, &idle_rfds, sizeof(*rfds)) == 0 &&
 	    memcmp(wfds, &none, sizeof(*wfds)) == 0) {
 		FD_ZERO(rfds);
-		/* It serves forwarded connections before it returns. */
-		if ((n = forward_wait(timeout_ms(timeout))) == 1)
-			n = epoll_wait(wait_epfd, ev, WAKE_EVENTS, 0);
+		n = epoll_wait(wait_epfd, ev, WAKE_EVENTS, timeout_ms(timeout));
 	} else {
 		FD_SET(wait_epfd, rfds);
 		if (wait_epfd > maxfd)
@@ -2162,6 +2146,7 @@ wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
 		FD_ZERO(wfds);
 		return 0;
 	}
+	n = forward_events(ev, n);
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &sigpipe_mark)
 			FD_SET(sigpipe[0], rfds);
@@ -2184,7 +2169,7 @@ serve_forever(void)
 		for (i = 0; i < n; i++)
 			listener_ready(ev[i].data.ptr);
 		builtin_run(&rfds, &wfds);
-		forward_run(&rfds, &wfds);
+		forward_run();
 		retry_services();
 		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */
