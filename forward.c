@@ -143,6 +143,8 @@ enum side { CLIENT, TARGET };
 #define CAN_WRITE	0x2
 #define PEER_FIN	0x4	/* EPOLLRDHUP: its FIN follows its data */
 
+#define CONN_EVENTS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+
 /* One direction of a connection: bytes from one side to the other. */
 struct flow {
 	int		 fl_pipe[2];	/* -1 while no data is in flight */
@@ -167,6 +169,7 @@ struct conn {
 	uint8_t		 c_ready[2];	/* CAN_READ, CAN_WRITE by side */
 	uint8_t		 c_connecting;
 	uint8_t		 c_nodelay;	/* TCP_NODELAY set on the target */
+	uint8_t		 c_outwatch;	/* 1 << side: watched for EPOLLOUT */
 	uint8_t		 c_first_eof;	/* 1 + side that closed first */
 	uint8_t		 c_queued;
 	uint8_t		 c_pipewait;
@@ -889,6 +892,7 @@ conn_alloc(void)
 	c->c_ready[CLIENT] = c->c_ready[TARGET] = 0;
 	c->c_connecting = 1;
 	c->c_nodelay = 0;
+	c->c_outwatch = 0;
 	c->c_first_eof = 0;
 	memset(c->c_flow, 0, sizeof(c->c_flow));
 	c->c_flow[CLIENT].fl_pipe[0] = c->c_flow[CLIENT].fl_pipe[1] = -1;
@@ -1060,6 +1064,42 @@ send_proxy_header(struct conn *c)
 
 /* ----------------------------------------------------- TCP: relaying */
 
+static int
+watch_op(int op, int fd, enum tag tag, int slot, uint32_t gen,
+    uint32_t events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = EV_DATA(tag, slot, gen);
+	return epoll_ctl(epfd, op, fd, &ev);
+}
+
+static int
+watch(int fd, enum tag tag, int slot, uint32_t gen, uint32_t events)
+{
+	return watch_op(EPOLL_CTL_ADD, fd, tag, slot, gen, events);
+}
+
+/*
+ * A side known to be writable (conn_relay_early) is watched without
+ * EPOLLOUT, which would only wake the loop to say so, until a write to
+ * it does not go through whole.  -1 when epoll fails.
+ */
+static int
+wait_writable(struct conn *c, enum side side)
+{
+	c->c_ready[side] &= ~CAN_WRITE;
+	if (c->c_outwatch & (1 << side))
+		return 0;
+	if (watch_op(EPOLL_CTL_MOD, c->c_fd[side], side == CLIENT ?
+	    T_CLIENT : T_TARGET, c - conns, c->c_gen, CONN_EVENTS) == -1)
+		return -1;
+	c->c_outwatch |= 1 << side;
+	return 0;
+}
+
 /*
  * 1: connected, 0: not yet, -1: failed and ended.  A failed connect
  * comes as EPOLLERR (conn_error), so writable means connected.
@@ -1177,10 +1217,9 @@ flow_copy(struct conn *c, enum side from)
 	f->fl_bytes += sent;
 	if (sent == n)
 		return 1;
-	c->c_ready[to] &= ~CAN_WRITE;
 	/* From the pool (flow_can_copy), empty: it takes a page at once. */
-	if (open_pipe(f->fl_pipe) == -1 || write(f->fl_pipe[1], copybuf +
-	    sent, n - sent) != n - sent)
+	if (wait_writable(c, to) == -1 || open_pipe(f->fl_pipe) == -1 ||
+	    write(f->fl_pipe[1], copybuf + sent, n - sent) != n - sent)
 		return -1 - to;
 	f->fl_inpipe = n - sent;
 	return 1;
@@ -1244,8 +1283,8 @@ flow_out(struct conn *c, enum side to, struct flow *f)
 		return 1;
 	}
 	if (n == 0 || errno == EAGAIN)
-		c->c_ready[to] &= ~CAN_WRITE;
-	else if (errno != EINTR)
+		return wait_writable(c, to);
+	if (errno != EINTR)
 		return -1;
 	return 0;
 }
@@ -1375,28 +1414,19 @@ conn_event(struct conn *c, enum side side, uint32_t events)
 	conn_step(c);
 }
 
-static int
-watch(int fd, enum tag tag, int slot, uint32_t gen, uint32_t events)
-{
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.u64 = EV_DATA(tag, slot, gen);
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 /*
  * On loopback the target has answered by the time connect() returns, so
  * what the client sent already can go at once, before the sockets are
  * watched: the target then finds the data with the connection, and no
  * pass of the loop is spent on it.  Where the guess is wrong the data
  * waits in a pipe, as for any destination that is not ready.  Returns
- * -1 when the connection ended.
+ * 1 when all went (the target is connected), -1 when the connection
+ * ended, else 0.
  */
 static int
 conn_relay_early(struct conn *c)
 {
+	const struct flow *f = &c->c_flow[CLIENT];
 	int moved;
 
 	if (c->c_fw->fw_proxy != 0 || !is_loopback(&c->c_fw->fw_addr) ||
@@ -1412,9 +1442,8 @@ conn_relay_early(struct conn *c)
 		conn_end(c, failure_result(c, CLIENT));
 		return -1;
 	}
-	/* From now on epoll says what is ready. */
 	c->c_ready[CLIENT] = c->c_ready[TARGET] = 0;
-	return 0;
+	return moved == 1 && f->fl_inpipe == 0;
 }
 
 static void
@@ -1436,8 +1465,8 @@ static void
 conn_start(struct forward *fw, struct servtab *count_in, int fd)
 {
 	struct conn *c;
-	int slot;
-	const uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	int slot, early;
+	uint32_t events = CONN_EVENTS;
 
 	now_ms = monotonic_ms();
 	if ((c = conn_alloc()) == NULL) {
@@ -1466,8 +1495,15 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 		conn_refuse(c, R_CONNECT_FAILED, errno);
 		return;
 	}
-	if (conn_relay_early(c) == -1)
+	if ((early = conn_relay_early(c)) == -1)
 		return;
+	if (early) {
+		/* Both writable, as they would say at once. */
+		c->c_ready[CLIENT] = c->c_ready[TARGET] = CAN_WRITE;
+		c->c_connecting = 0;
+		events &= ~EPOLLOUT;
+	} else
+		c->c_outwatch = 1 << CLIENT | 1 << TARGET;
 	if (watch(c->c_fd[CLIENT], T_CLIENT, slot, c->c_gen, events) == -1 ||
 	    watch(c->c_fd[TARGET], T_TARGET, slot, c->c_gen, events) == -1) {
 		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));

@@ -279,6 +279,28 @@ def small_writes_backend_full(t):
 
 
 @test
+def late_reader_warm_pool(t):
+    """Once a first exchange has filled the pipe pool, the daemon sends a
+    client's first data along with the connect and watches the sockets
+    for room only when they run out of it: a client that reads late,
+    through an echo backend, backs up both ways and gets all back."""
+    b = Backend(t, echo_handler)
+    port, d = forwarder(t, b.port, flags=())
+    with tcp(port) as s:
+        check_bytes(exchange(s, b"warm"), b"warm", "first exchange")
+    data = os.urandom(32 << 20)    # more than all the buffers on the way
+    for i in range(3):
+        with tcp(port) as s:
+            sender = threading.Thread(target=s.sendall, args=(data,),
+                                      daemon=True)
+            sender.start()
+            time.sleep(0.5)
+            check_bytes(recv_exact(s, len(data)), data, f"echo {i}")
+            sender.join(IO_TIMEOUT)
+    check(not b.errors, f"backend: {b.errors}")
+
+
+@test
 def concurrent_500(t):
     b = Backend(t, echo_handler, backlog=1024)
     port, d = forwarder(t, b.port, flags=())
