@@ -10,7 +10,7 @@
  * splice(2) through a pipe, taken from a small pool only while data is
  * in flight, so those bytes never pass through user space; a short
  * message, the common case, takes one recv() and one send() through a
- * shared buffer of a page instead.  An idle connection holds two
+ * shared buffer of 16 kilobytes instead.  An idle connection holds two
  * sockets and nothing else.  The sockets are edge-triggered; each pass
  * of the loop does a bounded amount of work per connection, and a
  * connection with more to do is queued for the next pass, so that none
@@ -59,10 +59,10 @@
 #define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
 /*
  * Read at once through user space; also the most a partial send leaves
- * to put in a pipe, so it is no more than the page an empty pipe always
- * has room for.
+ * to put in a pipe, so it is no more than an empty pooled pipe (of
+ * FORWARD_PIPE_SIZE) takes.
  */
-#define FORWARD_COPY_SIZE	4096
+#define FORWARD_COPY_SIZE	(16 * 1024)
 #define FORWARD_STEP_ROUNDS	4	/* reads a direction a pass */
 #define FORWARD_EVENTS		256	/* epoll events taken a pass */
 #define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
@@ -154,6 +154,7 @@ struct flow {
 	uint8_t		 fl_shut;	/* and it was passed on */
 	uint8_t		 fl_full;	/* the pipe took no more */
 	uint8_t		 fl_bulk;	/* a read filled the buffer: splice */
+	uint8_t		 fl_pipe_sized;	/* the pipe holds FORWARD_PIPE_SIZE */
 };
 
 /*
@@ -698,20 +699,23 @@ relocate_fd(int fd)
 }
 
 static int
-open_pipe(int p[2])
+open_pipe(struct flow *f)
 {
+	int *p = f->fl_pipe;
+
 	if (npipes_pooled > 0) {
 		npipes_pooled--;
 		p[0] = pipe_pool[npipes_pooled][0];
 		p[1] = pipe_pool[npipes_pooled][1];
+		f->fl_pipe_sized = 1;
 		return 0;
 	}
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
 	p[0] = relocate_fd(p[0]);
 	p[1] = relocate_fd(p[1]);
-	/* A smaller pipe still works, in smaller steps. */
-	(void)fcntl(p[0], F_SETPIPE_SZ, FORWARD_PIPE_SIZE);
+	/* A smaller pipe still works, in smaller steps, but is not pooled. */
+	f->fl_pipe_sized = fcntl(p[0], F_SETPIPE_SZ, FORWARD_PIPE_SIZE) != -1;
 	return 0;
 }
 
@@ -724,7 +728,8 @@ flow_drop_pipe(struct flow *f)
 {
 	if (f->fl_pipe[0] == -1)
 		return;
-	if (f->fl_inpipe == 0 && npipes_pooled < FORWARD_PIPE_POOL) {
+	if (f->fl_inpipe == 0 && f->fl_pipe_sized &&
+	    npipes_pooled < FORWARD_PIPE_POOL) {
 		pipe_pool[npipes_pooled][0] = f->fl_pipe[0];
 		pipe_pool[npipes_pooled][1] = f->fl_pipe[1];
 		npipes_pooled++;
@@ -1217,8 +1222,8 @@ flow_copy(struct conn *c, enum side from)
 	f->fl_bytes += sent;
 	if (sent == n)
 		return 1;
-	/* From the pool (flow_can_copy), empty: it takes a page at once. */
-	if (wait_writable(c, to) == -1 || open_pipe(f->fl_pipe) == -1 ||
+	/* From the pool (flow_can_copy), empty: it takes all at once. */
+	if (wait_writable(c, to) == -1 || open_pipe(f) == -1 ||
 	    write(f->fl_pipe[1], copybuf + sent, n - sent) != n - sent)
 		return -1 - to;
 	f->fl_inpipe = n - sent;
@@ -1235,7 +1240,7 @@ flow_in(struct conn *c, enum side from)
 	if (!flow_wants_input(f) || !(c->c_ready[from] & CAN_READ) ||
 	    c->c_pipewait)
 		return 0;
-	if (f->fl_pipe[0] == -1 && open_pipe(f->fl_pipe) == -1) {
+	if (f->fl_pipe[0] == -1 && open_pipe(f) == -1) {
 		rule_log(c->c_fw, LOG_ERR, "pipe: %s, forwarding waits",
 		    strerror(errno));
 		pipewait_push(c);
