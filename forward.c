@@ -2,16 +2,19 @@
  * forward.c: the forward builtin, a TCP and UDP port forwarder served
  * by the daemon itself, with no process per connection.
  *
- * The select() loop of inetd.c watches one epoll descriptor, and every
- * forwarded socket lives in that epoll set only, so the number of
+ * Every forwarded socket lives in the epoll set of inetd.c's loop, with
+ * its listeners, and inetd.c hands this file its events
+ * (forward_events): one wait a wake-up serves both, the number of
  * connections is not bounded by FD_SETSIZE and no large descriptor is
- * ever put in an fd_set.  A TCP connection moves each direction with
+ * ever put in an fd_set.  A TCP connection moves bulk data with
  * splice(2) through a pipe, taken from a small pool only while data is
- * in flight, so the bytes never pass through user space and an idle
- * connection holds two sockets and nothing else.  The sockets are
- * edge-triggered; each pass of the loop does a bounded amount of work
- * per connection, and a connection with more to do is queued for the
- * next pass, so that none can hold up the others.
+ * in flight, so those bytes never pass through user space; a short
+ * message, the common case, takes one recv() and one send() through a
+ * shared buffer of 16 kilobytes instead.  An idle connection holds two
+ * sockets and nothing else.  The sockets are edge-triggered; each pass
+ * of the loop does a bounded amount of work per connection, and a
+ * connection with more to do is queued for the next pass, so that none
+ * can hold up the others.
  *
  * A UDP client gets an association: a socket of its own connected to
  * the target, so that the target's replies can be told apart and sent
@@ -54,7 +57,13 @@
 #define FORWARD_TIMEOUT_MAX	(7 * 24 * 3600)	/* largest timeout= */
 #define FORWARD_PIPE_SIZE	(256 * 1024)	/* in flight, each way */
 #define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
-#define FORWARD_STEP_ROUNDS	4	/* splices a direction a pass */
+/*
+ * Read at once through user space; also the most a partial send leaves
+ * to put in a pipe, so it is no more than an empty pooled pipe (of
+ * FORWARD_PIPE_SIZE) takes.
+ */
+#define FORWARD_COPY_SIZE	(16 * 1024)
+#define FORWARD_STEP_ROUNDS	4	/* reads a direction a pass */
 #define FORWARD_EVENTS		256	/* epoll events taken a pass */
 #define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
 #define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
@@ -132,6 +141,9 @@ enum side { CLIENT, TARGET };
 
 #define CAN_READ	0x1
 #define CAN_WRITE	0x2
+#define PEER_FIN	0x4	/* EPOLLRDHUP: its FIN follows its data */
+
+#define CONN_EVENTS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 /* One direction of a connection: bytes from one side to the other. */
 struct flow {
@@ -141,6 +153,8 @@ struct flow {
 	uint8_t		 fl_eof;	/* the source has sent its FIN */
 	uint8_t		 fl_shut;	/* and it was passed on */
 	uint8_t		 fl_full;	/* the pipe took no more */
+	uint8_t		 fl_bulk;	/* a read filled the buffer: splice */
+	uint8_t		 fl_pipe_sized;	/* the pipe holds FORWARD_PIPE_SIZE */
 };
 
 /*
@@ -155,6 +169,8 @@ struct conn {
 	int		 c_fd[2];	/* by enum side */
 	uint8_t		 c_ready[2];	/* CAN_READ, CAN_WRITE by side */
 	uint8_t		 c_connecting;
+	uint8_t		 c_nodelay;	/* TCP_NODELAY set on the target */
+	uint8_t		 c_outwatch;	/* 1 << side: watched for EPOLLOUT */
 	uint8_t		 c_first_eof;	/* 1 + side that closed first */
 	uint8_t		 c_queued;
 	uint8_t		 c_pipewait;
@@ -184,17 +200,22 @@ struct assoc {
 	uint64_t	 a_dgrams[2];
 };
 
-/* What an epoll event is about: a tag, a slot and its generation. */
+/*
+ * What an epoll event is about: a tag, a slot and its generation.  The
+ * lowest bit is set, which tells these events from inetd.c's in the set
+ * both use: its data are pointers, aligned.
+ */
 enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER };
 
 #define EV_DATA(tag, slot, gen) \
-	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 2 | (tag))
-#define EV_TAG(data)	((int)((data) & 3))
-#define EV_SLOT(data)	((int)(((data) >> 2) & 0x3fffffff))
+	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 3 | (tag) << 1 | 1)
+#define EV_OURS(data)	((int)((data) & 1))
+#define EV_TAG(data)	((int)(((data) >> 1) & 3))
+#define EV_SLOT(data)	((int)(((data) >> 3) & 0x1fffffff))
 #define EV_GEN(data)	((uint32_t)((data) >> 32))
 
 static int		 log_each;	/* inetd -l */
-static int		 epfd = -1;
+static int		 epfd = -1;	/* inetd.c's, in a child our own */
 static int		 timerfd = -1;
 static int		 wakefd = -1;	/* always writable: select() returns */
 static int64_t		 timer_at;	/* ms the timer is set for, 0: none */
@@ -208,7 +229,6 @@ static int		 conns_used;	/* slots ever used */
 static int		 conns_free = -1;
 static int		 nconns;
 static int		 runq_head = -1, runq_tail = -1;
-static int		 started;	/* connections begun since the last pass */
 static int		 pipewait_head = -1, pipewait_tail = -1;
 static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
@@ -224,6 +244,7 @@ static int		 lru_oldest = -1, lru_newest = -1;
 static time_t		 evict_quiet_until;
 static unsigned		 evict_missed;
 static char		 dgram[BUILTIN_DGRAMMAX];	/* kept off the stack */
+static char		 copybuf[FORWARD_COPY_SIZE];
 
 static void	conn_end(struct conn *, enum result);
 static void	conn_refuse(struct conn *, enum result, int);
@@ -678,20 +699,23 @@ relocate_fd(int fd)
 }
 
 static int
-open_pipe(int p[2])
+open_pipe(struct flow *f)
 {
+	int *p = f->fl_pipe;
+
 	if (npipes_pooled > 0) {
 		npipes_pooled--;
 		p[0] = pipe_pool[npipes_pooled][0];
 		p[1] = pipe_pool[npipes_pooled][1];
+		f->fl_pipe_sized = 1;
 		return 0;
 	}
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
 	p[0] = relocate_fd(p[0]);
 	p[1] = relocate_fd(p[1]);
-	/* A smaller pipe still works, in smaller steps. */
-	(void)fcntl(p[0], F_SETPIPE_SZ, FORWARD_PIPE_SIZE);
+	/* A smaller pipe still works, in smaller steps, but is not pooled. */
+	f->fl_pipe_sized = fcntl(p[0], F_SETPIPE_SZ, FORWARD_PIPE_SIZE) != -1;
 	return 0;
 }
 
@@ -704,7 +728,8 @@ flow_drop_pipe(struct flow *f)
 {
 	if (f->fl_pipe[0] == -1)
 		return;
-	if (f->fl_inpipe == 0 && npipes_pooled < FORWARD_PIPE_POOL) {
+	if (f->fl_inpipe == 0 && f->fl_pipe_sized &&
+	    npipes_pooled < FORWARD_PIPE_POOL) {
 		pipe_pool[npipes_pooled][0] = f->fl_pipe[0];
 		pipe_pool[npipes_pooled][1] = f->fl_pipe[1];
 		npipes_pooled++;
@@ -871,6 +896,8 @@ conn_alloc(void)
 	c->c_fd[CLIENT] = c->c_fd[TARGET] = -1;
 	c->c_ready[CLIENT] = c->c_ready[TARGET] = 0;
 	c->c_connecting = 1;
+	c->c_nodelay = 0;
+	c->c_outwatch = 0;
 	c->c_first_eof = 0;
 	memset(c->c_flow, 0, sizeof(c->c_flow));
 	c->c_flow[CLIENT].fl_pipe[0] = c->c_flow[CLIENT].fl_pipe[1] = -1;
@@ -1042,6 +1069,42 @@ send_proxy_header(struct conn *c)
 
 /* ----------------------------------------------------- TCP: relaying */
 
+static int
+watch_op(int op, int fd, enum tag tag, int slot, uint32_t gen,
+    uint32_t events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = EV_DATA(tag, slot, gen);
+	return epoll_ctl(epfd, op, fd, &ev);
+}
+
+static int
+watch(int fd, enum tag tag, int slot, uint32_t gen, uint32_t events)
+{
+	return watch_op(EPOLL_CTL_ADD, fd, tag, slot, gen, events);
+}
+
+/*
+ * A side known to be writable (conn_relay_early) is watched without
+ * EPOLLOUT, which would only wake the loop to say so, until a write to
+ * it does not go through whole.  -1 when epoll fails.
+ */
+static int
+wait_writable(struct conn *c, enum side side)
+{
+	c->c_ready[side] &= ~CAN_WRITE;
+	if (c->c_outwatch & (1 << side))
+		return 0;
+	if (watch_op(EPOLL_CTL_MOD, c->c_fd[side], side == CLIENT ?
+	    T_CLIENT : T_TARGET, c - conns, c->c_gen, CONN_EVENTS) == -1)
+		return -1;
+	c->c_outwatch |= 1 << side;
+	return 0;
+}
+
 /*
  * 1: connected, 0: not yet, -1: failed and ended.  A failed connect
  * comes as EPOLLERR (conn_error), so writable means connected.
@@ -1067,6 +1130,106 @@ flow_wants_input(const struct flow *f)
 	return !f->fl_eof && !f->fl_full && f->fl_inpipe < FORWARD_PIPE_SIZE;
 }
 
+static void
+flow_saw_eof(struct conn *c, enum side from)
+{
+	c->c_flow[from].fl_eof = 1;
+	if (c->c_first_eof == 0)
+		c->c_first_eof = 1 + from;
+}
+
+/*
+ * Nagle's algorithm holds back a small write while an earlier one is
+ * unacknowledged, and relayed writes are whole messages, so it would
+ * only delay them.  The first write of a connection is never held back:
+ * a request and its answer need no system call for it.
+ */
+static void
+target_nodelay(struct conn *c)
+{
+	int on = 1;
+
+	if (c->c_nodelay || (c->c_flow[CLIENT].fl_bytes == 0 &&
+	    c->c_fw->fw_proxy == 0))
+		return;
+	(void)setsockopt(c->c_fd[TARGET], IPPROTO_TCP, TCP_NODELAY, &on,
+	    sizeof(on));
+	c->c_nodelay = 1;
+}
+
+/*
+ * Small exchanges, the most common, go through user space: a recv() and
+ * a send() cost fewer system calls than splicing in and out of a pipe.
+ * Only when the pipe pool can take over what the destination does not
+ * accept at once, since the buffer is shared.
+ */
+static int
+flow_can_copy(const struct conn *c, enum side from)
+{
+	const struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+
+	return f->fl_pipe[0] == -1 && !f->fl_bulk && npipes_pooled > 0 &&
+	    (c->c_ready[to] & CAN_WRITE);
+}
+
+/*
+ * One read through the buffer and its send: 1 when data moved, 0 when
+ * not, or -1 - the side whose socket failed.  A read that fills the
+ * buffer means bulk, which goes on through a pipe; a shorter one
+ * emptied the socket, and edge-triggered epoll tells when more comes.
+ */
+static int
+flow_copy(struct conn *c, enum side from)
+{
+	struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+	ssize_t n, sent;
+	int more = 0;
+
+	n = recv(c->c_fd[from], copybuf, sizeof(copybuf), MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n == 0)
+			flow_saw_eof(c, from);
+		else if (errno == EAGAIN)
+			c->c_ready[from] &= ~CAN_READ;
+		else if (errno != EINTR)
+			return -1 - from;
+		return 0;
+	}
+	c->c_active = now_ms;
+	if ((size_t)n == sizeof(copybuf))
+		f->fl_bulk = 1;
+	else {
+		c->c_ready[from] &= ~CAN_READ;
+		/*
+		 * Its FIN came before this read: no recv() to learn it, and
+		 * the FIN passed on leaves in the same segment as the data.
+		 */
+		if (c->c_ready[from] & PEER_FIN) {
+			flow_saw_eof(c, from);
+			more = MSG_MORE;
+		}
+	}
+	if (to == TARGET)
+		target_nodelay(c);
+	if ((sent = send(c->c_fd[to], copybuf, n, MSG_DONTWAIT |
+	    MSG_NOSIGNAL | more)) == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -1 - to;
+		sent = 0;
+	}
+	f->fl_bytes += sent;
+	if (sent == n)
+		return 1;
+	/* From the pool (flow_can_copy), empty: it takes all at once. */
+	if (wait_writable(c, to) == -1 || open_pipe(f) == -1 ||
+	    write(f->fl_pipe[1], copybuf + sent, n - sent) != n - sent)
+		return -1 - to;
+	f->fl_inpipe = n - sent;
+	return 1;
+}
+
 /* One splice in: -1 when the socket failed, else whether data moved. */
 static int
 flow_in(struct conn *c, enum side from)
@@ -1077,7 +1240,7 @@ flow_in(struct conn *c, enum side from)
 	if (!flow_wants_input(f) || !(c->c_ready[from] & CAN_READ) ||
 	    c->c_pipewait)
 		return 0;
-	if (f->fl_pipe[0] == -1 && open_pipe(f->fl_pipe) == -1) {
+	if (f->fl_pipe[0] == -1 && open_pipe(f) == -1) {
 		rule_log(c->c_fw, LOG_ERR, "pipe: %s, forwarding waits",
 		    strerror(errno));
 		pipewait_push(c);
@@ -1091,16 +1254,16 @@ flow_in(struct conn *c, enum side from)
 		c->c_active = now_ms;
 		return 1;
 	}
-	if (n == 0) {
-		f->fl_eof = 1;
-		if (c->c_first_eof == 0)
-			c->c_first_eof = 1 + from;
-	} else if (errno == EAGAIN) {
+	if (n == 0)
+		flow_saw_eof(c, from);
+	else if (errno == EAGAIN) {
 		/* With data in the pipe, the pipe may be full. */
 		if (f->fl_inpipe > 0)
 			f->fl_full = 1;
-		else
+		else {
 			c->c_ready[from] &= ~CAN_READ;
+			f->fl_bulk = 0;
+		}
 	} else if (errno != EINTR)
 		return -1;
 	return 0;
@@ -1114,6 +1277,8 @@ flow_out(struct conn *c, enum side to, struct flow *f)
 
 	if (f->fl_inpipe == 0 || !(c->c_ready[to] & CAN_WRITE))
 		return 0;
+	if (to == TARGET)
+		target_nodelay(c);
 	n = splice(f->fl_pipe[0], NULL, c->c_fd[to], NULL, f->fl_inpipe,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
@@ -1123,16 +1288,16 @@ flow_out(struct conn *c, enum side to, struct flow *f)
 		return 1;
 	}
 	if (n == 0 || errno == EAGAIN)
-		c->c_ready[to] &= ~CAN_WRITE;
-	else if (errno != EINTR)
+		return wait_writable(c, to);
+	if (errno != EINTR)
 		return -1;
 	return 0;
 }
 
 /*
- * One step of one direction: a few rounds of a splice in and a splice
- * out, so a step moves at most FORWARD_STEP_ROUNDS pipes' worth.
- * Returns 0, or 1 + the side whose socket failed.
+ * One step of one direction: a few rounds of a copy, or of a splice in
+ * and a splice out, so a step moves at most FORWARD_STEP_ROUNDS pipes'
+ * worth.  Returns 0, or 1 + the side whose socket failed.
  */
 static int
 flow_step(struct conn *c, enum side from)
@@ -1142,6 +1307,14 @@ flow_step(struct conn *c, enum side from)
 	int round, in, out;
 
 	for (round = 0; round < FORWARD_STEP_ROUNDS; round++) {
+		if (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
+		    flow_can_copy(c, from)) {
+			if ((in = flow_copy(c, from)) < 0)
+				return -in;
+			if (in == 0)
+				break;
+			continue;
+		}
 		if ((in = flow_in(c, from)) == -1)
 			return 1 + from;
 		if ((out = flow_out(c, to, f)) == -1)
@@ -1239,20 +1412,43 @@ conn_event(struct conn *c, enum side side, uint32_t events)
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 		c->c_ready[side] |= CAN_READ;
+	if (events & EPOLLRDHUP)
+		c->c_ready[side] |= PEER_FIN;
 	if (events & (EPOLLOUT | EPOLLHUP))
 		c->c_ready[side] |= CAN_WRITE;
 	conn_step(c);
 }
 
+/*
+ * On loopback the target has answered by the time connect() returns, so
+ * what the client sent already can go at once, before the sockets are
+ * watched: the target then finds the data with the connection, and no
+ * pass of the loop is spent on it.  Where the guess is wrong the data
+ * waits in a pipe, as for any destination that is not ready.  Returns
+ * 1 when all went (the target is connected), -1 when the connection
+ * ended, else 0.
+ */
 static int
-watch(int fd, enum tag tag, int slot, uint32_t gen, uint32_t events)
+conn_relay_early(struct conn *c)
 {
-	struct epoll_event ev;
+	const struct flow *f = &c->c_flow[CLIENT];
+	int moved;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.u64 = EV_DATA(tag, slot, gen);
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (c->c_fw->fw_proxy != 0 || !is_loopback(&c->c_fw->fw_addr) ||
+	    npipes_pooled == 0)
+		return 0;
+	c->c_ready[CLIENT] = CAN_READ;
+	c->c_ready[TARGET] = CAN_WRITE;
+	if ((moved = flow_copy(c, CLIENT)) == -1 - TARGET) {
+		conn_refuse(c, R_CONNECT_FAILED, errno);
+		return -1;
+	}
+	if (moved < 0) {
+		conn_end(c, failure_result(c, CLIENT));
+		return -1;
+	}
+	c->c_ready[CLIENT] = c->c_ready[TARGET] = 0;
+	return moved == 1 && f->fl_inpipe == 0;
 }
 
 static void
@@ -1274,8 +1470,8 @@ static void
 conn_start(struct forward *fw, struct servtab *count_in, int fd)
 {
 	struct conn *c;
-	int slot, on = 1;
-	const uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	int slot, early;
+	uint32_t events = CONN_EVENTS;
 
 	now_ms = monotonic_ms();
 	if ((c = conn_alloc()) == NULL) {
@@ -1284,7 +1480,6 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 		return;
 	}
 	slot = c - conns;
-	started = 1;
 	c->c_fw = fw;
 	forward_ref(fw);
 	if ((c->c_sep = count_in) != NULL)
@@ -1300,14 +1495,20 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 		return;
 	}
 	c->c_fd[TARGET] = relocate_fd(c->c_fd[TARGET]);
-	/* Relayed writes are whole messages: Nagle would only delay them. */
-	(void)setsockopt(c->c_fd[TARGET], IPPROTO_TCP, TCP_NODELAY, &on,
-	    sizeof(on));
 	if (connect(c->c_fd[TARGET], &fw->fw_addr.sa, fw->fw_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		conn_refuse(c, R_CONNECT_FAILED, errno);
 		return;
 	}
+	if ((early = conn_relay_early(c)) == -1)
+		return;
+	if (early) {
+		/* Both writable, as they would say at once. */
+		c->c_ready[CLIENT] = c->c_ready[TARGET] = CAN_WRITE;
+		c->c_connecting = 0;
+		events &= ~EPOLLOUT;
+	} else
+		c->c_outwatch = 1 << CLIENT | 1 << TARGET;
 	if (watch(c->c_fd[CLIENT], T_CLIENT, slot, c->c_gen, events) == -1 ||
 	    watch(c->c_fd[TARGET], T_TARGET, slot, c->c_gen, events) == -1) {
 		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));
@@ -1726,13 +1927,13 @@ run_queued(void)
 	}
 }
 
+/* The loop of a child that serves one connection (forward_serve). */
 static void
 forward_pass(int timeout_ms)
 {
 	struct epoll_event evs[FORWARD_EVENTS];
 	int i, n;
 
-	started = 0;
 	n = epoll_wait(epfd, evs, FORWARD_EVENTS, timeout_ms);
 	now_ms = monotonic_ms();
 	for (i = 0; i < n; i++)
@@ -1743,8 +1944,7 @@ forward_pass(int timeout_ms)
 static int
 open_event_fds(void)
 {
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	if ((timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC)) == -1 ||
 	    (wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return -1;
@@ -1753,38 +1953,60 @@ open_event_fds(void)
 	return watch(timerfd, T_TIMER, 0, 0, EPOLLIN);
 }
 
+/*
+ * The connections wait in the loop's own epoll set: one epoll_wait() a
+ * wake-up for listeners and forwarded data alike.
+ */
 int
-forward_init(int log_connections)
+forward_init(int log_connections, int loop_epfd)
 {
 	log_each = log_connections;
 	raise_nofile_limit();
 	set_capacity();
+	epfd = loop_epfd;
 	if (open_event_fds() == -1)
 		return -1;
-	if (epfd >= FD_SETSIZE || wakefd >= FD_SETSIZE) {
+	if (wakefd >= FD_SETSIZE) {
 		errno = EMFILE;
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * The events of the loop's set that are ours are served, the others
+ * moved to the front; returns how many of those there are.
+ */
 int
-forward_fdset(fd_set *rfds, fd_set *wfds)
+forward_events(struct epoll_event *ev, int n)
 {
-	FD_SET(epfd, rfds);
+	int i, theirs = 0;
+
+	now_ms = monotonic_ms();
+	for (i = 0; i < n; i++) {
+		if (EV_OURS(ev[i].data.u64))
+			dispatch(&ev[i]);
+		else
+			ev[theirs++] = ev[i];
+	}
+	return theirs;
+}
+
+/* With work queued, the loop must not sleep: wakefd is writable. */
+int
+forward_fdset(fd_set *wfds)
+{
 	if (runq_head == -1)
-		return epfd;
+		return -1;
 	FD_SET(wakefd, wfds);
-	return epfd > wakefd ? epfd : wakefd;
+	return wakefd;
 }
 
 void
-forward_run(const fd_set *rfds, const fd_set *wfds)
+forward_run(void)
 {
-	(void)wfds;
-	/* A connection just begun is often connected already on loopback. */
-	if (FD_ISSET(epfd, rfds) || runq_head != -1 || started)
-		forward_pass(0);
+	if (runq_head != -1)
+		run_queued();
 }
 
 /*
@@ -1880,7 +2102,8 @@ forward_serve(const struct servtab *sep, int fd)
 	assocs_used = nassocs = 0;
 	assocs_free = lru_oldest = lru_newest = -1;
 	capacity = 1;
-	if (open_event_fds() == -1) {
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    open_event_fds() == -1) {
 		syslog(LOG_ERR, "%s: epoll: %m", sep->se_forward->fw_label);
 		_exit(1);
 	}

@@ -142,8 +142,6 @@ main(int argc, char *argv[])
 	load_services();
 	open_pidfile();
 	catch_signals();
-	if (forward_init(log_connections) == -1)
-		err(EX_OSERR, "forwarding: epoll");
 	open_wait_set();
 	listening = open_services();
 	if (!debug && !foreground && daemon(0, 0) == -1)
@@ -591,17 +589,17 @@ set_socket_options(struct servtab *sep, int fd)
 /*
  * The listening sockets wait in an epoll set, not in select()'s: a
  * wake-up costs the same with 5 services as with 10,000, and a listener
- * may have any descriptor.  The self-pipe and forward.c's epoll
- * descriptor are in it too, so that when nothing else is waited for,
+ * may have any descriptor.  The self-pipe and forward.c's connections
+ * are in it too, so that when nothing else is waited for, one
  * epoll_wait() is the loop's only wait (see wait_for_events).  A
  * listener that is not to be served now (paused, at a limit, backing
  * off) is disarmed on its next event and parked until it may be again.
  */
-#define WAKE_EVENTS	64	/* events taken per wake-up */
+#define WAKE_EVENTS	256	/* events taken per wake-up */
 
 static int		 wait_epfd = -1;
-static char		 sigpipe_mark, forward_mark, mux_mark; /* their events */
-static int		 forward_epfd = -1;
+/* Even, as the servtab pointers: forward.c's events have odd data. */
+static int		 sigpipe_mark, mux_mark;
 static fd_set		 idle_rfds;	/* all select() waits for when idle */
 static struct servtab	**parked;
 static size_t		 nparked, parked_size;
@@ -630,8 +628,6 @@ static void
 open_wait_set(void)
 {
 	struct epoll_event ev;
-	fd_set rfds, wfds, only;
-	int fd;
 
 	if ((wait_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		err(EX_OSERR, "epoll");
@@ -643,20 +639,8 @@ open_wait_set(void)
 	FD_ZERO(&idle_rfds);
 	FD_SET(sigpipe[0], &idle_rfds);
 	open_mux_channel(&ev);
-	/* What forward.c asks for when idle: its epoll descriptor. */
-	FD_ZERO(&rfds);
-	FD_ZERO(&wfds);
-	FD_ZERO(&only);
-	fd = forward_fdset(&rfds, &wfds);
-	if (fd < 0)
-		return;
-	FD_SET(fd, &only);
-	ev.data.ptr = &forward_mark;
-	if (memcmp(&rfds, &only, sizeof(only)) != 0 ||
-	    epoll_ctl(wait_epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
-		return;		/* then select() always waits: still right */
-	forward_epfd = fd;
-	FD_SET(fd, &idle_rfds);
+	if (forward_init(log_connections, wait_epfd) == -1)
+		err(EX_OSERR, "forwarding: epoll");
 }
 
 static int
@@ -2446,7 +2430,7 @@ fill_fdsets(fd_set *rfds, fd_set *wfds)
 	FD_SET(sigpipe[0], rfds);
 	if ((bfd = builtin_fdset(rfds, wfds)) > maxfd)
 		maxfd = bfd;
-	if ((bfd = forward_fdset(rfds, wfds)) > maxfd)
+	if ((bfd = forward_fdset(wfds)) > maxfd)
 		maxfd = bfd;
 	return maxfd;
 }
@@ -2478,9 +2462,10 @@ timeout_ms(const struct timeval *tv)
 
 /*
  * The listeners' events from the epoll set, the other descriptors in
- * rfds and wfds as select() leaves them.  With no builtin stream open
- * and nothing forwarded in progress, the only wait is epoll_wait(); else
- * select() waits for everything, the epoll set among the rest.
+ * rfds and wfds as select() leaves them; forward.c's events are served
+ * here.  With no builtin stream open and no forwarded connection with
+ * work queued, the only wait is epoll_wait(); else select() waits for
+ * everything, the epoll set among the rest.
  */
 static int
 wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
@@ -2514,11 +2499,10 @@ wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
 		FD_ZERO(wfds);
 		return 0;
 	}
+	n = forward_events(ev, n);
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &sigpipe_mark)
 			FD_SET(sigpipe[0], rfds);
-		else if (ev[i].data.ptr == &forward_mark)
-			FD_SET(forward_epfd, rfds);
 		else if (ev[i].data.ptr == &mux_mark)
 			FD_SET(mux_channel[0], rfds);
 		else
@@ -2540,7 +2524,7 @@ serve_forever(void)
 		for (i = 0; i < n; i++)
 			listener_ready(ev[i].data.ptr);
 		builtin_run(&rfds, &wfds);
-		forward_run(&rfds, &wfds);
+		forward_run();
 		if (FD_ISSET(mux_channel[0], &rfds))
 			tcpmux_take_back();
 		retry_services();

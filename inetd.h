@@ -132,10 +132,11 @@ unsigned long	 addrtab_evictions(const struct addr_table *t);
 
 /*
  * forward.c: the forward builtin, TCP and UDP forwarding served by the
- * daemon.  Its sockets live in one epoll set, which forward_fdset()
- * puts in the select() set; at most FORWARD_MAXCONN TCP connections
+ * daemon.  Its sockets live in the main loop's epoll set, and their
+ * events go to forward_events(); at most FORWARD_MAXCONN TCP connections
  * and FORWARD_MAXASSOC UDP clients are forwarded at once.
  */
+struct epoll_event;
 #define FORWARD_NAME	"forward"
 #define FORWARD_MAXCONN	16384
 #define FORWARD_MAXASSOC 4096
@@ -144,16 +145,21 @@ unsigned long	 addrtab_evictions(const struct addr_table *t);
 int		 forward_parse(struct servtab *sep, char *why, size_t size);
 int		 forward_resolve(struct servtab *sep, char *why, size_t size);
 void		 forward_free(struct forward *fw);
-/* At startup; log_connections: -l.  -1 with errno when it fails. */
-int		 forward_init(int log_connections);
+/*
+ * At startup; log_connections: -l; loop_epfd: the main loop's epoll set.
+ * -1 with errno when it fails.
+ */
+int		 forward_init(int log_connections, int loop_epfd);
 /* In a child before exec: the descriptor limit inetd was given. */
 void		 forward_restore_limits(void);
 void		 forward_accept(struct servtab *sep, int fd);
 void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
 void		 forward_serve(const struct servtab *sep, int fd)
 		    __attribute__((noreturn));
-int		 forward_fdset(fd_set *rfds, fd_set *wfds);
-void		 forward_run(const fd_set *rfds, const fd_set *wfds);
+/* Serves its events of the n, returns how many others, moved first. */
+int		 forward_events(struct epoll_event *ev, int n);
+int		 forward_fdset(fd_set *wfds);
+void		 forward_run(void);
 /* Reload: sep takes over old's socket; old is about to be freed. */
 void		 forward_take_over(struct servtab *old, struct servtab *sep);
 void		 forward_forget(struct servtab *old);

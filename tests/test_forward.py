@@ -250,6 +250,57 @@ def backend_half_close(t):
 
 
 @test
+def small_writes_backend_full(t):
+    """Small messages, each read on its own, to a backend that reads
+    nothing for a while: what its socket does not take waits in the
+    daemon and arrives whole and in order."""
+    def late_reader(conn, peer):
+        time.sleep(2)
+        n, digest = hash_to_eof(conn, 16 << 20)
+        conn.sendall(b"%d %s" % (n, digest.encode()))
+
+    b = Backend(t, late_reader)
+    b.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    port, d = forwarder(t, b.port)
+    h = hashlib.sha256()
+    count, size = 2500, 2000   # more than the daemon's socket buffers
+    with tcp(port) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(count):
+            msg = b"%05d" % i + os.urandom(size - 5)
+            s.sendall(msg)
+            h.update(msg)
+            time.sleep(0.0005)     # read one by one
+        s.shutdown(socket.SHUT_WR)
+        want = b"%d %s" % (count * size, h.hexdigest().encode())
+        check_bytes(recv_to_eof(s, seconds=20), want, "what the backend got")
+    d.wait_log("done-remote-closed", f"{count * size} bytes in")
+    check(not b.errors, f"backend: {b.errors}")
+
+
+@test
+def late_reader_warm_pool(t):
+    """Once a first exchange has filled the pipe pool, the daemon sends a
+    client's first data along with the connect and watches the sockets
+    for room only when they run out of it: a client that reads late,
+    through an echo backend, backs up both ways and gets all back."""
+    b = Backend(t, echo_handler)
+    port, d = forwarder(t, b.port, flags=())
+    with tcp(port) as s:
+        check_bytes(exchange(s, b"warm"), b"warm", "first exchange")
+    data = os.urandom(32 << 20)    # more than all the buffers on the way
+    for i in range(3):
+        with tcp(port) as s:
+            sender = threading.Thread(target=s.sendall, args=(data,),
+                                      daemon=True)
+            sender.start()
+            time.sleep(0.5)
+            check_bytes(recv_exact(s, len(data)), data, f"echo {i}")
+            sender.join(IO_TIMEOUT)
+    check(not b.errors, f"backend: {b.errors}")
+
+
+@test
 def concurrent_500(t):
     b = Backend(t, echo_handler, backlog=1024)
     port, d = forwarder(t, b.port, flags=())
