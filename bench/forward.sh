@@ -5,7 +5,8 @@
 #
 # Over 127.0.0.1, with bench/fwdbench.c as backend and client: MiB/s of one
 # 1 GiB stream and conn/s of 64-byte exchanges at concurrency 1 and 16,
-# through a direct connection (the ceiling), inetd's forward, rinetd and
+# through a direct connection (the ceiling), a bare splice relay (the
+# floor of a splice forwarder: the stream only), inetd's forward, rinetd and
 # `socat TCP-LISTEN:...,fork` (from Debian's packages, fetched with
 # apt-get download and unpacked with dpkg -x into SCRATCHDIR, never
 # installed); then 10,000 connections held through inetd, with its memory
@@ -24,6 +25,7 @@ HERE=$(dirname "$(realpath "$0")")
 W=$SCRATCH/forward
 BACKEND_PORT=23190
 FWD_PORT=23191
+RELAY_PORT=23192
 mkdir -p "$W"
 W=$(realpath "$W")
 
@@ -103,8 +105,13 @@ measure() {
 	echo "$fig $cost"
 }
 
-run_set() {	# name port forwarder-pid
+run_set() {	# name port forwarder-pid [stream-only]
 	s=$(measure "$3" stream 127.0.0.1 "$2" 1073741824)
+	if [ $# -gt 3 ]; then
+		echo "$1 $s - - - -" >>"$W/results"
+		echo "  $1: $s (MiB/s, CPU ms/GiB)" >&2
+		return
+	fi
 	c1=$(measure "$3" rate 127.0.0.1 "$2" 1 3)
 	c16=$(measure "$3" rate 127.0.0.1 "$2" 16 3)
 	echo "$1 $s $c1 $c16" >>"$W/results"
@@ -127,6 +134,14 @@ wait_port $BACKEND_PORT
 
 echo "direct (ceiling)" >&2
 run_set direct $BACKEND_PORT -
+
+echo "splice relay (floor)" >&2
+start "$B" relay $RELAY_PORT 127.0.0.1 $BACKEND_PORT
+RELAY_PID=$LAST
+wait_port $RELAY_PORT
+run_set relay $RELAY_PORT $RELAY_PID stream-only
+kill "$RELAY_PID"
+wait "$RELAY_PID" 2>/dev/null || true
 
 echo "inetd forward" >&2
 printf '127.0.0.1:%s stream tcp nowait root internal forward 127.0.0.1:%s\n' \
@@ -196,8 +211,9 @@ END {
 	print "|---|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= NR; i++) {
 		n = order[i]
-		printf "| %s | %d | %d | %d | %s | %s | %s |\n", \
+		printf "| %s | %d | %s | %s | %s | %s | %s |\n", \
 		    n == "direct" ? "direct copy (ceiling)" : \
+		    n == "relay" ? "bare splice relay (floor)" : \
 		    n == "inetd" ? "inetd forward" : \
 		    n == "socat" ? "socat TCP-LISTEN,fork" : n, \
 		    s[n], c1[n], c16[n], cpu(sc[n], n), cpu(c1c[n], n), \
@@ -212,6 +228,10 @@ END {
 	printf "| throughput >= 0.6x direct copy | %s | %s |\n", \
 	    ratio(s["inetd"], s["direct"]), \
 	    verdict(s["inetd"] >= 0.6 * s["direct"])
+	printf "| throughput, inetd over the bare splice relay | %s | |\n", \
+	    ratio(s["inetd"], s["relay"])
+	printf "| throughput, bare splice relay over direct copy | %s | |\n", \
+	    ratio(s["relay"], s["direct"])
 	printf "| conn/s c=1 >= 1.2x rinetd | %s | %s |\n", \
 	    ratio(c1["inetd"], c1["rinetd"]), \
 	    verdict(c1["inetd"] >= 1.2 * c1["rinetd"])
@@ -253,7 +273,12 @@ results=$HERE/RESULTS.md
 	echo "(no half-close, which rinetd does not pass on).  The CPU columns"
 	echo "are the forwarder's own user and system time per GiB or per"
 	echo "connection (socat's includes its children), which the other load"
-	echo "of a shared machine disturbs less than the rates.  Holding fails"
+	echo "of a shared machine disturbs less than the rates.  The bare"
+	echo "splice relay (fwdbench relay) serves one connection at a time and"
+	echo "does nothing but poll(2) and splice(2) through a pipe as large as"
+	echo "inetd's: what splice itself costs on this kernel, the floor of the"
+	echo "stream row for any forwarder that does not copy through user"
+	echo "space.  Holding fails"
 	echo "short of the target when the descriptor limit of inetd (two"
 	echo "sockets per connection) cannot be raised far enough, as for a root"
 	echo "without CAP_SYS_RESOURCE."

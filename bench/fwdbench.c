@@ -6,6 +6,7 @@
  *   fwdbench stream HOST PORT BYTES
  *   fwdbench rate HOST PORT CONCURRENCY SECONDS
  *   fwdbench hold HOST PORT COUNT SECONDS
+ *   fwdbench relay LISTENPORT HOST PORT
  *
  * The protocol needs no half-close, which rinetd does not pass on: a
  * client sends an 8-byte big-endian length L and L bytes; the server
@@ -14,9 +15,13 @@
  * 64 bytes at once, again and again for SECONDS, and prints conn/s;
  * hold opens COUNT connections that send nothing after their header,
  * prints "held N" once all are established, and keeps them SECONDS.
+ * relay is the least a splice(2) forwarder can do, the floor of the
+ * stream row: it serves one connection at a time, blocking, each way
+ * through a pipe of RELAY_PIPE bytes (inetd's FORWARD_PIPE_SIZE).
  * The server is one epoll loop; everything is bounded in time.
  */
 #include <sys/epoll.h>
+#include <sys/poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -38,6 +43,7 @@
 #define MAXEVENTS	256
 #define MAXFDS		(1 << 20)
 #define LONG_WAIT_MS	120000	/* any single wait of a client */
+#define RELAY_PIPE	(256 * 1024)
 
 struct peer {
 	uint64_t	 want;		/* bytes of payload still to read */
@@ -291,6 +297,60 @@ hold(const struct sockaddr_in *sin, int count, int seconds)
 	sleep(seconds);
 }
 
+/* Moves what one readable socket has to the other; 0 at its end. */
+static ssize_t
+relay_move(int from, int to, const int pipe[2])
+{
+	ssize_t n, out;
+
+	n = splice(from, NULL, pipe[1], NULL, RELAY_PIPE, SPLICE_F_MOVE);
+	for (out = 0; out < n; ) {
+		ssize_t m = splice(pipe[0], NULL, to, NULL, n - out,
+		    SPLICE_F_MOVE);
+		if (m <= 0)
+			return -1;
+		out += m;
+	}
+	return n;
+}
+
+static void
+relay(const char *port, const struct sockaddr_in *to)
+{
+	struct sockaddr_in sin = address("127.0.0.1", port);
+	struct pollfd pfd[2];
+	int lfd, fd[2], p[2][2], i, on = 1;
+
+	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(lfd, 64) == -1)
+		err(1, "listen on port %s", port);
+	for (i = 0; i < 2; i++)
+		if (pipe(p[i]) == -1 ||
+		    fcntl(p[i][0], F_SETPIPE_SZ, RELAY_PIPE) == -1)
+			err(1, "pipe");
+	for (;;) {
+		if ((fd[0] = accept(lfd, NULL, NULL)) == -1)
+			continue;
+		fd[1] = connect_to(to, 0);
+		for (;;) {
+			pfd[0] = (struct pollfd){ fd[0], POLLIN, 0 };
+			pfd[1] = (struct pollfd){ fd[1], POLLIN, 0 };
+			if (poll(pfd, 2, LONG_WAIT_MS) <= 0)
+				break;
+			if (pfd[0].revents != 0 &&
+			    relay_move(fd[0], fd[1], p[0]) <= 0)
+				break;
+			if (pfd[1].revents != 0 &&
+			    relay_move(fd[1], fd[0], p[1]) <= 0)
+				break;
+		}
+		close(fd[0]);
+		close(fd[1]);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -298,6 +358,10 @@ main(int argc, char *argv[])
 
 	if (argc == 3 && strcmp(argv[1], "server") == 0)
 		server(argv[2]);
+	if (argc == 5 && strcmp(argv[1], "relay") == 0) {
+		sin = address(argv[3], argv[4]);
+		relay(argv[2], &sin);
+	}
 	if (argc < 5)
 		errx(2, "usage: see the comment at the top of fwdbench.c");
 	sin = address(argv[2], argv[3]);
