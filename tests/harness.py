@@ -393,6 +393,14 @@ def tcp(port, host="127.0.0.1"):
     return s
 
 
+def tcp_reachable(port, host="127.0.0.1"):
+    try:
+        tcp(port, host).close()
+        return True
+    except Fail:
+        return False
+
+
 def recv_exact(s, n, seconds=IO_TIMEOUT):
     """Up to n bytes: fewer only on EOF or timeout."""
     got = bytearray()

@@ -5,8 +5,7 @@
  * look-ups of config_resolve() and config_load() that work on any
  * Debian machine (users root, nobody and daemon, group nogroup,
  * /etc/services, loopback addresses).  Files are written only in a
- * private directory under $TMPDIR.  Output: one "PASS name" or
- * "FAIL name: reason" line per test, then "N passed, M failed".
+ * private directory under $TMPDIR.  Output as unit.h says.
  */
 
 #include <sys/types.h>
@@ -31,13 +30,15 @@
 #include "config.h"
 #include "inetd.h"
 
+static const char	*first_message(void);
+#define UNIT_CONTEXT()	first_message()
+#include "unit.h"
+
 #define CONF		"t.conf"	/* file name the messages carry */
 #define MAXMSGS		16		/* messages kept per test */
 #define MSG_MAX		(3 * CONF_LINE_MAX)
 #define NOBODY		65534		/* uid of nobody, gid of nogroup */
 #define FUZZ_ROUNDS	2000
-
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 static struct {
 	int	 priority;
@@ -46,15 +47,8 @@ static struct {
 static int	 nmsgs;			/* all reported, even past MAXMSGS */
 
 static struct servtab *list;		/* what the running test parsed */
-static char	 reason[MSG_MAX + 256];
 static char	 tmpdir[256];
-static int	 npass, nfail;
 static int	 fake_many_groups;
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		return failed(__LINE__, #cond);				\
-} while (0)
 
 static void
 capture(int priority, const char *fmt, ...)
@@ -88,29 +82,32 @@ getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 	return real(user, group, groups, ngroups);
 }
 
-static int
-failed(int line, const char *cond)
+/* What a failure adds to its reason: the parser's first message. */
+static const char *
+first_message(void)
 {
-	snprintf(reason, sizeof(reason), "line %d: %s%s%s", line, cond,
-	    nmsgs > 0 ? "; first message: " : "", nmsgs > 0 ? msgs[0].text :
-	    "");
-	return 0;
+	static char text[MSG_MAX + 32];
+
+	if (nmsgs == 0)
+		return "";
+	snprintf(text, sizeof(text), "; first message: %s", msgs[0].text);
+	return text;
+}
+
+/* After each test: nothing parsed, nothing reported. */
+static void
+forget(void)
+{
+	config_free(list);
+	list = NULL;
+	nmsgs = 0;
 }
 
 static void
 result(const char *name, int ok)
 {
-	if (ok) {
-		printf("PASS %s\n", name);
-		npass++;
-	} else {
-		printf("FAIL %s: %s\n", name, reason);
-		nfail++;
-	}
-	config_free(list);
-	list = NULL;
-	nmsgs = 0;
-	reason[0] = '\0';
+	unit_result(name, ok);
+	forget();
 }
 
 /*
@@ -1760,10 +1757,7 @@ remove_tmpdir(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		int		(*fn)(void);
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "exec_entry", test_exec_entry },
 		{ "exec_no_args", test_exec_no_args },
 		{ "internal_by_service", test_internal_by_service },
@@ -1809,15 +1803,12 @@ main(void)
 		{ "include_load", test_include_load },
 		{ "include_loops", test_include_loops },
 	};
-	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	make_tmpdir();
 	test_parse_errors();
-	for (i = 0; i < nitems(tests); i++)
-		result(tests[i].name, tests[i].fn());
+	unit_run(tests, nitems(tests), forget);
 	test_resolve_errors();
 	remove_tmpdir();
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail > 0;
+	return unit_summary();
 }

@@ -442,13 +442,6 @@ def bind_retry(t):
     check_tcp_builtin("daytime", free)
 
 
-def tcp_reachable(port):
-    try:
-        tcp(port).close()
-        return True
-    except Fail:
-        return False
-
 
 @test
 def log_connections(t):

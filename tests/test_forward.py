@@ -473,28 +473,29 @@ def proxy_report_handler(conn, peer):
     echo_handler(conn, peer)
 
 
+def check_proxy_header(port, want, host="127.0.0.1"):
+    """The backend reports the header it parsed: want is its report, a
+    format of the client's port and the forwarder's."""
+    with tcp(port, host) as s:
+        line = recv_exact(s, 200, seconds=1).decode()
+        want = want.format(client=s.getsockname()[1], port=port)
+        check(line == want, f"backend read {line!r}, want {want!r}")
+        check_bytes(exchange(s, b"after"), b"after", "data after header")
+
+
 @test
 def proxy_v1(t):
     b = Backend(t, proxy_report_handler)
     port, d = forwarder(t, b.port, "proxy-v1")
-    with tcp(port) as s:
-        me = s.getsockname()
-        line = recv_exact(s, 200, seconds=1).decode()
-        want = f"v1 PROXY TCP4 127.0.0.1 127.0.0.1 {me[1]} {port}\n"
-        check(line == want, f"backend read {line!r}, want {want!r}")
-        check_bytes(exchange(s, b"after"), b"after", "data after header")
+    check_proxy_header(port, "v1 PROXY TCP4 127.0.0.1 127.0.0.1 {client} "
+                       "{port}\n")
 
 
 @test
 def proxy_v2(t):
     b = Backend(t, proxy_report_handler)
     port, d = forwarder(t, b.port, "proxy-v2")
-    with tcp(port) as s:
-        me = s.getsockname()
-        line = recv_exact(s, 200, seconds=1).decode()
-        want = f"v2 21 11 127.0.0.1 127.0.0.1 {me[1]} {port}\n"
-        check(line == want, f"backend read {line!r}, want {want!r}")
-        check_bytes(exchange(s, b"after"), b"after", "data after header")
+    check_proxy_header(port, "v2 21 11 127.0.0.1 127.0.0.1 {client} {port}\n")
 
 
 @test
@@ -505,11 +506,7 @@ def proxy_v2_ipv6(t):
     port = t.port(v6=True)
     t.daemon([forward_line(port, b.port, "proxy-v2", proto="tcp6",
                            host="::1")])
-    with tcp(port, "::1") as s:
-        me = s.getsockname()
-        line = recv_exact(s, 200, seconds=1).decode()
-        want = f"v2 21 21 ::1 ::1 {me[1]} {port}\n"
-        check(line == want, f"backend read {line!r}, want {want!r}")
+    check_proxy_header(port, "v2 21 21 ::1 ::1 {client} {port}\n", "::1")
 
 
 @test

@@ -513,14 +513,6 @@ def reload_50_times(t):
               f"port {p} listening state wrong after the last reload")
 
 
-def tcp_reachable(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), IO_TIMEOUT).close()
-        return True
-    except OSError:
-        return False
-
-
 # -------------------------------------------------------- -t and flags
 
 def run_check(t, lines, *flags):

@@ -3,8 +3,7 @@
  *
  * Every function there takes the time as an argument: the tests step a
  * clock of their own through minutes and buckets without sleeping.
- * Output: one "PASS name" or "FAIL name: reason" line per test, then
- * "N passed, M failed".
+ * Output as unit.h says.
  */
 
 #include <sys/types.h>
@@ -20,38 +19,11 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "unit.h"
 
 #define T0		1000000	/* a start time on a bucket boundary */
 #define SEED		42
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
-static char	 reason[256];
-static int	 npass, nfail;
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		return failed(__LINE__, #cond);				\
-} while (0)
-
-static int
-failed(int line, const char *cond)
-{
-	snprintf(reason, sizeof(reason), "line %d: %s", line, cond);
-	return 0;
-}
-
-static void
-result(const char *name, int ok)
-{
-	if (ok) {
-		printf("PASS %s\n", name);
-		npass++;
-	} else {
-		printf("FAIL %s: %s\n", name, reason);
-		nfail++;
-	}
-}
 
 static struct peer_addr
 ipv4(const char *text)
@@ -478,10 +450,7 @@ test_addrtab_bad_size(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		int		(*fn)(void);
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "rate_limit", test_rate_limit },
 		{ "rate_unlimited", test_rate_unlimited },
 		{ "rate_expiry", test_rate_expiry },
@@ -502,13 +471,8 @@ main(void)
 		{ "addrtab_one_bucket", test_addrtab_one_bucket },
 		{ "addrtab_bad_size", test_addrtab_bad_size },
 	};
-	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < nitems(tests); i++) {
-		reason[0] = '\0';
-		result(tests[i].name, tests[i].fn());
-	}
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail > 0;
+	unit_run(tests, nitems(tests), NULL);
+	return unit_summary();
 }

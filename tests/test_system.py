@@ -74,18 +74,11 @@ def include_fragments(t):
     write(t.path("inetd.d/30-chargen.conf"),
           [f"127.0.0.1:{p5} stream tcp nowait {ME} internal chargen"])
     os.kill(d.pid, signal.SIGHUP)
-    check(wait_until(lambda: port_listens(p5), IO_TIMEOUT),
+    check(wait_until(lambda: tcp_reachable(p5), IO_TIMEOUT),
           "fragment added before SIGHUP does not serve")
     check_tcp_builtin("chargen", p5)
     check_tcp_builtin("echo", p1)
 
-
-def port_listens(port):
-    try:
-        tcp(port).close()
-        return True
-    except Fail:
-        return False
 
 
 @test
@@ -113,7 +106,7 @@ def include_error_refuses_reload(t):
     d.wait_log(f"{d.conf}:2: include {t.path('nothere.conf')}: No such file")
     d.wait_log("not reloaded")
     check_tcp_builtin("echo", port)
-    check(not port_listens(other), "the refused file was loaded")
+    check(not tcp_reachable(other), "the refused file was loaded")
 
 
 @test
