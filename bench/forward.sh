@@ -6,15 +6,16 @@
 # Over 127.0.0.1, with bench/fwdbench.c as backend and client: MiB/s of one
 # 1 GiB stream and conn/s of 64-byte exchanges at concurrency 1 and 16,
 # through a direct connection (the ceiling), a bare splice relay (the
-# floor of a splice forwarder: the stream only), inetd's forward, rinetd and
-# `socat TCP-LISTEN:...,fork` (from Debian's packages, fetched with
+# floor of a splice forwarder: the stream only), inetd's forward, rinetd
+# and `socat TCP-LISTEN:...,fork` (from Debian's packages, fetched with
 # apt-get download and unpacked with dpkg -x into SCRATCHDIR, never
 # installed); then 10,000 connections held through inetd, with its memory
 # per connection.  Each figure is the median of FWD_ROUNDS runs (default
 # 3); beside it, the CPU time the forwarder spent per GiB and per
-# connection, which the other load of a shared machine disturbs less.  Prints a markdown table and puts it in bench/RESULTS.md, in the
-# section between the "forward" markers.  Run as root (raises descriptor
-# limits).  Not part of make check.
+# connection, which the other load of a shared machine disturbs less.
+# Prints a markdown table and puts it in bench/RESULTS.md, in the section
+# between the "forward" markers.  Run as root (raises descriptor limits).
+# Not part of make check.
 set -eu
 
 INETD=$(realpath "$1")
@@ -274,11 +275,11 @@ results=$HERE/RESULTS.md
 	echo "are the forwarder's own user and system time per GiB or per"
 	echo "connection (socat's includes its children), which the other load"
 	echo "of a shared machine disturbs less than the rates.  The bare"
-	echo "splice relay (fwdbench relay) serves one connection at a time and"
-	echo "does nothing but poll(2) and splice(2) through a pipe as large as"
-	echo "inetd's: what splice itself costs on this kernel, the floor of the"
-	echo "stream row for any forwarder that does not copy through user"
-	echo "space.  Holding fails"
+	echo "splice relay (fwdbench relay) serves one connection at a time"
+	echo "and does nothing but poll(2) and splice(2) through a pipe as"
+	echo "large as inetd's: what splice itself costs on this kernel, the"
+	echo "floor of the stream row for any forwarder that does not copy"
+	echo "through user space.  Holding fails"
 	echo "short of the target when the descriptor limit of inetd (two"
 	echo "sockets per connection) cannot be raised far enough, as for a root"
 	echo "without CAP_SYS_RESOURCE."
