@@ -1227,8 +1227,10 @@ class Report:
         commit = subprocess.run(["git", "-C", TOP, "rev-parse", "--short",
                                  "HEAD"], capture_output=True,
                                 text=True).stdout.strip() or "?"
+        # Changes to the tests or the README do not change what runs.
         dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain",
-                                "--untracked-files=no"],
+                                "--untracked-files=no", "--", ".",
+                                ":!tests", ":!README", ":!bench/RESULTS.md"],
                                capture_output=True, text=True).stdout
         if dirty.strip():
             commit += " with uncommitted changes"
