@@ -320,6 +320,22 @@ def udp_builtin(t):
     check_bytes(udp(port, b"after", tries=10), b"after", "echo after flood")
 
 
+@test
+def udp_builtin_twist(t):
+    """A twist rule for a later datagram of a -W dgram builtin's child:
+    libwrap refuses it (the child has checked a client before), and the
+    child goes on answering the others (inetd.8)."""
+    port = t.port()
+    d = wrapped(t, [f"127.0.0.1:{port} dgram udp wait {ME} internal echo"],
+                allow=[f"ALL: {OTHER}: twist /bin/echo twisted",
+                       "ALL: 127.0.0.1"], deny=["ALL: ALL"], flags=("-W",))
+    check_bytes(udp(port, b"first"), b"first", "echo")
+    check(udp_from(OTHER, port, b"twist me", 0.5) is None,
+          f"answered {OTHER}")
+    d.wait_log(f"refused connection from {OTHER}, service echo (internal)")
+    check_bytes(udp(port, b"after"), b"after", "echo after the twist rule")
+
+
 UDP_SERVER = """\
 import socket
 s = socket.socket(fileno=0)
