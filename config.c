@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -22,7 +23,9 @@
 #include <grp.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -967,14 +970,225 @@ config_parse(const char *text, size_t len, const char *file,
 	return list;
 }
 
+/*
+ * Users and groups are looked up by a child, one for each load: the NSS
+ * modules that nsswitch.conf names (systemd, sss, ldap...) are loaded
+ * there and never in the daemon, where they would stay mapped for good,
+ * could keep descriptors or threads, and could crash or hang it.  A
+ * child that dies fails its look-up and is replaced for the next one; a
+ * look-up that gets no answer in config_lookup_seconds fails, and so do
+ * the rest of that load's, which would wait as long.
+ */
+int	config_lookup_seconds = 30;
+
+enum lookup_kind { LOOKUP_USER, LOOKUP_GROUP, LOOKUP_GROUPLIST };
+
+struct lookup_query {
+	int	 kind;
+	gid_t	 gid;			/* LOOKUP_GROUPLIST: the login group */
+	char	 name[LOGIN_NAME_MAX];
+};
+
+struct lookup_answer {
+	int	 found;			/* 0: no such name or too many groups */
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 ngroups;
+	gid_t	 groups[CONF_MAXGROUPS];
+};
+
+static struct {
+	int	 sessions;		/* lookup_begin() without its end */
+	pid_t	 pid;			/* the child, or -1 */
+	int	 fd;
+	int	 hung;			/* the rest of the load fails */
+	char	 why[CONF_MSG_MAX];	/* why the last look-up failed */
+} lookup = { 0, -1, -1, 0, "" };
+
+static void
+lookup_answer(const struct lookup_query *q, struct lookup_answer *a)
+{
+	const struct passwd *pw;
+	const struct group *gr;
+
+	memset(a, 0, sizeof(*a));
+	switch (q->kind) {
+	case LOOKUP_USER:
+		if ((pw = getpwnam(q->name)) != NULL) {
+			a->found = 1;
+			a->uid = pw->pw_uid;
+			a->gid = pw->pw_gid;
+		}
+		break;
+	case LOOKUP_GROUP:
+		if ((gr = getgrnam(q->name)) != NULL) {
+			a->found = 1;
+			a->gid = gr->gr_gid;
+		}
+		break;
+	default:
+		a->ngroups = CONF_MAXGROUPS;
+		a->found = getgrouplist(q->name, q->gid, a->groups,
+		    &a->ngroups) != -1;
+		break;
+	}
+}
+
+static void __attribute__((noreturn))
+lookup_serve(int fd)
+{
+	struct lookup_query q;
+	struct lookup_answer a;
+	sigset_t none;
+	int sig;
+
+	/* Signals are the daemon's business, not this child's. */
+	for (sig = 1; sig < NSIG; sig++)
+		(void)signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (fd != 3 && dup2(fd, 3) == -1)
+		_exit(1);
+	closefrom(4);
+	while (recv(3, &q, sizeof(q), 0) == (ssize_t)sizeof(q)) {
+		q.name[sizeof(q.name) - 1] = '\0';
+		lookup_answer(&q, &a);
+		if (send(3, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t)sizeof(a))
+			break;
+	}
+	_exit(0);
+}
+
+/* Closing the socket ends a child that is waiting for a question. */
+static void
+lookup_stop(int kill_it)
+{
+	if (lookup.pid == -1)
+		return;
+	if (kill_it)
+		(void)kill(lookup.pid, SIGKILL);
+	close(lookup.fd);
+	while (waitpid(lookup.pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	lookup.pid = lookup.fd = -1;
+}
+
+static int
+lookup_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lookup.why, sizeof(lookup.why), fmt, ap);
+	va_end(ap);
+	lookup_stop(1);
+	return -1;
+}
+
+static int
+lookup_start(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if ((lookup.pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (lookup.pid == 0) {
+		close(sv[0]);
+		lookup_serve(sv[1]);
+	}
+	close(sv[1]);
+	lookup.fd = sv[0];
+	return 0;
+}
+
+/* The child's answer; -1 with lookup.why saying why there is none. */
+static int
+lookup_ask(int kind, const char *name, gid_t gid, struct lookup_answer *a)
+{
+	struct lookup_query q;
+	struct pollfd pfd;
+	int ready;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = kind;
+	q.gid = gid;
+	a->found = 0;
+	if (lookup.hung)
+		return -1;		/* lookup.why kept */
+	lookup.why[0] = '\0';
+	if (strlcpy(q.name, name, sizeof(q.name)) >= sizeof(q.name))
+		return 0;		/* longer than any name can be */
+	/*
+	 * Without a child (a daemon at its RLIMIT_NPROC, say), the look-up
+	 * is the daemon's own, as it was in every inetd before this one.
+	 */
+	if (lookup.pid == -1 && lookup_start() == -1) {
+		lookup_answer(&q, a);
+		return 0;
+	}
+	if (send(lookup.fd, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q))
+		return lookup_fail("the look-up process died (nsswitch.conf)");
+	pfd.fd = lookup.fd;
+	pfd.events = POLLIN;
+	while ((ready = poll(&pfd, 1, config_lookup_seconds * 1000)) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (ready == 0) {
+		lookup.hung = 1;
+		return lookup_fail("no answer in %d s (nsswitch.conf)",
+		    config_lookup_seconds);
+	}
+	if (ready == -1)
+		return lookup_fail("poll: %s", strerror(errno));
+	if (recv(lookup.fd, a, sizeof(*a), 0) != (ssize_t)sizeof(*a))
+		return lookup_fail("the look-up process died (nsswitch.conf)");
+	return 0;
+}
+
+/* Look-ups between lookup_begin() and lookup_end() share one child. */
+static void
+lookup_begin(void)
+{
+	lookup.sessions++;
+}
+
+static void
+lookup_end(void)
+{
+	if (--lookup.sessions > 0)
+		return;
+	lookup_stop(0);
+	lookup.hung = 0;
+	lookup.why[0] = '\0';
+}
+
+/* "unknown user 'x'", or why it could not be looked up. */
+static void
+name_error(struct servtab *sep, conf_report_fn *report, const char *what,
+    const char *name)
+{
+	if (lookup.why[0] != '\0')
+		resolve_error(sep, report, "%s '%s' not looked up: %s", what,
+		    name, lookup.why);
+	else
+		resolve_error(sep, report, "unknown %s '%s'", what, name);
+}
+
 static int
 lookup_group(const char *name, gid_t *gid)
 {
-	const struct group *gr;
+	struct lookup_answer a;
 	const char *errstr;
 
-	if ((gr = getgrnam(name)) != NULL) {
-		*gid = gr->gr_gid;
+	if (lookup_ask(LOOKUP_GROUP, name, 0, &a) == -1)
+		return -1;
+	if (a.found) {
+		*gid = a.gid;
 		return 0;
 	}
 	if (!all_digits(name))
@@ -1143,9 +1357,7 @@ user_allowed(const struct servtab *sep, uid_t euid, conf_report_fn *report)
 static int
 resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
 {
-	const struct passwd *pw;
-	gid_t groups[CONF_MAXGROUPS];
-	int ngroups = CONF_MAXGROUPS;
+	struct lookup_answer a;
 
 	if (user_memo_matches(sep)) {
 		sep->se_uid = user_memo.uid;
@@ -1155,25 +1367,29 @@ resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
 			return -1;
 		return user_allowed(sep, euid, report);
 	}
-	if ((pw = getpwnam(sep->se_user)) == NULL) {
-		resolve_error(sep, report, "unknown user '%s'", sep->se_user);
+	if (lookup_ask(LOOKUP_USER, sep->se_user, 0, &a) == -1 || !a.found) {
+		name_error(sep, report, "user", sep->se_user);
 		return -1;
 	}
-	sep->se_uid = pw->pw_uid;
-	sep->se_gid = pw->pw_gid;
+	sep->se_uid = a.uid;
+	sep->se_gid = a.gid;
 	if (sep->se_group != NULL &&
 	    lookup_group(sep->se_group, &sep->se_gid) == -1) {
-		resolve_error(sep, report, "unknown group '%s'", sep->se_group);
+		name_error(sep, report, "group", sep->se_group);
 		return -1;
 	}
 	if (user_allowed(sep, euid, report) == -1)
 		return -1;
-	if (getgrouplist(sep->se_user, sep->se_gid, groups, &ngroups) == -1) {
+	if (lookup_ask(LOOKUP_GROUPLIST, sep->se_user, sep->se_gid, &a) == -1) {
+		name_error(sep, report, "user", sep->se_user);
+		return -1;
+	}
+	if (!a.found) {
 		resolve_error(sep, report, "user %s is in more than %d groups",
 		    sep->se_user, CONF_MAXGROUPS);
 		return -1;
 	}
-	if (set_groups(sep, groups, ngroups, report) == -1)
+	if (set_groups(sep, a.groups, a.ngroups, report) == -1)
 		return -1;
 	user_memo_put(sep);
 	return 0;
@@ -1183,17 +1399,18 @@ static int
 resolve_socket_owner(struct servtab *sep, uid_t euid,
     conf_report_fn *report)
 {
-	const struct passwd *pw;
+	struct lookup_answer a;
 
 	sep->se_sockuid = euid;
 	sep->se_sockgid = getegid();
 	if (sep->se_sockuser != NULL) {
-		if ((pw = getpwnam(sep->se_sockuser)) == NULL) {
-			resolve_error(sep, report, "unknown socket owner '%s'",
+		if (lookup_ask(LOOKUP_USER, sep->se_sockuser, 0, &a) == -1 ||
+		    !a.found) {
+			name_error(sep, report, "socket owner",
 			    sep->se_sockuser);
 			return -1;
 		}
-		sep->se_sockuid = pw->pw_uid;
+		sep->se_sockuid = a.uid;
 		if (euid != 0 && sep->se_sockuid != euid) {
 			resolve_error(sep, report, "cannot give the socket to "
 			    "user '%s': inetd is not running as root",
@@ -1203,8 +1420,7 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 	}
 	if (sep->se_sockgroup != NULL &&
 	    lookup_group(sep->se_sockgroup, &sep->se_sockgid) == -1) {
-		resolve_error(sep, report, "unknown socket group '%s'",
-		    sep->se_sockgroup);
+		name_error(sep, report, "socket group", sep->se_sockgroup);
 		return -1;
 	}
 	return 0;
@@ -1244,8 +1460,8 @@ resolve_forward(struct servtab *sep, conf_report_fn *report)
 	return -1;
 }
 
-int
-config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
+static int
+resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report)
 {
 	char name[CONF_MSG_MAX];
 
@@ -1268,6 +1484,17 @@ config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
 		    sep->se_file, sep->se_line,
 		    servtab_name(sep, name, sizeof(name)), sep->se_class);
 	return 0;
+}
+
+int
+config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
+{
+	int ret;
+
+	lookup_begin();
+	ret = resolve_entry(sep, euid, report);
+	lookup_end();
+	return ret;
 }
 
 /*
@@ -1574,6 +1801,7 @@ config_load(const char *path, const char *defhost, uid_t euid,
 	ld.defhost = defhost;
 	ld.euid = euid;
 	ld.report = report;
+	lookup_begin();
 	list = load_text(&ld, path, text, len, &st);
 	free(text);
 	if (config_includedir != NULL &&
@@ -1582,6 +1810,7 @@ config_load(const char *path, const char *defhost, uid_t euid,
 			continue;
 		*tailp = include_path(&ld, config_includedir, NULL, 0);
 	}
+	lookup_end();
 	if (errp != NULL)
 		*errp = 0;
 	return list;

@@ -156,8 +156,13 @@ struct servtab	*config_parse(const char *text, size_t len, const char *file,
  * Look up what the entry names: user, groups, service port, bind
  * address, program.  euid is the daemon's effective uid: when it is not
  * 0, an entry for another user is refused.  Returns 0, or -1 after
- * reporting why the entry cannot be used.
+ * reporting why the entry cannot be used.  Users and groups are looked
+ * up in a child process (one for a whole config_load()), so that no NSS
+ * module is ever loaded into the daemon; a look-up that takes longer
+ * than config_lookup_seconds (30 unless a test shortens it) fails.
  */
+extern int	 config_lookup_seconds;
+
 int		 config_resolve(struct servtab *sep, uid_t euid,
 		    conf_report_fn *report);
 

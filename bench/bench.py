@@ -130,9 +130,6 @@ EXEC_ROUNDS = 3         # rounds of the exec rows (the slowest), and of
 SCALE_SIZES = (1000, 5000, 10000)
 PEER_SCALE_SIZES = (1000, 10000)
 IDLE_SERVICES = 1000
-# The databases an inetd looks up, all in files for the second RSS row.
-NSS_DATABASES = ("passwd", "group", "shadow", "hosts", "services",
-                 "protocols", "networks")
 
 
 def log(msg):
@@ -422,21 +419,15 @@ class Server:
 
     def spawn(self, argv, namespace=False):
         """Peers run in a mount namespace of their own, with a tmpfs on
-        /run (pidfiles) and an /etc/services naming the bench's ports;
-        every server does while the bench looks up users in files only
-        (Bench.nss_files_only)."""
-        if namespace or self.bench.nss_files_only:
+        /run (pidfiles) and an /etc/services naming the bench's ports."""
+        if namespace:
             services = self.path(".services")
             with open(services, "w") as f:
                 f.write(services_file(self.ports))
-            nss = ""
-            if self.bench.nss_files_only:
-                nss = 'mount --bind "$1" /etc/nsswitch.conf && '
             argv = ["unshare", "-m", "--propagation", "private", "--",
                     "sh", "-c", 'mount -t tmpfs tmpfs /run && '
-                    'mount --bind "$0" /etc/services && ' + nss +
-                    'shift && exec "$@"', services,
-                    self.bench.nsswitch_files(), *argv]
+                    'mount --bind "$0" /etc/services && exec "$@"',
+                    services, *argv]
         with open(self.path(".log"), "ab") as logf:
             p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                  stdout=logf, stderr=logf,
@@ -669,9 +660,6 @@ class Bench:
         self.unanswered = set()  # (row, server) of runs with no answer
         self.started = []       # servers that had a pid, see Server.adopt
         self.ours_memory = None
-        # Users and groups in files only, for the second RSS row: what
-        # the NSS modules of this machine's nsswitch.conf cost.
-        self.nss_files_only = False
         self.ours_flags = self.detect_ours_flags()
 
     def detect_ours_flags(self):
@@ -850,34 +838,23 @@ class Bench:
         return not (sc.svc == "time" and server.name not in ("ours",
                                                              "floor"))
 
-    def nsswitch_files(self):
-        path = os.path.join(self.work, "nsswitch.conf")
-        with open(path, "w") as f:
-            f.write("".join(f"{db}: files\n" for db in NSS_DATABASES))
-        return path
-
     def rss_round(self, servers):
         if "rinetd" in self.available and self.wanted("rinetd"):
             servers = servers + [Rinetd(self, 0)]
-        for self.nss_files_only in (False, True):
-            for server in servers:
-                if server.single_process:
-                    self.rss_of(server)
-        self.nss_files_only = False
-
-    def rss_of(self, server):
-        if not self.start(server, five_services(server.ports)):
-            return
-        time.sleep(0.2)
-        mem = memory_kb(server.main_pid())
-        if mem and self.nss_files_only:
-            self.record("rss5files", server.name, mem["rss"])
-        elif mem:
-            self.record("rss5", server.name, mem["rss"])
-            self.record("anon5", server.name, mem["anon"])
-            if server.name == "ours":
-                self.ours_memory = mem
-        server.stop()
+        for server in servers:
+            if not server.single_process:
+                continue
+            svcs = five_services(server.ports)
+            if not self.start(server, svcs):
+                continue
+            time.sleep(0.2)
+            mem = memory_kb(server.main_pid())
+            if mem:
+                self.record("rss5", server.name, mem["rss"])
+                self.record("anon5", server.name, mem["anon"])
+                if server.name == "ours":
+                    self.ours_memory = mem
+            server.stop()
 
     def idle_round(self, servers, r):
         """1,000 configured services: RSS and the daytime rate; for the
@@ -1090,8 +1067,6 @@ class Report:
         rows += [("rss5", "idle RSS, 5 services", "kB"),
                  ("anon5", "idle anonymous memory (its own, no shared "
                   "pages), 5 services", "kB"),
-                 ("rss5files", "idle RSS, 5 services, users and groups "
-                  "in files only (nsswitch.conf)", "kB"),
                  ("rss1000", "idle RSS, 1,000 services", "kB")]
         rows += [(sc.key, sc.label, sc.unit) for sc in IDLE_SCENARIOS]
         for n in SCALE_SIZES:
@@ -1176,14 +1151,6 @@ class Report:
                        "Where ours goes: " +
                        memory_breakdown(self.b.ours_memory) + "."
                        if self.b.ours_memory else "")
-        files = self.get("rss5files", "ours")
-        peers = {p: self.get("rss5files", p) for p in COLUMNS[3:]
-                 if self.get("rss5files", p)}
-        if files is not None and peers:
-            self.check("the same, users and groups in files only (no NSS "
-                       "module loaded)", f"{files:,.0f} kB against "
-                       + ", ".join(f"{p} {v:,.0f} kB"
-                                   for p, v in peers.items()), None)
         r1000 = self.get("rss1000", "ours")
         if r1000 is not None and rss is not None:
             self.check("idle RSS with 1,000 services (report; linear and "

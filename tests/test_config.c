@@ -82,6 +82,24 @@ getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 	return real(user, group, groups, ngroups);
 }
 
+/*
+ * The look-up process must fail the load cleanly when an NSS module
+ * crashes or hangs: getpwnam() does either for these names.  It runs in
+ * that child, never in the test.
+ */
+struct passwd *
+getpwnam(const char *name)
+{
+	struct passwd *(*real)(const char *);
+
+	if (strcmp(name, "lookup-dies") == 0)
+		_exit(3);
+	if (strcmp(name, "lookup-hangs") == 0)
+		pause();
+	*(void **)&real = dlsym(RTLD_NEXT, "getpwnam");
+	return real(name);
+}
+
 /* What a failure adds to its reason: the parser's first message. */
 static const char *
 first_message(void)
@@ -1473,6 +1491,55 @@ test_load(void)
 	return 1;
 }
 
+/*
+ * A look-up process that dies fails its entry only; one that hangs fails
+ * the rest of the load too, which would wait as long.
+ */
+static int
+load_lookups(const char *first_user)
+{
+	char path[512], text[512];
+	int error = -1;
+
+	snprintf(path, sizeof(path), "%s/lookups.conf", tmpdir);
+	snprintf(text, sizeof(text),
+	    "8007 stream tcp nowait %s internal echo\n"
+	    "8008 stream tcp nowait nobody internal echo\n", first_user);
+	CHECK(write_file(path, text, 0644) == 0);
+	list = config_load(path, "127.0.0.1", 0, capture, &error);
+	CHECK(error == 0);
+	return 1;
+}
+
+static int
+test_resolve_lookup_dies(void)
+{
+	CHECK(load_lookups("lookup-dies"));
+	CHECK(count(list) == 1 && nth(0)->se_uid == NOBODY);
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_ERR);
+	CHECK(strstr(msgs[0].text, ":1: 8007/tcp: user 'lookup-dies' not "
+	    "looked up: the look-up process died (nsswitch.conf)") != NULL);
+	return 1;
+}
+
+static int
+test_resolve_lookup_hangs(void)
+{
+	int loaded;
+
+	config_lookup_seconds = 1;
+	loaded = load_lookups("lookup-hangs");
+	config_lookup_seconds = 30;
+	CHECK(loaded);
+	CHECK(count(list) == 0);
+	CHECK(nmsgs == 2);
+	CHECK(strstr(msgs[0].text, ":1: 8007/tcp: user 'lookup-hangs' not "
+	    "looked up: no answer in 1 s (nsswitch.conf)") != NULL);
+	CHECK(strstr(msgs[1].text, ":2: 8008/tcp: user 'nobody' not "
+	    "looked up: no answer in 1 s (nsswitch.conf)") != NULL);
+	return 1;
+}
+
 static int
 test_load_failures(void)
 {
@@ -1794,6 +1861,8 @@ main(void)
 		{ "resolve_users", test_resolve_users },
 		{ "resolve_class", test_resolve_class },
 		{ "resolve_many_groups", test_resolve_many_groups },
+		{ "resolve_lookup_dies", test_resolve_lookup_dies },
+		{ "resolve_lookup_hangs", test_resolve_lookup_hangs },
 		{ "resolve_program", test_resolve_program },
 		{ "resolve_unix", test_resolve_unix },
 		{ "load", test_load },

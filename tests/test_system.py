@@ -8,6 +8,7 @@ usage: test_system.py [INETD] [TEST ...]  (see harness.py)
 """
 
 import os
+import pwd
 import random
 import re
 import shutil
@@ -139,6 +140,42 @@ def includedir_default(t):
     check("/etc/inetd.d/50-time.conf:2: missing fields" in err,
           f"fragment error not named: {err!r}")
     check("/etc/inetd.conf: 1 error" in err, f"summary: {err!r}")
+
+
+@test
+def nss_modules_stay_out(t):
+    """Users and groups are looked up in a child: with an nsswitch.conf
+    naming an NSS module (systemd's), the daemon maps none after a load
+    and a reload, and its entries still run as the users they name."""
+    if not IS_ROOT or shutil.which("unshare") is None:
+        raise Skip("needs root and unshare(1) for a private nsswitch.conf")
+    module = subprocess.run(["sh", "-c", "ldconfig -p | grep -c "
+                             "libnss_systemd.so.2"], capture_output=True,
+                            text=True).stdout.strip()
+    if module in ("", "0"):
+        raise Skip("libnss_systemd.so.2 not installed: no module to load")
+    nss = t.path("nsswitch.conf")
+    write(nss, ["passwd: files systemd", "group: files systemd"])
+    echo, probe = t.port(), t.port()
+    d = t.daemon([f"127.0.0.1:{echo} stream tcp nowait root internal echo",
+                  f"127.0.0.1:{probe} stream tcp nowait nobody {t.probe()} "
+                  "probe"],
+                 wrapper=["unshare", "-m", "--propagation", "private", "--",
+                          "sh", "-c", 'mount --bind "$0" /etc/nsswitch.conf '
+                          '&& exec "$@"', nss])
+    for when in ("load", "reload"):
+        check_tcp_builtin("echo", echo)
+        report = probe_report(probe)
+        nobody = str(pwd.getpwnam("nobody").pw_uid)
+        check(report.get("uid", "").split() == [nobody, nobody],
+              f"probe after the {when} ran as uid {report.get('uid')}")
+        with open(f"/proc/{d.pid}/maps") as f:
+            mapped = sorted({line.split()[-1] for line in f
+                             if "libnss_" in line})
+        check(not mapped, f"after the {when} the daemon maps {mapped}")
+        if when == "load":
+            os.kill(d.pid, signal.SIGHUP)
+            d.wait_log("reloaded")
 
 
 # ---------------------------------------------------------- sd_notify(3)
