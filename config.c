@@ -9,6 +9,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -971,74 +972,110 @@ config_parse(const char *text, size_t len, const char *file,
 }
 
 /*
- * Users and groups are looked up by a child, one for each load: the NSS
- * modules that nsswitch.conf names (systemd, sss, ldap...) are loaded
- * there and never in the daemon, where they would stay mapped for good,
- * could keep descriptors or threads, and could crash or hang it.  A
- * child that dies fails its look-up and is replaced for the next one; a
- * look-up that gets no answer in config_lookup_seconds fails, and so do
- * the rest of that load's, which would wait as long.
+ * Users and groups are looked up by a child, once for each file read:
+ * the NSS modules that nsswitch.conf names (systemd, sss, ldap...) are
+ * loaded there and never in the daemon, where they would stay mapped for
+ * good, could keep descriptors or threads, and could crash or hang it.
+ * The daemon waits for the child, which answers every question of the
+ * file's entries at once, so that it never writes to memory it shares
+ * with the child (each page would be copied).  A child that gets no
+ * answer in config_lookup_seconds is killed, and the look-ups of the
+ * rest of the load fail at once: they would wait as long.
  */
 int	config_lookup_seconds = 30;
 
-enum lookup_kind { LOOKUP_USER, LOOKUP_GROUP, LOOKUP_GROUPLIST };
-
-struct lookup_query {
-	int	 kind;
-	gid_t	 gid;			/* LOOKUP_GROUPLIST: the login group */
-	char	 name[LOGIN_NAME_MAX];
+enum ident_kind {
+	IDENT_USER,		/* user[:group]: uid, gid, groups */
+	IDENT_SOCKOWNER,	/* user: uid */
+	IDENT_SOCKGROUP		/* group: gid */
 };
 
-struct lookup_answer {
-	int	 found;			/* 0: no such name or too many groups */
-	uid_t	 uid;
-	gid_t	 gid;
-	int	 ngroups;
-	gid_t	 groups[CONF_MAXGROUPS];
+enum ident_status {
+	IDENT_UNANSWERED,	/* no answer: lookup.why says why */
+	IDENT_DIED,		/* the look-up process died on it */
+	IDENT_OK,
+	IDENT_NO_USER,
+	IDENT_NO_GROUP,
+	IDENT_TOO_MANY_GROUPS
+};
+
+/*
+ * A question, and the answer that the child writes beside it.  The
+ * names are copies: entries that fail are freed while others resolve.
+ */
+struct ident {
+	int		 kind;
+	char		 user[LOGIN_NAME_MAX];	/* "" for IDENT_SOCKGROUP */
+	char		 group[LOGIN_NAME_MAX];	/* "": the login group */
+	int		 status;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 ngroups;
+	gid_t		 groups[CONF_MAXGROUPS];
+};
+
+/* The distinct questions of a list of entries, sorted. */
+struct idents {
+	struct ident	*v;		/* in memory shared with the child */
+	size_t		 n;
+	size_t		 size;		/* of the mapping */
 };
 
 static struct {
-	int	 sessions;		/* lookup_begin() without its end */
-	pid_t	 pid;			/* the child, or -1 */
-	int	 fd;
 	int	 hung;			/* the rest of the load fails */
-	char	 why[CONF_MSG_MAX];	/* why the last look-up failed */
-} lookup = { 0, -1, -1, 0, "" };
+	char	 why[CONF_MSG_MAX];	/* why the last look-ups failed */
+} lookup;
+
+static int
+group_id(const char *name, gid_t *gid)
+{
+	const struct group *gr;
+	const char *errstr;
+
+	if ((gr = getgrnam(name)) != NULL) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	if (!all_digits(name))
+		return -1;
+	/* (gid_t)-1 means "no change" to chown() and setresgid(). */
+	*gid = strtonum(name, 0, (long long)(gid_t)-2, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
 
 static void
-lookup_answer(const struct lookup_query *q, struct lookup_answer *a)
+ident_answer(struct ident *id)
 {
 	const struct passwd *pw;
-	const struct group *gr;
 
-	memset(a, 0, sizeof(*a));
-	switch (q->kind) {
-	case LOOKUP_USER:
-		if ((pw = getpwnam(q->name)) != NULL) {
-			a->found = 1;
-			a->uid = pw->pw_uid;
-			a->gid = pw->pw_gid;
-		}
-		break;
-	case LOOKUP_GROUP:
-		if ((gr = getgrnam(q->name)) != NULL) {
-			a->found = 1;
-			a->gid = gr->gr_gid;
-		}
-		break;
-	default:
-		a->ngroups = CONF_MAXGROUPS;
-		a->found = getgrouplist(q->name, q->gid, a->groups,
-		    &a->ngroups) != -1;
-		break;
+	if (id->status != IDENT_UNANSWERED)
+		return;			/* a name too long to exist */
+	if (id->kind == IDENT_SOCKGROUP) {
+		id->status = group_id(id->group, &id->gid) == 0 ? IDENT_OK :
+		    IDENT_NO_GROUP;
+		return;
 	}
+	if ((pw = getpwnam(id->user)) == NULL) {
+		id->status = IDENT_NO_USER;
+		return;
+	}
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	id->status = IDENT_OK;
+	if (id->kind == IDENT_SOCKOWNER)
+		return;
+	if (id->group[0] != '\0' && group_id(id->group, &id->gid) == -1) {
+		id->status = IDENT_NO_GROUP;
+		return;
+	}
+	id->ngroups = CONF_MAXGROUPS;
+	if (getgrouplist(id->user, id->gid, id->groups, &id->ngroups) == -1)
+		id->status = IDENT_TOO_MANY_GROUPS;
 }
 
 static void __attribute__((noreturn))
-lookup_serve(int fd)
+idents_child(struct idents *ids, size_t from, int done)
 {
-	struct lookup_query q;
-	struct lookup_answer a;
 	sigset_t none;
 	int sig;
 
@@ -1047,155 +1084,236 @@ lookup_serve(int fd)
 		(void)signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (fd != 3 && dup2(fd, 3) == -1)
+	if (done != 3 && dup2(done, 3) == -1)
 		_exit(1);
 	closefrom(4);
-	while (recv(3, &q, sizeof(q), 0) == (ssize_t)sizeof(q)) {
-		q.name[sizeof(q.name) - 1] = '\0';
-		lookup_answer(&q, &a);
-		if (send(3, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t)sizeof(a))
-			break;
-	}
+	for (; from < ids->n; from++)
+		ident_answer(&ids->v[from]);
 	_exit(0);
 }
 
-/* Closing the socket ends a child that is waiting for a question. */
-static void
-lookup_stop(int kill_it)
-{
-	if (lookup.pid == -1)
-		return;
-	if (kill_it)
-		(void)kill(lookup.pid, SIGKILL);
-	close(lookup.fd);
-	while (waitpid(lookup.pid, NULL, 0) == -1 && errno == EINTR)
-		continue;
-	lookup.pid = lookup.fd = -1;
-}
-
+/*
+ * Questions from the first one on answered by a child; 0 when it
+ * answered them all.  When no child can be started (at RLIMIT_NPROC,
+ * say), the daemon answers them itself, as every inetd before this one.
+ */
 static int
-lookup_fail(const char *fmt, ...)
+idents_run_child(struct idents *ids, size_t from)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(lookup.why, sizeof(lookup.why), fmt, ap);
-	va_end(ap);
-	lookup_stop(1);
-	return -1;
-}
-
-static int
-lookup_start(void)
-{
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return -1;
-	if ((lookup.pid = fork()) == -1) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (lookup.pid == 0) {
-		close(sv[0]);
-		lookup_serve(sv[1]);
-	}
-	close(sv[1]);
-	lookup.fd = sv[0];
-	return 0;
-}
-
-/* The child's answer; -1 with lookup.why saying why there is none. */
-static int
-lookup_ask(int kind, const char *name, gid_t gid, struct lookup_answer *a)
-{
-	struct lookup_query q;
 	struct pollfd pfd;
-	int ready;
+	pid_t pid = -1;
+	int done[2] = { -1, -1 }, ready, status;
 
-	memset(&q, 0, sizeof(q));
-	q.kind = kind;
-	q.gid = gid;
-	a->found = 0;
-	if (lookup.hung)
-		return -1;		/* lookup.why kept */
-	lookup.why[0] = '\0';
-	if (strlcpy(q.name, name, sizeof(q.name)) >= sizeof(q.name))
-		return 0;		/* longer than any name can be */
-	/*
-	 * Without a child (a daemon at its RLIMIT_NPROC, say), the look-up
-	 * is the daemon's own, as it was in every inetd before this one.
-	 */
-	if (lookup.pid == -1 && lookup_start() == -1) {
-		lookup_answer(&q, a);
+	if (pipe2(done, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		if (pid == -1 && done[0] != -1) {
+			close(done[0]);
+			close(done[1]);
+		}
+		for (; from < ids->n; from++)
+			ident_answer(&ids->v[from]);
 		return 0;
 	}
-	if (send(lookup.fd, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q))
-		return lookup_fail("the look-up process died (nsswitch.conf)");
-	pfd.fd = lookup.fd;
+	if (pid == 0) {
+		close(done[0]);
+		idents_child(ids, from, done[1]);
+	}
+	close(done[1]);
+	pfd.fd = done[0];
 	pfd.events = POLLIN;
+	/* The pipe's end of file: the child has exited. */
 	while ((ready = poll(&pfd, 1, config_lookup_seconds * 1000)) == -1 &&
 	    errno == EINTR)
 		continue;
-	if (ready == 0) {
+	if (ready != 1) {
+		(void)kill(pid, SIGKILL);
 		lookup.hung = 1;
-		return lookup_fail("no answer in %d s (nsswitch.conf)",
-		    config_lookup_seconds);
+		snprintf(lookup.why, sizeof(lookup.why),
+		    "no answer in %d s (nsswitch.conf)", config_lookup_seconds);
 	}
-	if (ready == -1)
-		return lookup_fail("poll: %s", strerror(errno));
-	if (recv(lookup.fd, a, sizeof(*a), 0) != (ssize_t)sizeof(*a))
-		return lookup_fail("the look-up process died (nsswitch.conf)");
-	return 0;
+	close(done[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		continue;
+	return ready == 1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
+	    0 : -1;
 }
 
-/* Look-ups between lookup_begin() and lookup_end() share one child. */
+/*
+ * A child that dies (a crash in an NSS module) leaves its question
+ * failed; the next child takes the questions after it.
+ */
 static void
-lookup_begin(void)
+idents_answer(struct idents *ids)
 {
-	lookup.sessions++;
+	size_t from = 0;
+
+	while (from < ids->n && !lookup.hung) {
+		if (idents_run_child(ids, from) == 0 || lookup.hung)
+			return;
+		while (from < ids->n && ids->v[from].status != IDENT_UNANSWERED)
+			from++;
+		if (from < ids->n)
+			ids->v[from++].status = IDENT_DIED;
+	}
 }
 
-static void
-lookup_end(void)
+/* Questions and answers are both in the order of kind, user, group. */
+static int
+name_kind_cmp(int ka, const char *ua, const char *ga, int kb, const char *ub,
+    const char *gb)
 {
-	if (--lookup.sessions > 0)
+	int d;
+
+	if (ka != kb)
+		return ka - kb;
+	if ((d = strcmp(ua != NULL ? ua : "", ub != NULL ? ub : "")) != 0)
+		return d;
+	return strcmp(ga != NULL ? ga : "", gb != NULL ? gb : "");
+}
+
+static int
+ident_cmp(const void *pa, const void *pb)
+{
+	const struct ident *a = pa, *b = pb;
+
+	return name_kind_cmp(a->kind, a->user, a->group, b->kind, b->user,
+	    b->group);
+}
+
+/* What an entry asks, naming its own strings. */
+struct question {
+	int		 kind;
+	const char	*user;
+	const char	*group;
+};
+
+static int
+question_cmp(const void *pa, const void *pb)
+{
+	const struct question *a = pa, *b = pb;
+
+	return name_kind_cmp(a->kind, a->user, a->group, b->kind, b->user,
+	    b->group);
+}
+
+/* The question; a name too long for any system is known not to exist. */
+static void
+ident_set(struct ident *id, int kind, const char *user, const char *group)
+{
+	memset(id, 0, offsetof(struct ident, uid));
+	id->kind = kind;
+	if (strlcpy(id->user, user != NULL ? user : "", sizeof(id->user)) >=
+	    sizeof(id->user))
+		id->status = IDENT_NO_USER;
+	else if (strlcpy(id->group, group != NULL ? group : "",
+	    sizeof(id->group)) >= sizeof(id->group))
+		id->status = IDENT_NO_GROUP;
+}
+
+/* Up to three questions an entry asks. */
+#define QUESTIONS_PER_ENTRY	3
+
+/* The distinct questions of the entries of list (include nodes aside). */
+static struct question *
+questions_of(struct servtab *list, size_t *np)
+{
+	const struct servtab *sep;
+	struct question *q;
+	size_t n = 0, i, j;
+
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		n++;
+	if ((q = reallocarray(NULL, n * QUESTIONS_PER_ENTRY + 1,
+	    sizeof(*q))) == NULL)
+		return NULL;
+	for (n = 0, sep = list; sep != NULL; sep = sep->se_next) {
+		if (sep->se_include != NULL)
+			continue;
+		q[n++] = (struct question){ IDENT_USER, sep->se_user,
+		    sep->se_group };
+		if (sep->se_sockuser != NULL)
+			q[n++] = (struct question){ IDENT_SOCKOWNER,
+			    sep->se_sockuser, NULL };
+		if (sep->se_sockgroup != NULL)
+			q[n++] = (struct question){ IDENT_SOCKGROUP, NULL,
+			    sep->se_sockgroup };
+	}
+	qsort(q, n, sizeof(*q), question_cmp);
+	for (i = j = 0; i < n; i++)
+		if (j == 0 || question_cmp(&q[j - 1], &q[i]) != 0)
+			q[j++] = q[i];
+	*np = j;
+	return q;
+}
+
+/*
+ * The answers to the questions of the entries of list, from one child
+ * (more if one dies); ids->v is NULL when there is no memory for them,
+ * and then every look-up fails.
+ */
+static void
+idents_ask(struct idents *ids, struct servtab *list)
+{
+	struct question *q;
+	size_t i;
+	void *v;
+
+	memset(ids, 0, sizeof(*ids));
+	if (!lookup.hung)
+		lookup.why[0] = '\0';
+	if ((q = questions_of(list, &ids->n)) == NULL) {
+		snprintf(lookup.why, sizeof(lookup.why), "out of memory");
 		return;
-	lookup_stop(0);
-	lookup.hung = 0;
-	lookup.why[0] = '\0';
+	}
+	ids->size = (ids->n > 0 ? ids->n : 1) * sizeof(*ids->v);
+	if ((v = mmap(NULL, ids->size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
+		snprintf(lookup.why, sizeof(lookup.why), "out of memory");
+		free(q);
+		return;
+	}
+	ids->v = v;
+	for (i = 0; i < ids->n; i++)
+		ident_set(&ids->v[i], q[i].kind, q[i].user, q[i].group);
+	free(q);
+	idents_answer(ids);
+}
+
+static void
+idents_free(struct idents *ids)
+{
+	if (ids->v != NULL)
+		(void)munmap(ids->v, ids->size);
+	ids->v = NULL;
+}
+
+static const struct ident *
+ident_find(const struct idents *ids, int kind, const char *user,
+    const char *group)
+{
+	static const struct ident unanswered;	/* IDENT_UNANSWERED */
+	const struct ident *id;
+	struct ident key;
+
+	ident_set(&key, kind, user, group);
+	if (ids->v == NULL || (id = bsearch(&key, ids->v, ids->n,
+	    sizeof(*ids->v), ident_cmp)) == NULL)
+		return &unanswered;
+	return id;
 }
 
 /* "unknown user 'x'", or why it could not be looked up. */
 static void
-name_error(struct servtab *sep, conf_report_fn *report, const char *what,
-    const char *name)
+ident_error(struct servtab *sep, conf_report_fn *report, const char *what,
+    const char *name, const struct ident *id)
 {
-	if (lookup.why[0] != '\0')
+	if (id->status == IDENT_DIED)
+		resolve_error(sep, report, "%s '%s' not looked up: the look-up "
+		    "process died (nsswitch.conf)", what, name);
+	else if (id->status == IDENT_UNANSWERED)
 		resolve_error(sep, report, "%s '%s' not looked up: %s", what,
-		    name, lookup.why);
+		    name, lookup.why[0] != '\0' ? lookup.why : "no answer");
 	else
 		resolve_error(sep, report, "unknown %s '%s'", what, name);
-}
-
-static int
-lookup_group(const char *name, gid_t *gid)
-{
-	struct lookup_answer a;
-	const char *errstr;
-
-	if (lookup_ask(LOOKUP_GROUP, name, 0, &a) == -1)
-		return -1;
-	if (a.found) {
-		*gid = a.gid;
-		return 0;
-	}
-	if (!all_digits(name))
-		return -1;
-	/* (gid_t)-1 means "no change" to chown() and setresgid(). */
-	*gid = strtonum(name, 0, (long long)(gid_t)-2, &errstr);
-	return errstr == NULL ? 0 : -1;
 }
 
 static int
@@ -1271,50 +1389,6 @@ resolve_address(struct servtab *sep, conf_report_fn *report)
 	return 0;
 }
 
-/*
- * The last user (and group) looked up, for the entries that follow: a
- * file of thousands of entries names a few users, and each look-up
- * reads /etc/passwd and /etc/group.  Forgotten by each config_load(),
- * so that a reload sees what changed.
- */
-static struct {
-	int	 valid;
-	char	 user[LOGIN_NAME_MAX];
-	char	 group[LOGIN_NAME_MAX];	/* "": the user's login group */
-	uid_t	 uid;
-	gid_t	 gid;
-	int	 ngroups;
-	gid_t	 groups[CONF_MAXGROUPS];
-} user_memo;
-
-static const char *
-memo_group(const struct servtab *sep)
-{
-	return sep->se_group != NULL ? sep->se_group : "";
-}
-
-static int
-user_memo_matches(const struct servtab *sep)
-{
-	return user_memo.valid && strcmp(user_memo.user, sep->se_user) == 0 &&
-	    strcmp(user_memo.group, memo_group(sep)) == 0;
-}
-
-static void
-user_memo_put(const struct servtab *sep)
-{
-	user_memo.valid =
-	    strlcpy(user_memo.user, sep->se_user, sizeof(user_memo.user)) <
-	    sizeof(user_memo.user) && strlcpy(user_memo.group,
-	    memo_group(sep), sizeof(user_memo.group)) <
-	    sizeof(user_memo.group);
-	user_memo.uid = sep->se_uid;
-	user_memo.gid = sep->se_gid;
-	user_memo.ngroups = sep->se_ngroups;
-	memcpy(user_memo.groups, sep->se_groups,
-	    sep->se_ngroups * sizeof(gid_t));
-}
-
 /* Each entry keeps as many groups as its user is in, no more. */
 static int
 set_groups(struct servtab *sep, const gid_t *groups, int ngroups,
@@ -1355,62 +1429,49 @@ user_allowed(const struct servtab *sep, uid_t euid, conf_report_fn *report)
 }
 
 static int
-resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report)
+resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report,
+    const struct idents *ids)
 {
-	struct lookup_answer a;
+	const struct ident *id;
 
-	if (user_memo_matches(sep)) {
-		sep->se_uid = user_memo.uid;
-		sep->se_gid = user_memo.gid;
-		if (set_groups(sep, user_memo.groups, user_memo.ngroups,
-		    report) == -1)
-			return -1;
-		return user_allowed(sep, euid, report);
-	}
-	if (lookup_ask(LOOKUP_USER, sep->se_user, 0, &a) == -1 || !a.found) {
-		name_error(sep, report, "user", sep->se_user);
+	id = ident_find(ids, IDENT_USER, sep->se_user, sep->se_group);
+	if (id->status == IDENT_UNANSWERED || id->status == IDENT_DIED ||
+	    id->status == IDENT_NO_USER) {
+		ident_error(sep, report, "user", sep->se_user, id);
 		return -1;
 	}
-	sep->se_uid = a.uid;
-	sep->se_gid = a.gid;
-	if (sep->se_group != NULL &&
-	    lookup_group(sep->se_group, &sep->se_gid) == -1) {
-		name_error(sep, report, "group", sep->se_group);
+	if (id->status == IDENT_NO_GROUP) {
+		ident_error(sep, report, "group", sep->se_group, id);
 		return -1;
 	}
+	sep->se_uid = id->uid;
+	sep->se_gid = id->gid;
 	if (user_allowed(sep, euid, report) == -1)
 		return -1;
-	if (lookup_ask(LOOKUP_GROUPLIST, sep->se_user, sep->se_gid, &a) == -1) {
-		name_error(sep, report, "user", sep->se_user);
-		return -1;
-	}
-	if (!a.found) {
+	if (id->status == IDENT_TOO_MANY_GROUPS) {
 		resolve_error(sep, report, "user %s is in more than %d groups",
 		    sep->se_user, CONF_MAXGROUPS);
 		return -1;
 	}
-	if (set_groups(sep, a.groups, a.ngroups, report) == -1)
-		return -1;
-	user_memo_put(sep);
-	return 0;
+	return set_groups(sep, id->groups, id->ngroups, report);
 }
 
 static int
 resolve_socket_owner(struct servtab *sep, uid_t euid,
-    conf_report_fn *report)
+    conf_report_fn *report, const struct idents *ids)
 {
-	struct lookup_answer a;
+	const struct ident *id;
 
 	sep->se_sockuid = euid;
 	sep->se_sockgid = getegid();
 	if (sep->se_sockuser != NULL) {
-		if (lookup_ask(LOOKUP_USER, sep->se_sockuser, 0, &a) == -1 ||
-		    !a.found) {
-			name_error(sep, report, "socket owner",
-			    sep->se_sockuser);
+		id = ident_find(ids, IDENT_SOCKOWNER, sep->se_sockuser, NULL);
+		if (id->status != IDENT_OK) {
+			ident_error(sep, report, "socket owner",
+			    sep->se_sockuser, id);
 			return -1;
 		}
-		sep->se_sockuid = a.uid;
+		sep->se_sockuid = id->uid;
 		if (euid != 0 && sep->se_sockuid != euid) {
 			resolve_error(sep, report, "cannot give the socket to "
 			    "user '%s': inetd is not running as root",
@@ -1418,10 +1479,14 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 			return -1;
 		}
 	}
-	if (sep->se_sockgroup != NULL &&
-	    lookup_group(sep->se_sockgroup, &sep->se_sockgid) == -1) {
-		name_error(sep, report, "socket group", sep->se_sockgroup);
-		return -1;
+	if (sep->se_sockgroup != NULL) {
+		id = ident_find(ids, IDENT_SOCKGROUP, NULL, sep->se_sockgroup);
+		if (id->status != IDENT_OK) {
+			ident_error(sep, report, "socket group",
+			    sep->se_sockgroup, id);
+			return -1;
+		}
+		sep->se_sockgid = id->gid;
 	}
 	return 0;
 }
@@ -1461,7 +1526,8 @@ resolve_forward(struct servtab *sep, conf_report_fn *report)
 }
 
 static int
-resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report)
+resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
+    const struct idents *ids)
 {
 	char name[CONF_MSG_MAX];
 
@@ -1473,9 +1539,9 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report)
 	}
 	if ((sep->se_tcpmux == TCPMUX_NONE &&
 	    resolve_address(sep, report) == -1) ||
-	    resolve_user(sep, euid, report) == -1 ||
+	    resolve_user(sep, euid, report, ids) == -1 ||
 	    (sep->se_family == AF_UNIX &&
-	    resolve_socket_owner(sep, euid, report) == -1) ||
+	    resolve_socket_owner(sep, euid, report, ids) == -1) ||
 	    (sep->se_server != NULL && resolve_program(sep, report) == -1) ||
 	    resolve_forward(sep, report) == -1)
 		return -1;
@@ -1489,11 +1555,16 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report)
 int
 config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
 {
+	struct servtab *next = sep->se_next;
+	struct idents ids;
 	int ret;
 
-	lookup_begin();
-	ret = resolve_entry(sep, euid, report);
-	lookup_end();
+	sep->se_next = NULL;		/* the questions of this entry only */
+	idents_ask(&ids, sep);
+	sep->se_next = next;
+	ret = resolve_entry(sep, euid, report, &ids);
+	idents_free(&ids);
+	lookup.hung = 0;
 	return ret;
 }
 
@@ -1581,7 +1652,9 @@ static struct servtab *
 follow_entries(struct loader *ld, struct servtab *list)
 {
 	struct servtab *sep, *next, **prevp;
+	struct idents ids;
 
+	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
 		next = sep->se_next;
 		if (sep->se_include != NULL) {
@@ -1590,13 +1663,14 @@ follow_entries(struct loader *ld, struct servtab *list)
 				prevp = &(*prevp)->se_next;
 			*prevp = next;
 			servtab_free(sep);
-		} else if (config_resolve(sep, ld->euid, ld->report) == 0)
+		} else if (resolve_entry(sep, ld->euid, ld->report, &ids) == 0)
 			prevp = &sep->se_next;
 		else {
 			*prevp = next;
 			servtab_free(sep);
 		}
 	}
+	idents_free(&ids);
 	return list;
 }
 
@@ -1797,11 +1871,9 @@ config_load(const char *path, const char *defhost, uid_t euid,
 		return NULL;
 	}
 	memset(&ld, 0, sizeof(ld));
-	user_memo.valid = 0;
 	ld.defhost = defhost;
 	ld.euid = euid;
 	ld.report = report;
-	lookup_begin();
 	list = load_text(&ld, path, text, len, &st);
 	free(text);
 	if (config_includedir != NULL &&
@@ -1810,7 +1882,7 @@ config_load(const char *path, const char *defhost, uid_t euid,
 			continue;
 		*tailp = include_path(&ld, config_includedir, NULL, 0);
 	}
-	lookup_end();
+	lookup.hung = 0;
 	if (errp != NULL)
 		*errp = 0;
 	return list;
