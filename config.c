@@ -27,12 +27,14 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -976,11 +978,12 @@ config_parse(const char *text, size_t len, const char *file,
  * the NSS modules that nsswitch.conf names (systemd, sss, ldap...) are
  * loaded there and never in the daemon, where they would stay mapped for
  * good, could keep descriptors or threads, and could crash or hang it.
- * The daemon waits for the child, which answers every question of the
- * file's entries at once, so that it never writes to memory it shares
- * with the child (each page would be copied).  A child that gets no
- * answer in config_lookup_seconds is killed, and the look-ups of the
- * rest of the load fail at once: they would wait as long.
+ * The child is inetd executed afresh (config_lookup_serve()), not a
+ * fork(): a fork shares the daemon's memory, and each page the daemon
+ * then writes would fault, which at 10,000 services doubles the time of
+ * a reload.  Questions and answers are in a memory file both map.  A
+ * child that gets no answer in config_lookup_seconds is killed, and the
+ * look-ups of the rest of the load fail at once: they would wait as long.
  */
 int	config_lookup_seconds = 30;
 
@@ -1016,9 +1019,10 @@ struct ident {
 
 /* The distinct questions of a list of entries, sorted. */
 struct idents {
-	struct ident	*v;		/* in memory shared with the child */
+	struct ident	*v;		/* mapped from fd, shared with the child */
 	size_t		 n;
 	size_t		 size;		/* of the mapping */
+	int		 fd;
 };
 
 static struct {
@@ -1073,29 +1077,80 @@ ident_answer(struct ident *id)
 		id->status = IDENT_TOO_MANY_GROUPS;
 }
 
-static void __attribute__((noreturn))
-idents_child(struct idents *ids, size_t from, int done)
+int
+config_lookup_serve(const char *from, const char *size)
 {
-	sigset_t none;
-	int sig;
+	struct ident *v;
+	struct stat st;
+	const char *errstr;
+	size_t n, i;
 
-	/* Signals are the daemon's business, not this child's. */
-	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);
+	/* An inetd of another build has other questions. */
+	if (strtonum(size, 1, LLONG_MAX, &errstr) != sizeof(*v) ||
+	    fstat(STDIN_FILENO, &st) == -1 || st.st_size <= 0 ||
+	    st.st_size % sizeof(*v) != 0)
+		return EX_USAGE;
+	n = st.st_size / sizeof(*v);
+	i = strtonum(from, 0, n, &errstr);
+	if (errstr != NULL || (v = mmap(NULL, st.st_size, PROT_READ |
+	    PROT_WRITE, MAP_SHARED, STDIN_FILENO, 0)) == MAP_FAILED)
+		return EX_USAGE;
+	for (; i < n; i++)
+		ident_answer(&v[i]);
+	return 0;
+}
+
+/*
+ * inetd itself, its memory file on stdin and done on stdout.  By the
+ * path /proc/self/exe names, which valgrind makes its client's; after
+ * an upgrade, that of a deleted file: then no child.
+ */
+static pid_t
+idents_spawn(const struct idents *ids, size_t from, int done)
+{
+	static char arg[] = CONFIG_LOOKUP_ARG;
+	char self[PATH_MAX], fromstr[32], sizestr[32];
+	char *argv[] = { self, arg, fromstr, sizestr, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	ssize_t len;
+	pid_t pid;
+	int error;
+
+	if ((len = readlink("/proc/self/exe", self, sizeof(self))) <= 0 ||
+	    (size_t)len >= sizeof(self))
+		return -1;
+	self[len] = '\0';
+	snprintf(fromstr, sizeof(fromstr), "%zu", from);
+	snprintf(sizestr, sizeof(sizestr), "%zu", sizeof(*ids->v));
+	sigfillset(&all);
 	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (done != 3 && dup2(done, 3) == -1)
-		_exit(1);
-	closefrom(4);
-	for (; from < ids->n; from++)
-		ident_answer(&ids->v[from]);
-	_exit(0);
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	if (posix_spawnattr_init(&attr) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	/* Signals are the daemon's business, not this child's. */
+	error = posix_spawn_file_actions_adddup2(&fa, ids->fd, 0) ||
+	    posix_spawn_file_actions_adddup2(&fa, done, 1) ||
+	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) ||
+	    posix_spawnattr_setsigdefault(&attr, &all) ||
+	    posix_spawnattr_setsigmask(&attr, &none) ||
+	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK) ||
+	    posix_spawn(&pid, self, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return error ? -1 : pid;
 }
 
 /*
  * Questions from the first one on answered by a child; 0 when it
- * answered them all.  When no child can be started (at RLIMIT_NPROC,
- * say), the daemon answers them itself, as every inetd before this one.
+ * answered them all.  When no child can be started (at RLIMIT_NPROC, or
+ * without /proc), the daemon answers them itself, as every inetd before
+ * this one.
  */
 static int
 idents_run_child(struct idents *ids, size_t from)
@@ -1104,18 +1159,15 @@ idents_run_child(struct idents *ids, size_t from)
 	pid_t pid = -1;
 	int done[2] = { -1, -1 }, ready, status;
 
-	if (pipe2(done, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		if (pid == -1 && done[0] != -1) {
+	if (pipe2(done, O_CLOEXEC) == -1 ||
+	    (pid = idents_spawn(ids, from, done[1])) == -1) {
+		if (done[0] != -1) {
 			close(done[0]);
 			close(done[1]);
 		}
 		for (; from < ids->n; from++)
 			ident_answer(&ids->v[from]);
 		return 0;
-	}
-	if (pid == 0) {
-		close(done[0]);
-		idents_child(ids, from, done[1]);
 	}
 	close(done[1]);
 	pfd.fd = done[0];
@@ -1258,6 +1310,7 @@ idents_ask(struct idents *ids, struct servtab *list)
 	void *v;
 
 	memset(ids, 0, sizeof(*ids));
+	ids->fd = -1;
 	if (!lookup.hung)
 		lookup.why[0] = '\0';
 	if ((q = questions_of(list, &ids->n)) == NULL) {
@@ -1265,9 +1318,12 @@ idents_ask(struct idents *ids, struct servtab *list)
 		return;
 	}
 	ids->size = (ids->n > 0 ? ids->n : 1) * sizeof(*ids->v);
-	if ((v = mmap(NULL, ids->size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
-		snprintf(lookup.why, sizeof(lookup.why), "out of memory");
+	if ((ids->fd = memfd_create("inetd-lookups", MFD_CLOEXEC)) == -1 ||
+	    ftruncate(ids->fd, ids->size) == -1 ||
+	    (v = mmap(NULL, ids->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    ids->fd, 0)) == MAP_FAILED) {
+		snprintf(lookup.why, sizeof(lookup.why), "memory file: %s",
+		    strerror(errno));
 		free(q);
 		return;
 	}
@@ -1283,7 +1339,10 @@ idents_free(struct idents *ids)
 {
 	if (ids->v != NULL)
 		(void)munmap(ids->v, ids->size);
+	if (ids->fd != -1)
+		close(ids->fd);
 	ids->v = NULL;
+	ids->fd = -1;
 }
 
 static const struct ident *

@@ -157,11 +157,21 @@ struct servtab	*config_parse(const char *text, size_t len, const char *file,
  * address, program.  euid is the daemon's effective uid: when it is not
  * 0, an entry for another user is refused.  Returns 0, or -1 after
  * reporting why the entry cannot be used.  Users and groups are looked
- * up in a child process (one for a whole config_load()), so that no NSS
- * module is ever loaded into the daemon; a look-up that takes longer
- * than config_lookup_seconds (30 unless a test shortens it) fails.
+ * up in a child process (one for each file config_load() reads), so that
+ * no NSS module is ever loaded into the daemon; a look-up that takes
+ * longer than config_lookup_seconds (30 unless a test shortens it) fails.
  */
 extern int	 config_lookup_seconds;
+
+/*
+ * The look-up child: inetd executed as "inetd --look-up FROM SIZE", a
+ * memory file of questions of SIZE bytes each on its standard input,
+ * which it answers from question FROM on.  main() of every program that
+ * calls config_resolve() or config_load() hands such a call to
+ * config_lookup_serve(), whose result is the exit status.
+ */
+#define CONFIG_LOOKUP_ARG	"--look-up"
+int		 config_lookup_serve(const char *from, const char *size);
 
 int		 config_resolve(struct servtab *sep, uid_t euid,
 		    conf_report_fn *report);

@@ -131,6 +131,8 @@ main(int argc, char *argv[])
 {
 	int listening;
 
+	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
+		return config_lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
 	parse_flags(argc, argv);
 	euid = geteuid();

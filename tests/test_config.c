@@ -48,7 +48,6 @@ static int	 nmsgs;			/* all reported, even past MAXMSGS */
 
 static struct servtab *list;		/* what the running test parsed */
 static char	 tmpdir[256];
-static int	 fake_many_groups;
 
 static void
 capture(int priority, const char *fmt, ...)
@@ -67,14 +66,17 @@ capture(int priority, const char *fmt, ...)
 /*
  * A user in more than CONF_MAXGROUPS groups cannot be made without
  * editing /etc/group, so the test replaces libc's getgrouplist() (the
- * program's own definition wins) and fails it on request.
+ * program's own definition wins) and fails it on request: in the
+ * environment, which the look-up process (this program) inherits.
  */
+#define FAKE_MANY_GROUPS	"TEST_CONFIG_MANY_GROUPS"
+
 int
 getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 {
 	int (*real)(const char *, gid_t, gid_t *, int *);
 
-	if (fake_many_groups) {
+	if (getenv(FAKE_MANY_GROUPS) != NULL) {
 		*ngroups = CONF_MAXGROUPS + 1;
 		return -1;
 	}
@@ -85,7 +87,7 @@ getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 /*
  * The look-up process must fail the load cleanly when an NSS module
  * crashes or hangs: getpwnam() does either for these names.  It runs in
- * that child, never in the test.
+ * that child (this program, executed again), never in the test.
  */
 struct passwd *
 getpwnam(const char *name)
@@ -1391,9 +1393,9 @@ test_resolve_many_groups(void)
 	int rc;
 
 	CHECK(parse_one("echo stream tcp nowait daemon internal"));
-	fake_many_groups = 1;
+	setenv(FAKE_MANY_GROUPS, "1", 1);
 	rc = config_resolve(list, 0, capture);
-	fake_many_groups = 0;
+	unsetenv(FAKE_MANY_GROUPS);
 	CHECK(rc == -1);
 	CHECK(nmsgs == 1 && msgs[0].priority == LOG_ERR);
 	CHECK(strcmp(msgs[0].text, "t.conf:1: echo/tcp: user daemon is in "
@@ -1822,7 +1824,7 @@ remove_tmpdir(void)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	static const struct unit_test tests[] = {
 		{ "exec_entry", test_exec_entry },
@@ -1873,6 +1875,8 @@ main(void)
 		{ "include_loops", test_include_loops },
 	};
 
+	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
+		return config_lookup_serve(argv[2], argv[3]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	make_tmpdir();
 	test_parse_errors();
