@@ -1004,12 +1004,13 @@ enum ident_status {
 
 /*
  * A question, and the answer that the child writes beside it.  The
- * names are copies: entries that fail are freed while others resolve.
+ * names are copies, "" for none (a user's login group), as entries that
+ * fail are freed while others resolve.
  */
 struct ident {
 	int		 kind;
-	char		 user[LOGIN_NAME_MAX];	/* "" for IDENT_SOCKGROUP */
-	char		 group[LOGIN_NAME_MAX];	/* "": the login group */
+	char		 user[LOGIN_NAME_MAX];
+	char		 group[LOGIN_NAME_MAX];
 	int		 status;
 	uid_t		 uid;
 	gid_t		 gid;
@@ -1017,17 +1018,17 @@ struct ident {
 	gid_t		 groups[CONF_MAXGROUPS];
 };
 
-/* The distinct questions of a list of entries, sorted. */
+/* The distinct questions of a list of entries, sorted, in file fd. */
 struct idents {
-	struct ident	*v;		/* mapped from fd, shared with the child */
+	struct ident	*v;		/* fd mapped: the child's too */
 	size_t		 n;
 	size_t		 size;		/* of the mapping */
 	int		 fd;
 };
 
 static struct {
-	int	 hung;			/* the rest of the load fails */
-	char	 why[CONF_MSG_MAX];	/* why the last look-ups failed */
+	int	 hung;		/* the rest of the load fails */
+	char	 why[CONF_MSG_MAX];	/* why look-ups failed */
 } lookup;
 
 static int
@@ -1047,34 +1048,40 @@ group_id(const char *name, gid_t *gid)
 	return errstr == NULL ? 0 : -1;
 }
 
+/* The answer, its status written last: a child killed half-way left none. */
 static void
 ident_answer(struct ident *id)
 {
 	const struct passwd *pw;
+	struct ident a;
+	int status;
 
 	if (id->status != IDENT_UNANSWERED)
 		return;			/* a name too long to exist */
-	if (id->kind == IDENT_SOCKGROUP) {
-		id->status = group_id(id->group, &id->gid) == 0 ? IDENT_OK :
+	a = *id;
+	if (a.kind == IDENT_SOCKGROUP)
+		status = group_id(a.group, &a.gid) == 0 ? IDENT_OK :
 		    IDENT_NO_GROUP;
-		return;
+	else if ((pw = getpwnam(a.user)) == NULL)
+		status = IDENT_NO_USER;
+	else {
+		a.uid = pw->pw_uid;
+		a.gid = pw->pw_gid;
+		status = IDENT_OK;
+		a.ngroups = CONF_MAXGROUPS;
+		if (a.kind == IDENT_SOCKOWNER)
+			a.ngroups = 0;
+		else if (a.group[0] != '\0' && group_id(a.group, &a.gid) == -1)
+			status = IDENT_NO_GROUP;
+		else if (getgrouplist(a.user, a.gid, a.groups,
+		    &a.ngroups) == -1)
+			status = IDENT_TOO_MANY_GROUPS;
 	}
-	if ((pw = getpwnam(id->user)) == NULL) {
-		id->status = IDENT_NO_USER;
-		return;
-	}
-	id->uid = pw->pw_uid;
-	id->gid = pw->pw_gid;
-	id->status = IDENT_OK;
-	if (id->kind == IDENT_SOCKOWNER)
-		return;
-	if (id->group[0] != '\0' && group_id(id->group, &id->gid) == -1) {
-		id->status = IDENT_NO_GROUP;
-		return;
-	}
-	id->ngroups = CONF_MAXGROUPS;
-	if (getgrouplist(id->user, id->gid, id->groups, &id->ngroups) == -1)
-		id->status = IDENT_TOO_MANY_GROUPS;
+	id->uid = a.uid;
+	id->gid = a.gid;
+	id->ngroups = a.ngroups;
+	memcpy(id->groups, a.groups, sizeof(id->groups));
+	__atomic_store_n(&id->status, status, __ATOMIC_RELEASE);
 }
 
 int
