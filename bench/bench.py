@@ -1194,10 +1194,11 @@ class Report:
         commit = subprocess.run(["git", "-C", TOP, "rev-parse", "--short",
                                  "HEAD"], capture_output=True,
                                 text=True).stdout.strip() or "?"
-        # Changes to the tests or the README do not change what runs.
+        # Only changes to what runs (the daemon's sources, the bench).
         dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain",
-                                "--untracked-files=no", "--", ".",
-                                ":!tests", ":!README", ":!bench/RESULTS.md"],
+                                "--untracked-files=no", "--", "*.c", "*.h",
+                                "Makefile", "bench", ":!tests",
+                                ":!bench/RESULTS.md"],
                                capture_output=True, text=True).stdout
         if dirty.strip():
             commit += " with uncommitted changes"
