@@ -192,7 +192,7 @@ struct assoc {
 	union sockaddr_any a_peer;
 	socklen_t	 a_peerlen;
 	union sockaddr_any a_local;	/* the entry's, for PROXY headers */
-	int		 a_hnext;	/* hash chain, free list */
+	int		 a_hnext;	/* hash chain, free list: slot + 1 */
 	int		 a_older, a_newer;	/* by last activity */
 	int64_t		 a_start;
 	int64_t		 a_active;
@@ -237,9 +237,13 @@ static unsigned		 full_missed;
 
 static struct assoc	 assocs[FORWARD_MAXASSOC];
 static int		 assocs_used;
-static int		 assocs_free = -1;
+/*
+ * The hash chains and the free list link slot + 1, so that 0 ends them and
+ * the hash, zeroed as bss, costs no memory until a UDP client comes.
+ */
+static int		 assocs_free;
 static int		 nassocs;
-static int		 assoc_hash[FORWARD_HASH_SIZE];	/* first slot or -1 */
+static int		 assoc_hash[FORWARD_HASH_SIZE];
 static int		 lru_oldest = -1, lru_newest = -1;
 static time_t		 evict_quiet_until;
 static unsigned		 evict_missed;
@@ -1611,11 +1615,11 @@ static struct assoc *
 assoc_find(int listen_fd, const union sockaddr_any *peer)
 {
 	struct assoc *a;
-	int slot;
+	int link;
 
-	for (slot = assoc_hash[assoc_hash_of(listen_fd, peer)]; slot != -1;
-	    slot = a->a_hnext) {
-		a = &assocs[slot];
+	for (link = assoc_hash[assoc_hash_of(listen_fd, peer)]; link != 0;
+	    link = a->a_hnext) {
+		a = &assocs[link - 1];
 		if (a->a_listen_fd == listen_fd && same_peer(&a->a_peer, peer))
 			return a;
 	}
@@ -1684,7 +1688,7 @@ assoc_end(struct assoc *a, enum result result)
 	if (log_each)
 		log_assoc_end(a, result);
 	for (link = &assoc_hash[assoc_hash_of(a->a_listen_fd, &a->a_peer)];
-	    *link != slot; link = &assocs[*link].a_hnext)
+	    *link != slot + 1; link = &assocs[*link - 1].a_hnext)
 		continue;
 	*link = a->a_hnext;
 	lru_unlink(a);
@@ -1693,7 +1697,7 @@ assoc_end(struct assoc *a, enum result result)
 	a->a_fw = NULL;
 	a->a_sep = NULL;
 	a->a_hnext = assocs_free;
-	assocs_free = slot;
+	assocs_free = slot + 1;
 	nassocs--;
 }
 
@@ -1720,8 +1724,8 @@ assoc_alloc(struct servtab *sep)
 		log_evicted(sep);
 		assoc_end(&assocs[lru_oldest], R_EVICTED);
 	}
-	if (assocs_free != -1) {
-		a = &assocs[assocs_free];
+	if (assocs_free != 0) {
+		a = &assocs[assocs_free - 1];
 		assocs_free = a->a_hnext;
 	} else
 		a = &assocs[assocs_used++];
@@ -1755,7 +1759,7 @@ assoc_new(struct servtab *sep, const union sockaddr_any *peer,
 		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		close(fd);
 		a->a_hnext = assocs_free;
-		assocs_free = a - assocs;
+		assocs_free = a - assocs + 1;
 		nassocs--;
 		return NULL;
 	}
@@ -1773,7 +1777,7 @@ assoc_new(struct servtab *sep, const union sockaddr_any *peer,
 	memset(a->a_dgrams, 0, sizeof(a->a_dgrams));
 	h = assoc_hash_of(a->a_listen_fd, peer);
 	a->a_hnext = assoc_hash[h];
-	assoc_hash[h] = a - assocs;
+	assoc_hash[h] = a - assocs + 1;
 	lru_make_newest(a);
 	timer_want(assoc_deadline(a));
 	return a;
@@ -1949,7 +1953,6 @@ open_event_fds(void)
 	    (wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return -1;
 	timer_at = 0;
-	memset(assoc_hash, 0xff, sizeof(assoc_hash));	/* all -1 */
 	return watch(timerfd, T_TIMER, 0, 0, EPOLLIN);
 }
 
@@ -2099,8 +2102,9 @@ forward_serve(const struct servtab *sep, int fd)
 	conns_free = runq_head = runq_tail = -1;
 	pipewait_head = pipewait_tail = -1;
 	npipes_pooled = 0;
-	assocs_used = nassocs = 0;
-	assocs_free = lru_oldest = lru_newest = -1;
+	assocs_used = nassocs = assocs_free = 0;
+	memset(assoc_hash, 0, sizeof(assoc_hash));
+	lru_oldest = lru_newest = -1;
 	capacity = 1;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    open_event_fds() == -1) {

@@ -31,7 +31,12 @@
 #include "config.h"
 #include "inetd.h"
 
-#define NIL		UINT32_MAX	/* no entry, in the table's links */
+/*
+ * Entry 0 is never used, so that a link of 0 is the end: the zeroed
+ * buckets and entries need no setting up, and their pages are not touched
+ * until addresses come.
+ */
+#define NIL		0
 #define ADDRTAB_MAX	(1U << 24)	/* capacity the links can address */
 
 /*
@@ -50,7 +55,7 @@ struct addr_entry {
 struct addr_table {
 	uint64_t	 at_seed;	/* keys the hash against collisions */
 	size_t		 at_capacity;
-	size_t		 at_used;	/* entries 0 to at_used - 1 in use */
+	size_t		 at_used;	/* entries 1 to at_used in use */
 	size_t		 at_nbuckets;	/* a power of 2 */
 	uint32_t	 at_newest;
 	uint32_t	 at_oldest;
@@ -242,7 +247,6 @@ struct addr_table *
 addrtab_new(size_t capacity, uint64_t seed)
 {
 	struct addr_table *t;
-	size_t i;
 
 	if (capacity == 0 || capacity > ADDRTAB_MAX) {
 		errno = EINVAL;
@@ -254,17 +258,17 @@ addrtab_new(size_t capacity, uint64_t seed)
 	t->at_capacity = capacity;
 	for (t->at_nbuckets = 1; t->at_nbuckets < capacity;)
 		t->at_nbuckets *= 2;
-	t->at_newest = t->at_oldest = NIL;
-	t->at_entry = calloc(capacity, sizeof(*t->at_entry));
-	t->at_bucket = reallocarray(NULL, t->at_nbuckets,
-	    sizeof(*t->at_bucket));
-	if (t->at_entry == NULL || t->at_bucket == NULL) {
-		addrtab_free(t);
+	/*
+	 * One block, the buckets after the entries: calloc() takes fresh
+	 * zeroed pages for a block this large, and leaves them untouched.
+	 */
+	if ((t->at_entry = calloc(1, (capacity + 1) * sizeof(*t->at_entry) +
+	    t->at_nbuckets * sizeof(*t->at_bucket))) == NULL) {
+		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (i = 0; i < t->at_nbuckets; i++)
-		t->at_bucket[i] = NIL;
+	t->at_bucket = (uint32_t *)(t->at_entry + capacity + 1);
 	return t;
 }
 
@@ -274,7 +278,6 @@ addrtab_free(struct addr_table *t)
 	if (t == NULL)
 		return;
 	free(t->at_entry);
-	free(t->at_bucket);
 	free(t);
 }
 
@@ -372,7 +375,7 @@ addrtab_take(struct addr_table *t)
 	uint32_t i;
 
 	if (t->at_used < t->at_capacity)
-		return t->at_used++;
+		return ++t->at_used;
 	i = t->at_oldest;
 	chain_unlink(t, i);
 	recency_unlink(t, i);

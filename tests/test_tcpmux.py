@@ -7,6 +7,7 @@ entry "tcpmux/NAME" (or "tcpmux/+NAME", for which inetd says "+Go").
 usage: test_tcpmux.py [INETD] [TEST ...]  (see harness.py)
 """
 
+import contextlib
 import os
 import pwd
 import socket
@@ -91,6 +92,23 @@ def unknown_name(t):
                     b"Ech\r\n", b"Echo \r\n", b"nosuch\r\n" + b"x" * 5000):
         check_bytes(ask(port, request), NOT_AVAILABLE,
                     f"reply to {request[:20]!r}")
+
+
+@test
+def child_title(t):
+    """The child waiting for a name says so in ps: setproctitle() of
+    libbsd, which the daemon links statically."""
+    d, port = mux_daemon(t)
+    with tcp(port):
+        def titles():
+            out = []
+            for pid in children_of(d.pid):
+                with contextlib.suppress(OSError):
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        out.append(f.read().split(b"\0")[0])
+            return out
+        got = wait_until(titles, IO_TIMEOUT)
+        check(got == [b"inetd: tcpmux [127.0.0.1]"], f"titles {got!r}")
 
 
 @test
