@@ -130,6 +130,9 @@ EXEC_ROUNDS = 3         # rounds of the exec rows (the slowest), and of
 SCALE_SIZES = (1000, 5000, 10000)
 PEER_SCALE_SIZES = (1000, 10000)
 IDLE_SERVICES = 1000
+# The idle RSS rows: each daemon in the foreground, as a service manager
+# runs it, and detached, as an init script starts it.
+RSS_MODES = (("foreground", "rss5"), ("detached", "rss5d"))
 
 
 def log(msg):
@@ -144,7 +147,7 @@ def median(values):
 # ---------------------------------------------------------------- processes
 
 def become_subreaper():
-    """inetutils-inetd detaches: adopt it, so that it can be reaped."""
+    """Daemons that detach are adopted, so that they can be reaped."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
 
@@ -374,6 +377,9 @@ class Server:
     name = "?"
     column = True           # has a column in the main table
     single_process = False  # an inetd-like daemon, for the RSS rows
+    # How the RSS rows start it: "foreground" as a service manager runs it,
+    # "detached" as an init script starts it; None: as the other rows do.
+    mode = None
     scales = False          # takes the scale configurations
     serves = ()             # builtins and programs it can serve
 
@@ -416,6 +422,31 @@ class Server:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 p.wait(STOP_TIMEOUT)
         self.pids, self.procs = [], []
+
+    def detach(self, argv, namespace=False):
+        """Start a daemon that detaches, and follow the process that stays:
+        the bench's orphan running the same program."""
+        program = os.path.realpath(argv[0])
+        p = self.spawn(argv, namespace)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(READY_TIMEOUT)
+        self.procs, self.pids = [], []
+        for _ in range(READY_TIMEOUT * 100):
+            for pid in (int(n) for n in os.listdir("/proc") if n.isdigit()):
+                with contextlib.suppress(OSError):
+                    if (pid_alive(pid) and os.readlink(f"/proc/{pid}/exe")
+                            == program):
+                        self.adopt(pid)
+                        return True
+            time.sleep(0.01)
+        return False
+
+    def launch(self, argv, foreground, namespace=True):
+        """A daemon that detaches unless given the flags foreground."""
+        if self.mode == "detached":
+            return self.detach(argv, namespace)
+        self.spawn(argv[:1] + foreground + argv[1:], namespace)
+        return True
 
     def spawn(self, argv, namespace=False):
         """Peers run in a mount namespace of their own, with a tmpfs on
@@ -470,10 +501,10 @@ class Ours(InetdLike):
 
     def start(self, svcs):
         self.write_conf(svcs)
-        self.spawn([self.bench.inetd, "-d", *self.bench.ours_flags,
-                    *self.flags(), "-p", self.path(".pid"),
-                    self.path(".conf")])
-        return True
+        return self.launch([self.bench.inetd, *self.bench.ours_flags,
+                            *self.flags(), "-p", self.path(".pid"),
+                            self.path(".conf")],
+                           ["-i"] if self.mode else ["-d"], namespace=False)
 
     def flags(self):
         return []
@@ -502,9 +533,9 @@ class OpenbsdInetd(InetdLike):
 
     def start(self, svcs):
         self.write_conf(svcs)
-        self.spawn([self.bench.peer("usr/sbin/inetd"), "-i", "-R",
-                    "100000000", self.path(".conf")], namespace=True)
-        return True
+        argv = [self.bench.peer("usr/sbin/inetd"), "-R", "100000000",
+                self.path(".conf")]
+        return self.launch(argv, ["-i"])
 
 
 class InetutilsInetd(InetdLike):
@@ -513,24 +544,14 @@ class InetutilsInetd(InetdLike):
     def start(self, svcs):
         """It stays in the foreground only with -d, which also prints a
         debugging line per request: it runs detached, as in production,
-        and is followed through its pidfile."""
+        but for the foreground RSS row."""
         self.write_conf(svcs)
-        pidfile = self.path(".pid")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(pidfile)
-        p = self.spawn([self.bench.peer("usr/sbin/inetutils-inetd"), "-R",
-                        "100000000", f"--pidfile={pidfile}",
-                        self.path(".conf")], namespace=True)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            p.wait(READY_TIMEOUT)
-        self.procs, self.pids = [], []
-        for _ in range(READY_TIMEOUT * 100):
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                with open(pidfile) as f:
-                    self.adopt(int(f.read().split()[0]))
-                    return True
-            time.sleep(0.01)
-        return False
+        argv = [self.bench.peer("usr/sbin/inetutils-inetd"), "-R",
+                "100000000", self.path(".conf")]
+        if self.mode == "foreground":
+            self.spawn(argv[:1] + ["-d"] + argv[1:], namespace=True)
+            return True
+        return self.detach(argv, namespace=True)
 
 
 class Xinetd(InetdLike):
@@ -541,10 +562,9 @@ class Xinetd(InetdLike):
 
     def start(self, svcs):
         self.write_conf(svcs)
-        self.spawn([self.bench.peer("usr/sbin/xinetd"), "-dontfork", "-f",
-                    self.path(".conf"), "-filelog", self.path(".filelog")],
-                   namespace=True)
-        return True
+        argv = [self.bench.peer("usr/sbin/xinetd"), "-f", self.path(".conf"),
+                "-filelog", self.path(".filelog")]
+        return self.launch(argv, ["-dontfork"])
 
 
 class PerPort(Server):
@@ -593,9 +613,8 @@ class Rinetd(Server):
             for s in svcs:
                 if s.proto == "tcp":
                     f.write(f"127.0.0.1 {s.port} 127.0.0.1 9\n")
-        self.spawn([self.bench.peer("usr/sbin/rinetd"), "-f", "-c",
-                    self.path(".conf")], namespace=True)
-        return True
+        argv = [self.bench.peer("usr/sbin/rinetd"), "-c", self.path(".conf")]
+        return self.launch(argv, ["-f"])
 
 
 class Floor(Server):
@@ -659,7 +678,7 @@ class Bench:
         self.notes = []
         self.unanswered = set()  # (row, server) of runs with no answer
         self.started = []       # servers that had a pid, see Server.adopt
-        self.ours_memory = None
+        self.ours_memory = {}
         self.ours_flags = self.detect_ours_flags()
 
     def detect_ours_flags(self):
@@ -839,22 +858,29 @@ class Bench:
                                                              "floor"))
 
     def rss_round(self, servers):
+        """Each daemon started both ways: a daemon that detaches leaves
+        the pages it touched before in its parent, not in itself."""
         if "rinetd" in self.available and self.wanted("rinetd"):
             servers = servers + [Rinetd(self, 0)]
-        for server in servers:
-            if not server.single_process:
-                continue
-            svcs = five_services(server.ports)
-            if not self.start(server, svcs):
-                continue
-            time.sleep(0.2)
-            mem = memory_kb(server.main_pid())
-            if mem:
-                self.record("rss5", server.name, mem["rss"])
+        for mode, key in RSS_MODES:
+            for server in servers:
+                if server.single_process:
+                    server.mode = mode
+                    self.rss_of(server, key)
+                    server.mode = None
+
+    def rss_of(self, server, key):
+        if not self.start(server, five_services(server.ports)):
+            return
+        time.sleep(0.2)
+        mem = memory_kb(server.main_pid())
+        if mem:
+            self.record(key, server.name, mem["rss"])
+            if key == "rss5":
                 self.record("anon5", server.name, mem["anon"])
-                if server.name == "ours":
-                    self.ours_memory = mem
-            server.stop()
+            if server.name == "ours":
+                self.ours_memory[key] = mem
+        server.stop()
 
     def idle_round(self, servers, r):
         """1,000 configured services: RSS and the daytime rate; for the
@@ -1062,9 +1088,23 @@ class Report:
         pick = min if unit in LOWER_BETTER else max
         return pick(vals)
 
+    def check_rss(self, mode, key):
+        rss = self.get(key, "ours")
+        peers = {p: self.get(key, p) for p in COLUMNS[3:] if self.get(key, p)}
+        if rss is None or not peers:
+            return
+        mem = self.b.ours_memory.get(key)
+        self.check(f"idle RSS with 5 services below every single-process "
+                   f"peer, {mode}", f"{rss:,.0f} kB against "
+                   + ", ".join(f"{p} {v:,.0f} kB" for p, v in peers.items()),
+                   rss < min(peers.values()),
+                   f"Where ours goes: {memory_breakdown(mem)}." if mem
+                   else "")
+
     def rows(self):
         rows = [(sc.key, sc.label, sc.unit) for sc in SCENARIOS]
-        rows += [("rss5", "idle RSS, 5 services", "kB"),
+        rows += [("rss5", "idle RSS, 5 services, in the foreground", "kB"),
+                 ("rss5d", "idle RSS, 5 services, detached", "kB"),
                  ("anon5", "idle anonymous memory (its own, no shared "
                   "pages), 5 services", "kB"),
                  ("rss1000", "idle RSS, 1,000 services", "kB")]
@@ -1139,18 +1179,9 @@ class Report:
                              ("udaytime1", 0.9), ("udaytime16", 0.8)):
             self.check_ratio(f"{BY_KEY[key].label} >= {minimum}x floor",
                              key, minimum)
+        for mode, key in RSS_MODES:
+            self.check_rss(mode, key)
         rss = self.get("rss5", "ours")
-        peers = {p: self.get("rss5", p) for p in COLUMNS[3:]
-                 if self.get("rss5", p)}
-        if rss is not None and peers:
-            low = min(peers.values())
-            self.check("idle RSS with 5 services below every single-process"
-                       " peer", f"{rss:,.0f} kB against "
-                       + ", ".join(f"{p} {v:,.0f} kB"
-                                   for p, v in peers.items()), rss < low,
-                       "Where ours goes: " +
-                       memory_breakdown(self.b.ours_memory) + "."
-                       if self.b.ours_memory else "")
         r1000 = self.get("rss1000", "ours")
         if r1000 is not None and rss is not None:
             self.check("idle RSS with 1,000 services (report; linear and "
