@@ -218,16 +218,24 @@ LIBRARY_KINDS = [
 ]
 
 
+def median_memory(mems):
+    """The median of each figure of several memory_kb() results."""
+    if not mems:
+        return None
+    return {k: statistics.median(m.get(k, 0) for m in mems)
+            for k in set().union(*mems)}
+
+
 def memory_breakdown(mem):
     """Where the resident memory goes, as text."""
     parts, counted = [], mem["unnamed"]
     for kind, pattern in LIBRARY_KINDS:
         kb = sum(v for k, v in mem.items() if re.search(pattern, k))
         if kb:      # libwrap, say, is loaded with -w or -W only
-            parts.append(f"{kind} {kb:,} kB")
+            parts.append(f"{kind} {kb:,.0f} kB")
         counted += kb
-    parts.append(f"heap, stack and bss {mem['unnamed']:,} kB")
-    parts.append(f"the program and other files {mem['rss'] - counted:,} kB")
+    parts.append(f"heap, stack and bss {mem['unnamed']:,.0f} kB")
+    parts.append(f"the program and other files {mem['rss'] - counted:,.0f} kB")
     return "; ".join(parts)
 
 
@@ -678,7 +686,7 @@ class Bench:
         self.notes = []
         self.unanswered = set()  # (row, server) of runs with no answer
         self.started = []       # servers that had a pid, see Server.adopt
-        self.ours_memory = {}
+        self.memory = {}        # (row, server): memory_kb() of each round
         self.ours_flags = self.detect_ours_flags()
 
     def detect_ours_flags(self):
@@ -878,8 +886,7 @@ class Bench:
             self.record(key, server.name, mem["rss"])
             if key == "rss5":
                 self.record("anon5", server.name, mem["anon"])
-            if server.name == "ours":
-                self.ours_memory[key] = mem
+            self.memory.setdefault((key, server.name), []).append(mem)
         server.stop()
 
     def idle_round(self, servers, r):
@@ -1093,13 +1100,14 @@ class Report:
         peers = {p: self.get(key, p) for p in COLUMNS[3:] if self.get(key, p)}
         if rss is None or not peers:
             return
-        mem = self.b.ours_memory.get(key)
+        low = min(peers, key=peers.get)
+        where = [f"{name}: {memory_breakdown(mem)}." for name in ("ours", low)
+                 if (mem := median_memory(self.b.memory.get((key, name))))]
         self.check(f"idle RSS with 5 services below every single-process "
                    f"peer, {mode}", f"{rss:,.0f} kB against "
                    + ", ".join(f"{p} {v:,.0f} kB" for p, v in peers.items()),
-                   rss < min(peers.values()),
-                   f"Where ours goes: {memory_breakdown(mem)}." if mem
-                   else "")
+                   rss < peers[low], "Where it goes (medians): "
+                   + " ".join(where) if where else "")
 
     def rows(self):
         rows = [(sc.key, sc.label, sc.unit) for sc in SCENARIOS]
