@@ -694,8 +694,14 @@ parse_args(struct entry *e)
 {
 	struct servtab *se = e->se;
 	const char *base;
+	int nargs = e->nword - F_ARGS;
 
-	for (; se->se_argc < e->nword - F_ARGS; se->se_argc++)
+	/* As many as the line has: most have one or two, few have 64. */
+	if ((se->se_argv = calloc(nargs + 2, sizeof(*se->se_argv))) == NULL) {
+		entry_error(e, "out of memory");
+		return -1;
+	}
+	for (; se->se_argc < nargs; se->se_argc++)
 		if ((se->se_argv[se->se_argc] = entry_strdup(e,
 		    e->word[F_ARGS + se->se_argc])) == NULL)
 			return -1;
@@ -2018,8 +2024,9 @@ servtab_free(struct servtab *sep)
 	free(sep->se_groups);
 	forward_free(sep->se_forward);
 	free(sep->se_include);
-	for (i = 0; i < CONF_MAXARGS; i++)
+	for (i = 0; i < sep->se_argc; i++)
 		free(sep->se_argv[i]);
+	free(sep->se_argv);
 	free(sep);
 }
 

@@ -102,7 +102,7 @@ struct servtab {
 	const struct builtin *se_bi;	/* builtin service, or NULL */
 	struct forward *se_forward;	/* forward builtin: its settings */
 	int	 se_argc;
-	char	*se_argv[CONF_MAXARGS + 1];	/* NULL-terminated */
+	char	**se_argv;		/* se_argc of them, then NULL */
 	/*
 	 * An "include PATH" line: config_parse() returns it as a node with
 	 * only this, se_file and se_line set; config_load() follows it.
