@@ -60,7 +60,7 @@ ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
 		  $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 # libbsd is linked statically: the daemon takes a few small functions from
 # it (strlcpy, strtonum, pidfile, setproctitle), and libbsd.so with the
-# libmd.so it needs would add 0.13 MB to the resident memory of every
+# libmd.so it needs would add 0.11 MB to the resident memory of every
 # process.  libc comes first, so that arc4random is glibc's own and needs
 # no libmd.
 LIBS		= -lc -Wl,--push-state,-Bstatic $(BSD_LIBS) -Wl,--pop-state
