@@ -449,9 +449,10 @@ class Server:
             time.sleep(0.01)
         return False
 
-    def launch(self, argv, foreground, namespace=True):
-        """A daemon that detaches unless given the flags foreground."""
-        if self.mode == "detached":
+    def launch(self, argv, foreground, namespace=True, detached=None):
+        """A daemon that detaches unless given the flags foreground; it is
+        run detached in that mode, or when detached says so."""
+        if detached if detached is not None else self.mode == "detached":
             return self.detach(argv, namespace)
         self.spawn(argv[:1] + foreground + argv[1:], namespace)
         return True
@@ -556,10 +557,7 @@ class InetutilsInetd(InetdLike):
         self.write_conf(svcs)
         argv = [self.bench.peer("usr/sbin/inetutils-inetd"), "-R",
                 "100000000", self.path(".conf")]
-        if self.mode == "foreground":
-            self.spawn(argv[:1] + ["-d"] + argv[1:], namespace=True)
-            return True
-        return self.detach(argv, namespace=True)
+        return self.launch(argv, ["-d"], detached=self.mode != "foreground")
 
 
 class Xinetd(InetdLike):
