@@ -160,8 +160,8 @@ check-build: $(PROG) tests/test_config tests/test_ratelimit tests/probe \
 	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_ratelimit \
 	$(FUZZDIR)/fuzz_config
 
-# The last line of the output is the sum over all parts: "N passed, M failed"
-# (a build that fails counts as one failure).
+# The last line of the output is the sum over all parts: "N passed, M failed,
+# K skipped" (a build that fails counts as one failure).
 check: deps
 	@$(MAKE) --no-print-directory check-build || { \
 		echo "FAIL build: make check-build failed"; \

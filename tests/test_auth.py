@@ -164,10 +164,18 @@ def no_user(t):
         check_replies(ident(port, [f"{c} , {s + 1 if s < 65535 else 1}"]),
                       [f"{c} , {s + 1 if s < 65535 else 1} : ERROR : "
                        "NO-USER"])
-    if ipv6_usable():
-        with held_connection(NOBODY.pw_uid, NOBODY.pw_gid, "::1") as (c, s):
-            check_replies(ident(port, [f"{c} , {s}"]),
-                          [f"{c} , {s} : ERROR : NO-USER"])
+
+
+@test
+def no_user_other_family(t):
+    """A connection between IPv6 addresses is no one's for a client that
+    asks over IPv4, though its ports are the ones asked about."""
+    require_root()
+    require_ipv6()
+    port = auth_daemon(t, "-r")
+    with held_connection(NOBODY.pw_uid, NOBODY.pw_gid, "::1") as (c, s):
+        check_replies(ident(port, [f"{c} , {s}"]),
+                      [f"{c} , {s} : ERROR : NO-USER"])
 
 
 @test

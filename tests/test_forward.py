@@ -52,6 +52,7 @@ class Backend:
         self.handler = handler
         self.errors = []
         self.conns = []
+        self.done = 0           # connections whose handler has returned
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
@@ -73,6 +74,12 @@ class Backend:
             self.errors.append(f"{type(e).__name__}: {e}")
         finally:
             conn.close()
+            self.done += 1
+
+    def wait_done(self, n=1):
+        """Wait until n handlers have returned, their checks made."""
+        check(wait_until(lambda: self.done >= n, IO_TIMEOUT),
+              f"backend: {self.done} of {n} connections finished")
 
     def close(self):
         self.sock.close()
@@ -246,6 +253,7 @@ def backend_half_close(t):
         s.sendall(b"late data")
         s.shutdown(socket.SHUT_WR)
     d.wait_log("done-local-closed", "9 bytes in", "8 bytes out")
+    b.wait_done()
     check(not b.errors, f"backend: {b.errors}")
 
 

@@ -174,8 +174,7 @@ def nss_modules_stay_out(t):
                              if "libnss_" in line})
         check(not mapped, f"after the {when} the daemon maps {mapped}")
         if when == "load":
-            os.kill(d.pid, signal.SIGHUP)
-            d.wait_log("reloaded")
+            d.reload()
 
 
 # ---------------------------------------------------------- sd_notify(3)

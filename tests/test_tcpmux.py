@@ -49,8 +49,12 @@ def ask(port, request, seconds=IO_TIMEOUT):
 
 @test
 def no_socket_of_their_own(t):
-    d, _ = mux_daemon(t)
-    check(d.ready == 1, f"ready with {d.ready} services, want 1 (tcpmux)")
+    """The entries offered by tcpmux bind nothing: the daemon holds one
+    socket, tcpmux's."""
+    d, port = mux_daemon(t)
+    bound = bound_sockets(d.pid)
+    check(bound == {("tcp", port)}, f"bound {sorted(bound)}, want tcpmux's "
+          f"port {port} alone")
 
 
 @test
