@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Makefile for inetd (GNU make).
 #
 #   make            build ./inetd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * auth.c: the ident service (RFC 1413), with the options of FreeBSD's
  * inetd.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * config.h: inetd.conf(5) entries, and the parser that produces them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * forward.c: the forward builtin, a TCP and UDP port forwarder served
  * by the daemon itself, with no process per connection.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inetd.h: what inetd.c and internal.c share.
  *

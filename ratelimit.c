@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ratelimit.c: the limits an inetd.conf(5) entry can set, and the table
  * of per-address counters behind the per-IP rate.

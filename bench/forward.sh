@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/forward.sh: inetd's forward builtin against rinetd and socat.
 #
 #   bash bench/forward.sh INETD SCRATCHDIR

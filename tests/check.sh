@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Run every test part of `make check` and sum their results.
 #
 # Each part prints "PASS name" / "FAIL name: reason" / "SKIP name: reason"

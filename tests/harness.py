@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Harness of the integration tests for inetd.
 
 Each test starts the built daemon in -d mode with a configuration it writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * probe: a server for inetd's integration tests.  inetd starts it with a
  * connection on descriptors 0, 1 and 2; it writes what it inherited, one

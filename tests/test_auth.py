@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the auth builtin (RFC 1413 ident).
 
 The connections asked about are real: a process running as a known user

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the core daemon: builtins, spawning, config, signals.
 
 usage: test_core.py [INETD] [TEST ...]  (see harness.py)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the environment of the servers inetd starts.
 
 A server of a TCP connection is told about it (REMOTE_ADDR, REMOTE_PORT,

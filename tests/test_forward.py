@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the forward builtin (TCP and UDP port forwarding).
 
 Each test starts its own backend servers in threads of this process, on

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of hostile clients and system faults.
 
 Descriptors or processes running out, an address that vanishes under a

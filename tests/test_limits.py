@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the limits, the reload (SIGHUP) and inetd -t.
 
 Each limit is driven over real connections: max-child (clients wait in the

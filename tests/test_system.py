@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of inetd as a system service: include files and the
 /etc/inetd.d directory, systemd's notification protocol (READY, RELOADING,
 WATCHDOG, STOPPING over $NOTIFY_SOCKET), the -i foreground flag, and

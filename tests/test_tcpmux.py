@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the tcpmux builtin (RFC 1078).
 
 A client names a service on the tcpmux port and gets the program of the

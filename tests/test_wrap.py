@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of TCP wrappers: -w (servers), -W (builtins).
 
 libwrap reads /etc/hosts.allow and /etc/hosts.deny.  The tests never touch

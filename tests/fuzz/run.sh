@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Run the config parser's fuzzer for a bounded time, as one test:
 #
 #	tests/fuzz/run.sh FUZZER SECONDS [WORKDIR]
