@@ -54,6 +54,11 @@
 
 #define FORWARD_CONNECT_TIMEOUT	10	/* s, default connect-timeout= */
 #define FORWARD_UDP_TIMEOUT	60	/* s, default timeout= for UDP */
+/*
+ * An idle TCP connection holds two descriptors and a slot of the table
+ * for good: without a timeout= of its own, it is closed after an hour.
+ */
+#define FORWARD_TCP_TIMEOUT	3600	/* s, default timeout= for TCP */
 #define FORWARD_TIMEOUT_MAX	(7 * 24 * 3600)	/* largest timeout= */
 #define FORWARD_PIPE_SIZE	(256 * 1024)	/* in flight, each way */
 #define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
@@ -68,6 +73,16 @@
 #define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
 #define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
 #define FORWARD_HASH_SIZE	4096	/* buckets of the association table */
+/*
+ * All TCP entries share one table of connections.  Where the entry sets
+ * no limit of its own, one entry may fill at most half of it (its
+ * default max-child), and one client address at most an eighth (its
+ * connections through all such entries), so that neither can starve
+ * the others.
+ */
+#define FORWARD_ENTRY_SHARE	2	/* an entry: 1/2 of the table */
+#define FORWARD_PEER_SHARE	8	/* an address: 1/8 of the table */
+#define FORWARD_PEER_HASH	4096	/* buckets of the address counts */
 /*
  * Descriptors just below FD_SETSIZE are kept for the sockets inetd.c
  * puts in its fd_sets, so that a reload can still open listeners while
@@ -177,9 +192,20 @@ struct conn {
 	struct flow	 c_flow[2];	/* by source side */
 	int64_t		 c_start;	/* ms */
 	int64_t		 c_active;	/* ms, last data */
-	union sockaddr_any c_peer;	/* family 0: not looked up */
+	union sockaddr_any c_peer;	/* family 0: not an IP client */
+	int		 c_peerslot;	/* its address's count: slot + 1 */
 	int		 c_next;	/* free list, run queue */
 	int		 c_waitnext;	/* pipe wait list */
+};
+
+/*
+ * The TCP connections open from one client address, through all the
+ * entries, for the default limit of an address (FORWARD_PEER_SHARE).
+ */
+struct peer_count {
+	struct peer_addr pc_addr;
+	int		 pc_conns;
+	int		 pc_next;	/* hash chain, free list: slot + 1 */
 };
 
 /* A UDP client of a forward entry, and its socket to the target. */
@@ -234,6 +260,13 @@ static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
 static time_t		 full_quiet_until;
 static unsigned		 full_missed;
+
+/* Linked by slot + 1, as the associations: zeroed bss is empty. */
+static struct peer_count peers[FORWARD_MAXCONN];
+static int		 peers_used;
+static int		 peers_free;
+static int		 peer_hash[FORWARD_PEER_HASH];
+static uint64_t		 peer_seed;	/* keys the hash against collisions */
 
 static struct assoc	 assocs[FORWARD_MAXASSOC];
 static int		 assocs_used;
@@ -402,8 +435,8 @@ parse_settings(int socktype, char *const args[], int nargs, char *err,
 	fw->fw_nodelay_fd = -1;
 	fw->fw_socktype = socktype;
 	fw->fw_connect_timeout = FORWARD_CONNECT_TIMEOUT;
-	if (socktype == SOCK_DGRAM)
-		fw->fw_timeout = FORWARD_UDP_TIMEOUT;
+	fw->fw_timeout = socktype == SOCK_DGRAM ? FORWARD_UDP_TIMEOUT :
+	    FORWARD_TCP_TIMEOUT;
 	if (parse_target(fw, args[0], err, errsize) == -1)
 		goto fail;
 	for (i = 1; i < nargs; i++)
@@ -832,6 +865,120 @@ timer_expired(void)
 	timer_want(soonest);
 }
 
+/* ------------------------------------------------------ TCP: limits */
+
+static int *
+peer_chain(const struct peer_addr *pa)
+{
+	return &peer_hash[peer_addr_hash(peer_seed, pa) % FORWARD_PEER_HASH];
+}
+
+/* The count of pa's connections, as slot + 1; 0 when it has none. */
+static int
+peer_find(const struct peer_addr *pa)
+{
+	int i;
+
+	for (i = *peer_chain(pa); i != 0; i = peers[i - 1].pc_next)
+		if (peer_addr_equal(&peers[i - 1].pc_addr, pa))
+			return i;
+	return 0;
+}
+
+/*
+ * One more connection from c's address.  A count has a connection at
+ * least, so there are never more counts than connections.
+ */
+static void
+peer_count_in(struct conn *c)
+{
+	struct peer_addr pa;
+	int *chain, i;
+
+	if (peer_addr_set(&pa, &c->c_peer.sa) == -1)
+		return;		/* a UNIX client: no address to count */
+	if ((i = peer_find(&pa)) == 0) {
+		if (peers_free != 0) {
+			i = peers_free;
+			peers_free = peers[i - 1].pc_next;
+		} else
+			i = ++peers_used;
+		chain = peer_chain(&pa);
+		peers[i - 1].pc_addr = pa;
+		peers[i - 1].pc_conns = 0;
+		peers[i - 1].pc_next = *chain;
+		*chain = i;
+	}
+	peers[i - 1].pc_conns++;
+	c->c_peerslot = i;
+}
+
+static void
+peer_count_out(struct conn *c)
+{
+	struct peer_count *pc;
+	int *link;
+
+	if (c->c_peerslot == 0)
+		return;
+	pc = &peers[c->c_peerslot - 1];
+	if (--pc->pc_conns == 0) {
+		link = peer_chain(&pc->pc_addr);
+		while (*link != c->c_peerslot)
+			link = &peers[*link - 1].pc_next;
+		*link = pc->pc_next;
+		pc->pc_next = peers_free;
+		peers_free = c->c_peerslot;
+	}
+	c->c_peerslot = 0;
+}
+
+/* The default limits: shares of the table, never less than one. */
+int
+forward_peer_limit(void)
+{
+	return capacity >= FORWARD_PEER_SHARE ?
+	    capacity / FORWARD_PEER_SHARE : 1;
+}
+
+int
+forward_entry_limit(void)
+{
+	return capacity >= FORWARD_ENTRY_SHARE ?
+	    capacity / FORWARD_ENTRY_SHARE : 1;
+}
+
+static int
+is_tcp_forward(const struct servtab *sep)
+{
+	return sep->se_forward != NULL && sep->se_socktype == SOCK_STREAM;
+}
+
+/*
+ * Whether peer may open one more connection through sep: 0 when the
+ * entry sets no max-child-per-ip and the address holds its share of the
+ * table already.
+ */
+int
+forward_peer_admit(const struct servtab *sep, const struct sockaddr *peer)
+{
+	struct peer_addr pa;
+	int i;
+
+	if (!is_tcp_forward(sep) || sep->se_maxperip > 0 ||
+	    peer_addr_set(&pa, peer) == -1 || (i = peer_find(&pa)) == 0)
+		return 1;
+	return peers[i - 1].pc_conns < forward_peer_limit();
+}
+
+/* An entry without max-child holds its share of the table: it waits. */
+int
+forward_entry_full(const struct servtab *sep)
+{
+	return is_tcp_forward(sep) && sep->se_maxchild == 0 &&
+	    sep->se_children >= forward_entry_limit();
+}
+
 /* ------------------------------------------------------ TCP: slots */
 
 static void
@@ -908,6 +1055,7 @@ conn_alloc(void)
 	c->c_flow[TARGET].fl_pipe[0] = c->c_flow[TARGET].fl_pipe[1] = -1;
 	c->c_start = c->c_active = now_ms;
 	memset(&c->c_peer, 0, sizeof(c->c_peer));
+	c->c_peerslot = 0;
 	return c;
 }
 
@@ -940,6 +1088,7 @@ conn_end(struct conn *c, enum result result)
 	}
 	if (c->c_sep != NULL)
 		c->c_sep->se_children--;
+	peer_count_out(c);
 	forward_free(c->c_fw);
 	c->c_fw = NULL;
 	c->c_sep = NULL;
@@ -1035,21 +1184,31 @@ proxy_header(char *buf, size_t size, int version, int socktype,
 	return 16 + len;
 }
 
+/* An IP address as it is; of another family, only the family. */
+static void
+addr_copy(union sockaddr_any *a, const struct sockaddr *sa)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
+		memcpy(a, sa, sa->sa_family == AF_INET ? sizeof(a->sin) :
+		    sizeof(a->sin6));
+	else
+		a->sa.sa_family = sa->sa_family;
+}
+
 static int
 sockname(int fd, union sockaddr_any *a, int peer)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	memset(a, 0, sizeof(*a));
+	memset(&ss, 0, sizeof(ss));
 	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
-	    getsockname(fd, (struct sockaddr *)&ss, &len)) == -1)
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) == -1) {
+		memset(a, 0, sizeof(*a));
 		return -1;
-	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-		memcpy(a, &ss, ss.ss_family == AF_INET ?
-		    sizeof(a->sin) : sizeof(a->sin6));
-	else
-		a->sa.sa_family = ss.ss_family;
+	}
+	addr_copy(a, (struct sockaddr *)&ss);
 	return 0;
 }
 
@@ -1467,11 +1626,12 @@ log_full(const struct forward *fw)
 }
 
 /*
- * Starts forwarding the connection on fd; it counts as a child of
- * count_in, if not NULL, until it ends.
+ * Starts forwarding the connection on fd from peer (NULL: to be asked);
+ * it counts as a child of count_in, if not NULL, until it ends.
  */
 static void
-conn_start(struct forward *fw, struct servtab *count_in, int fd)
+conn_start(struct forward *fw, struct servtab *count_in, int fd,
+    const struct sockaddr *peer)
 {
 	struct conn *c;
 	int slot, early;
@@ -1489,9 +1649,11 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 	if ((c->c_sep = count_in) != NULL)
 		count_in->se_children++;
 	c->c_fd[CLIENT] = relocate_fd(fd);
-	if (log_each || fw->fw_proxy != 0 ||
-	    (count_in != NULL && count_in->se_maxperip > 0))
+	if (peer != NULL)
+		addr_copy(&c->c_peer, peer);
+	else
 		(void)sockname(c->c_fd[CLIENT], &c->c_peer, 1);
+	peer_count_in(c);
 	if ((c->c_fd[TARGET] = socket(fw->fw_addr.sa.sa_family, SOCK_STREAM |
 	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
 		rule_log(fw, LOG_ERR, "socket: %s", strerror(errno));
@@ -1545,9 +1707,7 @@ forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 	if (sep->se_forward == NULL || (peer->sa_family != AF_INET &&
 	    peer->sa_family != AF_INET6))
 		return 0;
-	memset(&who, 0, sizeof(who));
-	memcpy(&who, peer, peer->sa_family == AF_INET ? sizeof(who.sin) :
-	    sizeof(who.sin6));
+	addr_copy(&who, peer);
 	for (i = 0; i < conns_used; i++)
 		if (conns[i].c_fw != NULL && conns[i].c_sep == sep &&
 		    same_host(conns[i].c_peer, who))
@@ -1555,9 +1715,12 @@ forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 	return n;
 }
 
-/* The connection fd, accepted on sep's socket, counts as its child. */
+/*
+ * The connection fd, accepted from peer on sep's socket, counts as its
+ * child.
+ */
 void
-forward_accept(struct servtab *sep, int fd)
+forward_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 {
 	struct forward *fw = sep->se_forward;
 	int on = 1;
@@ -1573,7 +1736,7 @@ forward_accept(struct servtab *sep, int fd)
 		    sizeof(on));
 		fw->fw_nodelay_fd = sep->se_fd;
 	}
-	conn_start(fw, sep, fd);
+	conn_start(fw, sep, fd, peer);
 }
 
 /* --------------------------------------------------------------- UDP */
@@ -1964,6 +2127,7 @@ int
 forward_init(int log_connections, int loop_epfd)
 {
 	log_each = log_connections;
+	peer_seed = (uint64_t)arc4random() << 32 | arc4random();
 	raise_nofile_limit();
 	set_capacity();
 	epfd = loop_epfd;
@@ -2111,7 +2275,7 @@ forward_serve(const struct servtab *sep, int fd)
 		syslog(LOG_ERR, "%s: epoll: %m", sep->se_forward->fw_label);
 		_exit(1);
 	}
-	conn_start(sep->se_forward, NULL, fd);
+	conn_start(sep->se_forward, NULL, fd, NULL);
 	while (nconns > 0)
 		forward_pass(runq_head != -1 ? 0 : -1);
 	_exit(0);

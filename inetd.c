@@ -1597,6 +1597,22 @@ log_max_child(struct servtab *sep)
 		    missed_text(missed, more, sizeof(more)));
 }
 
+/* A forward entry without max-child at its share of the table. */
+static void
+log_forward_share(struct servtab *sep)
+{
+	char more[64];
+	unsigned missed;
+
+	if (forward_entry_full(sep) && log_quota_take(
+	    &sep->se_limits.sl_log_maxchild, now(), &missed))
+		svc_log(sep, LOG_WARNING, "%d connections forwarded, the "
+		    "default max-child of a forward entry (half of what the "
+		    "forwarder serves): new connections wait in the queue%s",
+		    forward_entry_limit(),
+		    missed_text(missed, more, sizeof(more)));
+}
+
 /*
  * More servers started in a minute than the entry allows: the server
  * fails at once, or answers its own requests.  Rather than spin, close
@@ -1711,6 +1727,13 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 		    peer, "counts", sep->se_maxperip, "");
 		return 0;
 	}
+	if (!forward_peer_admit(sep, peer)) {
+		sep->se_stats.st_refused_perip++;
+		log_peer_refused(sep, &sep->se_limits.sl_log_perip_children,
+		    peer, "forwarded connections", forward_peer_limit(),
+		    ", the default of an address");
+		return 0;
+	}
 	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
 	    sep->se_maxcpm, now());
 	log_addrtab_full();
@@ -1747,6 +1770,11 @@ accept_connection(struct servtab *sep)
 	}
 	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
+	if (sep->se_forward != NULL && !wrap_wanted(sep)) {
+		forward_accept(sep, fd, (struct sockaddr *)&peer);
+		log_forward_share(sep);
+		return;
+	}
 	if (sep->se_bi != NULL && !svc_forks_to_count(sep) &&
 	    !wrap_wanted(sep) && builtin_accept(sep, fd) == 0)
 		return;
@@ -2381,7 +2409,8 @@ svc_accepting(const struct servtab *sep)
 	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM &&
 	    !svc_is_wait(sep))
 		return 1;
-	return !svc_at_limit(sep) && !children_full();
+	return !svc_at_limit(sep) && !forward_entry_full(sep) &&
+	    !children_full();
 }
 
 /* A listener's event while it is not to be served: disarm it. */

@@ -409,10 +409,6 @@ builtin_accept(struct servtab *sep, int fd)
 	const struct builtin *bi = sep->se_bi;
 	struct conn *c;
 
-	if (sep->se_forward != NULL) {
-		forward_accept(sep, fd);
-		return 0;
-	}
 	if (bi->bi_answer != NULL) {
 		answer_and_close(bi, fd);
 		return 0;
