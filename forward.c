@@ -241,7 +241,7 @@ enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER };
 #define EV_GEN(data)	((uint32_t)((data) >> 32))
 
 static int		 log_each;	/* inetd -l */
-static int		 epfd = -1;	/* inetd.c's, in a child our own */
+static int		 epfd = -1;	/* inetd.c's loop's */
 static int		 timerfd = -1;
 static int		 wakefd = -1;	/* always writable: select() returns */
 static int64_t		 timer_at;	/* ms the timer is set for, 0: none */
@@ -1626,8 +1626,8 @@ log_full(const struct forward *fw)
 }
 
 /*
- * Starts forwarding the connection on fd from peer (NULL: to be asked);
- * it counts as a child of count_in, if not NULL, until it ends.
+ * Starts forwarding the connection on fd from peer; it counts as a
+ * child of count_in until it ends.
  */
 static void
 conn_start(struct forward *fw, struct servtab *count_in, int fd,
@@ -1649,10 +1649,7 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd,
 	if ((c->c_sep = count_in) != NULL)
 		count_in->se_children++;
 	c->c_fd[CLIENT] = relocate_fd(fd);
-	if (peer != NULL)
-		addr_copy(&c->c_peer, peer);
-	else
-		(void)sockname(c->c_fd[CLIENT], &c->c_peer, 1);
+	addr_copy(&c->c_peer, peer);
 	peer_count_in(c);
 	if ((c->c_fd[TARGET] = socket(fw->fw_addr.sa.sa_family, SOCK_STREAM |
 	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
@@ -2094,20 +2091,6 @@ run_queued(void)
 	}
 }
 
-/* The loop of a child that serves one connection (forward_serve). */
-static void
-forward_pass(int timeout_ms)
-{
-	struct epoll_event evs[FORWARD_EVENTS];
-	int i, n;
-
-	n = epoll_wait(epfd, evs, FORWARD_EVENTS, timeout_ms);
-	now_ms = monotonic_ms();
-	for (i = 0; i < n; i++)
-		dispatch(&evs[i]);
-	run_queued();
-}
-
 static int
 open_event_fds(void)
 {
@@ -2242,41 +2225,4 @@ forward_closeall(void)
 		close(pipe_pool[npipes_pooled][0]);
 		close(pipe_pool[npipes_pooled][1]);
 	}
-}
-
-/*
- * In a child that inetd forked for the connection on fd 0 (1 and 2 are
- * copies of it): the same relay, for this one connection.  What the
- * parent's tables held is not ours; its descriptors are closed already.
- */
-void
-forward_serve(const struct servtab *sep, int fd)
-{
-	int flags;
-
-	if (fd != STDOUT_FILENO)
-		close(STDOUT_FILENO);
-	if (fd != STDERR_FILENO)
-		close(STDERR_FILENO);
-	/* The child got the socket blocking, and SIGPIPE as servers do. */
-	if ((flags = fcntl(fd, F_GETFL)) != -1)
-		(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	(void)signal(SIGPIPE, SIG_IGN);
-	conns_used = nconns = 0;
-	conns_free = runq_head = runq_tail = -1;
-	pipewait_head = pipewait_tail = -1;
-	npipes_pooled = 0;
-	assocs_used = nassocs = assocs_free = 0;
-	memset(assoc_hash, 0, sizeof(assoc_hash));
-	lru_oldest = lru_newest = -1;
-	capacity = 1;
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    open_event_fds() == -1) {
-		syslog(LOG_ERR, "%s: epoll: %m", sep->se_forward->fw_label);
-		_exit(1);
-	}
-	conn_start(sep->se_forward, NULL, fd, NULL);
-	while (nconns > 0)
-		forward_pass(runq_head != -1 ? 0 : -1);
-	_exit(0);
 }

@@ -156,8 +156,6 @@ void		 forward_restore_limits(void);
 void		 forward_accept(struct servtab *sep, int fd,
 		    const struct sockaddr *peer);
 void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
-void		 forward_serve(const struct servtab *sep, int fd)
-		    __attribute__((noreturn));
 /* Serves its events of the n, returns how many others, moved first. */
 int		 forward_events(struct epoll_event *ev, int n);
 int		 forward_fdset(fd_set *wfds);

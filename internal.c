@@ -431,8 +431,6 @@ builtin_serve(const struct servtab *sep, int fd,
 
 	if (sep->se_bi->bi_child != NULL)
 		return sep->se_bi->bi_child(sep, fd, services);
-	if (sep->se_forward != NULL)
-		forward_serve(sep, fd);
 	conn_open(&c, sep->se_bi, fd);
 	while (c.c_bi != NULL) {
 		pfd.fd = c.c_fd;

@@ -776,6 +776,38 @@ def entry_default_share(t):
             s.close()
 
 
+@test
+def wrapped_held_not_looping(t):
+    """-W: 300 connections held through a forward entry, more than -R's
+    256 a minute, do not make it "looping": its children only ask
+    tcp_wrappers, then hand the connection back to the daemon, which
+    forwards it with no process.  Each relays both ways, no child
+    remains, a denied client is refused and a new one served."""
+    b = Backend(t, echo_handler, backlog=512)
+    port = t.port()
+    d = test_wrap.wrapped(t, [forward_line(port, b.port)],
+                          deny=[f"ALL: {test_wrap.OTHER}"], flags=("-W",))
+    socks = []
+    try:
+        for i in range(300):
+            socks.append(tcp(port))
+        for i, s in enumerate(socks):
+            served(s, f"held {i}")
+        check(not d.log_lines("looping"), "the entry was stopped as looping")
+        check(wait_until(lambda: not children_of(d.pid), 5),
+              f"children remain: {children_of(d.pid)}")
+        check(test_wrap.refused(port, test_wrap.OTHER),
+              f"{test_wrap.OTHER} was not refused")
+        d.wait_log(f"refused connection from {test_wrap.OTHER}")
+        with tcp(port) as s:
+            served(s, "a new client")
+        for i, s in enumerate(socks):
+            served(s, f"held {i} again")
+    finally:
+        for s in socks:
+            s.close()
+
+
 # --------------------------------------------------------------------- UDP
 
 class UdpBackend:
