@@ -63,6 +63,14 @@
 #define FORWARD_PIPE_SIZE	(256 * 1024)	/* in flight, each way */
 #define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
 /*
+ * Each stalled direction could pin FORWARD_PIPE_SIZE of kernel memory in
+ * its pipe: 8 GiB for a full table.  All pipes together hold at most
+ * this much; past it, a direction with nothing in flight copies only
+ * what its destination takes at once (flow_peek), and what is left
+ * waits in the source's socket, bounded by TCP's own limits.
+ */
+#define FORWARD_PIPE_BUDGET	(64 * 1024 * 1024)	/* bytes */
+/*
  * Read at once through user space; also the most a partial send leaves
  * to put in a pipe, so it is no more than an empty pooled pipe (of
  * FORWARD_PIPE_SIZE) takes.
@@ -258,6 +266,8 @@ static int		 runq_head = -1, runq_tail = -1;
 static int		 pipewait_head = -1, pipewait_tail = -1;
 static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
+static size_t		 pipe_budget = FORWARD_PIPE_BUDGET;
+static size_t		 pipe_bytes;	/* held in all pipes */
 static time_t		 full_quiet_until;
 static unsigned		 full_missed;
 
@@ -735,6 +745,36 @@ relocate_fd(int fd)
 	return high;
 }
 
+/* The bytes in f's pipe change by delta, and those of all pipes. */
+static void
+flow_held(struct flow *f, ssize_t delta)
+{
+	f->fl_inpipe += delta;
+	pipe_bytes += delta;
+}
+
+static size_t
+pipe_room(void)
+{
+	return pipe_bytes < pipe_budget ? pipe_budget - pipe_bytes : 0;
+}
+
+/*
+ * Documented for tests (INETD_PIPE_BUDGET): a smaller budget, so that
+ * a few stalled connections reach it.
+ */
+int
+forward_set_pipe_budget(const char *bytes, const char **errstr)
+{
+	long long n;
+
+	n = strtonum(bytes, FORWARD_COPY_SIZE, FORWARD_PIPE_BUDGET, errstr);
+	if (*errstr != NULL)
+		return -1;
+	pipe_budget = n;
+	return 0;
+}
+
 static int
 open_pipe(struct flow *f)
 {
@@ -775,7 +815,7 @@ flow_drop_pipe(struct flow *f)
 		close(f->fl_pipe[1]);
 	}
 	f->fl_pipe[0] = f->fl_pipe[1] = -1;
-	f->fl_inpipe = 0;
+	flow_held(f, -(ssize_t)f->fl_inpipe);
 	pipewait_wake();
 }
 
@@ -1323,17 +1363,87 @@ target_nodelay(struct conn *c)
 /*
  * Small exchanges, the most common, go through user space: a recv() and
  * a send() cost fewer system calls than splicing in and out of a pipe.
- * Only when the pipe pool can take over what the destination does not
- * accept at once, since the buffer is shared.
+ * Only when the pipe pool, and the budget, can take over what the
+ * destination does not accept at once, since the buffer is shared.
  */
+static int
+copy_can_spill(void)
+{
+	return npipes_pooled > 0 && pipe_room() >= FORWARD_COPY_SIZE;
+}
+
 static int
 flow_can_copy(const struct conn *c, enum side from)
 {
 	const struct flow *f = &c->c_flow[from];
 	enum side to = from == CLIENT ? TARGET : CLIENT;
 
-	return f->fl_pipe[0] == -1 && !f->fl_bulk && npipes_pooled > 0 &&
+	return f->fl_pipe[0] == -1 && !f->fl_bulk && copy_can_spill() &&
 	    (c->c_ready[to] & CAN_WRITE);
+}
+
+/*
+ * With too little room in the budget to start a pipe, a direction with
+ * nothing in flight moves data only while its destination is writable.
+ */
+static int
+flow_must_peek(const struct conn *c, enum side from)
+{
+	const struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+
+	return f->fl_pipe[0] == -1 && pipe_room() < FORWARD_COPY_SIZE &&
+	    (c->c_ready[to] & CAN_WRITE);
+}
+
+/*
+ * A read into the buffer: its length, or 0 when none (an EOF, or
+ * nothing yet), or -1 - from when the socket failed.
+ */
+static ssize_t
+flow_read(struct conn *c, enum side from, int flags)
+{
+	ssize_t n;
+
+	n = recv(c->c_fd[from], copybuf, sizeof(copybuf), MSG_DONTWAIT |
+	    flags);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		flow_saw_eof(c, from);
+	else if (errno == EAGAIN)
+		c->c_ready[from] &= ~CAN_READ;
+	else if (errno != EINTR)
+		return -1 - from;
+	return 0;
+}
+
+/*
+ * A read shorter than the buffer emptied the socket.  A FIN that came
+ * before it ends the data, with no recv() to learn it; the FIN passed
+ * on leaves in the same segment as the data (MSG_MORE, returned).
+ */
+static int
+flow_emptied(struct conn *c, enum side from)
+{
+	c->c_ready[from] &= ~CAN_READ;
+	if (!(c->c_ready[from] & PEER_FIN))
+		return 0;
+	flow_saw_eof(c, from);
+	return MSG_MORE;
+}
+
+static ssize_t
+flow_send(struct conn *c, enum side to, size_t n, int flags)
+{
+	ssize_t sent;
+
+	if (to == TARGET)
+		target_nodelay(c);
+	if ((sent = send(c->c_fd[to], copybuf, n, MSG_DONTWAIT |
+	    MSG_NOSIGNAL | flags)) == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	return sent;
 }
 
 /*
@@ -1350,38 +1460,15 @@ flow_copy(struct conn *c, enum side from)
 	ssize_t n, sent;
 	int more = 0;
 
-	n = recv(c->c_fd[from], copybuf, sizeof(copybuf), MSG_DONTWAIT);
-	if (n <= 0) {
-		if (n == 0)
-			flow_saw_eof(c, from);
-		else if (errno == EAGAIN)
-			c->c_ready[from] &= ~CAN_READ;
-		else if (errno != EINTR)
-			return -1 - from;
-		return 0;
-	}
+	if ((n = flow_read(c, from, 0)) <= 0)
+		return n;
 	c->c_active = now_ms;
 	if ((size_t)n == sizeof(copybuf))
 		f->fl_bulk = 1;
-	else {
-		c->c_ready[from] &= ~CAN_READ;
-		/*
-		 * Its FIN came before this read: no recv() to learn it, and
-		 * the FIN passed on leaves in the same segment as the data.
-		 */
-		if (c->c_ready[from] & PEER_FIN) {
-			flow_saw_eof(c, from);
-			more = MSG_MORE;
-		}
-	}
-	if (to == TARGET)
-		target_nodelay(c);
-	if ((sent = send(c->c_fd[to], copybuf, n, MSG_DONTWAIT |
-	    MSG_NOSIGNAL | more)) == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			return -1 - to;
-		sent = 0;
-	}
+	else
+		more = flow_emptied(c, from);
+	if ((sent = flow_send(c, to, n, more)) == -1)
+		return -1 - to;
 	f->fl_bytes += sent;
 	if (sent == n)
 		return 1;
@@ -1389,8 +1476,55 @@ flow_copy(struct conn *c, enum side from)
 	if (wait_writable(c, to) == -1 || open_pipe(f) == -1 ||
 	    write(f->fl_pipe[1], copybuf + sent, n - sent) != n - sent)
 		return -1 - to;
-	f->fl_inpipe = n - sent;
+	flow_held(f, n - sent);
 	return 1;
+}
+
+/*
+ * As flow_copy(), for a direction that may not start a pipe
+ * (flow_must_peek): the data is read without being taken, and only
+ * what the destination accepted is then taken from the source, so
+ * nothing is held in between.
+ */
+static int
+flow_peek(struct conn *c, enum side from)
+{
+	struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+	ssize_t n, sent;
+
+	if ((n = flow_read(c, from, MSG_PEEK)) <= 0)
+		return n;
+	if ((sent = flow_send(c, to, n, 0)) == -1)
+		return -1 - to;
+	if (sent > 0) {
+		if (recv(c->c_fd[from], NULL, sent, MSG_DONTWAIT |
+		    MSG_TRUNC) != sent)
+			return -1 - from;
+		c->c_active = now_ms;
+		f->fl_bytes += sent;
+	}
+	if (sent < n)
+		return wait_writable(c, to) == -1 ? -1 - to : sent > 0;
+	if ((size_t)n < sizeof(copybuf))
+		(void)flow_emptied(c, from);
+	return 1;
+}
+
+/*
+ * What the budget lets f's pipe take, at most *room: 0 when nothing,
+ * and a pipe is only started with room for a buffer's worth.
+ */
+static int
+flow_pipe_room(const struct flow *f, size_t *room)
+{
+	size_t left = pipe_room();
+
+	if (f->fl_pipe[0] == -1 && left < FORWARD_COPY_SIZE)
+		return 0;
+	if (left < *room)
+		*room = left;
+	return *room > 0;
 }
 
 /* One splice in: -1 when the socket failed, else whether data moved. */
@@ -1400,8 +1534,10 @@ flow_in(struct conn *c, enum side from)
 	struct flow *f = &c->c_flow[from];
 	ssize_t n;
 
+	size_t room = FORWARD_PIPE_SIZE - f->fl_inpipe;
+
 	if (!flow_wants_input(f) || !(c->c_ready[from] & CAN_READ) ||
-	    c->c_pipewait)
+	    c->c_pipewait || !flow_pipe_room(f, &room))
 		return 0;
 	if (f->fl_pipe[0] == -1 && open_pipe(f) == -1) {
 		rule_log(c->c_fw, LOG_ERR, "pipe: %s, forwarding waits",
@@ -1409,11 +1545,10 @@ flow_in(struct conn *c, enum side from)
 		pipewait_push(c);
 		return 0;
 	}
-	n = splice(c->c_fd[from], NULL, f->fl_pipe[1], NULL,
-	    FORWARD_PIPE_SIZE - f->fl_inpipe, SPLICE_F_MOVE |
-	    SPLICE_F_NONBLOCK);
+	n = splice(c->c_fd[from], NULL, f->fl_pipe[1], NULL, room,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
-		f->fl_inpipe += n;
+		flow_held(f, n);
 		c->c_active = now_ms;
 		return 1;
 	}
@@ -1445,7 +1580,7 @@ flow_out(struct conn *c, enum side to, struct flow *f)
 	n = splice(f->fl_pipe[0], NULL, c->c_fd[to], NULL, f->fl_inpipe,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
-		f->fl_inpipe -= n;
+		flow_held(f, -n);
 		f->fl_bytes += n;
 		f->fl_full = 0;
 		return 1;
@@ -1471,8 +1606,10 @@ flow_step(struct conn *c, enum side from)
 
 	for (round = 0; round < FORWARD_STEP_ROUNDS; round++) {
 		if (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
-		    flow_can_copy(c, from)) {
-			if ((in = flow_copy(c, from)) < 0)
+		    (flow_can_copy(c, from) || flow_must_peek(c, from))) {
+			in = flow_can_copy(c, from) ? flow_copy(c, from) :
+			    flow_peek(c, from);
+			if (in < 0)
 				return -in;
 			if (in == 0)
 				break;
@@ -1505,8 +1642,11 @@ flow_has_work(const struct conn *c, enum side from)
 	const struct flow *f = &c->c_flow[from];
 	enum side to = from == CLIENT ? TARGET : CLIENT;
 
+	size_t room = FORWARD_PIPE_SIZE - f->fl_inpipe;
+
 	return (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
-	    !c->c_pipewait) ||
+	    !c->c_pipewait && (flow_pipe_room(f, &room) ||
+	    flow_must_peek(c, from))) ||
 	    (f->fl_inpipe > 0 && (c->c_ready[to] & CAN_WRITE));
 }
 
@@ -1598,7 +1738,7 @@ conn_relay_early(struct conn *c)
 	int moved;
 
 	if (c->c_fw->fw_proxy != 0 || !is_loopback(&c->c_fw->fw_addr) ||
-	    npipes_pooled == 0)
+	    !copy_can_spill())
 		return 0;
 	c->c_ready[CLIENT] = CAN_READ;
 	c->c_ready[TARGET] = CAN_WRITE;

@@ -262,6 +262,10 @@ parse_flags(int argc, char *argv[])
 			errx(EX_USAGE, "INETD_RETRY_SECONDS=%s is %s", env,
 			    errstr);
 	}
+	/* Documented for tests: a smaller budget of forwarding pipes. */
+	if ((env = getenv("INETD_PIPE_BUDGET")) != NULL &&
+	    forward_set_pipe_budget(env, &errstr) == -1)
+		errx(EX_USAGE, "INETD_PIPE_BUDGET=%s is %s", env, errstr);
 }
 
 /*

@@ -151,6 +151,9 @@ void		 forward_free(struct forward *fw);
  * -1 with errno when it fails.
  */
 int		 forward_init(int log_connections, int loop_epfd);
+/* INETD_PIPE_BUDGET: -1 with *errstr set when bytes is out of range. */
+int		 forward_set_pipe_budget(const char *bytes,
+		    const char **errstr);
 /* In a child before exec: the descriptor limit inetd was given. */
 void		 forward_restore_limits(void);
 void		 forward_accept(struct servtab *sep, int fd,

@@ -12,6 +12,7 @@ memory, so its sanitizers cost little there).
 """
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import signal
@@ -19,6 +20,7 @@ import socket
 import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -774,6 +776,80 @@ def entry_default_share(t):
     finally:
         for s in socks:
             s.close()
+
+
+def pipe_bytes(pid):
+    """The bytes held in the pipes of a process, each pipe counted once."""
+    seen, total = set(), 0
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        path = f"/proc/{pid}/fd/{name}"
+        try:
+            if not os.readlink(path).startswith("pipe:"):
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            continue            # closed meanwhile
+        try:
+            ino = os.fstat(fd).st_ino
+            if ino not in seen:
+                seen.add(ino)
+                buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4)
+                total += struct.unpack("i", buf)[0]
+        finally:
+            os.close(fd)
+    return total
+
+
+@test
+def pipe_budget(t):
+    """INETD_PIPE_BUDGET=256 KiB: 6 clients sending 8 MiB each to a
+    backend that does not read fill the daemon's pipes up to the budget,
+    not beyond (256 KiB each without it); once the backend reads, every
+    byte arrives intact."""
+    budget, mib, nconn = 256 << 10, 8, 6
+    go = threading.Event()
+    got = []
+
+    def late_reader(conn, peer):
+        go.wait(60)
+        got.append(hash_to_eof(conn, (mib + 1) << 20))
+
+    b = Backend(t, late_reader)
+    port = t.port()
+    d = t.daemon([forward_line(port, b.port)],
+                 env={"INETD_PIPE_BUDGET": str(budget)})
+    errors = []
+
+    def client(seed):
+        try:
+            with tcp(port) as s:
+                s.settimeout(60)
+                send_stream(s, seed, mib)
+                recv_to_eof(s, seconds=60)
+        except Exception as e:
+            errors.append(f"client {seed}: {e}")
+
+    seeds = [b"budget%d" % i for i in range(nconn)]
+    threads = [threading.Thread(target=client, args=(seed,), daemon=True)
+               for seed in seeds]
+    for th in threads:
+        th.start()
+    most = 0
+    for _ in steps(3):
+        most = max(most, pipe_bytes(d.pid))
+        time.sleep(0.05)
+    go.set()
+    for th in threads:
+        th.join(60)
+    check(not errors, "; ".join(errors))
+    check(most <= budget, f"{most} bytes in the daemon's pipes, budget "
+          f"{budget}")
+    check(most >= budget // 2, f"only {most} bytes in the pipes: the "
+          "test did not stall the connections")
+    want = sorted((mib << 20, expected_hash(seed, mib)) for seed in seeds)
+    check(wait_until(lambda: len(got) == nconn, 30), "backend got "
+          f"{len(got)} of {nconn} streams")
+    check(sorted(got) == want, "streams arrived altered")
 
 
 @test
