@@ -79,7 +79,7 @@ static struct servtab	*services;
 static struct pidfh	*pidfh;
 static int		 sigpipe[2] = { -1, -1 };
 static int		 debug_fd = -1;	/* stderr kept for children's errors */
-static int		 mux_channel[2] = { -1, -1 }; /* hand-back: daemon, child */
+static int		 mux_channel[2] = { -1, -1 }; /* daemon's, children's */
 static time_t		 retry_at;	/* 0: no socket waits for a retry */
 static time_t		 backoff_until;	/* listeners ignored until then */
 static time_t		 backoff_quiet_until; /* no message about it till */
@@ -924,7 +924,8 @@ child_fail(const struct servtab *sep, const char *what)
 
 /*
  * All but stderr for -d and the hand-back channel, which the children
- * of tcpmux and of forward entries need: both are close-on-exec, so that the server never sees them.
+ * of tcpmux and of forward entries need: both are close-on-exec, so
+ * that the server never sees them.
  */
 static void
 close_daemon_fds(void)
