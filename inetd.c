@@ -80,7 +80,7 @@ static struct servtab	*services;
 static struct pidfh	*pidfh;
 static int		 sigpipe[2] = { -1, -1 };
 static int		 debug_fd = -1;	/* stderr kept for children's errors */
-static int		 mux_channel[2] = { -1, -1 }; /* tcpmux: daemon, child */
+static int		 mux_channel[2] = { -1, -1 }; /* daemon's, children's */
 static time_t		 retry_at;	/* 0: no socket waits for a retry */
 static time_t		 backoff_until;	/* listeners ignored until then */
 static time_t		 backoff_quiet_until; /* no message about it till */
@@ -263,6 +263,10 @@ parse_flags(int argc, char *argv[])
 			errx(EX_USAGE, "INETD_RETRY_SECONDS=%s is %s", env,
 			    errstr);
 	}
+	/* Documented for tests: a smaller budget of forwarding pipes. */
+	if ((env = getenv("INETD_PIPE_BUDGET")) != NULL &&
+	    forward_set_pipe_budget(env, &errstr) == -1)
+		errx(EX_USAGE, "INETD_PIPE_BUDGET=%s is %s", env, errstr);
 }
 
 /*
@@ -608,8 +612,8 @@ static struct servtab	**parked;
 static size_t		 nparked, parked_size;
 
 /*
- * tcpmux's children hand connections back on this channel (see
- * tcpmux_hand_back()); the daemon's end waits among the listeners.
+ * Children hand connections back on this channel (see hand_back());
+ * the daemon's end waits among the listeners.
  */
 static void
 open_mux_channel(struct epoll_event *ev)
@@ -621,7 +625,7 @@ open_mux_channel(struct epoll_event *ev)
 	    fcntl(mux_channel[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    setsockopt(mux_channel[1], SOL_SOCKET, SO_SNDTIMEO, &patience,
 	    sizeof(patience)) == -1)
-		err(EX_OSERR, "tcpmux channel");
+		err(EX_OSERR, "hand-back channel");
 	ev->data.ptr = &mux_mark;
 	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, mux_channel[0], ev) == -1)
 		err(EX_OSERR, "epoll_ctl");
@@ -920,8 +924,9 @@ child_fail(const struct servtab *sep, const char *what)
 }
 
 /*
- * All but stderr for -d and the tcpmux channel, which tcpmux's child
- * needs: both are close-on-exec, so that the server never sees them.
+ * All but stderr for -d and the hand-back channel, which the children
+ * of tcpmux and of forward entries need: both are close-on-exec, so
+ * that the server never sees them.
  */
 static void
 close_daemon_fds(void)
@@ -1430,24 +1435,32 @@ wrap_child(const struct servtab *sep, const struct sockaddr *peer)
 }
 
 /*
- * tcpmux's child has read the name its client sent: it gives the
- * connection back to the daemon, which serves it as one of the entry
- * named, with that entry's limits (see tcpmux_take_back()).  The
- * message is the entry's service field, the descriptor rides with it.
+ * A child gives its connection back to the daemon on the channel:
+ * tcpmux's once its client has named an entry, which then serves it
+ * with that entry's limits (see tcpmux_serve_chosen()), and a forward
+ * entry's once tcp_wrappers let the client in, so that the daemon
+ * forwards it with no process (see forward_take_back()).  A message is
+ * a kind, then what names the entry: the service field of the tcpmux
+ * entry, the identity of the forward entry, which a reload keeps.  The
+ * descriptor rides with it.
  */
+enum mux_kind { MUX_TCPMUX = 'm', MUX_FORWARD = 'f' };
+
+#define MUX_MESSAGE_MAX	(1 + TCPMUX_NAME_MAX + sizeof("tcpmux/+"))
+
 union mux_control {
 	struct cmsghdr	 hdr;
 	char		 buf[CMSG_SPACE(sizeof(int))];	/* one descriptor */
 };
 
-/* A message of the tcpmux channel: a service field and a descriptor. */
+/* A message of the channel: its text and a descriptor. */
 static void
-mux_message(struct msghdr *msg, struct iovec *iov, char *service,
+mux_message(struct msghdr *msg, struct iovec *iov, char *text,
     size_t len, union mux_control *control)
 {
 	memset(msg, 0, sizeof(*msg));
 	memset(control, 0, sizeof(*control));
-	iov->iov_base = service;
+	iov->iov_base = text;
 	iov->iov_len = len;
 	msg->msg_iov = iov;
 	msg->msg_iovlen = 1;
@@ -1455,17 +1468,23 @@ mux_message(struct msghdr *msg, struct iovec *iov, char *service,
 	msg->msg_controllen = sizeof(control->buf);
 }
 
+/* The connection on 0 goes back to the daemon; the child is done. */
 static void __attribute__((noreturn))
-tcpmux_hand_back(const struct servtab *chosen)
+hand_back(const struct servtab *sep, enum mux_kind kind, const void *what,
+    size_t len)
 {
+	char text[MUX_MESSAGE_MAX];
 	union mux_control control;
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
 	struct iovec iov;
 	int fd = STDIN_FILENO;
 
-	mux_message(&msg, &iov, chosen->se_service,
-	    strlen(chosen->se_service), &control);
+	if (len >= sizeof(text))
+		_exit(EX_SOFTWARE);	/* the parser bounds tcpmux names */
+	text[0] = kind;
+	memcpy(text + 1, what, len);
+	mux_message(&msg, &iov, text, 1 + len, &control);
 	cmsg = CMSG_FIRSTHDR(&msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
@@ -1473,11 +1492,24 @@ tcpmux_hand_back(const struct servtab *chosen)
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
 	if (sendmsg(mux_channel[1], &msg, MSG_NOSIGNAL) == -1) {
 		log_msg(LOG_ERR, "%s:%d: %s: handing the connection back to "
-		    "inetd: %m", chosen->se_file, chosen->se_line,
-		    chosen->se_service);
+		    "inetd: %m", sep->se_file, sep->se_line, sep->se_service);
 		_exit(EX_OSERR);
 	}
 	_exit(0);
+}
+
+static void __attribute__((noreturn))
+tcpmux_hand_back(const struct servtab *chosen)
+{
+	hand_back(chosen, MUX_TCPMUX, chosen->se_service,
+	    strlen(chosen->se_service));
+}
+
+static void __attribute__((noreturn))
+forward_hand_back(const struct servtab *sep)
+{
+	hand_back(sep, MUX_FORWARD, &sep->se_limits.sl_id,
+	    sizeof(sep->se_limits.sl_id));
 }
 
 static void
@@ -1493,6 +1525,8 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	child_reset_signals(sep);
 	if (wrap_wanted(sep))
 		wrap_child(sep, peer);
+	if (sep->se_forward != NULL)
+		forward_hand_back(sep);
 	/* Builtins keep inetd's credentials: auth needs them. */
 	if (sep->se_bi != NULL) {
 		setproctitle("%s [%s]", builtin_name(sep->se_bi),
@@ -1598,6 +1632,22 @@ log_max_child(struct servtab *sep)
 		    missed_text(missed, more, sizeof(more)));
 }
 
+/* A forward entry without max-child at its share of the table. */
+static void
+log_forward_share(struct servtab *sep)
+{
+	char more[64];
+	unsigned missed;
+
+	if (forward_entry_full(sep) && log_quota_take(
+	    &sep->se_limits.sl_log_maxchild, now(), &missed))
+		svc_log(sep, LOG_WARNING, "%d connections forwarded, the "
+		    "default max-child of a forward entry (half of what the "
+		    "forwarder serves): new connections wait in the queue%s",
+		    forward_entry_limit(),
+		    missed_text(missed, more, sizeof(more)));
+}
+
 /*
  * More servers started in a minute than the entry allows: the server
  * fails at once, or answers its own requests.  Rather than spin, close
@@ -1629,7 +1679,11 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 
 	if (children_full())
 		return 0;
-	if (!svc_start_admit(sep, now())) {
+	/*
+	 * A forward entry's child only asks tcp_wrappers and hands the
+	 * connection back: no server, so not counted by -R.
+	 */
+	if (sep->se_forward == NULL && !svc_start_admit(sep, now())) {
 		stop_looping_service(sep);
 		return 0;
 	}
@@ -1691,6 +1745,19 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
 		    unit, missed_text(missed, more, sizeof(more)));
 }
 
+/* The forwarder's default share of an address (forward_peer_admit()). */
+static int
+admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
+{
+	if (forward_peer_admit(sep, peer))
+		return 1;
+	sep->se_stats.st_refused_perip++;
+	log_peer_refused(sep, &sep->se_limits.sl_log_perip_children, peer,
+	    "forwarded connections", forward_peer_limit(),
+	    ", the default of an address");
+	return 0;
+}
+
 /*
  * max-child-per-ip and max-connections-per-ip-per-minute: a client past
  * either is closed at once, or its datagram dropped, without running
@@ -1712,6 +1779,8 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 		    peer, "counts", sep->se_maxperip, "");
 		return 0;
 	}
+	if (!admit_forwarded(sep, peer))
+		return 0;
 	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
 	    sep->se_maxcpm, now());
 	log_addrtab_full();
@@ -1748,6 +1817,11 @@ accept_connection(struct servtab *sep)
 	}
 	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
+	if (sep->se_forward != NULL && !wrap_wanted(sep)) {
+		forward_accept(sep, fd, (struct sockaddr *)&peer);
+		log_forward_share(sep);
+		return;
+	}
 	if (sep->se_bi != NULL && !svc_forks_to_count(sep) &&
 	    !wrap_wanted(sep) && builtin_accept(sep, fd) == 0)
 		return;
@@ -1868,11 +1942,60 @@ tcpmux_serve_chosen(const char *service, int fd)
 		tcpmux_refuse_now(fd, "-Service not available\r\n");
 }
 
-/* The connections tcpmux's children have handed back, a few at a time. */
+/*
+ * A client of a forward entry that tcp_wrappers let in, back from the
+ * child that checked it, is forwarded by the daemon.  It was admitted
+ * and counted when it was accepted; only its address's share is looked
+ * at again, since more of its connections may have come in meanwhile.
+ * Its entry may have gone in a reload since.
+ */
 static void
-tcpmux_take_back(void)
+forward_take_back(uint64_t id, int fd)
 {
-	char service[TCPMUX_NAME_MAX + sizeof("tcpmux/+")];
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct servtab *sep;
+	int flags;
+
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		if (sep->se_forward != NULL && sep->se_limits.sl_id == id &&
+		    sep->se_socktype == SOCK_STREAM)
+			break;
+	memset(&peer, 0, sizeof(peer));
+	/* The child made the socket blocking for itself. */
+	if (sep == NULL || getpeername(fd, (struct sockaddr *)&peer,
+	    &len) == -1 || !admit_forwarded(sep, (struct sockaddr *)&peer) ||
+	    (flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		close(fd);
+		return;
+	}
+	forward_accept(sep, fd, (struct sockaddr *)&peer);
+	log_forward_share(sep);
+}
+
+/* What a child handed back (see hand_back()); fd is taken care of. */
+static void
+take_back_one(char *text, size_t len, int fd)
+{
+	uint64_t id;
+
+	if (len > 1 && text[0] == MUX_TCPMUX) {
+		text[len] = '\0';
+		tcpmux_serve_chosen(text + 1, fd);
+	} else if (len == 1 + sizeof(id) && text[0] == MUX_FORWARD) {
+		memcpy(&id, text + 1, sizeof(id));
+		forward_take_back(id, fd);
+		return;
+	}
+	close(fd);
+}
+
+/* The connections children have handed back, a few at a time. */
+static void
+mux_take_back(void)
+{
+	char text[MUX_MESSAGE_MAX + 1];
 	union mux_control control;
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
@@ -1881,8 +2004,7 @@ tcpmux_take_back(void)
 	int fd, i;
 
 	for (i = 0; i < MUX_BATCH; i++) {
-		mux_message(&msg, &iov, service, sizeof(service) - 1,
-		    &control);
+		mux_message(&msg, &iov, text, sizeof(text) - 1, &control);
 		if ((n = recvmsg(mux_channel[0], &msg, MSG_DONTWAIT |
 		    MSG_CMSG_CLOEXEC)) == -1)
 			return;
@@ -1891,10 +2013,10 @@ tcpmux_take_back(void)
 		    cmsg->cmsg_len != CMSG_LEN(sizeof(fd)))
 			continue;
 		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-		service[n] = '\0';
-		if ((msg.msg_flags & MSG_TRUNC) == 0)
-			tcpmux_serve_chosen(service, fd);
-		close(fd);
+		if (msg.msg_flags & MSG_TRUNC)
+			close(fd);
+		else
+			take_back_one(text, n, fd);
 	}
 }
 
@@ -2382,7 +2504,8 @@ svc_accepting(const struct servtab *sep)
 	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM &&
 	    !svc_is_wait(sep))
 		return 1;
-	return !svc_at_limit(sep) && !children_full();
+	return !svc_at_limit(sep) && !forward_entry_full(sep) &&
+	    !children_full();
 }
 
 /* A listener's event while it is not to be served: disarm it. */
@@ -2529,7 +2652,7 @@ serve_forever(void)
 		builtin_run(&rfds, &wfds);
 		forward_run();
 		if (FD_ISSET(mux_channel[0], &rfds))
-			tcpmux_take_back();
+			mux_take_back();
 		retry_services();
 		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */

@@ -122,6 +122,7 @@ int		 peer_addr_set(struct peer_addr *pa,
 		    const struct sockaddr *sa);
 int		 peer_addr_equal(const struct peer_addr *a,
 		    const struct peer_addr *b);
+uint64_t	 peer_addr_hash(uint64_t seed, const struct peer_addr *pa);
 
 struct addr_table *addrtab_new(size_t capacity, uint64_t seed);
 void		 addrtab_free(struct addr_table *t);
@@ -151,12 +152,14 @@ void		 forward_free(struct forward *fw);
  * -1 with errno when it fails.
  */
 int		 forward_init(int log_connections, int loop_epfd);
+/* INETD_PIPE_BUDGET: -1 with *errstr set when bytes is out of range. */
+int		 forward_set_pipe_budget(const char *bytes,
+		    const char **errstr);
 /* In a child before exec: the descriptor limit inetd was given. */
 void		 forward_restore_limits(void);
-void		 forward_accept(struct servtab *sep, int fd);
+void		 forward_accept(struct servtab *sep, int fd,
+		    const struct sockaddr *peer);
 void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
-void		 forward_serve(const struct servtab *sep, int fd)
-		    __attribute__((noreturn));
 /* Serves its events of the n, returns how many others, moved first. */
 int		 forward_events(struct epoll_event *ev, int n);
 int		 forward_fdset(fd_set *wfds);
@@ -165,9 +168,19 @@ void		 forward_run(void);
 void		 forward_take_over(struct servtab *old, struct servtab *sep);
 void		 forward_forget(struct servtab *old);
 void		 forward_closeall(void);
-/* Limits and wrappers: connections from peer's address; wrapper name. */
+/*
+ * Limits: the default shares of the table of an address and of an entry
+ * (forward_peer_admit() and forward_entry_full() say whether they are
+ * reached), and an entry's connections from peer's address.
+ */
+int		 forward_peer_admit(const struct servtab *sep,
+		    const struct sockaddr *peer);
+int		 forward_peer_limit(void);
+int		 forward_entry_full(const struct servtab *sep);
+int		 forward_entry_limit(void);
 int		 forward_peer_count(const struct servtab *sep,
 		    const struct sockaddr *peer);
+/* The daemon name for tcp_wrappers. */
 const char	*forward_wrap_name(const struct forward *fw);
 
 #endif /* INETD_INETD_H */

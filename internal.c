@@ -410,10 +410,6 @@ builtin_accept(struct servtab *sep, int fd)
 	const struct builtin *bi = sep->se_bi;
 	struct conn *c;
 
-	if (sep->se_forward != NULL) {
-		forward_accept(sep, fd);
-		return 0;
-	}
 	if (bi->bi_answer != NULL) {
 		answer_and_close(bi, fd);
 		return 0;
@@ -436,8 +432,6 @@ builtin_serve(const struct servtab *sep, int fd,
 
 	if (sep->se_bi->bi_child != NULL)
 		return sep->se_bi->bi_child(sep, fd, services);
-	if (sep->se_forward != NULL)
-		forward_serve(sep, fd);
 	conn_open(&c, sep->se_bi, fd);
 	while (c.c_bi != NULL) {
 		pfd.fd = c.c_fd;

@@ -312,20 +312,27 @@ mix64(uint64_t h)
 	return h;
 }
 
-static size_t
-addr_bucket(const struct addr_table *t, uint64_t service,
-    const struct peer_addr *pa)
+/* An address hashed under a secret seed, against chosen collisions. */
+uint64_t
+peer_addr_hash(uint64_t seed, const struct peer_addr *pa)
 {
 	uint64_t h, word;
 	size_t i;
 
-	h = mix64(t->at_seed ^ service);
-	h = mix64(h ^ pa->pa_family);
+	h = mix64(seed ^ pa->pa_family);
 	for (i = 0; i < sizeof(pa->pa_bytes); i += sizeof(word)) {
 		memcpy(&word, pa->pa_bytes + i, sizeof(word));
 		h = mix64(h ^ word);
 	}
-	return h & (t->at_nbuckets - 1);
+	return h;
+}
+
+static size_t
+addr_bucket(const struct addr_table *t, uint64_t service,
+    const struct peer_addr *pa)
+{
+	return peer_addr_hash(mix64(t->at_seed ^ service), pa) &
+	    (t->at_nbuckets - 1);
 }
 
 static void
