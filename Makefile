@@ -15,8 +15,8 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c
+SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c log.c
+UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c log.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
 FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))

@@ -1,8 +1,8 @@
 /*
  * inetd.h: what inetd.c and internal.c share.
  *
- * Messages go through syslog(3) everywhere; with -d (and until the
- * daemon detaches) openlog(LOG_PERROR) copies them to stderr.
+ * Messages go through logmsg() (log.h) everywhere; with -d (and until
+ * the daemon detaches) logopen(LOG_PERROR) copies them to stderr.
  */
 #ifndef INETD_INETD_H
 #define INETD_INETD_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "log.h"
 
 /*
  * Stream builtins (echo, discard, chargen) are served by the daemon
