@@ -74,11 +74,6 @@ struct auth_ends {
 	struct sockaddr_storage remote;
 };
 
-struct auth_query {
-	unsigned	 lport;		/* ours */
-	unsigned	 fport;		/* the client's */
-};
-
 struct auth_owner {
 	uid_t		 uid;
 	gid_t		 gid;
@@ -300,8 +295,8 @@ parse_port(const char **sp, unsigned *port)
  * "LPORT , RPORT".  A query that does not parse is answered for port
  * pair 0 , 0; one with a port out of range, for the ports it gave.
  */
-static int
-parse_query(const char *line, size_t len, struct auth_query *q)
+int
+auth_parse_query(const char *line, size_t len, struct auth_query *q)
 {
 	const char *s = line;
 
@@ -638,7 +633,7 @@ auth_answer(int fd, const struct auth_options *o,
 	struct auth_query q;
 	uid_t uid;
 
-	if (parse_query(line, len, &q) == -1)
+	if (auth_parse_query(line, len, &q) == -1)
 		return auth_error(fd, o, &q, ID_INVALID);
 	if (o->random) {
 		random_name(name, AUTH_RANDOM_LEN);

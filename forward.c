@@ -78,15 +78,6 @@
 #define FORWARD_NOFILE		(4 * FORWARD_MAXCONN + FORWARD_MAXASSOC + \
 				 FD_SETSIZE)
 
-#define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
-#define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
-
-union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-};
-
 /* The settings of one forward entry, shared by its connections. */
 struct forward {
 	int		 fw_refs;
@@ -984,7 +975,7 @@ unmap(union sockaddr_any *a)
 }
 
 /* The PROXY protocol header (version 1 or 2) for src talking to dst. */
-static size_t
+size_t
 proxy_header(char *buf, size_t size, int version, int socktype,
     union sockaddr_any src, union sockaddr_any dst)
 {
