@@ -55,31 +55,59 @@ monotonic_seconds(void)
 	return ts.tv_sec;
 }
 
+static void	log_vappend(struct log_line *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+static void	log_append(struct log_line *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	log_compose(struct log_line *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Adds to the line what fits of the text, cut as snprintf() cuts it. */
+static void
+log_vappend(struct log_line *l, const char *fmt, va_list ap)
+{
+	size_t room = sizeof(l->buf) - l->len;
+	int n;
+
+	n = vsnprintf(l->buf + l->len, room, fmt, ap);
+	if (n > 0)
+		l->len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+static void
+log_append(struct log_line *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vappend(l, fmt, ap);
+	va_end(ap);
+}
+
 static void
 log_vcompose(struct log_line *l, int priority, const char *fmt, va_list ap)
 {
-	size_t size = sizeof(l->buf), n;
-	int saved_errno = errno, len;
+	int saved_errno = errno;
 	time_t now = time(NULL);
+	char stamp[32];
 	struct tm tm;
 
 	if ((priority & LOG_FACMASK) == 0)
 		priority |= lg.facility;
-	n = snprintf(l->buf, size, "<%d>", priority &
-	    (LOG_PRIMASK | LOG_FACMASK));
-	if (localtime_r(&now, &tm) != NULL)
-		n += strftime(l->buf + n, size - n, "%h %e %T ", &tm);
-	l->tag = n;
-	n += snprintf(l->buf + n, size - n, "%s",
-	    lg.ident != NULL ? lg.ident : program_invocation_short_name);
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%h %e %T", &tm) == 0)
+		stamp[0] = '\0';
+	l->len = 0;
+	log_append(l, "<%d>%s ", priority & (LOG_PRIMASK | LOG_FACMASK),
+	    stamp);
+	l->tag = l->len;
+	log_append(l, "%s", lg.ident != NULL ? lg.ident :
+	    program_invocation_short_name);
 	if (lg.option & LOG_PID)
-		n += snprintf(l->buf + n, size - n, "[%d]", (int)getpid());
-	n += snprintf(l->buf + n, size - n, ": ");
+		log_append(l, "[%d]", (int)getpid());
+	log_append(l, ": ");
 	errno = saved_errno;		/* for %m */
-	len = vsnprintf(l->buf + n, size - n, fmt, ap);
-	if (len > 0)
-		n += (size_t)len < size - n ? (size_t)len : size - n - 1;
-	l->len = n;
+	log_vappend(l, fmt, ap);
 }
 
 static void
