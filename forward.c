@@ -102,15 +102,6 @@
 #define FORWARD_NOFILE		(4 * FORWARD_MAXCONN + FORWARD_MAXASSOC + \
 				 FD_SETSIZE)
 
-#define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
-#define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
-
-union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-};
-
 /* The settings of one forward entry, shared by its connections. */
 struct forward {
 	int		 fw_refs;
@@ -1173,8 +1164,20 @@ unmap(union sockaddr_any *a)
 	a->sin = sin;
 }
 
+/*
+ * An address as a PROXY v1 header writes it: without the "%scope" of
+ * a link-local IPv6 address, which the protocol does not allow.
+ */
+static const char *
+proxy_v1_addr(const union sockaddr_any *a, char *buf, size_t size)
+{
+	return inet_ntop(a->sa.sa_family, a->sa.sa_family == AF_INET ?
+	    (const void *)&a->sin.sin_addr : (const void *)&a->sin6.sin6_addr,
+	    buf, size);
+}
+
 /* The PROXY protocol header (version 1 or 2) for src talking to dst. */
-static size_t
+size_t
 proxy_header(char *buf, size_t size, int version, int socktype,
     union sockaddr_any src, union sockaddr_any dst)
 {
@@ -1192,11 +1195,12 @@ proxy_header(char *buf, size_t size, int version, int socktype,
 	if (version == 1) {
 		if (family == AF_UNSPEC)
 			n = snprintf(buf, size, "PROXY UNKNOWN\r\n");
+		else if (proxy_v1_addr(&src, s, sizeof(s)) == NULL ||
+		    proxy_v1_addr(&dst, d, sizeof(d)) == NULL)
+			n = -1;
 		else
 			n = snprintf(buf, size, "PROXY %s %s %s %d %d\r\n",
-			    family == AF_INET ? "TCP4" : "TCP6",
-			    sockaddr_str(&src.sa, s, sizeof(s)),
-			    sockaddr_str(&dst.sa, d, sizeof(d)),
+			    family == AF_INET ? "TCP4" : "TCP6", s, d,
 			    addr_port(&src), addr_port(&dst));
 		return n > 0 && (size_t)n < size ? (size_t)n : 0;
 	}

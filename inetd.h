@@ -2,17 +2,19 @@
 /*
  * inetd.h: what inetd.c and internal.c share.
  *
- * Messages go through syslog(3) everywhere; with -d (and until the
- * daemon detaches) openlog(LOG_PERROR) copies them to stderr.
+ * Messages go through logmsg() (log.h) everywhere; with -d (and until
+ * the daemon detaches) logopen(LOG_PERROR) copies them to stderr.
  */
 #ifndef INETD_INETD_H
 #define INETD_INETD_H
 
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <stddef.h>
 
 #include "config.h"
+#include "log.h"
 
 /*
  * Stream builtins (echo, discard, chargen) are served by the daemon
@@ -70,6 +72,17 @@ const struct servtab *auth_serve(const struct servtab *sep, int fd,
 		    const struct servtab *services);
 int		 auth_check(const struct servtab *sep, char *why,
 		    size_t size);
+/*
+ * A query, "LPORT , FPORT": 0, or -1 with the ports it gave (out of
+ * range), or 0 and 0 when it does not parse.  line is NUL-terminated,
+ * len its length (a NUL within it is an error).
+ */
+struct auth_query {
+	unsigned	 lport;		/* ours */
+	unsigned	 fport;		/* the client's */
+};
+int		 auth_parse_query(const char *line, size_t len,
+		    struct auth_query *q);
 
 /*
  * ratelimit.c: the limits of inetd.conf(5) as predicates and counters.
@@ -182,5 +195,19 @@ int		 forward_peer_count(const struct servtab *sep,
 		    const struct sockaddr *peer);
 /* The daemon name for tcp_wrappers. */
 const char	*forward_wrap_name(const struct forward *fw);
+/*
+ * The PROXY protocol header, version 1 or 2, for src talking to dst
+ * over socktype: its length, 0 if it does not fit in size.
+ */
+#define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
+#define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
+union sockaddr_any {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+};
+size_t		 proxy_header(char *buf, size_t size, int version,
+		    int socktype, union sockaddr_any src,
+		    union sockaddr_any dst);
 
 #endif /* INETD_INETD_H */
