@@ -54,6 +54,10 @@
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
 #define MUX_DRAIN_READS	4	/* of what a turned-away client sent */
 #define MUX_SEND_SECONDS 10	/* a tcpmux child waits for the daemon */
+#define SERVER_UMASK	022	/* whatever umask inetd was started with */
+/* Servers' PATH without -E: Debian's default, never inetd's own. */
+#define SERVER_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
+			    "/sbin:/bin"
 
 struct child {
 	pid_t		 ch_pid;
@@ -972,6 +976,20 @@ child_reset_signals(const struct servtab *sep)
 		child_fail(sep, "sigprocmask");
 }
 
+/*
+ * A session of its own, as FreeBSD's inetd gives it: no signal meant
+ * for inetd's process group or session reaches it, nor one of its own
+ * the daemon.  And the file mode mask a server expects, not the one
+ * inetd was started with.
+ */
+static void
+child_new_session(const struct servtab *sep)
+{
+	if (setsid() == -1)
+		child_fail(sep, "setsid");
+	(void)umask(SERVER_UMASK);
+}
+
 static void
 child_set_credentials(const struct servtab *sep)
 {
@@ -1022,23 +1040,22 @@ is_conn_var(const char *entry)
 static void
 prepare_server_env(void)
 {
-	size_t n = 0;
+	static char path[] = "PATH=" SERVER_PATH;
+	size_t n = 1;
 	char **ep;
 
-	for (ep = environ; *ep != NULL; ep++)
+	for (ep = environ; keep_environment && *ep != NULL; ep++)
 		n++;
 	if ((server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
 	    sizeof(*server_env))) == NULL) {
 		syslog(LOG_ERR, "environment for servers: %m");
 		exit(EX_OSERR);
 	}
-	for (ep = environ; *ep != NULL; ep++) {
-		if (keep_environment ? !is_conn_var(*ep) :
-		    strncmp(*ep, "PATH=", 5) == 0)
+	if (!keep_environment)
+		server_env[server_env_base++] = path;
+	for (ep = environ; keep_environment && *ep != NULL; ep++)
+		if (!is_conn_var(*ep))
 			server_env[server_env_base++] = *ep;
-		if (!keep_environment && server_env_base > 0)
-			break;
-	}
 	server_env[server_env_base] = NULL;
 }
 
@@ -1490,6 +1507,7 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	openlog("inetd", LOG_PID, LOG_DAEMON);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	child_new_session(sep);
 	if (wrap_wanted(sep))
 		wrap_child(sep, peer);
 	/* Builtins keep inetd's credentials: auth needs them. */
@@ -1520,6 +1538,7 @@ exec_server(const struct servtab *sep, int fd, char **env)
 {
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	child_new_session(sep);
 	if (tcpmux_go(sep, STDIN_FILENO) == -1)
 		_exit(0);
 	child_set_credentials(sep);
