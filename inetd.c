@@ -63,6 +63,8 @@ struct child {
 	pid_t		 ch_pid;
 	struct servtab	*ch_sep;
 	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
+	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
+	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
 };
 
 static int		 debug;		/* -d */
@@ -264,6 +266,14 @@ parse_flags(int argc, char *argv[])
 		retrytime = strtonum(env, 1, INT_MAX, &errstr);
 		if (errstr != NULL)
 			errx(EX_USAGE, "INETD_RETRY_SECONDS=%s is %s", env,
+			    errstr);
+	}
+	/* And the idle timeout of the stream builtins. */
+	if ((env = getenv("INETD_IDLE_SECONDS")) != NULL) {
+		builtin_set_idle_timeout(strtonum(env, 1, INT_MAX / 1000,
+		    &errstr));
+		if (errstr != NULL)
+			errx(EX_USAGE, "INETD_IDLE_SECONDS=%s is %s", env,
 			    errstr);
 	}
 }
@@ -537,6 +547,15 @@ now(void)
 	return ts.tv_sec;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 schedule_retry_at(time_t when)
 {
@@ -748,12 +767,15 @@ static int
 open_services(void)
 {
 	struct servtab *sep;
+	time_t t = now();
 	int listening = 0;
 
 	/* After a reload the parked entries are gone: all are armed. */
 	nparked = 0;
 	parked_reserve(services);
 	for (sep = services; sep != NULL; sep = sep->se_next) {
+		if (svc_throttled(sep, t))	/* kept across the reload */
+			schedule_retry_at(sep->se_limits.sl_throttled_until);
 		if (sep->se_tcpmux != TCPMUX_NONE)
 			continue;	/* the tcpmux builtin offers it */
 		if (sep->se_fd == -1)
@@ -798,6 +820,8 @@ retry_services(void)
 			open_service(sep);
 		else if (svc_looping(sep))
 			end_looping(sep, t);
+		else if (svc_throttled(sep, t))
+			schedule_retry_at(sep->se_limits.sl_throttled_until);
 	}
 }
 
@@ -840,6 +864,8 @@ child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer)
 
 	ch->ch_pid = pid;
 	ch->ch_sep = sep;
+	ch->ch_started_ms = now_ms();
+	ch->ch_datagram = 0;
 	if (peer == NULL)
 		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
 	else
@@ -861,18 +887,18 @@ children_of_peer(const struct servtab *sep, const struct peer_addr *pa)
 	return n;
 }
 
+/* The child's entry, NULL if none; *ch: what was known of it. */
 static struct servtab *
-child_remove(pid_t pid)
+child_remove(pid_t pid, struct child *ch)
 {
-	struct servtab *sep;
 	int i;
 
 	for (i = 0; i < nchildren; i++) {
 		if (children[i].ch_pid != pid)
 			continue;
-		sep = children[i].ch_sep;
+		*ch = children[i];
 		children[i] = children[--nchildren];
-		return sep;
+		return ch->ch_sep;
 	}
 	return NULL;
 }
@@ -1005,7 +1031,8 @@ child_set_credentials(const struct servtab *sep)
 
 /*
  * The environment of servers: what inetd itself got is theirs with -E,
- * else only PATH; then what describes the connection, as systemd and
+ * else only a fixed PATH (inetd's own may name root's directories);
+ * then what describes the connection, as systemd and
  * the UCSPI tools (tcpserver) say it.  The base is fixed at startup;
  * the variables of a connection go in fixed buffers, so that they can
  * be made in a child, or in the daemon just before a vfork().
@@ -1617,9 +1644,9 @@ log_max_child(struct servtab *sep)
 }
 
 /*
- * More servers started in a minute than the entry allows: the server
- * fails at once, or answers its own requests.  Rather than spin, close
- * the socket for RETRYTIME; its children are still counted.
+ * As many servers of the entry failed in a minute as it may start: the
+ * server fails at once, or answers its own requests.  Rather than spin,
+ * close the socket for RETRYTIME; its children are still counted.
  */
 static void
 stop_looping_service(struct servtab *sep)
@@ -1639,6 +1666,42 @@ stop_looping_service(struct servtab *sep)
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
+/*
+ * As many servers started in a minute as the entry allows, and they
+ * work: the entry is busy, not broken.  It starts none until its window
+ * allows one more; its clients wait in the listen queue meanwhile.
+ * Logged once a window at most.
+ */
+static void
+throttle_service(struct servtab *sep, time_t t)
+{
+	char more[64];
+	unsigned missed;
+
+	svc_throttle_start(sep, t);
+	schedule_retry_at(sep->se_limits.sl_throttled_until);
+	if (log_quota_take(&sep->se_limits.sl_log_throttled, t, &missed))
+		svc_log(sep, LOG_WARNING, "%d servers started in a minute, "
+		    "throttling: %s for up to %lld s%s", sep->se_maxrate,
+		    sep->se_tcpmux == TCPMUX_NONE ?
+		    "new connections wait in the queue" :
+		    "tcpmux clients are turned away",
+		    (long long)(sep->se_limits.sl_throttled_until - t),
+		    missed_text(missed, more, sizeof(more)));
+}
+
+/* Past the invocation rate: looping if its servers fail, else busy. */
+static void
+start_refused(struct servtab *sep)
+{
+	time_t t = now();
+
+	if (svc_failing(sep, t))
+		stop_looping_service(sep);
+	else
+		throttle_service(sep, t);
+}
+
 /* A server for the connection (or the datagram) on fd; 0 if none. */
 static int
 spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
@@ -1648,7 +1711,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 	if (children_full())
 		return 0;
 	if (!svc_start_admit(sep, now())) {
-		stop_looping_service(sep);
+		start_refused(sep);
 		return 0;
 	}
 	if ((pid = start_child(sep, fd, peer)) == -1) {
@@ -1773,16 +1836,24 @@ accept_connection(struct servtab *sep)
 	close(fd);
 }
 
-/* The sender of the datagram waiting on the socket; -1 if none. */
-static int
-peek_sender(const struct servtab *sep, struct sockaddr_storage *peer)
+/*
+ * The sender of the datagram waiting on the socket, and its
+ * fingerprint (see datagram_fingerprint); 0 if none.
+ */
+static uint64_t
+peek_datagram(const struct servtab *sep, struct sockaddr_storage *peer)
 {
+	static char buf[BUILTIN_DGRAMMAX];	/* kept off the stack */
 	socklen_t len = sizeof(*peer);
-	char byte;
+	ssize_t n;
 
 	memset(peer, 0, sizeof(*peer));
-	return recvfrom(sep->se_fd, &byte, sizeof(byte), MSG_PEEK |
-	    MSG_DONTWAIT, (struct sockaddr *)peer, &len) == -1 ? -1 : 0;
+	if ((n = recvfrom(sep->se_fd, buf, sizeof(buf), MSG_PEEK |
+	    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)peer, &len)) == -1)
+		return 0;
+	return datagram_fingerprint(peer, len < sizeof(*peer) ? len :
+	    sizeof(*peer), buf, n, (size_t)n < sizeof(buf) ? (size_t)n :
+	    sizeof(buf));
 }
 
 /*
@@ -1795,9 +1866,11 @@ hand_over_socket(struct servtab *sep)
 {
 	struct sockaddr_storage peer;
 	const struct sockaddr *sender = NULL;
+	uint64_t datagram = 0;
 	char byte;
 
-	if (sep->se_socktype == SOCK_DGRAM && peek_sender(sep, &peer) == 0) {
+	if (sep->se_socktype == SOCK_DGRAM &&
+	    (datagram = peek_datagram(sep, &peer)) != 0) {
 		sender = (struct sockaddr *)&peer;
 		if (!admit_peer(sep, sender)) {
 			(void)recv(sep->se_fd, &byte, sizeof(byte),
@@ -1807,7 +1880,8 @@ hand_over_socket(struct servtab *sep)
 		log_connection(sep, sender);
 	}
 	sep->se_stats.st_accepted++;
-	spawn(sep, sep->se_fd, sender);
+	if (spawn(sep, sep->se_fd, sender))
+		children[nchildren - 1].ch_datagram = datagram;
 }
 
 static void
@@ -1938,18 +2012,42 @@ report_child_status(const struct servtab *sep, pid_t pid, int status)
 		    (int)pid, WEXITSTATUS(status));
 }
 
+/*
+ * A server that failed at once counts toward looping: when as many
+ * failed in a minute as the entry may start, and one more was to start
+ * (the entry is throttled), it is closed.
+ */
+static void
+judge_start(struct servtab *sep, const struct child *ch, int status)
+{
+	struct sockaddr_storage peer;
+	long long lived_ms = now_ms() - ch->ch_started_ms;
+	time_t t = now();
+	int unread;
+
+	unread = ch->ch_datagram != 0 && lived_ms < START_FAIL_MS &&
+	    sep->se_fd != -1 && peek_datagram(sep, &peer) == ch->ch_datagram;
+	if (!start_failed(status, lived_ms, unread))
+		return;
+	svc_note_failure(sep, t);
+	if (svc_failing(sep, t) && svc_throttled(sep, t))
+		stop_looping_service(sep);
+}
+
 static void
 reap_children(void)
 {
 	struct servtab *sep;
+	struct child ch;
 	pid_t pid;
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((sep = child_remove(pid)) == NULL)
+		if ((sep = child_remove(pid, &ch)) == NULL)
 			continue;	/* its entry was removed by a reload */
 		sep->se_children--;
 		report_child_status(sep, pid, status);
+		judge_start(sep, &ch, status);
 		if (sep->se_paused)
 			resume_service(sep);
 	}
@@ -2173,6 +2271,8 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 		snprintf(buf, size, "closed");
 	else if (sep->se_paused)
 		snprintf(buf, size, "its wait server runs");
+	else if (svc_throttled(sep, now()))
+		snprintf(buf, size, "throttled, clients wait");
 	else if (svc_at_limit(sep))
 		snprintf(buf, size, "at max-child, clients wait");
 	else
@@ -2392,6 +2492,29 @@ backing_off(void)
 	return backoff_until != 0;
 }
 
+/*
+ * Whether the next client of the entry gets a child: the invocation
+ * rate then applies.  A stream builtin served in the daemon forks only
+ * when its table is full.
+ */
+static int
+svc_next_forks(const struct servtab *sep)
+{
+	if (sep->se_bi == NULL || svc_is_wait(sep) || wrap_wanted(sep))
+		return 1;
+	if (sep->se_socktype == SOCK_DGRAM)
+		return 0;
+	return svc_forks_to_count(sep) || builtin_forks(sep);
+}
+
+/* Throttled, and the next client would need a child: it waits. */
+static int
+svc_waits_for_rate(const struct servtab *sep)
+{
+	return sep->se_limits.sl_throttled_until != 0 &&
+	    svc_throttled(sep, now()) && svc_next_forks(sep);
+}
+
 static int
 svc_accepting(const struct servtab *sep)
 {
@@ -2400,7 +2523,21 @@ svc_accepting(const struct servtab *sep)
 	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM &&
 	    !svc_is_wait(sep))
 		return 1;
-	return !svc_at_limit(sep) && !children_full();
+	return !svc_at_limit(sep) && !children_full() &&
+	    !svc_waits_for_rate(sep);
+}
+
+/*
+ * Before a client is accepted: one that would get a child past the
+ * invocation rate is left in the queue (or the entry is looping).
+ */
+static int
+svc_start_allowed(struct servtab *sep)
+{
+	if (!svc_next_forks(sep) || svc_start_room(sep, now()))
+		return 1;
+	start_refused(sep);
+	return 0;
 }
 
 /* A listener's event while it is not to be served: disarm it. */
@@ -2437,7 +2574,10 @@ listener_ready(struct servtab *sep)
 		return;		/* closed since the wake-up (looping) */
 	if (backing_off() || !svc_accepting(sep))
 		park(sep);
-	else
+	else if (!svc_start_allowed(sep)) {
+		if (sep->se_fd != -1)
+			park(sep);
+	} else
 		service_ready(sep);
 }
 
@@ -2456,18 +2596,29 @@ fill_fdsets(fd_set *rfds, fd_set *wfds)
 	return maxfd;
 }
 
-/* Wake up for the next retry or the end of a back-off, if any. */
+/*
+ * Wake up for the next retry, the end of a back-off or of a throttle,
+ * or the first idle builtin connection to close, if any.
+ */
 static struct timeval *
 next_timeout(struct timeval *tv)
 {
 	time_t wake = retry_at;
+	long long left = -1, idle = builtin_deadline(), t;
 
 	if (backoff_until != 0 && (wake == 0 || backoff_until < wake))
 		wake = backoff_until;
-	if (wake == 0)
+	if (wake != 0)
+		left = wake > now() ? (long long)(wake - now()) * 1000 : 0;
+	if (idle != 0) {
+		t = now_ms();
+		if (left == -1 || idle - t < left)
+			left = idle > t ? idle - t : 0;
+	}
+	if (left == -1)
 		return NULL;
-	tv->tv_sec = wake > now() ? wake - now() : 0;
-	tv->tv_usec = 0;
+	tv->tv_sec = left / 1000;
+	tv->tv_usec = left % 1000 * 1000;
 	return tv;
 }
 
