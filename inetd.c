@@ -1032,8 +1032,8 @@ child_set_credentials(const struct servtab *sep)
 /*
  * The environment of servers: what inetd itself got is theirs with -E,
  * else only a fixed PATH (inetd's own may name root's directories);
- * then what describes the connection, as systemd and
- * the UCSPI tools (tcpserver) say it.  The base is fixed at startup;
+ * then what describes the connection, as systemd and the UCSPI tools
+ * (tcpserver) say it.  The base is fixed at startup;
  * the variables of a connection go in fixed buffers, so that they can
  * be made in a child, or in the daemon just before a vfork().
  */
@@ -1880,6 +1880,7 @@ hand_over_socket(struct servtab *sep)
 		log_connection(sep, sender);
 	}
 	sep->se_stats.st_accepted++;
+	/* spawn() adds the child last: what it was started for, to judge it. */
 	if (spawn(sep, sep->se_fd, sender))
 		children[nchildren - 1].ch_datagram = datagram;
 }
