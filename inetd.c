@@ -55,11 +55,17 @@
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
 #define MUX_DRAIN_READS	4	/* of what a turned-away client sent */
 #define MUX_SEND_SECONDS 10	/* a tcpmux child waits for the daemon */
+#define SERVER_UMASK	022	/* whatever umask inetd was started with */
+/* Servers' PATH without -E: Debian's default, never inetd's own. */
+#define SERVER_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
+			    "/sbin:/bin"
 
 struct child {
 	pid_t		 ch_pid;
 	struct servtab	*ch_sep;
 	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
+	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
+	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
 };
 
 static int		 debug;		/* -d */
@@ -267,6 +273,14 @@ parse_flags(int argc, char *argv[])
 	if ((env = getenv("INETD_PIPE_BUDGET")) != NULL &&
 	    forward_set_pipe_budget(env, &errstr) == -1)
 		errx(EX_USAGE, "INETD_PIPE_BUDGET=%s is %s", env, errstr);
+	/* And the idle timeout of the stream builtins. */
+	if ((env = getenv("INETD_IDLE_SECONDS")) != NULL) {
+		builtin_set_idle_timeout(strtonum(env, 1, INT_MAX / 1000,
+		    &errstr));
+		if (errstr != NULL)
+			errx(EX_USAGE, "INETD_IDLE_SECONDS=%s is %s", env,
+			    errstr);
+	}
 }
 
 /*
@@ -538,6 +552,15 @@ now(void)
 	return ts.tv_sec;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 schedule_retry_at(time_t when)
 {
@@ -749,12 +772,15 @@ static int
 open_services(void)
 {
 	struct servtab *sep;
+	time_t t = now();
 	int listening = 0;
 
 	/* After a reload the parked entries are gone: all are armed. */
 	nparked = 0;
 	parked_reserve(services);
 	for (sep = services; sep != NULL; sep = sep->se_next) {
+		if (svc_throttled(sep, t))	/* kept across the reload */
+			schedule_retry_at(sep->se_limits.sl_throttled_until);
 		if (sep->se_tcpmux != TCPMUX_NONE)
 			continue;	/* the tcpmux builtin offers it */
 		if (sep->se_fd == -1)
@@ -799,6 +825,8 @@ retry_services(void)
 			open_service(sep);
 		else if (svc_looping(sep))
 			end_looping(sep, t);
+		else if (svc_throttled(sep, t))
+			schedule_retry_at(sep->se_limits.sl_throttled_until);
 	}
 }
 
@@ -841,6 +869,8 @@ child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer)
 
 	ch->ch_pid = pid;
 	ch->ch_sep = sep;
+	ch->ch_started_ms = now_ms();
+	ch->ch_datagram = 0;
 	if (peer == NULL)
 		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
 	else
@@ -862,18 +892,18 @@ children_of_peer(const struct servtab *sep, const struct peer_addr *pa)
 	return n;
 }
 
+/* The child's entry, NULL if none; *ch: what was known of it. */
 static struct servtab *
-child_remove(pid_t pid)
+child_remove(pid_t pid, struct child *ch)
 {
-	struct servtab *sep;
 	int i;
 
 	for (i = 0; i < nchildren; i++) {
 		if (children[i].ch_pid != pid)
 			continue;
-		sep = children[i].ch_sep;
+		*ch = children[i];
 		children[i] = children[--nchildren];
-		return sep;
+		return ch->ch_sep;
 	}
 	return NULL;
 }
@@ -978,6 +1008,20 @@ child_reset_signals(const struct servtab *sep)
 		child_fail(sep, "sigprocmask");
 }
 
+/*
+ * A session of its own, as FreeBSD's inetd gives it: no signal meant
+ * for inetd's process group or session reaches it, nor one of its own
+ * the daemon.  And the file mode mask a server expects, not the one
+ * inetd was started with.
+ */
+static void
+child_new_session(const struct servtab *sep)
+{
+	if (setsid() == -1)
+		child_fail(sep, "setsid");
+	(void)umask(SERVER_UMASK);
+}
+
 static void
 child_set_credentials(const struct servtab *sep)
 {
@@ -993,8 +1037,9 @@ child_set_credentials(const struct servtab *sep)
 
 /*
  * The environment of servers: what inetd itself got is theirs with -E,
- * else only PATH; then what describes the connection, as systemd and
- * the UCSPI tools (tcpserver) say it.  The base is fixed at startup;
+ * else only a fixed PATH (inetd's own may name root's directories);
+ * then what describes the connection, as systemd and the UCSPI tools
+ * (tcpserver) say it.  The base is fixed at startup;
  * the variables of a connection go in fixed buffers, so that they can
  * be made in a child, or in the daemon just before a vfork().
  */
@@ -1028,23 +1073,22 @@ is_conn_var(const char *entry)
 static void
 prepare_server_env(void)
 {
-	size_t n = 0;
+	static char path[] = "PATH=" SERVER_PATH;
+	size_t n = 1;
 	char **ep;
 
-	for (ep = environ; *ep != NULL; ep++)
+	for (ep = environ; keep_environment && *ep != NULL; ep++)
 		n++;
 	if ((server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
 	    sizeof(*server_env))) == NULL) {
 		syslog(LOG_ERR, "environment for servers: %m");
 		exit(EX_OSERR);
 	}
-	for (ep = environ; *ep != NULL; ep++) {
-		if (keep_environment ? !is_conn_var(*ep) :
-		    strncmp(*ep, "PATH=", 5) == 0)
+	if (!keep_environment)
+		server_env[server_env_base++] = path;
+	for (ep = environ; keep_environment && *ep != NULL; ep++)
+		if (!is_conn_var(*ep))
 			server_env[server_env_base++] = *ep;
-		if (!keep_environment && server_env_base > 0)
-			break;
-	}
 	server_env[server_env_base] = NULL;
 }
 
@@ -1523,6 +1567,7 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	openlog("inetd", LOG_PID, LOG_DAEMON);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	child_new_session(sep);
 	if (wrap_wanted(sep))
 		wrap_child(sep, peer);
 	if (sep->se_forward != NULL)
@@ -1555,6 +1600,7 @@ exec_server(const struct servtab *sep, int fd, char **env)
 {
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	child_new_session(sep);
 	if (tcpmux_go(sep, STDIN_FILENO) == -1)
 		_exit(0);
 	child_set_credentials(sep);
@@ -1649,9 +1695,9 @@ log_forward_share(struct servtab *sep)
 }
 
 /*
- * More servers started in a minute than the entry allows: the server
- * fails at once, or answers its own requests.  Rather than spin, close
- * the socket for RETRYTIME; its children are still counted.
+ * As many servers of the entry failed in a minute as it may start: the
+ * server fails at once, or answers its own requests.  Rather than spin,
+ * close the socket for RETRYTIME; its children are still counted.
  */
 static void
 stop_looping_service(struct servtab *sep)
@@ -1671,6 +1717,42 @@ stop_looping_service(struct servtab *sep)
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
+/*
+ * As many servers started in a minute as the entry allows, and they
+ * work: the entry is busy, not broken.  It starts none until its window
+ * allows one more; its clients wait in the listen queue meanwhile.
+ * Logged once a window at most.
+ */
+static void
+throttle_service(struct servtab *sep, time_t t)
+{
+	char more[64];
+	unsigned missed;
+
+	svc_throttle_start(sep, t);
+	schedule_retry_at(sep->se_limits.sl_throttled_until);
+	if (log_quota_take(&sep->se_limits.sl_log_throttled, t, &missed))
+		svc_log(sep, LOG_WARNING, "%d servers started in a minute, "
+		    "throttling: %s for up to %lld s%s", sep->se_maxrate,
+		    sep->se_tcpmux == TCPMUX_NONE ?
+		    "new connections wait in the queue" :
+		    "tcpmux clients are turned away",
+		    (long long)(sep->se_limits.sl_throttled_until - t),
+		    missed_text(missed, more, sizeof(more)));
+}
+
+/* Past the invocation rate: looping if its servers fail, else busy. */
+static void
+start_refused(struct servtab *sep)
+{
+	time_t t = now();
+
+	if (svc_failing(sep, t))
+		stop_looping_service(sep);
+	else
+		throttle_service(sep, t);
+}
+
 /* A server for the connection (or the datagram) on fd; 0 if none. */
 static int
 spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
@@ -1684,7 +1766,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 	 * connection back: no server, so not counted by -R.
 	 */
 	if (sep->se_forward == NULL && !svc_start_admit(sep, now())) {
-		stop_looping_service(sep);
+		start_refused(sep);
 		return 0;
 	}
 	if ((pid = start_child(sep, fd, peer)) == -1) {
@@ -1829,16 +1911,24 @@ accept_connection(struct servtab *sep)
 	close(fd);
 }
 
-/* The sender of the datagram waiting on the socket; -1 if none. */
-static int
-peek_sender(const struct servtab *sep, struct sockaddr_storage *peer)
+/*
+ * The sender of the datagram waiting on the socket, and its
+ * fingerprint (see datagram_fingerprint); 0 if none.
+ */
+static uint64_t
+peek_datagram(const struct servtab *sep, struct sockaddr_storage *peer)
 {
+	static char buf[BUILTIN_DGRAMMAX];	/* kept off the stack */
 	socklen_t len = sizeof(*peer);
-	char byte;
+	ssize_t n;
 
 	memset(peer, 0, sizeof(*peer));
-	return recvfrom(sep->se_fd, &byte, sizeof(byte), MSG_PEEK |
-	    MSG_DONTWAIT, (struct sockaddr *)peer, &len) == -1 ? -1 : 0;
+	if ((n = recvfrom(sep->se_fd, buf, sizeof(buf), MSG_PEEK |
+	    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)peer, &len)) == -1)
+		return 0;
+	return datagram_fingerprint(peer, len < sizeof(*peer) ? len :
+	    sizeof(*peer), buf, n, (size_t)n < sizeof(buf) ? (size_t)n :
+	    sizeof(buf));
 }
 
 /*
@@ -1851,9 +1941,11 @@ hand_over_socket(struct servtab *sep)
 {
 	struct sockaddr_storage peer;
 	const struct sockaddr *sender = NULL;
+	uint64_t datagram = 0;
 	char byte;
 
-	if (sep->se_socktype == SOCK_DGRAM && peek_sender(sep, &peer) == 0) {
+	if (sep->se_socktype == SOCK_DGRAM &&
+	    (datagram = peek_datagram(sep, &peer)) != 0) {
 		sender = (struct sockaddr *)&peer;
 		if (!admit_peer(sep, sender)) {
 			(void)recv(sep->se_fd, &byte, sizeof(byte),
@@ -1863,7 +1955,9 @@ hand_over_socket(struct servtab *sep)
 		log_connection(sep, sender);
 	}
 	sep->se_stats.st_accepted++;
-	spawn(sep, sep->se_fd, sender);
+	/* spawn() adds the child last: what it was started for, to judge it. */
+	if (spawn(sep, sep->se_fd, sender))
+		children[nchildren - 1].ch_datagram = datagram;
 }
 
 static void
@@ -2042,18 +2136,42 @@ report_child_status(const struct servtab *sep, pid_t pid, int status)
 		    (int)pid, WEXITSTATUS(status));
 }
 
+/*
+ * A server that failed at once counts toward looping: when as many
+ * failed in a minute as the entry may start, and one more was to start
+ * (the entry is throttled), it is closed.
+ */
+static void
+judge_start(struct servtab *sep, const struct child *ch, int status)
+{
+	struct sockaddr_storage peer;
+	long long lived_ms = now_ms() - ch->ch_started_ms;
+	time_t t = now();
+	int unread;
+
+	unread = ch->ch_datagram != 0 && lived_ms < START_FAIL_MS &&
+	    sep->se_fd != -1 && peek_datagram(sep, &peer) == ch->ch_datagram;
+	if (!start_failed(status, lived_ms, unread))
+		return;
+	svc_note_failure(sep, t);
+	if (svc_failing(sep, t) && svc_throttled(sep, t))
+		stop_looping_service(sep);
+}
+
 static void
 reap_children(void)
 {
 	struct servtab *sep;
+	struct child ch;
 	pid_t pid;
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((sep = child_remove(pid)) == NULL)
+		if ((sep = child_remove(pid, &ch)) == NULL)
 			continue;	/* its entry was removed by a reload */
 		sep->se_children--;
 		report_child_status(sep, pid, status);
+		judge_start(sep, &ch, status);
 		if (sep->se_paused)
 			resume_service(sep);
 	}
@@ -2277,6 +2395,8 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 		snprintf(buf, size, "closed");
 	else if (sep->se_paused)
 		snprintf(buf, size, "its wait server runs");
+	else if (svc_throttled(sep, now()))
+		snprintf(buf, size, "throttled, clients wait");
 	else if (svc_at_limit(sep))
 		snprintf(buf, size, "at max-child, clients wait");
 	else
@@ -2496,6 +2616,29 @@ backing_off(void)
 	return backoff_until != 0;
 }
 
+/*
+ * Whether the next client of the entry gets a child: the invocation
+ * rate then applies.  A stream builtin served in the daemon forks only
+ * when its table is full.
+ */
+static int
+svc_next_forks(const struct servtab *sep)
+{
+	if (sep->se_bi == NULL || svc_is_wait(sep) || wrap_wanted(sep))
+		return 1;
+	if (sep->se_socktype == SOCK_DGRAM)
+		return 0;
+	return svc_forks_to_count(sep) || builtin_forks(sep);
+}
+
+/* Throttled, and the next client would need a child: it waits. */
+static int
+svc_waits_for_rate(const struct servtab *sep)
+{
+	return sep->se_limits.sl_throttled_until != 0 &&
+	    svc_throttled(sep, now()) && svc_next_forks(sep);
+}
+
 static int
 svc_accepting(const struct servtab *sep)
 {
@@ -2505,7 +2648,20 @@ svc_accepting(const struct servtab *sep)
 	    !svc_is_wait(sep))
 		return 1;
 	return !svc_at_limit(sep) && !forward_entry_full(sep) &&
-	    !children_full();
+	    !children_full() && !svc_waits_for_rate(sep);
+}
+
+/*
+ * Before a client is accepted: one that would get a child past the
+ * invocation rate is left in the queue (or the entry is looping).
+ */
+static int
+svc_start_allowed(struct servtab *sep)
+{
+	if (!svc_next_forks(sep) || svc_start_room(sep, now()))
+		return 1;
+	start_refused(sep);
+	return 0;
 }
 
 /* A listener's event while it is not to be served: disarm it. */
@@ -2542,7 +2698,10 @@ listener_ready(struct servtab *sep)
 		return;		/* closed since the wake-up (looping) */
 	if (backing_off() || !svc_accepting(sep))
 		park(sep);
-	else
+	else if (!svc_start_allowed(sep)) {
+		if (sep->se_fd != -1)
+			park(sep);
+	} else
 		service_ready(sep);
 }
 
@@ -2561,18 +2720,29 @@ fill_fdsets(fd_set *rfds, fd_set *wfds)
 	return maxfd;
 }
 
-/* Wake up for the next retry or the end of a back-off, if any. */
+/*
+ * Wake up for the next retry, the end of a back-off or of a throttle,
+ * or the first idle builtin connection to close, if any.
+ */
 static struct timeval *
 next_timeout(struct timeval *tv)
 {
 	time_t wake = retry_at;
+	long long left = -1, idle = builtin_deadline(), t;
 
 	if (backoff_until != 0 && (wake == 0 || backoff_until < wake))
 		wake = backoff_until;
-	if (wake == 0)
+	if (wake != 0)
+		left = wake > now() ? (long long)(wake - now()) * 1000 : 0;
+	if (idle != 0) {
+		t = now_ms();
+		if (left == -1 || idle - t < left)
+			left = idle > t ? idle - t : 0;
+	}
+	if (left == -1)
 		return NULL;
-	tv->tv_sec = wake > now() ? wake - now() : 0;
-	tv->tv_usec = 0;
+	tv->tv_sec = left / 1000;
+	tv->tv_usec = left % 1000 * 1000;
 	return tv;
 }
 

@@ -24,12 +24,27 @@
 #define BUILTIN_MAXCONN	256
 #define BUILTIN_BUFSIZE	8192	/* echo buffer per connection */
 #define BUILTIN_DGRAMMAX 65536	/* largest UDP datagram handled */
+/*
+ * A connection of a stream builtin that moves no byte either way for
+ * this long is closed, by the daemon or its child, so that idle clients
+ * cannot hold the table and make the daemon fork for the next ones.
+ */
+#define BUILTIN_IDLE_SECONDS 60
 
 /* internal.c */
 const struct builtin *builtin_find(const char *name, int socktype);
 const char	*builtin_name(const struct builtin *bi);
 const char	*builtin_names(int socktype, char *buf, size_t size);
 int		 builtin_accept(struct servtab *sep, int fd);
+/* Whether the next connection of the stream entry would get a child. */
+int		 builtin_forks(const struct servtab *sep);
+/* Instead of BUILTIN_IDLE_SECONDS, for tests ($INETD_IDLE_SECONDS). */
+void		 builtin_set_idle_timeout(int seconds);
+/*
+ * When the first idle connection of the table is to be closed, in
+ * monotonic ms, as builtin_fdset() last saw them; 0: none.
+ */
+long long	 builtin_deadline(void);
 /*
  * Serves the connection in a forked child and exits; tcpmux returns
  * instead the entry of services whose server is to run on it.
@@ -93,6 +108,13 @@ int		 auth_parse_query(const char *line, size_t len,
 #define DEFAULT_MAXRATE	256	/* -R: servers started a minute (FreeBSD) */
 #define ADDRTAB_SIZE	4096	/* per-address counters, all services */
 #define LIMIT_LOG_SECONDS 60	/* between two messages about one limit */
+/*
+ * A server that exits non-zero or is killed this soon after it started,
+ * or a datagram wait server that leaves its datagram unread, failed:
+ * past -R, a service whose servers all fail is looping, one whose
+ * servers work is only throttled.
+ */
+#define START_FAIL_MS	1000
 
 /* What the flags -c, -C, -s and -R give entries that set no limit. */
 struct limit_defaults {
@@ -125,9 +147,20 @@ int		 svc_looping_over(const struct servtab *sep, time_t now);
 void		 svc_looping_start(struct servtab *sep, time_t until);
 void		 svc_looping_end(struct servtab *sep);
 int		 svc_peer_at_limit(const struct servtab *sep, int children);
+int		 start_failed(int status, long long lived_ms,
+		    int datagram_unread);
+void		 svc_note_failure(struct servtab *sep, time_t now);
+int		 svc_start_room(struct servtab *sep, time_t now);
+int		 svc_failing(struct servtab *sep, time_t now);
+int		 svc_throttled(const struct servtab *sep, time_t now);
+void		 svc_throttle_start(struct servtab *sep, time_t now);
+uint64_t	 datagram_fingerprint(const void *from, size_t fromlen,
+		    const void *data, size_t len, size_t size);
 
 int		 rate_admit(struct rate_window *w, int limit, time_t now);
 unsigned	 rate_count(struct rate_window *w, time_t now);
+void		 rate_note(struct rate_window *w, time_t now);
+time_t		 rate_room_at(struct rate_window *w, int limit, time_t now);
 int		 log_quota_take(struct log_quota *q, time_t now,
 		    unsigned *missed);
 

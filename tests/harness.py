@@ -198,13 +198,25 @@ def become_subreaper():
 
 def kill_strays(sessions):
     """Kill what the stopped daemons left running: processes in their
-    sessions, and orphans we adopted as subreaper."""
-    me = os.getpid()
-    for pid in all_pids():
-        st = proc_stat(pid)
-        if st and pid != me and (st[2] in sessions or st[1] == me):
+    sessions, orphans we adopted as subreaper, and the sessions of those
+    orphans (each server is the leader of a session of its own)."""
+    me, mine = os.getpid(), os.getsid(0)
+    sessions = set(sessions) - {mine}
+    for _ in range(3):          # what a killed server's children became
+        killed = False
+        for pid in all_pids():
+            st = proc_stat(pid)
+            if not st or st[0] == "Z" or pid == me or \
+                    not (st[2] in sessions or st[1] == me):
+                continue
+            if st[2] != mine:
+                sessions.add(st[2])
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+                killed = True
+        if not killed:
+            break
+        time.sleep(0.05)
     for _ in steps(STOP_TIMEOUT):
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
