@@ -392,6 +392,7 @@ def looping_failing_server(t):
     """A server that fails at once (exit 1; killed by a signal under -R):
     as many failures in a minute as the rate, and the next start makes
     the socket close for the retry time; it opens again after it."""
+    t.child_signals.add(signal.SIGKILL)     # the server kills itself
     entry, flag = t.port(), t.port()
     d = t.daemon([f"127.0.0.1:{entry} stream tcp nowait.2 {ME} /bin/false "
                   "false",
