@@ -9,6 +9,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -89,6 +90,56 @@ getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
  * crashes or hangs: getpwnam() does either for these names.  It runs in
  * that child (this program, executed again), never in the test.
  */
+#define CORRUPT_MODE	"TEST_CONFIG_CORRUPT"
+
+/*
+ * A broken look-up process: every slot of the memory file on its
+ * standard input gets an answer that is good but for what the mode of
+ * the test spoils, and the process reports success.
+ */
+static void
+corrupt_answers(const char *mode)
+{
+	struct sockaddr_in *sin;
+	struct lookup_slot *v;
+	struct stat st;
+	size_t i, n;
+
+	if (fstat(STDIN_FILENO, &st) == -1 || (v = mmap(NULL, st.st_size,
+	    PROT_READ | PROT_WRITE, MAP_SHARED, STDIN_FILENO, 0)) ==
+	    MAP_FAILED)
+		_exit(4);
+	n = st.st_size / sizeof(*v);
+	for (i = 0; i < n; i++) {
+		v[i].status = LOOKUP_OK;
+		v[i].uid = v[i].gid = 0;
+		v[i].ngroups = v[i].kind == LOOKUP_USER ? 1 : 0;
+		v[i].groups[0] = 0;
+		sin = (struct sockaddr_in *)&v[i].addr;
+		memset(sin, 0, sizeof(v[i].addr));
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		v[i].addrlen = sizeof(*sin);
+		if (strcmp(mode, "ngroups-negative") == 0)
+			v[i].ngroups = -1;
+		else if (strcmp(mode, "ngroups-big") == 0)
+			v[i].ngroups = CONF_MAXGROUPS + 1;
+		else if (strcmp(mode, "status") == 0)
+			v[i].status = 1000;
+		else if (strcmp(mode, "addrlen") == 0)
+			v[i].addrlen = sizeof(v[i].addr) + 1;
+		else if (strcmp(mode, "family") == 0)
+			sin->sin_family = AF_UNIX;
+		else if (strcmp(mode, "strings") == 0) {
+			memset(v[i].user, 'A', sizeof(v[i].user));
+			memset(v[i].group, 'A', sizeof(v[i].group));
+			memset(v[i].host, 'A', sizeof(v[i].host));
+			memset(v[i].port, 'A', sizeof(v[i].port));
+		}
+	}
+	_exit(0);
+}
+
 struct passwd *
 getpwnam(const char *name)
 {
@@ -98,6 +149,8 @@ getpwnam(const char *name)
 		_exit(3);
 	if (strcmp(name, "lookup-hangs") == 0)
 		pause();
+	if (strcmp(name, "lookup-corrupts") == 0)
+		corrupt_answers(getenv(CORRUPT_MODE));
 	*(void **)&real = dlsym(RTLD_NEXT, "getpwnam");
 	return real(name);
 }
@@ -1542,6 +1595,68 @@ test_resolve_lookup_hangs(void)
 	return 1;
 }
 
+/*
+ * What the look-up process writes is checked: a bad answer fails the
+ * look-up it answers, and the strings of the questions in the memory
+ * file are never read back.
+ */
+static int
+load_corrupt(const char *mode)
+{
+	char path[512];
+	int error = -1;
+
+	snprintf(path, sizeof(path), "%s/corrupt.conf", tmpdir);
+	CHECK(write_file(path,
+	    "8007 stream tcp nowait lookup-corrupts internal echo\n"
+	    "localhost:8008 stream tcp nowait nobody internal echo\n",
+	    0644) == 0);
+	setenv(CORRUPT_MODE, mode, 1);
+	config_free(list);
+	nmsgs = 0;
+	list = config_load(path, NULL, 0, capture, &error);
+	unsetenv(CORRUPT_MODE);
+	unlink(path);
+	CHECK(error == 0);
+	return 1;
+}
+
+#define BAD_ANSWER	"not looked up: the look-up process gave a bad answer"
+
+static int
+test_lookup_bad_answers(void)
+{
+	static const char *const bad_groups[] = {
+		"ngroups-negative", "ngroups-big"
+	};
+	static const char *const bad_address[] = { "addrlen", "family" };
+	size_t i;
+
+	for (i = 0; i < nitems(bad_groups); i++) {
+		CHECK(load_corrupt(bad_groups[i]));
+		CHECK(count(list) == 0 && nmsgs == 2);
+		CHECK(strstr(msgs[0].text, ":1: 8007/tcp: user "
+		    "'lookup-corrupts' " BAD_ANSWER) != NULL);
+		CHECK(strstr(msgs[1].text, ":2: 8008/tcp: user 'nobody' "
+		    BAD_ANSWER) != NULL);
+	}
+	for (i = 0; i < nitems(bad_address); i++) {
+		CHECK(load_corrupt(bad_address[i]));
+		CHECK(count(list) == 1 && nth(0)->se_uid == 0);
+		CHECK(nmsgs == 1);
+		CHECK(strstr(msgs[0].text, ":2: 8008/tcp: cannot use address "
+		    "'localhost' for tcp: " BAD_ANSWER) != NULL);
+	}
+	CHECK(load_corrupt("status"));
+	CHECK(count(list) == 0 && nmsgs == 2);
+	CHECK(strstr(msgs[0].text, BAD_ANSWER) != NULL);
+	CHECK(strstr(msgs[1].text, BAD_ANSWER) != NULL);
+	/* Answers good, questions overwritten: the daemon's own are used. */
+	CHECK(load_corrupt("strings"));
+	CHECK(nmsgs == 0 && count(list) == 2);
+	return check_inet(nth(1), AF_INET, "127.0.0.1", 8008);
+}
+
 static int
 test_load_failures(void)
 {
@@ -1868,6 +1983,7 @@ main(int argc, char *argv[])
 		{ "resolve_program", test_resolve_program },
 		{ "resolve_unix", test_resolve_unix },
 		{ "load", test_load },
+		{ "lookup_bad_answers", test_lookup_bad_answers },
 		{ "load_failures", test_load_failures },
 		{ "include_parse", test_include_parse },
 		{ "include_parse_errors", test_include_parse_errors },
