@@ -4,7 +4,8 @@
 #   make run        install missing Debian packages (as root), build, and run
 #                   the daemon in the foreground on contrib/inetd.conf.demo
 #   make check      build everything, also with sanitizers, and run all tests
-#   make fuzz       fuzz the configuration parser for FUZZ_SECONDS (300)
+#   make fuzz       fuzz the configuration parser, and loading with
+#                   includes, for FUZZ_SECONDS (300) each
 #   make install    PREFIX (/usr/local) and DESTDIR as usual; PREFIX=/usr puts
 #                   everything where the Debian package does
 #   make deb        build/deb/inetd_VERSION_ARCH.deb (dpkg-buildpackage)
@@ -20,6 +21,7 @@ UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
 FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
+FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(filter-out tests/%,$(UNIT_SRCS))
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -96,6 +98,11 @@ $(FUZZDIR)/fuzz_config: $(FUZZ_SRCS) config.h inetd.h
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_SRCS) $(LIBS)
 
+$(FUZZDIR)/fuzz_load: $(FUZZ_LOAD_SRCS) config.h inetd.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
+	    -o $@ $(FUZZ_LOAD_SRCS) $(LIBS)
+
 $(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -158,7 +165,7 @@ run: deps
 
 check-build: $(PROG) tests/test_config tests/test_ratelimit tests/probe \
 	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_ratelimit \
-	$(FUZZDIR)/fuzz_config
+	$(FUZZDIR)/fuzz_config $(FUZZDIR)/fuzz_load
 
 # The last line of the output is the sum over all parts: "N passed, M failed"
 # (a build that fails counts as one failure).
@@ -169,8 +176,11 @@ check: deps
 	@bash tests/check.sh
 
 fuzz: deps
-	@$(MAKE) --no-print-directory $(FUZZDIR)/fuzz_config
+	@$(MAKE) --no-print-directory $(FUZZDIR)/fuzz_config \
+	    $(FUZZDIR)/fuzz_load
 	@sh tests/fuzz/run.sh $(FUZZDIR)/fuzz_config $(FUZZ_SECONDS)
+	@sh tests/fuzz/run.sh $(FUZZDIR)/fuzz_load $(FUZZ_SECONDS) \
+	    $(FUZZDIR)/load
 
 # make bench: ours against the peers (Debian packages fetched with apt-get
 # download into build/bench, never installed) and the floors; prints one

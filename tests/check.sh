@@ -56,6 +56,7 @@ VALGRIND="$VALGRIND --errors-for-leak-kinds=definite,indirect"
 run_part unit-valgrind $VALGRIND tests/test_config
 run_part unit-ratelimit-valgrind $VALGRIND tests/test_ratelimit
 run_part fuzz tests/fuzz/run.sh build/fuzz/fuzz_config 60
+run_part fuzz-load tests/fuzz/run.sh build/fuzz/fuzz_load 20 build/fuzz/load
 for t in tests/test_*.py; do
 	run_part "$(basename "$t" .py)" "$PYTHON" "$t" ./inetd
 	run_part "$(basename "$t" .py)-asan" "$PYTHON" "$t" build/asan/inetd
