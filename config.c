@@ -161,6 +161,8 @@ static void	 include_report(struct loader *, int, const char *, int,
 		    __attribute__((format(printf, 6, 7)));
 static struct servtab *include_line(struct loader *,
 		    const struct servtab *);
+static struct servtab *include_path(struct loader *, const char *,
+		    const char *, int, int);
 
 static void
 vreport(conf_report_fn *report, int priority, const char *file, int line,
@@ -2159,26 +2161,6 @@ fail:
 	return -1;
 }
 
-/* A fragment is read only when it is a regular file. */
-static struct servtab *
-include_fragment(struct loader *ld, const char *path, const char *from,
-    int line)
-{
-	struct stat st;
-	int fd;
-
-	if ((fd = open_config(path, &st)) == -1) {
-		include_error(ld, from, line, path, "%s", strerror(errno));
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		include_error(ld, from, line, path, "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	return include_file(ld, fd, &st, path, from, line);
-}
-
 static struct servtab *
 include_dir(struct loader *ld, int fd, const char *dir, const char *from,
     int line)
@@ -2195,7 +2177,7 @@ include_dir(struct loader *ld, int fd, const char *dir, const char *from,
 			include_error(ld, from, line, dir, "%s: %s", names[i],
 			    strerror(ENAMETOOLONG));
 		else
-			*tailp = include_fragment(ld, path, from, line);
+			*tailp = include_path(ld, path, from, line, 1);
 		while (*tailp != NULL)
 			tailp = &(*tailp)->se_next;
 		free(names[i]);
@@ -2204,24 +2186,27 @@ include_dir(struct loader *ld, int fd, const char *dir, const char *from,
 	return list;
 }
 
-/* Only what can be read to its end: never a FIFO or a device. */
+/*
+ * Only what can be read to its end: never a FIFO or a device.  A
+ * directory's fragments are files; an include line may name either.
+ */
 static struct servtab *
 include_opened(struct loader *ld, int fd, const struct stat *st,
-    const char *path, const char *from, int line)
+    const char *path, const char *from, int line, int fragment)
 {
-	if (S_ISDIR(st->st_mode))
+	if (S_ISDIR(st->st_mode) && !fragment)
 		return include_dir(ld, fd, path, from, line);
 	if (S_ISREG(st->st_mode))
 		return include_file(ld, fd, st, path, from, line);
-	include_error(ld, from, line, path, "not a regular file or a "
-	    "directory");
+	include_error(ld, from, line, path, "%s", fragment ?
+	    "not a regular file" : "not a regular file or a directory");
 	close(fd);
 	return NULL;
 }
 
 static struct servtab *
 include_path(struct loader *ld, const char *path, const char *from,
-    int line)
+    int line, int fragment)
 {
 	struct stat st;
 	int fd;
@@ -2230,7 +2215,7 @@ include_path(struct loader *ld, const char *path, const char *from,
 		include_error(ld, from, line, path, "%s", strerror(errno));
 		return NULL;
 	}
-	return include_opened(ld, fd, &st, path, from, line);
+	return include_opened(ld, fd, &st, path, from, line, fragment);
 }
 
 /* A relative path is taken from the directory of the including file. */
@@ -2243,7 +2228,7 @@ include_line(struct loader *ld, const struct servtab *sep)
 
 	slash = strrchr(sep->se_file, '/');
 	if (name[0] == '/' || slash == NULL)
-		return include_path(ld, name, sep->se_file, sep->se_line);
+		return include_path(ld, name, sep->se_file, sep->se_line, 0);
 	dirlen = slash - sep->se_file;
 	if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dirlen,
 	    sep->se_file, name) >= sizeof(path)) {
@@ -2251,7 +2236,7 @@ include_line(struct loader *ld, const struct servtab *sep)
 		    strerror(ENAMETOOLONG));
 		return NULL;
 	}
-	return include_path(ld, path, sep->se_file, sep->se_line);
+	return include_path(ld, path, sep->se_file, sep->se_line, 0);
 }
 
 void
@@ -2275,7 +2260,7 @@ include_dir_after(struct loader *ld)
 			    strerror(errno));
 		return NULL;
 	}
-	return include_opened(ld, fd, &st, config_includedir, NULL, 0);
+	return include_opened(ld, fd, &st, config_includedir, NULL, 0, 0);
 }
 
 /* The first file: only a regular file, whose errors the caller tells. */

@@ -3,8 +3,9 @@
  *
  * The input is a small tree of files: its parts, separated by lines of
  * "%%", become f0.conf (the file loaded) to f3.conf, then d/f4.conf to
- * d/f7.conf, in a private directory that also holds d/fifo.conf (a FIFO)
- * and link.conf (a symbolic link to f1.conf).  config_read() follows the
+ * d/f7.conf, in a private directory that also holds d/fifo.conf (a FIFO),
+ * link.conf (a symbolic link to f1.conf) and d/up.conf (one to f0.conf,
+ * the way back up, as ".." is not allowed).  config_read() follows the
  * include lines the fuzzer writes, and looks nothing up, so that no
  * look-up process is started per input.  It must not block (the FIFO),
  * crash, leak, or return an include node or an entry of another file.
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -31,16 +33,19 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char	 dir[256];
 static char	 files[NFILES][300];
 
+/* Every message starts with the file it is about: one of the tree. */
 static void
-format_report(int priority, const char *fmt, ...)
+check_report(int priority, const char *fmt, ...)
 {
 	char msg[MSG_MAX];
 	va_list ap;
 
-	(void)priority;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (strncmp(msg, dir, strlen(dir)) != 0 || priority < LOG_ERR ||
+	    priority > LOG_DEBUG)
+		abort();
 }
 
 static void
@@ -54,6 +59,8 @@ remove_tree(void)
 	snprintf(path, sizeof(path), "%s/d/fifo.conf", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/link.conf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/d/up.conf", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/d", dir);
 	rmdir(path);
@@ -80,23 +87,42 @@ make_tree(void)
 	snprintf(path, sizeof(path), "%s/link.conf", dir);
 	if (symlink("f1.conf", path) == -1)
 		abort();
+	snprintf(path, sizeof(path), "%s/d/up.conf", dir);
+	if (symlink("../f0.conf", path) == -1)
+		abort();
 	for (i = 0; i < NFILES; i++)
 		snprintf(files[i], sizeof(files[i]), "%s/%sf%d.conf", dir,
 		    i < NFILES / 2 ? "" : "d/", i);
 	atexit(remove_tree);
 }
 
+/*
+ * No path may lead out of the tree (say to /dev/watchdog, which opening
+ * arms): a part has no '/' and no "..", so that an include names a file
+ * or directory beside the file that holds it.  The parser's own fuzzer
+ * sees every byte.
+ */
 static void
 write_part(int i, const uint8_t *data, size_t len)
 {
+	uint8_t *text;
+	size_t j;
 	FILE *fp;
 
+	if ((text = malloc(len + 1)) == NULL)
+		abort();
+	memcpy(text, data, len);
+	for (j = 0; j < len; j++)
+		if (text[j] == '/' || (text[j] == '.' && j + 1 < len &&
+		    text[j + 1] == '.'))
+			text[j] = '_';
 	if ((fp = fopen(files[i], "w")) == NULL)
 		abort();
-	if (len > 0 && fwrite(data, len, 1, fp) != 1)
+	if (len > 0 && fwrite(text, len, 1, fp) != 1)
 		abort();
 	if (fclose(fp) == EOF)
 		abort();
+	free(text);
 }
 
 /* The parts of the input; the files of missing parts do not exist. */
@@ -141,7 +167,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* As /etc/inetd.d after /etc/inetd.conf, for half the inputs. */
 	snprintf(includedir, sizeof(includedir), "%s/d", dir);
 	config_set_includedir(size % 2 ? includedir : NULL);
-	list = config_read(files[0], NULL, format_report, &error);
+	list = config_read(files[0], NULL, check_report, &error);
 	if (list != NULL && error != 0)
 		abort();
 	for (sep = list; sep != NULL; sep = sep->se_next)
