@@ -1379,7 +1379,11 @@ test_resolve_addresses(void)
 	}
 	/* tcp46 keeps an IPv4 address in its mapped form. */
 	CHECK(IN6_IS_ADDR_V4MAPPED(&list->se_ctrladdr.sin6.sin6_addr));
-	return 1;
+	/* A name, looked up by the look-up process, and its port set. */
+	CHECK(parse_one("localhost:8007 stream tcp nowait root internal "
+	    "echo") != NULL);
+	CHECK(config_resolve(list, 0, capture) == 0);
+	return check_inet(list, AF_INET, "127.0.0.1", 8007);
 }
 
 static int
@@ -1898,6 +1902,64 @@ test_include_loops(void)
 	return 1;
 }
 
+/* A FIFO or a symbolic link in tmpdir/inc, removed by inc_cleanup(). */
+static int
+inc_special(const char *name, const char *link_to)
+{
+	const char *path = inc_path(name);
+
+	if (inc_nmade == INC_MAXFILES || (link_to != NULL ?
+	    symlink(link_to, path) : mkfifo(path, 0644)) == -1)
+		return -1;
+	strlcpy(inc_made[inc_nmade++], path, sizeof(inc_made[0]));
+	return 0;
+}
+
+/*
+ * Nothing blocks on a FIFO (the test would hang), and a file is read
+ * once in a load, whatever the name it is included by.
+ */
+static int
+test_include_special_files(void)
+{
+	char want[1024];
+	int error = -1;
+
+	CHECK(inc_write("", NULL) == 0);
+	CHECK(inc_write("d", NULL) == 0);
+	CHECK(inc_special("d/10-fifo.conf", NULL) == 0);
+	CHECK(inc_write("d/20-a.conf",
+	    "8001 stream tcp nowait root internal echo\n") == 0);
+	CHECK(inc_special("alias.conf", "d/20-a.conf") == 0);
+	CHECK(inc_write("main.conf", "include d\ninclude d/20-a.conf\n"
+	    "include alias.conf\n") == 0);
+	list = config_read(inc_path("main.conf"), NULL, capture, &error);
+	CHECK(error == 0 && count(list) == 1 && nmsgs == 3);
+	snprintf(want, sizeof(want), "%s:1: include %s: not a regular file",
+	    inc_path("main.conf"), inc_path("d/10-fifo.conf"));
+	CHECK(streq(msgs[0].text, want) && msgs[0].priority == LOG_ERR);
+	snprintf(want, sizeof(want), "%s:2: include %s: read already in "
+	    "this load, not read again", inc_path("main.conf"),
+	    inc_path("d/20-a.conf"));
+	CHECK(streq(msgs[1].text, want) && msgs[1].priority == LOG_WARNING);
+	snprintf(want, sizeof(want), "%s:3: include %s: read already",
+	    inc_path("main.conf"), inc_path("alias.conf"));
+	CHECK(strncmp(msgs[2].text, want, strlen(want)) == 0);
+
+	/* The FIFO as the file loaded: reported, nothing read. */
+	config_free(list);
+	nmsgs = 0;
+	error = -1;
+	list = config_load(inc_path("d/10-fifo.conf"), NULL, 0, capture,
+	    &error);
+	CHECK(list == NULL && error == 0 && nmsgs == 1);
+	snprintf(want, sizeof(want), "%s: not a regular file",
+	    inc_path("d/10-fifo.conf"));
+	CHECK(streq(msgs[0].text, want));
+	inc_cleanup();
+	return 1;
+}
+
 static void
 make_tmpdir(void)
 {
@@ -1989,6 +2051,7 @@ main(int argc, char *argv[])
 		{ "include_parse_errors", test_include_parse_errors },
 		{ "include_load", test_include_load },
 		{ "include_loops", test_include_loops },
+		{ "include_special_files", test_include_special_files },
 	};
 
 	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
