@@ -1447,6 +1447,23 @@ address_check(const struct lookup_slot *a)
 	return -1;
 }
 
+/* (uid_t)-1 and (gid_t)-1 mean "no change": never an answer. */
+static int
+ids_check(const struct lookup_slot *a)
+{
+	int i;
+
+	if ((a->kind != LOOKUP_SOCKGROUP && a->uid == (uid_t)-1) ||
+	    (a->kind != LOOKUP_SOCKOWNER && a->gid == (gid_t)-1) ||
+	    a->ngroups < 0 || a->ngroups > CONF_MAXGROUPS ||
+	    (a->kind != LOOKUP_USER && a->ngroups != 0))
+		return -1;
+	for (i = 0; i < a->ngroups; i++)
+		if (a->groups[i] == (gid_t)-1)
+			return -1;
+	return 0;
+}
+
 /*
  * The child is another process, with NSS modules that may be broken:
  * an answer that does not fit its question is refused.
@@ -1465,16 +1482,11 @@ lookup_answer_check(const struct lookup_slot *a)
 	case LOOKUP_TOO_MANY_GROUPS:
 		return user ? 0 : -1;
 	case LOOKUP_NO_ADDRESS:
-		return user ? -1 : 0;
+		/* glibc's EAI_ codes are negative; errno values are small. */
+		return !user && a->gai_error < 0 && a->sys_errno >= 0 &&
+		    a->sys_errno < 4096 ? 0 : -1;
 	case LOOKUP_OK:
-		if (!user)
-			return address_check(a);
-		/* (uid_t)-1 and (gid_t)-1 mean "no change". */
-		if ((a->kind != LOOKUP_SOCKGROUP && a->uid == (uid_t)-1) ||
-		    (a->kind != LOOKUP_SOCKOWNER && a->gid == (gid_t)-1))
-			return -1;
-		return a->ngroups >= 0 && a->ngroups <= CONF_MAXGROUPS &&
-		    (a->kind == LOOKUP_USER || a->ngroups == 0) ? 0 : -1;
+		return user ? ids_check(a) : address_check(a);
 	default:
 		return -1;
 	}

@@ -130,6 +130,13 @@ corrupt_answers(const char *mode)
 			v[i].addrlen = sizeof(v[i].addr) + 1;
 		else if (strcmp(mode, "family") == 0)
 			sin->sin_family = AF_UNIX;
+		else if (strcmp(mode, "group-id") == 0)
+			v[i].groups[0] = (gid_t)-1;
+		else if (strcmp(mode, "gai-error") == 0 &&
+		    v[i].kind == LOOKUP_ADDRESS) {
+			v[i].status = LOOKUP_NO_ADDRESS;
+			v[i].gai_error = 1000;
+		}
 		else if (strcmp(mode, "strings") == 0) {
 			memset(v[i].user, 'A', sizeof(v[i].user));
 			memset(v[i].group, 'A', sizeof(v[i].group));
@@ -1631,9 +1638,11 @@ static int
 test_lookup_bad_answers(void)
 {
 	static const char *const bad_groups[] = {
-		"ngroups-negative", "ngroups-big"
+		"ngroups-negative", "ngroups-big", "group-id"
 	};
-	static const char *const bad_address[] = { "addrlen", "family" };
+	static const char *const bad_address[] = {
+		"addrlen", "family", "gai-error"
+	};
 	size_t i;
 
 	for (i = 0; i < nitems(bad_groups); i++) {
