@@ -1324,7 +1324,10 @@ ident_set(struct lookup_slot *id, const struct question *q)
 	}
 }
 
-/* Hints for numeric addresses only: never a name service. */
+/*
+ * Numeric addresses and ports only: never a name service (a forward
+ * target's port may be a service name, which the child looks up).
+ */
 static int
 numeric_address(const struct question *q, struct addrinfo **resp)
 {
@@ -1333,7 +1336,7 @@ numeric_address(const struct question *q, struct addrinfo **resp)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = q->family;
 	hints.ai_socktype = q->socktype;
-	hints.ai_flags = q->flags | AI_NUMERICHOST;
+	hints.ai_flags = q->flags | AI_NUMERICHOST | AI_NUMERICSERV;
 	return getaddrinfo(q->host, q->port != NULL ? q->port : "0", &hints,
 	    resp);
 }

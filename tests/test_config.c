@@ -1390,7 +1390,18 @@ test_resolve_addresses(void)
 	CHECK(parse_one("localhost:8007 stream tcp nowait root internal "
 	    "echo") != NULL);
 	CHECK(config_resolve(list, 0, capture) == 0);
-	return check_inet(list, AF_INET, "127.0.0.1", 8007);
+	if (!check_inet(list, AF_INET, "127.0.0.1", 8007))
+		return 0;
+	/* A forward target's name and service name, the same way. */
+	CHECK(parse_one("127.0.0.1:8009 stream tcp nowait root internal "
+	    "forward localhost:echo") != NULL);
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(parse_one("127.0.0.1:8009 stream tcp nowait root internal "
+	    "forward localhost:no-such-service") != NULL);
+	CHECK(config_resolve(list, 0, capture) == -1);
+	CHECK(nmsgs == 1 && strstr(msgs[0].text, "cannot resolve forward "
+	    "target localhost port no-such-service: ") != NULL);
+	return 1;
 }
 
 static int
@@ -1400,7 +1411,18 @@ test_resolve_default_host(void)
 	    "127.0.0.1");
 	CHECK(count(list) == 1);
 	CHECK(config_resolve(list, 0, capture) == 0);
-	return check_inet(list, AF_INET, "127.0.0.1", 8007);
+	if (!check_inet(list, AF_INET, "127.0.0.1", 8007))
+		return 0;
+	/* A forward target's name and service name, the same way. */
+	CHECK(parse_one("127.0.0.1:8009 stream tcp nowait root internal "
+	    "forward localhost:echo") != NULL);
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(parse_one("127.0.0.1:8009 stream tcp nowait root internal "
+	    "forward localhost:no-such-service") != NULL);
+	CHECK(config_resolve(list, 0, capture) == -1);
+	CHECK(nmsgs == 1 && strstr(msgs[0].text, "cannot resolve forward "
+	    "target localhost port no-such-service: ") != NULL);
+	return 1;
 }
 
 static int
