@@ -1,11 +1,13 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Makefile for inetd (GNU make).
 #
 #   make            build ./inetd
 #   make run        install missing Debian packages (as root), build, and run
 #                   the daemon in the foreground on contrib/inetd.conf.demo
 #   make check      build everything, also with sanitizers, and run all tests
-#   make fuzz       fuzz the configuration parser, and loading with
-#                   includes, for FUZZ_SECONDS (300) each
+#   make fuzz       run each fuzzer (FUZZ_TARGETS: the configuration parser,
+#                   auth's queries, the tcpmux line reader, PROXY headers,
+#                   loading with includes) for FUZZ_SECONDS (300)
 #   make install    PREFIX (/usr/local) and DESTDIR as usual; PREFIX=/usr puts
 #                   everything where the Debian package does
 #   make deb        build/deb/inetd_VERSION_ARCH.deb (dpkg-buildpackage)
@@ -16,11 +18,15 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c
+SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c log.c
+UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
+		  ratelimit.c log.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
 FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
+FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(filter-out tests/%,$(UNIT_SRCS))
+FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(filter-out tests/%,$(UNIT_SRCS))
+FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(filter-out tests/%,$(UNIT_SRCS))
 
 CC		?= cc
@@ -42,6 +48,9 @@ SANITIZE	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 # libFuzzer comes with clang only, whatever CC is.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 300
+FUZZ_TARGETS	= $(FUZZDIR)/fuzz_config $(FUZZDIR)/fuzz_auth \
+		  $(FUZZDIR)/fuzz_tcpmux $(FUZZDIR)/fuzz_proxy \
+		  $(FUZZDIR)/fuzz_load
 
 # run and check install the packages first, then build in a sub-make, so
 # pkg-config is only needed by the goals that compile.
@@ -97,6 +106,21 @@ $(FUZZDIR)/fuzz_config: $(FUZZ_SRCS) config.h inetd.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_SRCS) $(LIBS)
+
+$(FUZZDIR)/fuzz_auth: $(FUZZ_AUTH_SRCS) config.h inetd.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
+	    -o $@ $(FUZZ_AUTH_SRCS) $(LIBS)
+
+$(FUZZDIR)/fuzz_tcpmux: $(FUZZ_TCPMUX_SRCS) config.h inetd.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
+	    -o $@ $(FUZZ_TCPMUX_SRCS) $(LIBS)
+
+$(FUZZDIR)/fuzz_proxy: $(FUZZ_PROXY_SRCS) config.h inetd.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
+	    -o $@ $(FUZZ_PROXY_SRCS) $(LIBS)
 
 $(FUZZDIR)/fuzz_load: $(FUZZ_LOAD_SRCS) config.h inetd.h
 	@mkdir -p $(@D)
@@ -165,10 +189,10 @@ run: deps
 
 check-build: $(PROG) tests/test_config tests/test_ratelimit tests/probe \
 	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_ratelimit \
-	$(FUZZDIR)/fuzz_config $(FUZZDIR)/fuzz_load
+	$(FUZZ_TARGETS)
 
-# The last line of the output is the sum over all parts: "N passed, M failed"
-# (a build that fails counts as one failure).
+# The last line of the output is the sum over all parts: "N passed, M failed,
+# K skipped" (a build that fails counts as one failure).
 check: deps
 	@$(MAKE) --no-print-directory check-build || { \
 		echo "FAIL build: make check-build failed"; \
@@ -176,11 +200,10 @@ check: deps
 	@bash tests/check.sh
 
 fuzz: deps
-	@$(MAKE) --no-print-directory $(FUZZDIR)/fuzz_config \
-	    $(FUZZDIR)/fuzz_load
-	@sh tests/fuzz/run.sh $(FUZZDIR)/fuzz_config $(FUZZ_SECONDS)
-	@sh tests/fuzz/run.sh $(FUZZDIR)/fuzz_load $(FUZZ_SECONDS) \
-	    $(FUZZDIR)/load
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	@status=0; for fuzzer in $(FUZZ_TARGETS); do \
+		sh tests/fuzz/run.sh $$fuzzer $(FUZZ_SECONDS) || status=1; \
+	done; exit $$status
 
 # make bench: ours against the peers (Debian packages fetched with apt-get
 # download into build/bench, never installed) and the floors; prints one

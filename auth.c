@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * auth.c: the ident service (RFC 1413), with the options of FreeBSD's
  * inetd.
@@ -72,11 +73,6 @@ struct auth_options {
 struct auth_ends {
 	struct sockaddr_storage local;
 	struct sockaddr_storage remote;
-};
-
-struct auth_query {
-	unsigned	 lport;		/* ours */
-	unsigned	 fport;		/* the client's */
 };
 
 struct auth_owner {
@@ -300,8 +296,8 @@ parse_port(const char **sp, unsigned *port)
  * "LPORT , RPORT".  A query that does not parse is answered for port
  * pair 0 , 0; one with a port out of range, for the ports it gave.
  */
-static int
-parse_query(const char *line, size_t len, struct auth_query *q)
+int
+auth_parse_query(const char *line, size_t len, struct auth_query *q)
 {
 	const char *s = line;
 
@@ -563,6 +559,27 @@ fakeid_allowed(const struct auth_options *o, const char *fake)
 	return errstr != NULL || getpwuid((uid_t)uid) == NULL;
 }
 
+/*
+ * The owner as the reply names it.  A name from the password database,
+ * or a directory behind it, passes the checks of a fake name, so that
+ * it cannot end the reply line or start another; else its uid stands
+ * for it, as with -i.
+ */
+static void
+owner_name(const struct auth_options *o, const struct auth_owner *ow,
+    char *name, size_t size)
+{
+	if (!o->numeric && valid_word(ow->name, AUTH_USERID_MAX, "")) {
+		strlcpy(name, ow->name, size);
+		return;
+	}
+	if (!o->numeric)
+		syslog(LOG_WARNING, "auth: the name of uid %u has blanks or "
+		    "control characters: answered with the uid",
+		    (unsigned)ow->uid);
+	snprintf(name, size, "%u", (unsigned)ow->uid);
+}
+
 static int
 auth_owner_reply(int fd, const struct auth_options *o,
     const struct auth_query *q, uid_t uid)
@@ -584,10 +601,7 @@ auth_owner_reply(int fd, const struct auth_options *o,
 	if (strlcpy(ow.name, pw->pw_name, sizeof(ow.name)) >=
 	    sizeof(ow.name))
 		return auth_error(fd, o, q, ID_UNKNOWN);
-	if (o->numeric)
-		snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	else
-		strlcpy(name, ow.name, sizeof(name));
+	owner_name(o, &ow, name, sizeof(name));
 	if ((o->noident || o->fakeid) && strlcpy(ow.home, pw->pw_dir,
 	    sizeof(ow.home)) < sizeof(ow.home)) {
 		read_dotfiles(o, &ow, &hidden, fake, sizeof(fake));
@@ -620,7 +634,7 @@ auth_answer(int fd, const struct auth_options *o,
 	struct auth_query q;
 	uid_t uid;
 
-	if (parse_query(line, len, &q) == -1)
+	if (auth_parse_query(line, len, &q) == -1)
 		return auth_error(fd, o, &q, ID_INVALID);
 	if (o->random) {
 		random_name(name, AUTH_RANDOM_LEN);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * config.h: inetd.conf(5) entries, and the parser that produces them.
  *
@@ -62,8 +63,11 @@ struct log_quota {
 struct svc_limits {
 	uint64_t	 sl_id;		/* names it in the per-address table */
 	struct rate_window sl_started;	/* servers started (-R, nowait.N) */
+	struct rate_window sl_failed;	/* of them, those that failed */
 	time_t		 sl_looping_until; /* 0, or closed until then */
+	time_t		 sl_throttled_until; /* 0, or no start until then */
 	struct log_quota sl_log_maxchild;
+	struct log_quota sl_log_throttled;
 	struct log_quota sl_log_perip_rate;
 	struct log_quota sl_log_perip_children;
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * forward.c: the forward builtin, a TCP and UDP port forwarder served
  * by the daemon itself, with no process per connection.
@@ -54,9 +55,22 @@
 
 #define FORWARD_CONNECT_TIMEOUT	10	/* s, default connect-timeout= */
 #define FORWARD_UDP_TIMEOUT	60	/* s, default timeout= for UDP */
+/*
+ * An idle TCP connection holds two descriptors and a slot of the table
+ * for good: without a timeout= of its own, it is closed after an hour.
+ */
+#define FORWARD_TCP_TIMEOUT	3600	/* s, default timeout= for TCP */
 #define FORWARD_TIMEOUT_MAX	(7 * 24 * 3600)	/* largest timeout= */
 #define FORWARD_PIPE_SIZE	(256 * 1024)	/* in flight, each way */
 #define FORWARD_PIPE_POOL	64	/* idle pipes kept for reuse */
+/*
+ * Each stalled direction could pin FORWARD_PIPE_SIZE of kernel memory in
+ * its pipe: 8 GiB for a full table.  All pipes together hold at most
+ * this much; past it, a direction with nothing in flight copies only
+ * what its destination takes at once (flow_peek), and what is left
+ * waits in the source's socket, bounded by TCP's own limits.
+ */
+#define FORWARD_PIPE_BUDGET	(64 * 1024 * 1024)	/* bytes */
 /*
  * Read at once through user space; also the most a partial send leaves
  * to put in a pipe, so it is no more than an empty pooled pipe (of
@@ -69,6 +83,16 @@
 #define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
 #define FORWARD_HASH_SIZE	4096	/* buckets of the association table */
 /*
+ * All TCP entries share one table of connections.  Where the entry sets
+ * no limit of its own, one entry may fill at most half of it (its
+ * default max-child), and one client address at most an eighth (its
+ * connections through all such entries), so that neither can starve
+ * the others.
+ */
+#define FORWARD_ENTRY_SHARE	2	/* an entry: 1/2 of the table */
+#define FORWARD_PEER_SHARE	8	/* an address: 1/8 of the table */
+#define FORWARD_PEER_HASH	4096	/* buckets of the address counts */
+/*
  * Descriptors just below FD_SETSIZE are kept for the sockets inetd.c
  * puts in its fd_sets, so that a reload can still open listeners while
  * thousands of connections are forwarded.
@@ -77,15 +101,6 @@
 /* Descriptors the forwarder may need: two sockets and two pipes each. */
 #define FORWARD_NOFILE		(4 * FORWARD_MAXCONN + FORWARD_MAXASSOC + \
 				 FD_SETSIZE)
-
-#define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
-#define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
-
-union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-};
 
 /* The settings of one forward entry, shared by its connections. */
 struct forward {
@@ -177,9 +192,20 @@ struct conn {
 	struct flow	 c_flow[2];	/* by source side */
 	int64_t		 c_start;	/* ms */
 	int64_t		 c_active;	/* ms, last data */
-	union sockaddr_any c_peer;	/* family 0: not looked up */
+	union sockaddr_any c_peer;	/* family 0: not an IP client */
+	int		 c_peerslot;	/* its address's count: slot + 1 */
 	int		 c_next;	/* free list, run queue */
 	int		 c_waitnext;	/* pipe wait list */
+};
+
+/*
+ * The TCP connections open from one client address, through all the
+ * entries, for the default limit of an address (FORWARD_PEER_SHARE).
+ */
+struct peer_count {
+	struct peer_addr pc_addr;
+	int		 pc_conns;
+	int		 pc_next;	/* hash chain, free list: slot + 1 */
 };
 
 /* A UDP client of a forward entry, and its socket to the target. */
@@ -215,7 +241,7 @@ enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER };
 #define EV_GEN(data)	((uint32_t)((data) >> 32))
 
 static int		 log_each;	/* inetd -l */
-static int		 epfd = -1;	/* inetd.c's, in a child our own */
+static int		 epfd = -1;	/* inetd.c's loop's */
 static int		 timerfd = -1;
 static int		 wakefd = -1;	/* always writable: select() returns */
 static int64_t		 timer_at;	/* ms the timer is set for, 0: none */
@@ -232,8 +258,17 @@ static int		 runq_head = -1, runq_tail = -1;
 static int		 pipewait_head = -1, pipewait_tail = -1;
 static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
+static size_t		 pipe_budget = FORWARD_PIPE_BUDGET;
+static size_t		 pipe_bytes;	/* held in all pipes */
 static time_t		 full_quiet_until;
 static unsigned		 full_missed;
+
+/* Linked by slot + 1, as the associations: zeroed bss is empty. */
+static struct peer_count peers[FORWARD_MAXCONN];
+static int		 peers_used;
+static int		 peers_free;
+static int		 peer_hash[FORWARD_PEER_HASH];
+static uint64_t		 peer_seed;	/* keys the hash against collisions */
 
 static struct assoc	 assocs[FORWARD_MAXASSOC];
 static int		 assocs_used;
@@ -402,8 +437,8 @@ parse_settings(int socktype, char *const args[], int nargs, char *err,
 	fw->fw_nodelay_fd = -1;
 	fw->fw_socktype = socktype;
 	fw->fw_connect_timeout = FORWARD_CONNECT_TIMEOUT;
-	if (socktype == SOCK_DGRAM)
-		fw->fw_timeout = FORWARD_UDP_TIMEOUT;
+	fw->fw_timeout = socktype == SOCK_DGRAM ? FORWARD_UDP_TIMEOUT :
+	    FORWARD_TCP_TIMEOUT;
 	if (parse_target(fw, args[0], err, errsize) == -1)
 		goto fail;
 	for (i = 1; i < nargs; i++)
@@ -697,6 +732,36 @@ relocate_fd(int fd)
 	return high;
 }
 
+/* The bytes in f's pipe change by delta, and those of all pipes. */
+static void
+flow_held(struct flow *f, ssize_t delta)
+{
+	f->fl_inpipe += delta;
+	pipe_bytes += delta;
+}
+
+static size_t
+pipe_room(void)
+{
+	return pipe_bytes < pipe_budget ? pipe_budget - pipe_bytes : 0;
+}
+
+/*
+ * Documented for tests (INETD_PIPE_BUDGET): a smaller budget, so that
+ * a few stalled connections reach it.
+ */
+int
+forward_set_pipe_budget(const char *bytes, const char **errstr)
+{
+	long long n;
+
+	n = strtonum(bytes, FORWARD_COPY_SIZE, FORWARD_PIPE_BUDGET, errstr);
+	if (*errstr != NULL)
+		return -1;
+	pipe_budget = n;
+	return 0;
+}
+
 static int
 open_pipe(struct flow *f)
 {
@@ -737,7 +802,7 @@ flow_drop_pipe(struct flow *f)
 		close(f->fl_pipe[1]);
 	}
 	f->fl_pipe[0] = f->fl_pipe[1] = -1;
-	f->fl_inpipe = 0;
+	flow_held(f, -(ssize_t)f->fl_inpipe);
 	pipewait_wake();
 }
 
@@ -827,6 +892,120 @@ timer_expired(void)
 	timer_want(soonest);
 }
 
+/* ------------------------------------------------------ TCP: limits */
+
+static int *
+peer_chain(const struct peer_addr *pa)
+{
+	return &peer_hash[peer_addr_hash(peer_seed, pa) % FORWARD_PEER_HASH];
+}
+
+/* The count of pa's connections, as slot + 1; 0 when it has none. */
+static int
+peer_find(const struct peer_addr *pa)
+{
+	int i;
+
+	for (i = *peer_chain(pa); i != 0; i = peers[i - 1].pc_next)
+		if (peer_addr_equal(&peers[i - 1].pc_addr, pa))
+			return i;
+	return 0;
+}
+
+/*
+ * One more connection from c's address.  A count has a connection at
+ * least, so there are never more counts than connections.
+ */
+static void
+peer_count_in(struct conn *c)
+{
+	struct peer_addr pa;
+	int *chain, i;
+
+	if (peer_addr_set(&pa, &c->c_peer.sa) == -1)
+		return;		/* a UNIX client: no address to count */
+	if ((i = peer_find(&pa)) == 0) {
+		if (peers_free != 0) {
+			i = peers_free;
+			peers_free = peers[i - 1].pc_next;
+		} else
+			i = ++peers_used;
+		chain = peer_chain(&pa);
+		peers[i - 1].pc_addr = pa;
+		peers[i - 1].pc_conns = 0;
+		peers[i - 1].pc_next = *chain;
+		*chain = i;
+	}
+	peers[i - 1].pc_conns++;
+	c->c_peerslot = i;
+}
+
+static void
+peer_count_out(struct conn *c)
+{
+	struct peer_count *pc;
+	int *link;
+
+	if (c->c_peerslot == 0)
+		return;
+	pc = &peers[c->c_peerslot - 1];
+	if (--pc->pc_conns == 0) {
+		link = peer_chain(&pc->pc_addr);
+		while (*link != c->c_peerslot)
+			link = &peers[*link - 1].pc_next;
+		*link = pc->pc_next;
+		pc->pc_next = peers_free;
+		peers_free = c->c_peerslot;
+	}
+	c->c_peerslot = 0;
+}
+
+/* The default limits: shares of the table, never less than one. */
+int
+forward_peer_limit(void)
+{
+	return capacity >= FORWARD_PEER_SHARE ?
+	    capacity / FORWARD_PEER_SHARE : 1;
+}
+
+int
+forward_entry_limit(void)
+{
+	return capacity >= FORWARD_ENTRY_SHARE ?
+	    capacity / FORWARD_ENTRY_SHARE : 1;
+}
+
+static int
+is_tcp_forward(const struct servtab *sep)
+{
+	return sep->se_forward != NULL && sep->se_socktype == SOCK_STREAM;
+}
+
+/*
+ * Whether peer may open one more connection through sep: 0 when the
+ * entry sets no max-child-per-ip and the address holds its share of the
+ * table already.
+ */
+int
+forward_peer_admit(const struct servtab *sep, const struct sockaddr *peer)
+{
+	struct peer_addr pa;
+	int i;
+
+	if (!is_tcp_forward(sep) || sep->se_maxperip > 0 ||
+	    peer_addr_set(&pa, peer) == -1 || (i = peer_find(&pa)) == 0)
+		return 1;
+	return peers[i - 1].pc_conns < forward_peer_limit();
+}
+
+/* An entry without max-child holds its share of the table: it waits. */
+int
+forward_entry_full(const struct servtab *sep)
+{
+	return is_tcp_forward(sep) && sep->se_maxchild == 0 &&
+	    sep->se_children >= forward_entry_limit();
+}
+
 /* ------------------------------------------------------ TCP: slots */
 
 static void
@@ -903,6 +1082,7 @@ conn_alloc(void)
 	c->c_flow[TARGET].fl_pipe[0] = c->c_flow[TARGET].fl_pipe[1] = -1;
 	c->c_start = c->c_active = now_ms;
 	memset(&c->c_peer, 0, sizeof(c->c_peer));
+	c->c_peerslot = 0;
 	return c;
 }
 
@@ -935,6 +1115,7 @@ conn_end(struct conn *c, enum result result)
 	}
 	if (c->c_sep != NULL)
 		c->c_sep->se_children--;
+	peer_count_out(c);
 	forward_free(c->c_fw);
 	c->c_fw = NULL;
 	c->c_sep = NULL;
@@ -978,8 +1159,20 @@ unmap(union sockaddr_any *a)
 	a->sin = sin;
 }
 
+/*
+ * An address as a PROXY v1 header writes it: without the "%scope" of
+ * a link-local IPv6 address, which the protocol does not allow.
+ */
+static const char *
+proxy_v1_addr(const union sockaddr_any *a, char *buf, size_t size)
+{
+	return inet_ntop(a->sa.sa_family, a->sa.sa_family == AF_INET ?
+	    (const void *)&a->sin.sin_addr : (const void *)&a->sin6.sin6_addr,
+	    buf, size);
+}
+
 /* The PROXY protocol header (version 1 or 2) for src talking to dst. */
-static size_t
+size_t
 proxy_header(char *buf, size_t size, int version, int socktype,
     union sockaddr_any src, union sockaddr_any dst)
 {
@@ -997,11 +1190,12 @@ proxy_header(char *buf, size_t size, int version, int socktype,
 	if (version == 1) {
 		if (family == AF_UNSPEC)
 			n = snprintf(buf, size, "PROXY UNKNOWN\r\n");
+		else if (proxy_v1_addr(&src, s, sizeof(s)) == NULL ||
+		    proxy_v1_addr(&dst, d, sizeof(d)) == NULL)
+			n = -1;
 		else
 			n = snprintf(buf, size, "PROXY %s %s %s %d %d\r\n",
-			    family == AF_INET ? "TCP4" : "TCP6",
-			    sockaddr_str(&src.sa, s, sizeof(s)),
-			    sockaddr_str(&dst.sa, d, sizeof(d)),
+			    family == AF_INET ? "TCP4" : "TCP6", s, d,
 			    addr_port(&src), addr_port(&dst));
 		return n > 0 && (size_t)n < size ? (size_t)n : 0;
 	}
@@ -1030,21 +1224,31 @@ proxy_header(char *buf, size_t size, int version, int socktype,
 	return 16 + len;
 }
 
+/* An IP address as it is; of another family, only the family. */
+static void
+addr_copy(union sockaddr_any *a, const struct sockaddr *sa)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
+		memcpy(a, sa, sa->sa_family == AF_INET ? sizeof(a->sin) :
+		    sizeof(a->sin6));
+	else
+		a->sa.sa_family = sa->sa_family;
+}
+
 static int
 sockname(int fd, union sockaddr_any *a, int peer)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	memset(a, 0, sizeof(*a));
+	memset(&ss, 0, sizeof(ss));
 	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
-	    getsockname(fd, (struct sockaddr *)&ss, &len)) == -1)
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) == -1) {
+		memset(a, 0, sizeof(*a));
 		return -1;
-	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
-		memcpy(a, &ss, ss.ss_family == AF_INET ?
-		    sizeof(a->sin) : sizeof(a->sin6));
-	else
-		a->sa.sa_family = ss.ss_family;
+	}
+	addr_copy(a, (struct sockaddr *)&ss);
 	return 0;
 }
 
@@ -1159,17 +1363,87 @@ target_nodelay(struct conn *c)
 /*
  * Small exchanges, the most common, go through user space: a recv() and
  * a send() cost fewer system calls than splicing in and out of a pipe.
- * Only when the pipe pool can take over what the destination does not
- * accept at once, since the buffer is shared.
+ * Only when the pipe pool, and the budget, can take over what the
+ * destination does not accept at once, since the buffer is shared.
  */
+static int
+copy_can_spill(void)
+{
+	return npipes_pooled > 0 && pipe_room() >= FORWARD_COPY_SIZE;
+}
+
 static int
 flow_can_copy(const struct conn *c, enum side from)
 {
 	const struct flow *f = &c->c_flow[from];
 	enum side to = from == CLIENT ? TARGET : CLIENT;
 
-	return f->fl_pipe[0] == -1 && !f->fl_bulk && npipes_pooled > 0 &&
+	return f->fl_pipe[0] == -1 && !f->fl_bulk && copy_can_spill() &&
 	    (c->c_ready[to] & CAN_WRITE);
+}
+
+/*
+ * With too little room in the budget to start a pipe, a direction with
+ * nothing in flight moves data only while its destination is writable.
+ */
+static int
+flow_must_peek(const struct conn *c, enum side from)
+{
+	const struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+
+	return f->fl_pipe[0] == -1 && pipe_room() < FORWARD_COPY_SIZE &&
+	    (c->c_ready[to] & CAN_WRITE);
+}
+
+/*
+ * A read into the buffer: its length, or 0 when none (an EOF, or
+ * nothing yet), or -1 - from when the socket failed.
+ */
+static ssize_t
+flow_read(struct conn *c, enum side from, int flags)
+{
+	ssize_t n;
+
+	n = recv(c->c_fd[from], copybuf, sizeof(copybuf), MSG_DONTWAIT |
+	    flags);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		flow_saw_eof(c, from);
+	else if (errno == EAGAIN)
+		c->c_ready[from] &= ~CAN_READ;
+	else if (errno != EINTR)
+		return -1 - from;
+	return 0;
+}
+
+/*
+ * A read shorter than the buffer emptied the socket.  A FIN that came
+ * before it ends the data, with no recv() to learn it; the FIN passed
+ * on leaves in the same segment as the data (MSG_MORE, returned).
+ */
+static int
+flow_emptied(struct conn *c, enum side from)
+{
+	c->c_ready[from] &= ~CAN_READ;
+	if (!(c->c_ready[from] & PEER_FIN))
+		return 0;
+	flow_saw_eof(c, from);
+	return MSG_MORE;
+}
+
+static ssize_t
+flow_send(struct conn *c, enum side to, size_t n, int flags)
+{
+	ssize_t sent;
+
+	if (to == TARGET)
+		target_nodelay(c);
+	if ((sent = send(c->c_fd[to], copybuf, n, MSG_DONTWAIT |
+	    MSG_NOSIGNAL | flags)) == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	return sent;
 }
 
 /*
@@ -1186,38 +1460,15 @@ flow_copy(struct conn *c, enum side from)
 	ssize_t n, sent;
 	int more = 0;
 
-	n = recv(c->c_fd[from], copybuf, sizeof(copybuf), MSG_DONTWAIT);
-	if (n <= 0) {
-		if (n == 0)
-			flow_saw_eof(c, from);
-		else if (errno == EAGAIN)
-			c->c_ready[from] &= ~CAN_READ;
-		else if (errno != EINTR)
-			return -1 - from;
-		return 0;
-	}
+	if ((n = flow_read(c, from, 0)) <= 0)
+		return n;
 	c->c_active = now_ms;
 	if ((size_t)n == sizeof(copybuf))
 		f->fl_bulk = 1;
-	else {
-		c->c_ready[from] &= ~CAN_READ;
-		/*
-		 * Its FIN came before this read: no recv() to learn it, and
-		 * the FIN passed on leaves in the same segment as the data.
-		 */
-		if (c->c_ready[from] & PEER_FIN) {
-			flow_saw_eof(c, from);
-			more = MSG_MORE;
-		}
-	}
-	if (to == TARGET)
-		target_nodelay(c);
-	if ((sent = send(c->c_fd[to], copybuf, n, MSG_DONTWAIT |
-	    MSG_NOSIGNAL | more)) == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			return -1 - to;
-		sent = 0;
-	}
+	else
+		more = flow_emptied(c, from);
+	if ((sent = flow_send(c, to, n, more)) == -1)
+		return -1 - to;
 	f->fl_bytes += sent;
 	if (sent == n)
 		return 1;
@@ -1225,8 +1476,55 @@ flow_copy(struct conn *c, enum side from)
 	if (wait_writable(c, to) == -1 || open_pipe(f) == -1 ||
 	    write(f->fl_pipe[1], copybuf + sent, n - sent) != n - sent)
 		return -1 - to;
-	f->fl_inpipe = n - sent;
+	flow_held(f, n - sent);
 	return 1;
+}
+
+/*
+ * As flow_copy(), for a direction that may not start a pipe
+ * (flow_must_peek): the data is read without being taken, and only
+ * what the destination accepted is then taken from the source, so
+ * nothing is held in between.
+ */
+static int
+flow_peek(struct conn *c, enum side from)
+{
+	struct flow *f = &c->c_flow[from];
+	enum side to = from == CLIENT ? TARGET : CLIENT;
+	ssize_t n, sent;
+
+	if ((n = flow_read(c, from, MSG_PEEK)) <= 0)
+		return n;
+	if ((sent = flow_send(c, to, n, 0)) == -1)
+		return -1 - to;
+	if (sent > 0) {
+		if (recv(c->c_fd[from], NULL, sent, MSG_DONTWAIT |
+		    MSG_TRUNC) != sent)
+			return -1 - from;
+		c->c_active = now_ms;
+		f->fl_bytes += sent;
+	}
+	if (sent < n)
+		return wait_writable(c, to) == -1 ? -1 - to : sent > 0;
+	if ((size_t)n < sizeof(copybuf))
+		(void)flow_emptied(c, from);
+	return 1;
+}
+
+/*
+ * What the budget lets f's pipe take, at most *room: 0 when nothing,
+ * and a pipe is only started with room for a buffer's worth.
+ */
+static int
+flow_pipe_room(const struct flow *f, size_t *room)
+{
+	size_t left = pipe_room();
+
+	if (f->fl_pipe[0] == -1 && left < FORWARD_COPY_SIZE)
+		return 0;
+	if (left < *room)
+		*room = left;
+	return *room > 0;
 }
 
 /* One splice in: -1 when the socket failed, else whether data moved. */
@@ -1236,8 +1534,10 @@ flow_in(struct conn *c, enum side from)
 	struct flow *f = &c->c_flow[from];
 	ssize_t n;
 
+	size_t room = FORWARD_PIPE_SIZE - f->fl_inpipe;
+
 	if (!flow_wants_input(f) || !(c->c_ready[from] & CAN_READ) ||
-	    c->c_pipewait)
+	    c->c_pipewait || !flow_pipe_room(f, &room))
 		return 0;
 	if (f->fl_pipe[0] == -1 && open_pipe(f) == -1) {
 		rule_log(c->c_fw, LOG_ERR, "pipe: %s, forwarding waits",
@@ -1245,11 +1545,10 @@ flow_in(struct conn *c, enum side from)
 		pipewait_push(c);
 		return 0;
 	}
-	n = splice(c->c_fd[from], NULL, f->fl_pipe[1], NULL,
-	    FORWARD_PIPE_SIZE - f->fl_inpipe, SPLICE_F_MOVE |
-	    SPLICE_F_NONBLOCK);
+	n = splice(c->c_fd[from], NULL, f->fl_pipe[1], NULL, room,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
-		f->fl_inpipe += n;
+		flow_held(f, n);
 		c->c_active = now_ms;
 		return 1;
 	}
@@ -1281,7 +1580,7 @@ flow_out(struct conn *c, enum side to, struct flow *f)
 	n = splice(f->fl_pipe[0], NULL, c->c_fd[to], NULL, f->fl_inpipe,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
-		f->fl_inpipe -= n;
+		flow_held(f, -n);
 		f->fl_bytes += n;
 		f->fl_full = 0;
 		return 1;
@@ -1307,8 +1606,10 @@ flow_step(struct conn *c, enum side from)
 
 	for (round = 0; round < FORWARD_STEP_ROUNDS; round++) {
 		if (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
-		    flow_can_copy(c, from)) {
-			if ((in = flow_copy(c, from)) < 0)
+		    (flow_can_copy(c, from) || flow_must_peek(c, from))) {
+			in = flow_can_copy(c, from) ? flow_copy(c, from) :
+			    flow_peek(c, from);
+			if (in < 0)
 				return -in;
 			if (in == 0)
 				break;
@@ -1341,8 +1642,11 @@ flow_has_work(const struct conn *c, enum side from)
 	const struct flow *f = &c->c_flow[from];
 	enum side to = from == CLIENT ? TARGET : CLIENT;
 
+	size_t room = FORWARD_PIPE_SIZE - f->fl_inpipe;
+
 	return (flow_wants_input(f) && (c->c_ready[from] & CAN_READ) &&
-	    !c->c_pipewait) ||
+	    !c->c_pipewait && (flow_pipe_room(f, &room) ||
+	    flow_must_peek(c, from))) ||
 	    (f->fl_inpipe > 0 && (c->c_ready[to] & CAN_WRITE));
 }
 
@@ -1434,7 +1738,7 @@ conn_relay_early(struct conn *c)
 	int moved;
 
 	if (c->c_fw->fw_proxy != 0 || !is_loopback(&c->c_fw->fw_addr) ||
-	    npipes_pooled == 0)
+	    !copy_can_spill())
 		return 0;
 	c->c_ready[CLIENT] = CAN_READ;
 	c->c_ready[TARGET] = CAN_WRITE;
@@ -1462,11 +1766,12 @@ log_full(const struct forward *fw)
 }
 
 /*
- * Starts forwarding the connection on fd; it counts as a child of
- * count_in, if not NULL, until it ends.
+ * Starts forwarding the connection on fd from peer; it counts as a
+ * child of count_in until it ends.
  */
 static void
-conn_start(struct forward *fw, struct servtab *count_in, int fd)
+conn_start(struct forward *fw, struct servtab *count_in, int fd,
+    const struct sockaddr *peer)
 {
 	struct conn *c;
 	int slot, early;
@@ -1484,9 +1789,8 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd)
 	if ((c->c_sep = count_in) != NULL)
 		count_in->se_children++;
 	c->c_fd[CLIENT] = relocate_fd(fd);
-	if (log_each || fw->fw_proxy != 0 ||
-	    (count_in != NULL && count_in->se_maxperip > 0))
-		(void)sockname(c->c_fd[CLIENT], &c->c_peer, 1);
+	addr_copy(&c->c_peer, peer);
+	peer_count_in(c);
 	if ((c->c_fd[TARGET] = socket(fw->fw_addr.sa.sa_family, SOCK_STREAM |
 	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
 		rule_log(fw, LOG_ERR, "socket: %s", strerror(errno));
@@ -1540,9 +1844,7 @@ forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 	if (sep->se_forward == NULL || (peer->sa_family != AF_INET &&
 	    peer->sa_family != AF_INET6))
 		return 0;
-	memset(&who, 0, sizeof(who));
-	memcpy(&who, peer, peer->sa_family == AF_INET ? sizeof(who.sin) :
-	    sizeof(who.sin6));
+	addr_copy(&who, peer);
 	for (i = 0; i < conns_used; i++)
 		if (conns[i].c_fw != NULL && conns[i].c_sep == sep &&
 		    same_host(conns[i].c_peer, who))
@@ -1550,9 +1852,12 @@ forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 	return n;
 }
 
-/* The connection fd, accepted on sep's socket, counts as its child. */
+/*
+ * The connection fd, accepted from peer on sep's socket, counts as its
+ * child.
+ */
 void
-forward_accept(struct servtab *sep, int fd)
+forward_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 {
 	struct forward *fw = sep->se_forward;
 	int on = 1;
@@ -1568,7 +1873,7 @@ forward_accept(struct servtab *sep, int fd)
 		    sizeof(on));
 		fw->fw_nodelay_fd = sep->se_fd;
 	}
-	conn_start(fw, sep, fd);
+	conn_start(fw, sep, fd, peer);
 }
 
 /* --------------------------------------------------------------- UDP */
@@ -1926,20 +2231,6 @@ run_queued(void)
 	}
 }
 
-/* The loop of a child that serves one connection (forward_serve). */
-static void
-forward_pass(int timeout_ms)
-{
-	struct epoll_event evs[FORWARD_EVENTS];
-	int i, n;
-
-	n = epoll_wait(epfd, evs, FORWARD_EVENTS, timeout_ms);
-	now_ms = monotonic_ms();
-	for (i = 0; i < n; i++)
-		dispatch(&evs[i]);
-	run_queued();
-}
-
 static int
 open_event_fds(void)
 {
@@ -1959,6 +2250,7 @@ int
 forward_init(int log_connections, int loop_epfd)
 {
 	log_each = log_connections;
+	peer_seed = (uint64_t)arc4random() << 32 | arc4random();
 	raise_nofile_limit();
 	set_capacity();
 	epfd = loop_epfd;
@@ -2073,41 +2365,4 @@ forward_closeall(void)
 		close(pipe_pool[npipes_pooled][0]);
 		close(pipe_pool[npipes_pooled][1]);
 	}
-}
-
-/*
- * In a child that inetd forked for the connection on fd 0 (1 and 2 are
- * copies of it): the same relay, for this one connection.  What the
- * parent's tables held is not ours; its descriptors are closed already.
- */
-void
-forward_serve(const struct servtab *sep, int fd)
-{
-	int flags;
-
-	if (fd != STDOUT_FILENO)
-		close(STDOUT_FILENO);
-	if (fd != STDERR_FILENO)
-		close(STDERR_FILENO);
-	/* The child got the socket blocking, and SIGPIPE as servers do. */
-	if ((flags = fcntl(fd, F_GETFL)) != -1)
-		(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	(void)signal(SIGPIPE, SIG_IGN);
-	conns_used = nconns = 0;
-	conns_free = runq_head = runq_tail = -1;
-	pipewait_head = pipewait_tail = -1;
-	npipes_pooled = 0;
-	assocs_used = nassocs = assocs_free = 0;
-	memset(assoc_hash, 0, sizeof(assoc_hash));
-	lru_oldest = lru_newest = -1;
-	capacity = 1;
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    open_event_fds() == -1) {
-		syslog(LOG_ERR, "%s: epoll: %m", sep->se_forward->fw_label);
-		_exit(1);
-	}
-	conn_start(sep->se_forward, NULL, fd);
-	while (nconns > 0)
-		forward_pass(runq_head != -1 ? 0 : -1);
-	_exit(0);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inetd: the Internet super-server.
  *
@@ -54,11 +55,17 @@
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
 #define MUX_DRAIN_READS	4	/* of what a turned-away client sent */
 #define MUX_SEND_SECONDS 10	/* a tcpmux child waits for the daemon */
+#define SERVER_UMASK	022	/* whatever umask inetd was started with */
+/* Servers' PATH without -E: Debian's default, never inetd's own. */
+#define SERVER_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
+			    "/sbin:/bin"
 
 struct child {
 	pid_t		 ch_pid;
 	struct servtab	*ch_sep;
 	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
+	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
+	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
 };
 
 static int		 debug;		/* -d */
@@ -79,7 +86,7 @@ static struct servtab	*services;
 static struct pidfh	*pidfh;
 static int		 sigpipe[2] = { -1, -1 };
 static int		 debug_fd = -1;	/* stderr kept for children's errors */
-static int		 mux_channel[2] = { -1, -1 }; /* tcpmux: daemon, child */
+static int		 mux_channel[2] = { -1, -1 }; /* daemon's, children's */
 static time_t		 retry_at;	/* 0: no socket waits for a retry */
 static time_t		 backoff_until;	/* listeners ignored until then */
 static time_t		 backoff_quiet_until; /* no message about it till */
@@ -260,6 +267,18 @@ parse_flags(int argc, char *argv[])
 		retrytime = strtonum(env, 1, INT_MAX, &errstr);
 		if (errstr != NULL)
 			errx(EX_USAGE, "INETD_RETRY_SECONDS=%s is %s", env,
+			    errstr);
+	}
+	/* Documented for tests: a smaller budget of forwarding pipes. */
+	if ((env = getenv("INETD_PIPE_BUDGET")) != NULL &&
+	    forward_set_pipe_budget(env, &errstr) == -1)
+		errx(EX_USAGE, "INETD_PIPE_BUDGET=%s is %s", env, errstr);
+	/* And the idle timeout of the stream builtins. */
+	if ((env = getenv("INETD_IDLE_SECONDS")) != NULL) {
+		builtin_set_idle_timeout(strtonum(env, 1, INT_MAX / 1000,
+		    &errstr));
+		if (errstr != NULL)
+			errx(EX_USAGE, "INETD_IDLE_SECONDS=%s is %s", env,
 			    errstr);
 	}
 	/* Documented for tests: shortens the bound on a load's look-ups. */
@@ -540,6 +559,15 @@ now(void)
 	return ts.tv_sec;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 schedule_retry_at(time_t when)
 {
@@ -614,8 +642,8 @@ static struct servtab	**parked;
 static size_t		 nparked, parked_size;
 
 /*
- * tcpmux's children hand connections back on this channel (see
- * tcpmux_hand_back()); the daemon's end waits among the listeners.
+ * Children hand connections back on this channel (see hand_back());
+ * the daemon's end waits among the listeners.
  */
 static void
 open_mux_channel(struct epoll_event *ev)
@@ -627,7 +655,7 @@ open_mux_channel(struct epoll_event *ev)
 	    fcntl(mux_channel[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    setsockopt(mux_channel[1], SOL_SOCKET, SO_SNDTIMEO, &patience,
 	    sizeof(patience)) == -1)
-		err(EX_OSERR, "tcpmux channel");
+		err(EX_OSERR, "hand-back channel");
 	ev->data.ptr = &mux_mark;
 	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, mux_channel[0], ev) == -1)
 		err(EX_OSERR, "epoll_ctl");
@@ -751,12 +779,15 @@ static int
 open_services(void)
 {
 	struct servtab *sep;
+	time_t t = now();
 	int listening = 0;
 
 	/* After a reload the parked entries are gone: all are armed. */
 	nparked = 0;
 	parked_reserve(services);
 	for (sep = services; sep != NULL; sep = sep->se_next) {
+		if (svc_throttled(sep, t))	/* kept across the reload */
+			schedule_retry_at(sep->se_limits.sl_throttled_until);
 		if (sep->se_tcpmux != TCPMUX_NONE)
 			continue;	/* the tcpmux builtin offers it */
 		if (sep->se_fd == -1)
@@ -801,6 +832,8 @@ retry_services(void)
 			open_service(sep);
 		else if (svc_looping(sep))
 			end_looping(sep, t);
+		else if (svc_throttled(sep, t))
+			schedule_retry_at(sep->se_limits.sl_throttled_until);
 	}
 }
 
@@ -843,6 +876,8 @@ child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer)
 
 	ch->ch_pid = pid;
 	ch->ch_sep = sep;
+	ch->ch_started_ms = now_ms();
+	ch->ch_datagram = 0;
 	if (peer == NULL)
 		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
 	else
@@ -864,18 +899,18 @@ children_of_peer(const struct servtab *sep, const struct peer_addr *pa)
 	return n;
 }
 
+/* The child's entry, NULL if none; *ch: what was known of it. */
 static struct servtab *
-child_remove(pid_t pid)
+child_remove(pid_t pid, struct child *ch)
 {
-	struct servtab *sep;
 	int i;
 
 	for (i = 0; i < nchildren; i++) {
 		if (children[i].ch_pid != pid)
 			continue;
-		sep = children[i].ch_sep;
+		*ch = children[i];
 		children[i] = children[--nchildren];
-		return sep;
+		return ch->ch_sep;
 	}
 	return NULL;
 }
@@ -926,8 +961,9 @@ child_fail(const struct servtab *sep, const char *what)
 }
 
 /*
- * All but stderr for -d and the tcpmux channel, which tcpmux's child
- * needs: both are close-on-exec, so that the server never sees them.
+ * All but stderr for -d and the hand-back channel, which the children
+ * of tcpmux and of forward entries need: both are close-on-exec, so
+ * that the server never sees them.
  */
 static void
 close_daemon_fds(void)
@@ -979,6 +1015,20 @@ child_reset_signals(const struct servtab *sep)
 		child_fail(sep, "sigprocmask");
 }
 
+/*
+ * A session of its own, as FreeBSD's inetd gives it: no signal meant
+ * for inetd's process group or session reaches it, nor one of its own
+ * the daemon.  And the file mode mask a server expects, not the one
+ * inetd was started with.
+ */
+static void
+child_new_session(const struct servtab *sep)
+{
+	if (setsid() == -1)
+		child_fail(sep, "setsid");
+	(void)umask(SERVER_UMASK);
+}
+
 static void
 child_set_credentials(const struct servtab *sep)
 {
@@ -994,8 +1044,9 @@ child_set_credentials(const struct servtab *sep)
 
 /*
  * The environment of servers: what inetd itself got is theirs with -E,
- * else only PATH; then what describes the connection, as systemd and
- * the UCSPI tools (tcpserver) say it.  The base is fixed at startup;
+ * else only a fixed PATH (inetd's own may name root's directories);
+ * then what describes the connection, as systemd and the UCSPI tools
+ * (tcpserver) say it.  The base is fixed at startup;
  * the variables of a connection go in fixed buffers, so that they can
  * be made in a child, or in the daemon just before a vfork().
  */
@@ -1029,23 +1080,22 @@ is_conn_var(const char *entry)
 static void
 prepare_server_env(void)
 {
-	size_t n = 0;
+	static char path[] = "PATH=" SERVER_PATH;
+	size_t n = 1;
 	char **ep;
 
-	for (ep = environ; *ep != NULL; ep++)
+	for (ep = environ; keep_environment && *ep != NULL; ep++)
 		n++;
 	if ((server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
 	    sizeof(*server_env))) == NULL) {
 		syslog(LOG_ERR, "environment for servers: %m");
 		exit(EX_OSERR);
 	}
-	for (ep = environ; *ep != NULL; ep++) {
-		if (keep_environment ? !is_conn_var(*ep) :
-		    strncmp(*ep, "PATH=", 5) == 0)
+	if (!keep_environment)
+		server_env[server_env_base++] = path;
+	for (ep = environ; keep_environment && *ep != NULL; ep++)
+		if (!is_conn_var(*ep))
 			server_env[server_env_base++] = *ep;
-		if (!keep_environment && server_env_base > 0)
-			break;
-	}
 	server_env[server_env_base] = NULL;
 }
 
@@ -1436,24 +1486,32 @@ wrap_child(const struct servtab *sep, const struct sockaddr *peer)
 }
 
 /*
- * tcpmux's child has read the name its client sent: it gives the
- * connection back to the daemon, which serves it as one of the entry
- * named, with that entry's limits (see tcpmux_take_back()).  The
- * message is the entry's service field, the descriptor rides with it.
+ * A child gives its connection back to the daemon on the channel:
+ * tcpmux's once its client has named an entry, which then serves it
+ * with that entry's limits (see tcpmux_serve_chosen()), and a forward
+ * entry's once tcp_wrappers let the client in, so that the daemon
+ * forwards it with no process (see forward_take_back()).  A message is
+ * a kind, then what names the entry: the service field of the tcpmux
+ * entry, the identity of the forward entry, which a reload keeps.  The
+ * descriptor rides with it.
  */
+enum mux_kind { MUX_TCPMUX = 'm', MUX_FORWARD = 'f' };
+
+#define MUX_MESSAGE_MAX	(1 + TCPMUX_NAME_MAX + sizeof("tcpmux/+"))
+
 union mux_control {
 	struct cmsghdr	 hdr;
 	char		 buf[CMSG_SPACE(sizeof(int))];	/* one descriptor */
 };
 
-/* A message of the tcpmux channel: a service field and a descriptor. */
+/* A message of the channel: its text and a descriptor. */
 static void
-mux_message(struct msghdr *msg, struct iovec *iov, char *service,
+mux_message(struct msghdr *msg, struct iovec *iov, char *text,
     size_t len, union mux_control *control)
 {
 	memset(msg, 0, sizeof(*msg));
 	memset(control, 0, sizeof(*control));
-	iov->iov_base = service;
+	iov->iov_base = text;
 	iov->iov_len = len;
 	msg->msg_iov = iov;
 	msg->msg_iovlen = 1;
@@ -1461,17 +1519,23 @@ mux_message(struct msghdr *msg, struct iovec *iov, char *service,
 	msg->msg_controllen = sizeof(control->buf);
 }
 
+/* The connection on 0 goes back to the daemon; the child is done. */
 static void __attribute__((noreturn))
-tcpmux_hand_back(const struct servtab *chosen)
+hand_back(const struct servtab *sep, enum mux_kind kind, const void *what,
+    size_t len)
 {
+	char text[MUX_MESSAGE_MAX];
 	union mux_control control;
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
 	struct iovec iov;
 	int fd = STDIN_FILENO;
 
-	mux_message(&msg, &iov, chosen->se_service,
-	    strlen(chosen->se_service), &control);
+	if (len >= sizeof(text))
+		_exit(EX_SOFTWARE);	/* the parser bounds tcpmux names */
+	text[0] = kind;
+	memcpy(text + 1, what, len);
+	mux_message(&msg, &iov, text, 1 + len, &control);
 	cmsg = CMSG_FIRSTHDR(&msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
@@ -1479,11 +1543,24 @@ tcpmux_hand_back(const struct servtab *chosen)
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
 	if (sendmsg(mux_channel[1], &msg, MSG_NOSIGNAL) == -1) {
 		log_msg(LOG_ERR, "%s:%d: %s: handing the connection back to "
-		    "inetd: %m", chosen->se_file, chosen->se_line,
-		    chosen->se_service);
+		    "inetd: %m", sep->se_file, sep->se_line, sep->se_service);
 		_exit(EX_OSERR);
 	}
 	_exit(0);
+}
+
+static void __attribute__((noreturn))
+tcpmux_hand_back(const struct servtab *chosen)
+{
+	hand_back(chosen, MUX_TCPMUX, chosen->se_service,
+	    strlen(chosen->se_service));
+}
+
+static void __attribute__((noreturn))
+forward_hand_back(const struct servtab *sep)
+{
+	hand_back(sep, MUX_FORWARD, &sep->se_limits.sl_id,
+	    sizeof(sep->se_limits.sl_id));
 }
 
 static void
@@ -1497,8 +1574,11 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	openlog("inetd", LOG_PID, LOG_DAEMON);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	child_new_session(sep);
 	if (wrap_wanted(sep))
 		wrap_child(sep, peer);
+	if (sep->se_forward != NULL)
+		forward_hand_back(sep);
 	/* Builtins keep inetd's credentials: auth needs them. */
 	if (sep->se_bi != NULL) {
 		setproctitle("%s [%s]", builtin_name(sep->se_bi),
@@ -1527,6 +1607,7 @@ exec_server(const struct servtab *sep, int fd, char **env)
 {
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
+	child_new_session(sep);
 	if (tcpmux_go(sep, STDIN_FILENO) == -1)
 		_exit(0);
 	child_set_credentials(sep);
@@ -1604,10 +1685,26 @@ log_max_child(struct servtab *sep)
 		    missed_text(missed, more, sizeof(more)));
 }
 
+/* A forward entry without max-child at its share of the table. */
+static void
+log_forward_share(struct servtab *sep)
+{
+	char more[64];
+	unsigned missed;
+
+	if (forward_entry_full(sep) && log_quota_take(
+	    &sep->se_limits.sl_log_maxchild, now(), &missed))
+		svc_log(sep, LOG_WARNING, "%d connections forwarded, the "
+		    "default max-child of a forward entry (half of what the "
+		    "forwarder serves): new connections wait in the queue%s",
+		    forward_entry_limit(),
+		    missed_text(missed, more, sizeof(more)));
+}
+
 /*
- * More servers started in a minute than the entry allows: the server
- * fails at once, or answers its own requests.  Rather than spin, close
- * the socket for RETRYTIME; its children are still counted.
+ * As many servers of the entry failed in a minute as it may start: the
+ * server fails at once, or answers its own requests.  Rather than spin,
+ * close the socket for RETRYTIME; its children are still counted.
  */
 static void
 stop_looping_service(struct servtab *sep)
@@ -1627,6 +1724,42 @@ stop_looping_service(struct servtab *sep)
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
+/*
+ * As many servers started in a minute as the entry allows, and they
+ * work: the entry is busy, not broken.  It starts none until its window
+ * allows one more; its clients wait in the listen queue meanwhile.
+ * Logged once a window at most.
+ */
+static void
+throttle_service(struct servtab *sep, time_t t)
+{
+	char more[64];
+	unsigned missed;
+
+	svc_throttle_start(sep, t);
+	schedule_retry_at(sep->se_limits.sl_throttled_until);
+	if (log_quota_take(&sep->se_limits.sl_log_throttled, t, &missed))
+		svc_log(sep, LOG_WARNING, "%d servers started in a minute, "
+		    "throttling: %s for up to %lld s%s", sep->se_maxrate,
+		    sep->se_tcpmux == TCPMUX_NONE ?
+		    "new connections wait in the queue" :
+		    "tcpmux clients are turned away",
+		    (long long)(sep->se_limits.sl_throttled_until - t),
+		    missed_text(missed, more, sizeof(more)));
+}
+
+/* Past the invocation rate: looping if its servers fail, else busy. */
+static void
+start_refused(struct servtab *sep)
+{
+	time_t t = now();
+
+	if (svc_failing(sep, t))
+		stop_looping_service(sep);
+	else
+		throttle_service(sep, t);
+}
+
 /* A server for the connection (or the datagram) on fd; 0 if none. */
 static int
 spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
@@ -1635,8 +1768,12 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 
 	if (children_full())
 		return 0;
-	if (!svc_start_admit(sep, now())) {
-		stop_looping_service(sep);
+	/*
+	 * A forward entry's child only asks tcp_wrappers and hands the
+	 * connection back: no server, so not counted by -R.
+	 */
+	if (sep->se_forward == NULL && !svc_start_admit(sep, now())) {
+		start_refused(sep);
 		return 0;
 	}
 	if ((pid = start_child(sep, fd, peer)) == -1) {
@@ -1697,6 +1834,19 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
 		    unit, missed_text(missed, more, sizeof(more)));
 }
 
+/* The forwarder's default share of an address (forward_peer_admit()). */
+static int
+admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
+{
+	if (forward_peer_admit(sep, peer))
+		return 1;
+	sep->se_stats.st_refused_perip++;
+	log_peer_refused(sep, &sep->se_limits.sl_log_perip_children, peer,
+	    "forwarded connections", forward_peer_limit(),
+	    ", the default of an address");
+	return 0;
+}
+
 /*
  * max-child-per-ip and max-connections-per-ip-per-minute: a client past
  * either is closed at once, or its datagram dropped, without running
@@ -1718,6 +1868,8 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 		    peer, "counts", sep->se_maxperip, "");
 		return 0;
 	}
+	if (!admit_forwarded(sep, peer))
+		return 0;
 	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
 	    sep->se_maxcpm, now());
 	log_addrtab_full();
@@ -1754,6 +1906,11 @@ accept_connection(struct servtab *sep)
 	}
 	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
+	if (sep->se_forward != NULL && !wrap_wanted(sep)) {
+		forward_accept(sep, fd, (struct sockaddr *)&peer);
+		log_forward_share(sep);
+		return;
+	}
 	if (sep->se_bi != NULL && !svc_forks_to_count(sep) &&
 	    !wrap_wanted(sep) && builtin_accept(sep, fd) == 0)
 		return;
@@ -1761,16 +1918,24 @@ accept_connection(struct servtab *sep)
 	close(fd);
 }
 
-/* The sender of the datagram waiting on the socket; -1 if none. */
-static int
-peek_sender(const struct servtab *sep, struct sockaddr_storage *peer)
+/*
+ * The sender of the datagram waiting on the socket, and its
+ * fingerprint (see datagram_fingerprint); 0 if none.
+ */
+static uint64_t
+peek_datagram(const struct servtab *sep, struct sockaddr_storage *peer)
 {
+	static char buf[BUILTIN_DGRAMMAX];	/* kept off the stack */
 	socklen_t len = sizeof(*peer);
-	char byte;
+	ssize_t n;
 
 	memset(peer, 0, sizeof(*peer));
-	return recvfrom(sep->se_fd, &byte, sizeof(byte), MSG_PEEK |
-	    MSG_DONTWAIT, (struct sockaddr *)peer, &len) == -1 ? -1 : 0;
+	if ((n = recvfrom(sep->se_fd, buf, sizeof(buf), MSG_PEEK |
+	    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)peer, &len)) == -1)
+		return 0;
+	return datagram_fingerprint(peer, len < sizeof(*peer) ? len :
+	    sizeof(*peer), buf, n, (size_t)n < sizeof(buf) ? (size_t)n :
+	    sizeof(buf));
 }
 
 /*
@@ -1783,9 +1948,11 @@ hand_over_socket(struct servtab *sep)
 {
 	struct sockaddr_storage peer;
 	const struct sockaddr *sender = NULL;
+	uint64_t datagram = 0;
 	char byte;
 
-	if (sep->se_socktype == SOCK_DGRAM && peek_sender(sep, &peer) == 0) {
+	if (sep->se_socktype == SOCK_DGRAM &&
+	    (datagram = peek_datagram(sep, &peer)) != 0) {
 		sender = (struct sockaddr *)&peer;
 		if (!admit_peer(sep, sender)) {
 			(void)recv(sep->se_fd, &byte, sizeof(byte),
@@ -1795,7 +1962,9 @@ hand_over_socket(struct servtab *sep)
 		log_connection(sep, sender);
 	}
 	sep->se_stats.st_accepted++;
-	spawn(sep, sep->se_fd, sender);
+	/* spawn() adds the child last: what it was started for, to judge it. */
+	if (spawn(sep, sep->se_fd, sender))
+		children[nchildren - 1].ch_datagram = datagram;
 }
 
 static void
@@ -1874,11 +2043,60 @@ tcpmux_serve_chosen(const char *service, int fd)
 		tcpmux_refuse_now(fd, "-Service not available\r\n");
 }
 
-/* The connections tcpmux's children have handed back, a few at a time. */
+/*
+ * A client of a forward entry that tcp_wrappers let in, back from the
+ * child that checked it, is forwarded by the daemon.  It was admitted
+ * and counted when it was accepted; only its address's share is looked
+ * at again, since more of its connections may have come in meanwhile.
+ * Its entry may have gone in a reload since.
+ */
 static void
-tcpmux_take_back(void)
+forward_take_back(uint64_t id, int fd)
 {
-	char service[TCPMUX_NAME_MAX + sizeof("tcpmux/+")];
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct servtab *sep;
+	int flags;
+
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		if (sep->se_forward != NULL && sep->se_limits.sl_id == id &&
+		    sep->se_socktype == SOCK_STREAM)
+			break;
+	memset(&peer, 0, sizeof(peer));
+	/* The child made the socket blocking for itself. */
+	if (sep == NULL || getpeername(fd, (struct sockaddr *)&peer,
+	    &len) == -1 || !admit_forwarded(sep, (struct sockaddr *)&peer) ||
+	    (flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		close(fd);
+		return;
+	}
+	forward_accept(sep, fd, (struct sockaddr *)&peer);
+	log_forward_share(sep);
+}
+
+/* What a child handed back (see hand_back()); fd is taken care of. */
+static void
+take_back_one(char *text, size_t len, int fd)
+{
+	uint64_t id;
+
+	if (len > 1 && text[0] == MUX_TCPMUX) {
+		text[len] = '\0';
+		tcpmux_serve_chosen(text + 1, fd);
+	} else if (len == 1 + sizeof(id) && text[0] == MUX_FORWARD) {
+		memcpy(&id, text + 1, sizeof(id));
+		forward_take_back(id, fd);
+		return;
+	}
+	close(fd);
+}
+
+/* The connections children have handed back, a few at a time. */
+static void
+mux_take_back(void)
+{
+	char text[MUX_MESSAGE_MAX + 1];
 	union mux_control control;
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
@@ -1887,8 +2105,7 @@ tcpmux_take_back(void)
 	int fd, i;
 
 	for (i = 0; i < MUX_BATCH; i++) {
-		mux_message(&msg, &iov, service, sizeof(service) - 1,
-		    &control);
+		mux_message(&msg, &iov, text, sizeof(text) - 1, &control);
 		if ((n = recvmsg(mux_channel[0], &msg, MSG_DONTWAIT |
 		    MSG_CMSG_CLOEXEC)) == -1)
 			return;
@@ -1897,10 +2114,10 @@ tcpmux_take_back(void)
 		    cmsg->cmsg_len != CMSG_LEN(sizeof(fd)))
 			continue;
 		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-		service[n] = '\0';
-		if ((msg.msg_flags & MSG_TRUNC) == 0)
-			tcpmux_serve_chosen(service, fd);
-		close(fd);
+		if (msg.msg_flags & MSG_TRUNC)
+			close(fd);
+		else
+			take_back_one(text, n, fd);
 	}
 }
 
@@ -1926,18 +2143,42 @@ report_child_status(const struct servtab *sep, pid_t pid, int status)
 		    (int)pid, WEXITSTATUS(status));
 }
 
+/*
+ * A server that failed at once counts toward looping: when as many
+ * failed in a minute as the entry may start, and one more was to start
+ * (the entry is throttled), it is closed.
+ */
+static void
+judge_start(struct servtab *sep, const struct child *ch, int status)
+{
+	struct sockaddr_storage peer;
+	long long lived_ms = now_ms() - ch->ch_started_ms;
+	time_t t = now();
+	int unread;
+
+	unread = ch->ch_datagram != 0 && lived_ms < START_FAIL_MS &&
+	    sep->se_fd != -1 && peek_datagram(sep, &peer) == ch->ch_datagram;
+	if (!start_failed(status, lived_ms, unread))
+		return;
+	svc_note_failure(sep, t);
+	if (svc_failing(sep, t) && svc_throttled(sep, t))
+		stop_looping_service(sep);
+}
+
 static void
 reap_children(void)
 {
 	struct servtab *sep;
+	struct child ch;
 	pid_t pid;
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((sep = child_remove(pid)) == NULL)
+		if ((sep = child_remove(pid, &ch)) == NULL)
 			continue;	/* its entry was removed by a reload */
 		sep->se_children--;
 		report_child_status(sep, pid, status);
+		judge_start(sep, &ch, status);
 		if (sep->se_paused)
 			resume_service(sep);
 	}
@@ -2161,6 +2402,8 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 		snprintf(buf, size, "closed");
 	else if (sep->se_paused)
 		snprintf(buf, size, "its wait server runs");
+	else if (svc_throttled(sep, now()))
+		snprintf(buf, size, "throttled, clients wait");
 	else if (svc_at_limit(sep))
 		snprintf(buf, size, "at max-child, clients wait");
 	else
@@ -2380,6 +2623,29 @@ backing_off(void)
 	return backoff_until != 0;
 }
 
+/*
+ * Whether the next client of the entry gets a child: the invocation
+ * rate then applies.  A stream builtin served in the daemon forks only
+ * when its table is full.
+ */
+static int
+svc_next_forks(const struct servtab *sep)
+{
+	if (sep->se_bi == NULL || svc_is_wait(sep) || wrap_wanted(sep))
+		return 1;
+	if (sep->se_socktype == SOCK_DGRAM)
+		return 0;
+	return svc_forks_to_count(sep) || builtin_forks(sep);
+}
+
+/* Throttled, and the next client would need a child: it waits. */
+static int
+svc_waits_for_rate(const struct servtab *sep)
+{
+	return sep->se_limits.sl_throttled_until != 0 &&
+	    svc_throttled(sep, now()) && svc_next_forks(sep);
+}
+
 static int
 svc_accepting(const struct servtab *sep)
 {
@@ -2388,7 +2654,21 @@ svc_accepting(const struct servtab *sep)
 	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM &&
 	    !svc_is_wait(sep))
 		return 1;
-	return !svc_at_limit(sep) && !children_full();
+	return !svc_at_limit(sep) && !forward_entry_full(sep) &&
+	    !children_full() && !svc_waits_for_rate(sep);
+}
+
+/*
+ * Before a client is accepted: one that would get a child past the
+ * invocation rate is left in the queue (or the entry is looping).
+ */
+static int
+svc_start_allowed(struct servtab *sep)
+{
+	if (!svc_next_forks(sep) || svc_start_room(sep, now()))
+		return 1;
+	start_refused(sep);
+	return 0;
 }
 
 /* A listener's event while it is not to be served: disarm it. */
@@ -2425,7 +2705,10 @@ listener_ready(struct servtab *sep)
 		return;		/* closed since the wake-up (looping) */
 	if (backing_off() || !svc_accepting(sep))
 		park(sep);
-	else
+	else if (!svc_start_allowed(sep)) {
+		if (sep->se_fd != -1)
+			park(sep);
+	} else
 		service_ready(sep);
 }
 
@@ -2444,18 +2727,29 @@ fill_fdsets(fd_set *rfds, fd_set *wfds)
 	return maxfd;
 }
 
-/* Wake up for the next retry or the end of a back-off, if any. */
+/*
+ * Wake up for the next retry, the end of a back-off or of a throttle,
+ * or the first idle builtin connection to close, if any.
+ */
 static struct timeval *
 next_timeout(struct timeval *tv)
 {
 	time_t wake = retry_at;
+	long long left = -1, idle = builtin_deadline(), t;
 
 	if (backoff_until != 0 && (wake == 0 || backoff_until < wake))
 		wake = backoff_until;
-	if (wake == 0)
+	if (wake != 0)
+		left = wake > now() ? (long long)(wake - now()) * 1000 : 0;
+	if (idle != 0) {
+		t = now_ms();
+		if (left == -1 || idle - t < left)
+			left = idle > t ? idle - t : 0;
+	}
+	if (left == -1)
 		return NULL;
-	tv->tv_sec = wake > now() ? wake - now() : 0;
-	tv->tv_usec = 0;
+	tv->tv_sec = left / 1000;
+	tv->tv_usec = left % 1000 * 1000;
 	return tv;
 }
 
@@ -2535,7 +2829,7 @@ serve_forever(void)
 		builtin_run(&rfds, &wfds);
 		forward_run();
 		if (FD_ISSET(mux_channel[0], &rfds))
-			tcpmux_take_back();
+			mux_take_back();
 		retry_services();
 		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */

@@ -1,17 +1,20 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inetd.h: what inetd.c and internal.c share.
  *
- * Messages go through syslog(3) everywhere; with -d (and until the
- * daemon detaches) openlog(LOG_PERROR) copies them to stderr.
+ * Messages go through logmsg() (log.h) everywhere; with -d (and until
+ * the daemon detaches) logopen(LOG_PERROR) copies them to stderr.
  */
 #ifndef INETD_INETD_H
 #define INETD_INETD_H
 
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <stddef.h>
 
 #include "config.h"
+#include "log.h"
 
 /*
  * Stream builtins (echo, discard, chargen) are served by the daemon
@@ -21,12 +24,27 @@
 #define BUILTIN_MAXCONN	256
 #define BUILTIN_BUFSIZE	8192	/* echo buffer per connection */
 #define BUILTIN_DGRAMMAX 65536	/* largest UDP datagram handled */
+/*
+ * A connection of a stream builtin that moves no byte either way for
+ * this long is closed, by the daemon or its child, so that idle clients
+ * cannot hold the table and make the daemon fork for the next ones.
+ */
+#define BUILTIN_IDLE_SECONDS 60
 
 /* internal.c */
 const struct builtin *builtin_find(const char *name, int socktype);
 const char	*builtin_name(const struct builtin *bi);
 const char	*builtin_names(int socktype, char *buf, size_t size);
 int		 builtin_accept(struct servtab *sep, int fd);
+/* Whether the next connection of the stream entry would get a child. */
+int		 builtin_forks(const struct servtab *sep);
+/* Instead of BUILTIN_IDLE_SECONDS, for tests ($INETD_IDLE_SECONDS). */
+void		 builtin_set_idle_timeout(int seconds);
+/*
+ * When the first idle connection of the table is to be closed, in
+ * monotonic ms, as builtin_fdset() last saw them; 0: none.
+ */
+long long	 builtin_deadline(void);
 /*
  * Serves the connection in a forked child and exits; tcpmux returns
  * instead the entry of services whose server is to run on it.
@@ -69,6 +87,17 @@ const struct servtab *auth_serve(const struct servtab *sep, int fd,
 		    const struct servtab *services);
 int		 auth_check(const struct servtab *sep, char *why,
 		    size_t size);
+/*
+ * A query, "LPORT , FPORT": 0, or -1 with the ports it gave (out of
+ * range), or 0 and 0 when it does not parse.  line is NUL-terminated,
+ * len its length (a NUL within it is an error).
+ */
+struct auth_query {
+	unsigned	 lport;		/* ours */
+	unsigned	 fport;		/* the client's */
+};
+int		 auth_parse_query(const char *line, size_t len,
+		    struct auth_query *q);
 
 /*
  * ratelimit.c: the limits of inetd.conf(5) as predicates and counters.
@@ -79,6 +108,13 @@ int		 auth_check(const struct servtab *sep, char *why,
 #define DEFAULT_MAXRATE	256	/* -R: servers started a minute (FreeBSD) */
 #define ADDRTAB_SIZE	4096	/* per-address counters, all services */
 #define LIMIT_LOG_SECONDS 60	/* between two messages about one limit */
+/*
+ * A server that exits non-zero or is killed this soon after it started,
+ * or a datagram wait server that leaves its datagram unread, failed:
+ * past -R, a service whose servers all fail is looping, one whose
+ * servers work is only throttled.
+ */
+#define START_FAIL_MS	1000
 
 /* What the flags -c, -C, -s and -R give entries that set no limit. */
 struct limit_defaults {
@@ -111,9 +147,20 @@ int		 svc_looping_over(const struct servtab *sep, time_t now);
 void		 svc_looping_start(struct servtab *sep, time_t until);
 void		 svc_looping_end(struct servtab *sep);
 int		 svc_peer_at_limit(const struct servtab *sep, int children);
+int		 start_failed(int status, long long lived_ms,
+		    int datagram_unread);
+void		 svc_note_failure(struct servtab *sep, time_t now);
+int		 svc_start_room(struct servtab *sep, time_t now);
+int		 svc_failing(struct servtab *sep, time_t now);
+int		 svc_throttled(const struct servtab *sep, time_t now);
+void		 svc_throttle_start(struct servtab *sep, time_t now);
+uint64_t	 datagram_fingerprint(const void *from, size_t fromlen,
+		    const void *data, size_t len, size_t size);
 
 int		 rate_admit(struct rate_window *w, int limit, time_t now);
 unsigned	 rate_count(struct rate_window *w, time_t now);
+void		 rate_note(struct rate_window *w, time_t now);
+time_t		 rate_room_at(struct rate_window *w, int limit, time_t now);
 int		 log_quota_take(struct log_quota *q, time_t now,
 		    unsigned *missed);
 
@@ -121,6 +168,7 @@ int		 peer_addr_set(struct peer_addr *pa,
 		    const struct sockaddr *sa);
 int		 peer_addr_equal(const struct peer_addr *a,
 		    const struct peer_addr *b);
+uint64_t	 peer_addr_hash(uint64_t seed, const struct peer_addr *pa);
 
 struct addr_table *addrtab_new(size_t capacity, uint64_t seed);
 void		 addrtab_free(struct addr_table *t);
@@ -154,12 +202,14 @@ void		 forward_free(struct forward *fw);
  * -1 with errno when it fails.
  */
 int		 forward_init(int log_connections, int loop_epfd);
+/* INETD_PIPE_BUDGET: -1 with *errstr set when bytes is out of range. */
+int		 forward_set_pipe_budget(const char *bytes,
+		    const char **errstr);
 /* In a child before exec: the descriptor limit inetd was given. */
 void		 forward_restore_limits(void);
-void		 forward_accept(struct servtab *sep, int fd);
+void		 forward_accept(struct servtab *sep, int fd,
+		    const struct sockaddr *peer);
 void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
-void		 forward_serve(const struct servtab *sep, int fd)
-		    __attribute__((noreturn));
 /* Serves its events of the n, returns how many others, moved first. */
 int		 forward_events(struct epoll_event *ev, int n);
 int		 forward_fdset(fd_set *wfds);
@@ -168,9 +218,33 @@ void		 forward_run(void);
 void		 forward_take_over(struct servtab *old, struct servtab *sep);
 void		 forward_forget(struct servtab *old);
 void		 forward_closeall(void);
-/* Limits and wrappers: connections from peer's address; wrapper name. */
+/*
+ * Limits: the default shares of the table of an address and of an entry
+ * (forward_peer_admit() and forward_entry_full() say whether they are
+ * reached), and an entry's connections from peer's address.
+ */
+int		 forward_peer_admit(const struct servtab *sep,
+		    const struct sockaddr *peer);
+int		 forward_peer_limit(void);
+int		 forward_entry_full(const struct servtab *sep);
+int		 forward_entry_limit(void);
 int		 forward_peer_count(const struct servtab *sep,
 		    const struct sockaddr *peer);
+/* The daemon name for tcp_wrappers. */
 const char	*forward_wrap_name(const struct forward *fw);
+/*
+ * The PROXY protocol header, version 1 or 2, for src talking to dst
+ * over socktype: its length, 0 if it does not fit in size.
+ */
+#define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
+#define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
+union sockaddr_any {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+};
+size_t		 proxy_header(char *buf, size_t size, int version,
+		    int socktype, union sockaddr_any src,
+		    union sockaddr_any dst);
 
 #endif /* INETD_INETD_H */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * internal.c: the builtin services, served by the daemon itself.
  *
@@ -6,7 +7,9 @@
  * fixed table, stepped from the main select() loop with non-blocking
  * I/O of at most one buffer each way per step, so no client can stall
  * the daemon or another client.  Beyond the table the daemon forks and
- * the child runs the same step code under poll().
+ * the child runs the same step code under poll().  A connection that
+ * moves no byte for the idle timeout is closed, in the table and in a
+ * child alike, so that idle clients cannot hold the table for ever.
  *
  * tcpmux (RFC 1078), and auth (RFC 1413, in auth.c), wait on their
  * client or on the system: they always run in a child of their own.
@@ -78,7 +81,9 @@ struct builtin {
 struct conn {
 	const struct builtin *c_bi;	/* NULL: slot free */
 	int		 c_fd;
+	int		 c_in_table;	/* one of conns[], counted */
 	int		 c_eof;		/* no more input: flush, then close */
+	long long	 c_active;	/* monotonic ms a byte last moved */
 	size_t		 c_off;		/* output is c_buf[c_off..+c_len] */
 	size_t		 c_len;
 	size_t		 c_chargen;	/* position in the chargen stream */
@@ -95,6 +100,7 @@ static ssize_t	daytime_answer(char *, size_t, size_t);
 static ssize_t	time_answer(char *, size_t, size_t);
 static const struct servtab *tcpmux_serve(const struct servtab *, int,
 		    const struct servtab *);
+static long long monotonic_ms(void);
 
 static const struct builtin builtins[] = {
 	{ "echo", SOCK_STREAM, 7, .bi_input = echo_input },
@@ -122,6 +128,9 @@ static struct conn	conns[BUILTIN_MAXCONN];
  * daemon neither touches the table's pages (its memory) nor walks it.
  */
 static struct conn	*conns_end = conns;
+static int		 conns_used;	/* slots taken */
+static long long	 idle_ms = BUILTIN_IDLE_SECONDS * 1000LL;
+static long long	 idle_deadline;	/* earliest of the table's, 0: none */
 
 /* Per builtin, so that a flood at several addresses logs once too. */
 static time_t		loop_log_quiet_until[NBUILTINS];
@@ -239,6 +248,8 @@ conn_open(struct conn *c, const struct builtin *bi, int fd)
 
 	c->c_bi = bi;
 	c->c_fd = fd;
+	c->c_in_table = 0;
+	c->c_active = monotonic_ms();
 	c->c_eof = 0;
 	c->c_off = 0;
 	c->c_len = 0;
@@ -255,6 +266,8 @@ conn_close(struct conn *c)
 {
 	(void)close(c->c_fd);
 	c->c_bi = NULL;
+	if (c->c_in_table)
+		conns_used--;
 }
 
 static int
@@ -277,9 +290,9 @@ conn_events(const struct conn *c)
 	return events;
 }
 
-/* One read.  Returns -1 when the connection is finished. */
+/* One read, at time now.  Returns -1 when the connection is finished. */
 static int
-conn_receive(struct conn *c)
+conn_receive(struct conn *c, long long now)
 {
 	ssize_t n;
 
@@ -295,12 +308,14 @@ conn_receive(struct conn *c)
 		c->c_eof = 1;
 	else if (!try_again_later())
 		return -1;
+	if (n >= 0)
+		c->c_active = now;
 	return 0;
 }
 
-/* One write.  Returns -1 when the connection is finished. */
+/* One write, at time now.  Returns -1 when the connection is finished. */
 static int
-conn_transmit(struct conn *c)
+conn_transmit(struct conn *c, long long now)
 {
 	ssize_t n;
 
@@ -308,6 +323,7 @@ conn_transmit(struct conn *c)
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == -1)
 		return try_again_later() ? 0 : -1;
+	c->c_active = now;
 	c->c_off += n;
 	c->c_len -= n;
 	if (c->c_len == 0)
@@ -322,16 +338,16 @@ conn_transmit(struct conn *c)
  * is non-blocking and fresh input usually finds room to be echoed.
  */
 static void
-conn_step(struct conn *c, int revents)
+conn_step(struct conn *c, int revents, long long now)
 {
 	if ((revents & POLLIN) && conn_wants_input(c) &&
-	    conn_receive(c) == -1) {
+	    conn_receive(c, now) == -1) {
 		conn_close(c);
 		return;
 	}
 	if (c->c_len == 0 && c->c_bi->bi_refill != NULL)
 		c->c_bi->bi_refill(c);
-	if ((c->c_len > 0 && conn_transmit(c) == -1) ||
+	if ((c->c_len > 0 && conn_transmit(c, now) == -1) ||
 	    (c->c_eof && c->c_len == 0))
 		conn_close(c);
 }
@@ -398,7 +414,7 @@ answer_and_close(const struct builtin *bi, int fd)
 	struct conn c;
 
 	conn_open(&c, bi, fd);
-	conn_step(&c, POLLOUT);
+	conn_step(&c, POLLOUT, c.c_active);
 	if (c.c_bi != NULL)
 		conn_close(&c);
 }
@@ -409,10 +425,6 @@ builtin_accept(struct servtab *sep, int fd)
 	const struct builtin *bi = sep->se_bi;
 	struct conn *c;
 
-	if (sep->se_forward != NULL) {
-		forward_accept(sep, fd);
-		return 0;
-	}
 	if (bi->bi_answer != NULL) {
 		answer_and_close(bi, fd);
 		return 0;
@@ -422,7 +434,31 @@ builtin_accept(struct servtab *sep, int fd)
 	if (fd >= FD_SETSIZE || (c = conn_free_slot()) == NULL)
 		return -1;
 	conn_open(c, bi, fd);
+	c->c_in_table = 1;
+	conns_used++;
 	return 0;
+}
+
+int
+builtin_forks(const struct servtab *sep)
+{
+	const struct builtin *bi = sep->se_bi;
+
+	if (sep->se_forward != NULL || bi->bi_answer != NULL)
+		return 0;
+	return bi->bi_child != NULL || conns_used == BUILTIN_MAXCONN;
+}
+
+void
+builtin_set_idle_timeout(int seconds)
+{
+	idle_ms = seconds * 1000LL;
+}
+
+long long
+builtin_deadline(void)
+{
+	return idle_deadline;
 }
 
 const struct servtab *
@@ -432,28 +468,30 @@ builtin_serve(const struct servtab *sep, int fd,
 	char name[PATH_MAX + 16];
 	struct pollfd pfd;
 	struct conn c;
+	long long left;
+	int n;
 
 	if (sep->se_bi->bi_child != NULL)
 		return sep->se_bi->bi_child(sep, fd, services);
-	if (sep->se_forward != NULL)
-		forward_serve(sep, fd);
 	conn_open(&c, sep->se_bi, fd);
-	while (c.c_bi != NULL) {
+	while (c.c_bi != NULL &&
+	    (left = c.c_active + idle_ms - monotonic_ms()) > 0) {
 		pfd.fd = c.c_fd;
 		pfd.events = conn_events(&c);
 		pfd.revents = 0;
-		if (poll(&pfd, 1, -1) == -1) {
-			if (errno == EINTR)
-				continue;
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n == -1 && errno != EINTR) {
 			syslog(LOG_ERR, "%s:%d: %s: poll: %m", sep->se_file,
 			    sep->se_line, servtab_name(sep, name,
 			    sizeof(name)));
 			_exit(1);
 		}
+		if (n <= 0)
+			continue;
 		/* An error or hang-up is for the next read or write to see. */
 		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
 			pfd.revents |= POLLIN | POLLOUT;
-		conn_step(&c, pfd.revents);
+		conn_step(&c, pfd.revents, monotonic_ms());
 	}
 	_exit(0);
 }
@@ -464,9 +502,12 @@ builtin_fdset(fd_set *rfds, fd_set *wfds)
 	struct conn *c;
 	int events, maxfd = -1;
 
+	idle_deadline = 0;
 	for (c = conns; c < conns_end; c++) {
 		if (c->c_bi == NULL)
 			continue;
+		if (idle_deadline == 0 || c->c_active + idle_ms < idle_deadline)
+			idle_deadline = c->c_active + idle_ms;
 		events = conn_events(c);
 		if (events & POLLIN)
 			FD_SET(c->c_fd, rfds);
@@ -481,8 +522,12 @@ void
 builtin_run(const fd_set *rfds, const fd_set *wfds)
 {
 	struct conn *c;
+	long long now;
 	int revents;
 
+	if (conns_used == 0)
+		return;
+	now = monotonic_ms();
 	for (c = conns; c < conns_end; c++) {
 		if (c->c_bi == NULL)
 			continue;
@@ -492,7 +537,9 @@ builtin_run(const fd_set *rfds, const fd_set *wfds)
 		if (FD_ISSET(c->c_fd, wfds))
 			revents |= POLLOUT;
 		if (revents != 0)
-			conn_step(c, revents);
+			conn_step(c, revents, now);
+		if (c->c_bi != NULL && now - c->c_active >= idle_ms)
+			conn_close(c);	/* idle: nothing moved for too long */
 	}
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ratelimit.c: the limits an inetd.conf(5) entry can set, and the table
  * of per-address counters behind the per-IP rate.
@@ -6,7 +7,8 @@
  *   max-connections-per-ip-per-minute                          (-C)
  *   max-child-per-ip          children serving one address     (-s)
  *   invocations per minute    servers started; past it the entry
- *                             is "looping" (-R, nowait.N)
+ *                             is throttled, or "looping" when its
+ *                             servers fail (-R, nowait.N)
  *
  * Nothing here reads a clock, sleeps or logs: the daemon passes the
  * monotonic time in seconds, acts on the answers and writes the
@@ -20,6 +22,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -126,6 +129,9 @@ svc_looping_start(struct servtab *sep, time_t until)
 {
 	memset(&sep->se_limits.sl_started, 0,
 	    sizeof(sep->se_limits.sl_started));
+	memset(&sep->se_limits.sl_failed, 0,
+	    sizeof(sep->se_limits.sl_failed));
+	sep->se_limits.sl_throttled_until = 0;
 	sep->se_limits.sl_looping_until = until;
 }
 
@@ -133,6 +139,65 @@ void
 svc_looping_end(struct servtab *sep)
 {
 	sep->se_limits.sl_looping_until = 0;
+}
+
+/*
+ * Whether a server reaped with that status, lived_ms after it started,
+ * failed: it exited non-zero or was killed, or left the datagram it was
+ * started for unread, at once.  One that lived longer did some work, or
+ * at least was not started again and again by the minute.
+ */
+int
+start_failed(int status, long long lived_ms, int datagram_unread)
+{
+	if (lived_ms >= START_FAIL_MS)
+		return 0;
+	return WIFSIGNALED(status) ||
+	    (WIFEXITED(status) && WEXITSTATUS(status) != 0) ||
+	    datagram_unread;
+}
+
+void
+svc_note_failure(struct servtab *sep, time_t now)
+{
+	rate_note(&sep->se_limits.sl_failed, now);
+}
+
+/* Whether the invocation rate lets one more server start now. */
+int
+svc_start_room(struct servtab *sep, time_t now)
+{
+	return sep->se_maxrate <= 0 ||
+	    rate_count(&sep->se_limits.sl_started, now) <
+	    (unsigned)sep->se_maxrate;
+}
+
+/*
+ * Looping: as many servers as the rate failed in the last minute, so
+ * that each server started in it failed.  A failure is counted when
+ * the server is reaped, within START_FAIL_MS of its start.
+ */
+int
+svc_failing(struct servtab *sep, time_t now)
+{
+	return sep->se_maxrate > 0 &&
+	    rate_count(&sep->se_limits.sl_failed, now) >=
+	    (unsigned)sep->se_maxrate;
+}
+
+int
+svc_throttled(const struct servtab *sep, time_t now)
+{
+	return sep->se_limits.sl_throttled_until != 0 &&
+	    now < sep->se_limits.sl_throttled_until;
+}
+
+/* At the rate, with servers that work: no start until the window allows. */
+void
+svc_throttle_start(struct servtab *sep, time_t now)
+{
+	sep->se_limits.sl_throttled_until = rate_room_at(
+	    &sep->se_limits.sl_started, sep->se_maxrate, now);
 }
 
 /* max-child-per-ip, given the children already serving the address. */
@@ -186,6 +251,39 @@ rate_admit(struct rate_window *w, int limit, time_t now)
 	if (*bucket < UINT_MAX)
 		(*bucket)++;
 	return 1;
+}
+
+/* Counts one event, whatever the window holds. */
+void
+rate_note(struct rate_window *w, time_t now)
+{
+	unsigned *bucket;
+
+	rate_advance(w, now);
+	bucket = &w->rw_count[w->rw_tick % RATE_BUCKETS];
+	if (*bucket < UINT_MAX)
+		(*bucket)++;
+}
+
+/*
+ * The first time, from now on, at which the window holds less than
+ * limit: the bucket of period k leaves it at the start of period k + 6.
+ */
+time_t
+rate_room_at(struct rate_window *w, int limit, time_t now)
+{
+	unsigned sum;
+	long long k;
+
+	if (limit <= 0 || (sum = rate_count(w, now)) < (unsigned)limit)
+		return now;
+	k = w->rw_tick - RATE_BUCKETS + 1;
+	for (k = k < 0 ? 0 : k; k < w->rw_tick; k++) {
+		sum -= w->rw_count[k % RATE_BUCKETS];
+		if (sum < (unsigned)limit)
+			break;
+	}
+	return (time_t)((k + RATE_BUCKETS) * RATE_BUCKET_SECONDS);
 }
 
 /*
@@ -311,20 +409,47 @@ mix64(uint64_t h)
 	return h;
 }
 
+/*
+ * Names a datagram by its sender, its length (len) and the size bytes of
+ * it at data: the one a wait server was started for, if still at the
+ * head of the queue when the server exits, was left unread.
+ */
+static uint64_t
+hash_bytes(uint64_t h, const unsigned char *p, size_t n)
+{
+	uint64_t word;
+	size_t i;
+
+	for (i = 0; i < n; i += sizeof(word)) {
+		word = 0;
+		memcpy(&word, p + i, n - i < sizeof(word) ? n - i :
+		    sizeof(word));
+		h = mix64(h ^ word);
+	}
+	return h;
+}
+
+uint64_t
+datagram_fingerprint(const void *from, size_t fromlen, const void *data,
+    size_t len, size_t size)
+{
+	return hash_bytes(hash_bytes(mix64(len), from, fromlen), data, size);
+}
+
+/* An address hashed under a secret seed, against chosen collisions. */
+uint64_t
+peer_addr_hash(uint64_t seed, const struct peer_addr *pa)
+{
+	return hash_bytes(mix64(seed ^ pa->pa_family), pa->pa_bytes,
+	    sizeof(pa->pa_bytes));
+}
+
 static size_t
 addr_bucket(const struct addr_table *t, uint64_t service,
     const struct peer_addr *pa)
 {
-	uint64_t h, word;
-	size_t i;
-
-	h = mix64(t->at_seed ^ service);
-	h = mix64(h ^ pa->pa_family);
-	for (i = 0; i < sizeof(pa->pa_bytes); i += sizeof(word)) {
-		memcpy(&word, pa->pa_bytes + i, sizeof(word));
-		h = mix64(h ^ word);
-	}
-	return h & (t->at_nbuckets - 1);
+	return peer_addr_hash(mix64(t->at_seed ^ service), pa) &
+	    (t->at_nbuckets - 1);
 }
 
 static void

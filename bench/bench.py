@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """make bench: our inetd against its peers and the floors, side by side.
 
 usage: bench.py [options] INETD

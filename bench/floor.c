@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * floor: the least any inetd must do per request, for `make bench`.
  *

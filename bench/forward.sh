@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/forward.sh: inetd's forward builtin against rinetd and socat.
 #
 #   bash bench/forward.sh INETD SCRATCHDIR
@@ -145,7 +146,9 @@ kill "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null || true
 
 echo "inetd forward" >&2
-printf '127.0.0.1:%s stream tcp nowait root internal forward 127.0.0.1:%s\n' \
+# The held connections all come from one address to one entry: past the
+# default shares of an address and of an entry, so the limits are set.
+printf '127.0.0.1:%s stream tcp nowait/16384/0/16384 root internal forward 127.0.0.1:%s\n' \
     $FWD_PORT $BACKEND_PORT >"$W/inetd.conf"
 start "$INETD" -d -p "$W/inetd.pid" "$W/inetd.conf"
 INETD_PID=$LAST

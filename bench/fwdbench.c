@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fwdbench: the backend and the clients of bench/forward.sh, which
  * measures TCP port forwarders (inetd's forward builtin, rinetd, socat).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * load: a load generator for inetd-like servers, for `make bench`.
  *

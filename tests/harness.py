@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Harness of the integration tests for inetd.
 
 Each test starts the built daemon in -d mode with a configuration it writes
@@ -13,8 +14,8 @@ usage: test_*.py [INETD] [TEST ...]   (each test file runs its own tests)
     TEST    names of the tests to run (default: all)
 
 Prints "PASS name", "FAIL name: reason" or "SKIP name: reason" per test and
-ends with "N passed, M failed"; the exit status is 1 when M > 0.  The
-daemon's log of a failed test goes to stderr.  Standard library only.
+ends with "N passed, M failed, K skipped"; the exit status is 1 when M > 0.
+The daemon's log of a failed test goes to stderr.  Standard library only.
 """
 
 import contextlib
@@ -40,12 +41,18 @@ IO_TIMEOUT = 5          # seconds for one network exchange
 STOP_TIMEOUT = 5        # seconds for the daemon to exit after a signal
 TEST_TIMEOUT = 90       # seconds for a whole test, whatever it does
 MAX_STEPS = 100000      # iterations of any polling or I/O loop
+SANITIZER_LOG = "sanitizer"   # reports: this name, a dot and the pid
 SANITIZER_MARKS = ("runtime error", "ERROR: AddressSanitizer",
                    "LeakSanitizer", "UndefinedBehaviorSanitizer")
 SANITIZER_ENV = {
     "ASAN_OPTIONS": "abort_on_error=1:halt_on_error=1:detect_leaks=1",
     "UBSAN_OPTIONS": "abort_on_error=1:halt_on_error=1:print_stacktrace=1",
 }
+# The daemon's two answers to SIGHUP.
+RELOAD_TAKEN = re.compile(r"reloaded \S+: \d+ services? listening")
+RELOAD_REFUSED = "configuration not reloaded"
+# Its word for a child that a signal killed.
+CHILD_KILLED = re.compile(r"child \d+ killed by signal (\d+)")
 EPOCH_1900 = 2208988800
 RING = bytes(range(0x20, 0x7F))         # chargen's 95 printable characters
 BUILTIN_PORTS = (7, 9, 13, 19, 37)
@@ -158,6 +165,28 @@ def open_fds(pid):
     return sorted(int(name) for name in os.listdir(f"/proc/{pid}/fd"))
 
 
+def bound_sockets(pid):
+    """{(proto, port)} of the listening TCP and the bound UDP sockets the
+    process holds, as the kernel sees them (not as it says)."""
+    inodes = set()
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    found = set()
+    for proto in ("tcp", "tcp6", "udp", "udp6"):
+        with contextlib.suppress(OSError), \
+                open(f"/proc/{pid}/net/{proto}") as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if inode in inodes and (proto.startswith("udp") or
+                                        state == "0A"):
+                    found.add((proto, int(local.rsplit(":", 1)[1], 16)))
+    return found
+
+
 def become_subreaper():
     """Adopt the daemon's orphans (servers outliving it) to reap them."""
     try:
@@ -169,13 +198,25 @@ def become_subreaper():
 
 def kill_strays(sessions):
     """Kill what the stopped daemons left running: processes in their
-    sessions, and orphans we adopted as subreaper."""
-    me = os.getpid()
-    for pid in all_pids():
-        st = proc_stat(pid)
-        if st and pid != me and (st[2] in sessions or st[1] == me):
+    sessions, orphans we adopted as subreaper, and the sessions of those
+    orphans (each server is the leader of a session of its own)."""
+    me, mine = os.getpid(), os.getsid(0)
+    sessions = set(sessions) - {mine}
+    for _ in range(3):          # what a killed server's children became
+        killed = False
+        for pid in all_pids():
+            st = proc_stat(pid)
+            if not st or st[0] == "Z" or pid == me or \
+                    not (st[2] in sessions or st[1] == me):
+                continue
+            if st[2] != mine:
+                sessions.add(st[2])
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+                killed = True
+        if not killed:
+            break
+        time.sleep(0.05)
     for _ in steps(STOP_TIMEOUT):
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -185,12 +226,29 @@ def kill_strays(sessions):
             time.sleep(0.02)
 
 
-def daemon_env(extra=None):
+def daemon_env(extra=None, logdir=None):
+    """The daemon's environment.  With logdir, the sanitizers write their
+    reports there (one file a process, forked children included, whose
+    stderr is their client), for Test.finish() to find."""
     env = dict(os.environ)
     for key, value in SANITIZER_ENV.items():
         env.setdefault(key, value)
+        if logdir is not None and "log_path=" not in env[key]:
+            env[key] += f":log_path={os.path.join(logdir, SANITIZER_LOG)}"
     env.update(extra or {})
     return env
+
+
+def sanitizer_logs(logdir):
+    """The first line of each sanitizer report written in logdir."""
+    found = []
+    for name in sorted(os.listdir(logdir)):
+        if name.startswith(SANITIZER_LOG + "."):
+            with open(os.path.join(logdir, name), errors="replace") as f:
+                text = f.read()
+            line = sanitizer_report(text) or text.strip()[:200]
+            found.append(f"sanitizer ({name}): {line.strip()}")
+    return found
 
 
 def sanitizer_report(text):
@@ -225,7 +283,8 @@ class Daemon:
         with open(self.logpath, "wb") as log:
             self.proc = subprocess.Popen(
                 self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                env=daemon_env(env), start_new_session=True, **creds)
+                env=daemon_env(env, test.dir), start_new_session=True,
+                **creds)
         test.daemons.append(self)
         self.pid = self.proc.pid
 
@@ -258,6 +317,23 @@ class Daemon:
         check(found, f"daemon not ready within {READY_TIMEOUT} s")
         return int(found.group(1))
 
+    def reload(self, ok=True):
+        """SIGHUP, and wait for the outcome of the reload: taken (ok) or
+        refused; Fail on the other outcome or on none."""
+        def outcomes():
+            log = self.log()
+            return (len(RELOAD_TAKEN.findall(log)),
+                    log.count(RELOAD_REFUSED))
+
+        before = outcomes()
+        self.proc.send_signal(signal.SIGHUP)
+        after = wait_until(lambda: outcomes() != before and outcomes(),
+                           IO_TIMEOUT)
+        check(after, f"no outcome of the reload within {IO_TIMEOUT} s")
+        taken = after[0] > before[0]
+        check(taken == ok, "reload " + ("refused" if ok else "taken") +
+              " where it should have been " + ("taken" if ok else "refused"))
+
     def wait_exit(self, seconds=STOP_TIMEOUT):
         """Exit status, or None if still running after seconds."""
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -276,14 +352,19 @@ class Daemon:
             self.proc.wait(STOP_TIMEOUT)
         return status
 
-    def finish(self):
-        """Stop the daemon; what went wrong with it, or None."""
+    def finish(self, child_signals=()):
+        """Stop the daemon; what went wrong with it, or None.  A child of
+        it killed by a signal not in child_signals went wrong."""
         died = self.proc.poll() is not None and not self.expect_exit
         running = self.proc.poll() is None
         status = self.stop()
         report = sanitizer_report(self.log())
         if report:
             return f"sanitizer: {report.strip()}"
+        killed = [m.group(0) for m in CHILD_KILLED.finditer(self.log())
+                  if int(m.group(1)) not in child_signals]
+        if killed:
+            return f"unexpected: {killed[0]}"
         if died:
             return f"daemon died during the test (status {status})"
         if running and status != 0:
@@ -300,6 +381,8 @@ class Test:
         os.chmod(self.dir, 0o755)
         self.daemons = []
         self.ports = set()
+        # Signals the test itself has its daemons' children killed by.
+        self.child_signals = set()
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -335,8 +418,10 @@ class Test:
         return path
 
     def finish(self):
-        problems = [p for p in (d.finish() for d in self.daemons) if p]
+        problems = [p for p in (d.finish(self.child_signals)
+                                for d in self.daemons) if p]
         kill_strays({d.pid for d in self.daemons})
+        problems += sanitizer_logs(self.dir)
         shutil.rmtree(self.dir, ignore_errors=True)
         return problems
 
@@ -691,5 +776,6 @@ def main(args):
         print(f"FAIL {func.__name__}: interrupted", flush=True)
         outcomes.append("fail")
     passed, failed = outcomes.count("pass"), outcomes.count("fail")
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed, {outcomes.count('skip')} "
+          "skipped")
     return 1 if failed else 0

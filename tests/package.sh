@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian package and the system integration files, run once by
 # tests/check.sh (and by `make check-deb`):
 #   - `make deb` builds it (dpkg-buildpackage in a copy of the tree);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * probe: a server for inetd's integration tests.  inetd starts it with a
  * connection on descriptors 0, 1 and 2; it writes what it inherited, one
@@ -11,6 +12,9 @@
  *	fd N TARGET		(one line per open descriptor)
  *	sigblk HEX		(blocked signals, from /proc/self/status)
  *	sigign HEX		(ignored signals)
+ *	session SID PID		(its session, and its own process ID)
+ *	umask OCTAL
+ *	path TEXT		($PATH, "(unset)" if none)
  *
  * The report goes to standard output, the connection of a nowait
  * service.  A wait service's server gets the listening socket instead:
@@ -21,6 +25,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <err.h>
@@ -104,6 +109,18 @@ print_signals(FILE *out)
 }
 
 static void
+print_process(FILE *out)
+{
+	const char *path = getenv("PATH");
+	mode_t mask = umask(0);
+
+	umask(mask);
+	fprintf(out, "session %d %d\n", (int)getsid(0), (int)getpid());
+	fprintf(out, "umask %03o\n", (unsigned)mask);
+	fprintf(out, "path %s\n", path != NULL ? path : "(unset)");
+}
+
+static void
 write_all(int fd, const char *buf, size_t len)
 {
 	ssize_t n;
@@ -153,6 +170,7 @@ main(int argc, char *argv[])
 	print_ids(out);
 	print_argv(out, argc, argv);
 	print_fds(out);
+	print_process(out);
 	print_signals(out);
 	if (fclose(out) == EOF)
 		err(1, "report");

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the auth builtin (RFC 1413 ident).
 
 The connections asked about are real: a process running as a known user
@@ -164,10 +165,18 @@ def no_user(t):
         check_replies(ident(port, [f"{c} , {s + 1 if s < 65535 else 1}"]),
                       [f"{c} , {s + 1 if s < 65535 else 1} : ERROR : "
                        "NO-USER"])
-    if ipv6_usable():
-        with held_connection(NOBODY.pw_uid, NOBODY.pw_gid, "::1") as (c, s):
-            check_replies(ident(port, [f"{c} , {s}"]),
-                          [f"{c} , {s} : ERROR : NO-USER"])
+
+
+@test
+def no_user_other_family(t):
+    """A connection between IPv6 addresses is no one's for a client that
+    asks over IPv4, though its ports are the ones asked about."""
+    require_root()
+    require_ipv6()
+    port = auth_daemon(t, "-r")
+    with held_connection(NOBODY.pw_uid, NOBODY.pw_gid, "::1") as (c, s):
+        check_replies(ident(port, [f"{c} , {s}"]),
+                      [f"{c} , {s} : ERROR : NO-USER"])
 
 
 @test
@@ -269,7 +278,7 @@ def bad_options(t):
 WRAPPER = 'mount --bind "$0" /etc/passwd && exec "$@"'
 
 
-def namespace_daemon(t, lines):
+def namespace_daemon(t, lines, name=TEST_USER):
     """A daemon that sees a passwd file with the test user, whose home is
     in the test's directory; the machine's /etc is not touched."""
     require_root()
@@ -287,7 +296,7 @@ def namespace_daemon(t, lines):
     with open("/etc/passwd") as f:
         text = f.read()
     with open(passwd, "w") as f:
-        f.write(text + f"{TEST_USER}:x:{TEST_UID}:{TEST_UID}:ident "
+        f.write(text + f"{name}:x:{TEST_UID}:{TEST_UID}:ident "
                 f"test:{home}:/bin/sh\n")
     os.chmod(passwd, 0o644)
     t.daemon(lines, wrapper=[unshare, "-m", "sh", "-c", WRAPPER, passwd])
@@ -347,6 +356,19 @@ def dotfiles(t):
         check(ident(nf, [q]) == [f"{q} : ERROR : HIDDEN-USER"],
               f".noident: {ident(nf, [q])}")
         check(answers(big_f) == ["alias"], ".noident without -n hid")
+
+
+@test
+def unfit_user_name(t):
+    """A user name that could end the reply line (a CR, a control
+    character, a blank, as a directory might give) is never sent: the uid
+    stands for it, as with -i."""
+    port = t.port()
+    namespace_daemon(t, [f"127.0.0.1:{port} stream tcp nowait root "
+                         "internal auth -r"], name="ident\rtest\x07 x")
+    with held_connection(TEST_UID, TEST_UID) as (c, s):
+        check_replies(ident(port, [f"{c} , {s}"]),
+                      [f"{c} , {s} : USERID : UNIX : {TEST_UID}"])
 
 
 if __name__ == "__main__":

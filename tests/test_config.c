@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_config.c: unit tests of the inetd.conf parser (config.c).
  *

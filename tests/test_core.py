@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the core daemon: builtins, spawning, config, signals.
 
 usage: test_core.py [INETD] [TEST ...]  (see harness.py)
@@ -567,6 +568,7 @@ def fill(s, limit=64 << 20, seconds=2):
 
 @test
 def child_status_logged(t):
+    t.child_signals.add(signal.SIGKILL)     # the server kills itself
     p1, p2 = t.port(), t.port()
     d = t.daemon([f"127.0.0.1:{p1} stream tcp nowait {ME} /bin/sh "
                   "sh -c \"exit 3\"",

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The manual pages cannot fall behind the program: every flag of the
 usage message is in inetd.8 (SYNOPSIS and the option list), every builtin
 the daemon knows is in inetd.conf.5, and `mandoc -Tlint -Wwarning` is

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the environment of the servers inetd starts.
 
 A server of a TCP connection is told about it (REMOTE_ADDR, REMOTE_PORT,
 PROTO, TCPREMOTEIP...), a wait service is not; inetd's own environment is
-passed on only with -E, else only PATH.  Checked from inside the servers:
-env(1), a shell script, and a Python UDP server.
+passed on only with -E, else only a fixed PATH.  Checked from inside the
+servers: env(1), a shell script, a Python UDP server, and the probe, which
+also reports its session and umask.
 
 usage: test_environ.py [INETD] [TEST ...]  (see harness.py)
 """
@@ -23,6 +25,10 @@ CONN_VARS = ("REMOTE_ADDR", "REMOTE_PORT", "PROTO", "TCPREMOTEIP",
 DAEMON_ENV = {"INETD_TEST_MARKER": "marked", "TCPREMOTEIP": "192.0.2.99",
               "PROTO": "stale"}
 ENV = "/usr/bin/env"
+SERVER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# What a root shell may have: never to reach a server without -E.
+ROOT_PATH = "/root/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
+    "/sbin:/bin"
 
 
 def python():
@@ -69,7 +75,7 @@ def check_exact(env, want):
 
 
 def path_only():
-    return {"PATH": os.environ["PATH"]} if "PATH" in os.environ else {}
+    return {"PATH": SERVER_PATH}
 
 
 @test
@@ -162,7 +168,7 @@ def udp_wait_service(t):
     names = udp(port, b"env?").decode().split("\n")
     got = [n for n in names if n in CONN_VARS or n == "INETD_TEST_MARKER"]
     check(not got, f"a wait service got {got}")
-    check(("PATH" in names) == ("PATH" in os.environ), f"names {names}")
+    check("PATH" in names, f"names {names}")
 
 
 @test
@@ -176,6 +182,65 @@ def unix_socket_service(t):
         s.connect(path)
         env = parse_env(recv_to_eof(s).decode(errors="replace"))
     check_exact(env, path_only())
+
+
+# The daemon as a root shell with umask 0 would start it.
+UMASK_0 = ("/bin/sh", "-c", 'umask 0; exec "$@"', "sh")
+
+
+def session_daemon(t, lines, flags=()):
+    return t.daemon(lines, flags=flags, wrapper=UMASK_0,
+                    env={**DAEMON_ENV, "PATH": ROOT_PATH})
+
+
+def check_own_session(d, pid, sid, what):
+    check(sid == pid, f"{what}: session {sid}, want its own ({pid})")
+    check(sid != os.getsid(d.pid), f"{what}: in the daemon's session")
+
+
+@test
+def server_session_umask_path(t):
+    """A server leads a session of its own, has umask 022 whatever the
+    daemon's, and the fixed PATH, not the daemon's (root's) one."""
+    port = t.port()
+    user = "nobody" if IS_ROOT else ME
+    d = session_daemon(t, [f"127.0.0.1:{port} stream tcp nowait {user} "
+                           f"{t.probe()} probe"])
+    r = probe_report(port)
+    sid, pid = map(int, r["session"].split())
+    check_own_session(d, pid, sid, "server")
+    check(r["umask"] == "022", f"server's umask {r['umask']}, want 022")
+    check(r["path"] == SERVER_PATH, f"server's PATH {r['path']!r}")
+
+
+@test
+def forked_child_session_umask(t):
+    """A child forked to serve a builtin (max-child makes it one) has a
+    session of its own and umask 022 too."""
+    port = t.port()
+    d = session_daemon(t, [f"127.0.0.1:{port} stream tcp nowait/5 {ME} "
+                           "internal echo"])
+    with tcp(port) as s:
+        check_bytes(exchange(s, b"ping"), b"ping", "echo")
+        kids = children_of(d.pid)
+        check(len(kids) == 1, f"children of the daemon: {kids}")
+        pid = next(iter(kids))
+        check_own_session(d, pid, proc_stat(pid)[2], "forked echo")
+        with open(f"/proc/{pid}/status") as f:
+            mask = [line.split()[1] for line in f
+                    if line.startswith("Umask:")]
+        check(mask == ["0022"], f"forked echo's umask {mask}")
+
+
+@test
+def keep_environment_path(t):
+    """-E: the server gets the daemon's PATH as it is."""
+    port = t.port()
+    session_daemon(t, [f"127.0.0.1:{port} stream tcp nowait {ME} "
+                       f"{t.probe()} probe"], flags=("-E",))
+    r = probe_report(port)
+    check(r["path"] == ROOT_PATH, f"-E: server's PATH {r['path']!r}")
+    check(r["umask"] == "022", f"-E: server's umask {r['umask']}")
 
 
 if __name__ == "__main__":

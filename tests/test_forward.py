@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the forward builtin (TCP and UDP port forwarding).
 
 Each test starts its own backend servers in threads of this process, on
@@ -12,6 +13,7 @@ memory, so its sanitizers cost little there).
 """
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import signal
@@ -19,6 +21,7 @@ import socket
 import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -52,6 +55,7 @@ class Backend:
         self.handler = handler
         self.errors = []
         self.conns = []
+        self.done = 0           # connections whose handler has returned
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
@@ -73,6 +77,12 @@ class Backend:
             self.errors.append(f"{type(e).__name__}: {e}")
         finally:
             conn.close()
+            self.done += 1
+
+    def wait_done(self, n=1):
+        """Wait until n handlers have returned, their checks made."""
+        check(wait_until(lambda: self.done >= n, IO_TIMEOUT),
+              f"backend: {self.done} of {n} connections finished")
 
     def close(self):
         self.sock.close()
@@ -246,6 +256,7 @@ def backend_half_close(t):
         s.sendall(b"late data")
         s.shutdown(socket.SHUT_WR)
     d.wait_log("done-local-closed", "9 bytes in", "8 bytes out")
+    b.wait_done()
     check(not b.errors, f"backend: {b.errors}")
 
 
@@ -667,22 +678,31 @@ def wrappers(t):
     d.wait_log("refused connection from 127.0.0.2", f"forward-{port}")
 
 
-@test
-def capacity_refused(t):
-    """With 1200 descriptors, 88 connections fit (half of what is left
-    above 1024): the next is closed at once and logged, the others go on."""
+def limited_daemon(t, lines, nofile, **kw):
+    """A daemon started with nofile descriptors, which it cannot raise."""
     prlimit = harness.shutil.which("prlimit")
     if prlimit is None:
         raise Skip("prlimit(1) not installed")
-    b = Backend(t, echo_handler)
-    port = t.port()
-    d = t.daemon([forward_line(port, b.port)],
-                 wrapper=[prlimit, "--nofile=1200:1200", "--"])
+    d = t.daemon(lines, wrapper=[prlimit, f"--nofile={nofile}:{nofile}",
+                                 "--"], **kw)
     with open(f"/proc/{d.pid}/limits") as f:
         soft = next(int(line.split()[3]) for line in f
                     if line.startswith("Max open files"))
-    if soft != 1200:
+    if soft != nofile:
         raise Skip(f"inetd raised its descriptor limit to {soft}")
+    return d
+
+
+@test
+def capacity_refused(t):
+    """With 1200 descriptors, 88 connections fit (half of what is left
+    above 1024): the next is closed at once and logged, the others go on.
+    The entry's limits are above that, so the table's is the one met."""
+    b = Backend(t, echo_handler)
+    port = t.port()
+    line = forward_line(port, b.port).replace(" nowait ",
+                                              " nowait/1000/0/1000 ")
+    d = limited_daemon(t, [line], 1200)
     socks = []
     try:
         for i in range(88):
@@ -694,6 +714,180 @@ def capacity_refused(t):
         d.wait_log("88 connections forwarded", "connection refused")
         check_bytes(exchange(socks[0], b"still"), b"still",
                     "first connection after the refusal")
+    finally:
+        for s in socks:
+            s.close()
+
+
+def two_entries(t, nofile):
+    """Entries A and B with no limits of their own, in a daemon whose
+    table holds (nofile - 1024) / 2 connections."""
+    b = Backend(t, echo_handler, backlog=256)
+    a_port, b_port = t.port(), t.port()
+    d = limited_daemon(t, [forward_line(a_port, b.port),
+                           forward_line(b_port, b.port)], nofile)
+    return d, a_port, b_port
+
+
+def served(s, what):
+    check_bytes(exchange(s, what.encode()), what.encode(), what)
+
+
+@test
+def address_default_share(t):
+    """A table of 38: one address holds at most 4 (an eighth) through the
+    entries that set no max-child-per-ip; the fifth is closed at once,
+    to either entry, and other addresses are served meanwhile."""
+    d, a_port, b_port = two_entries(t, 1100)
+    held = []
+    try:
+        for i in range(4):
+            held.append(test_wrap.connect_from(a_port))
+            served(held[-1], f"held {i}")
+        for port in (a_port, b_port):
+            check(test_wrap.refused(port), f"a fifth to port {port} served")
+        for port in (a_port, b_port):
+            with test_wrap.connect_from(port, test_wrap.OTHER) as s:
+                served(s, f"another address to port {port}")
+        d.wait_log("from 127.0.0.1 exceeded forwarded connections "
+                   "(limit 4, the default of an address)")
+        before = len(open_fds(d.pid))
+        held.pop().close()
+        check(wait_until(lambda: len(open_fds(d.pid)) < before, 5),
+              "the closed connection was kept")
+        with test_wrap.connect_from(b_port) as s:
+            served(s, "the address again after one closed")
+    finally:
+        for s in held:
+            s.close()
+
+
+@test
+def entry_default_share(t):
+    """A table of 38: entry A, from 10 addresses, holds at most 19 (half);
+    the others wait in the queue, and a client of entry B is served."""
+    d, a_port, b_port = two_entries(t, 1100)
+    socks = []
+    try:
+        for i in range(40):
+            source = f"127.0.0.{10 + i % 10}"
+            socks.append(test_wrap.connect_from(a_port, source))
+        for i, s in enumerate(socks[:19]):
+            served(s, f"A {i}")
+        with test_wrap.connect_from(b_port, "127.0.0.3") as s:
+            served(s, "a client of B")
+        socks[19].sendall(b"queued")
+        check(silent(socks[19], 0.5), "entry A served beyond its share")
+        d.wait_log("19 connections forwarded, the default max-child")
+        socks[0].close()
+        check_bytes(recv_exact(socks[19], 6), b"queued",
+                    "a queued connection once one ended")
+    finally:
+        for s in socks:
+            s.close()
+
+
+def pipe_bytes(pid):
+    """The bytes held in the pipes of a process, each pipe counted once."""
+    seen, total = set(), 0
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        path = f"/proc/{pid}/fd/{name}"
+        try:
+            if not os.readlink(path).startswith("pipe:"):
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            continue            # closed meanwhile
+        try:
+            ino = os.fstat(fd).st_ino
+            if ino not in seen:
+                seen.add(ino)
+                buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4)
+                total += struct.unpack("i", buf)[0]
+        finally:
+            os.close(fd)
+    return total
+
+
+@test
+def pipe_budget(t):
+    """INETD_PIPE_BUDGET=256 KiB: 6 clients sending 8 MiB each to a
+    backend that does not read fill the daemon's pipes up to the budget,
+    not beyond (256 KiB each without it); once the backend reads, every
+    byte arrives intact."""
+    budget, mib, nconn = 256 << 10, 8, 6
+    go = threading.Event()
+    got = []
+
+    def late_reader(conn, peer):
+        go.wait(60)
+        got.append(hash_to_eof(conn, (mib + 1) << 20))
+
+    b = Backend(t, late_reader)
+    port = t.port()
+    d = t.daemon([forward_line(port, b.port)],
+                 env={"INETD_PIPE_BUDGET": str(budget)})
+    errors = []
+
+    def client(seed):
+        try:
+            with tcp(port) as s:
+                s.settimeout(60)
+                send_stream(s, seed, mib)
+                recv_to_eof(s, seconds=60)
+        except Exception as e:
+            errors.append(f"client {seed}: {e}")
+
+    seeds = [b"budget%d" % i for i in range(nconn)]
+    threads = [threading.Thread(target=client, args=(seed,), daemon=True)
+               for seed in seeds]
+    for th in threads:
+        th.start()
+    most = 0
+    for _ in steps(3):
+        most = max(most, pipe_bytes(d.pid))
+        time.sleep(0.05)
+    go.set()
+    for th in threads:
+        th.join(60)
+    check(not errors, "; ".join(errors))
+    check(most <= budget, f"{most} bytes in the daemon's pipes, budget "
+          f"{budget}")
+    check(most >= budget // 2, f"only {most} bytes in the pipes: the "
+          "test did not stall the connections")
+    want = sorted((mib << 20, expected_hash(seed, mib)) for seed in seeds)
+    check(wait_until(lambda: len(got) == nconn, 30), "backend got "
+          f"{len(got)} of {nconn} streams")
+    check(sorted(got) == want, "streams arrived altered")
+
+
+@test
+def wrapped_held_not_looping(t):
+    """-W: 300 connections held through a forward entry, more than -R's
+    256 a minute, do not make it "looping": its children only ask
+    tcp_wrappers, then hand the connection back to the daemon, which
+    forwards it with no process.  Each relays both ways, no child
+    remains, a denied client is refused and a new one served."""
+    b = Backend(t, echo_handler, backlog=512)
+    port = t.port()
+    d = test_wrap.wrapped(t, [forward_line(port, b.port)],
+                          deny=[f"ALL: {test_wrap.OTHER}"], flags=("-W",))
+    socks = []
+    try:
+        for i in range(300):
+            socks.append(tcp(port))
+        for i, s in enumerate(socks):
+            served(s, f"held {i}")
+        check(not d.log_lines("looping"), "the entry was stopped as looping")
+        check(wait_until(lambda: not children_of(d.pid), 5),
+              f"children remain: {children_of(d.pid)}")
+        check(test_wrap.refused(port, test_wrap.OTHER),
+              f"{test_wrap.OTHER} was not refused")
+        d.wait_log(f"refused connection from {test_wrap.OTHER}")
+        with tcp(port) as s:
+            served(s, "a new client")
+        for i, s in enumerate(socks):
+            served(s, f"held {i} again")
     finally:
         for s in socks:
             s.close()

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of hostile clients and system faults.
 
 Descriptors or processes running out, an address that vanishes under a
@@ -202,7 +203,8 @@ def address_vanishes(t):
         # The daemon may not have seen the last client's close yet.
         check(wait_until(lambda: open_fds(d.pid) == fds, IO_TIMEOUT),
               f"descriptors changed: {fds} -> {open_fds(d.pid)}")
-        check(not d.log_lines("select"), "select() failed")
+        check(not d.log_lines("waiting for events"),
+              "the wait for events failed")
 
 
 @test
@@ -248,6 +250,8 @@ def reset_storm(t):
     """1000 connections reset right after connect, to builtins served in
     the daemon and to a spawned server: no descriptor leaks, no zombies,
     and every service still answers."""
+    # cat may write to a connection already reset: the test's doing.
+    t.child_signals.add(signal.SIGPIPE)
     echo, daytime, cat = t.port(), t.port(), t.port()
     d = t.daemon([f"127.0.0.1:{echo} stream tcp nowait {ME} internal echo",
                   f"127.0.0.1:{daytime} stream tcp nowait {ME} "
@@ -340,7 +344,7 @@ s.sendto(b"%d" % len(data), peer)
 @test
 def udp_extreme_sizes(t):
     """Datagrams of 0 and 65507 bytes (the most IPv4 carries) to every
-    UDP builtin and to a spawned server; 65527 bytes over IPv6."""
+    UDP builtin and to a spawned server."""
     names = ("echo", "discard", "chargen", "daytime", "time")
     ports = {name: t.port() for name in names}
     spawned = t.port()
@@ -349,10 +353,6 @@ def udp_extreme_sizes(t):
              for n in names]
     lines.append(f"127.0.0.1:{spawned} dgram udp wait {ME} {python()} "
                  f"python3 {server}")
-    v6 = ipv6_usable()
-    if v6:
-        v6port = t.port(v6=True)
-        lines.append(f"[::1]:{v6port} dgram udp6 wait {ME} internal echo")
     d = t.daemon(lines)
     for size in (0, 65507):
         data = os.urandom(size)
@@ -366,11 +366,19 @@ def udp_extreme_sizes(t):
         check_time(udp(ports["time"], data))
         check(udp(spawned, data) == b"%d" % size,
               f"spawned server did not get {size} bytes")
-    if v6:
-        data = os.urandom(65527)
-        check_bytes(udp(v6port, data, "::1"), data, "echo of 65527 bytes")
     check(d.proc.poll() is None, "daemon died")
     check_bytes(udp(ports["echo"], b"after"), b"after", "echo after")
+
+
+@test
+def udp_extreme_size_ipv6(t):
+    """65527 bytes, the most a UDP datagram carries over IPv6, echoed."""
+    if not ipv6_usable():
+        raise Skip("no ::1")
+    port = t.port(v6=True)
+    t.daemon([f"[::1]:{port} dgram udp6 wait {ME} internal echo"])
+    data = os.urandom(65527)
+    check_bytes(udp(port, data, "::1"), data, "echo of 65527 bytes")
 
 
 # ------------------------------------------------ what a child inherits

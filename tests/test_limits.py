@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the limits, the reload (SIGHUP) and inetd -t.
 
 Each limit is driven over real connections: max-child (clients wait in the
@@ -13,6 +14,7 @@ usage: test_limits.py [INETD] [TEST ...]  (see harness.py)
 """
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -146,13 +148,11 @@ def write_conf(d, lines):
     os.rename(tmp, d.conf)
 
 
-def reload(d, lines, words=("reloaded",)):
-    """Rewrite the file, SIGHUP, and wait for the daemon's answer."""
-    before = len(d.log_lines(*words))
+def reload(d, lines, ok=True):
+    """Rewrite the file, SIGHUP, and wait for the daemon's answer: the
+    reload taken (ok) or refused, and Fail on the other outcome."""
     write_conf(d, lines)
-    d.proc.send_signal(signal.SIGHUP)
-    check(wait_until(lambda: len(d.log_lines(*words)) > before, IO_TIMEOUT),
-          f"no new log line with {words!r} after SIGHUP")
+    d.reload(ok)
 
 
 # ------------------------------------------------------------- max-child
@@ -252,15 +252,22 @@ def per_ip_children(t):
         s.close()
 
 
+def udp_once_answers(t, limits, n):
+    """A daemon serving UDP_ONCE as a wait service with limits, which has
+    answered n datagrams: (daemon, port)."""
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} dgram udp {limits} {ME} "
+                  + script(t, "udp_once.py", UDP_ONCE)])
+    for i in range(n):
+        check(udp_from(port, b"%d" % i, seconds=IO_TIMEOUT) == b"re:%d" % i,
+              f"datagram {i + 1} of {n} not answered")
+    return d, port
+
+
 @test
 def per_ip_udp_wait(t):
     """Matrix: udp wait per-IP, judged by the datagram's sender."""
-    port = t.port()
-    d = t.daemon([f"127.0.0.1:{port} dgram udp wait/0/3 {ME} "
-                  + script(t, "udp_once.py", UDP_ONCE)])
-    for i in range(3):
-        check(udp_from(port, b"%d" % i, seconds=IO_TIMEOUT) == b"re:%d" % i,
-              f"datagram {i + 1} of 3 not answered")
+    d, port = udp_once_answers(t, "wait/0/3", 3)
     check(udp_from(port, b"x") is None, "fourth datagram answered")
     check(udp_from(port, b"y", "127.0.0.2", IO_TIMEOUT) == b"re:y",
           "another address not answered")
@@ -312,61 +319,132 @@ def addr_table_bounded(t):
     check(grown < 128, f"daemon grew by {grown} kB for 8000 new addresses")
 
 
-# -------------------------------------------------- looping (rate -R)
+# ------------------------------------ invocation rate (-R): busy or looping
+
+# A server that fails for a client sending "fail", and serves the others
+# as cat would, the line they sent first echoed.
+FAIL_OR_CAT = """\
+read line
+case $line in fail) exit 1;; esac
+echo "$line"
+exec cat
+"""
+
 
 def check_looping_line(d, port, proto, span):
     d.wait_log(f"{d.conf}:1: {port}/{proto} server failing (looping), "
                f"service terminated for {span}")
 
 
+def check_not_looping(d):
+    check(not d.log_lines("looping"), "a busy service was taken to be "
+          f"looping: {d.log_lines('looping')[:1]}")
+
+
+def ended_unserved(port):
+    """A connection whose server ended without a word."""
+    with tcp_from(port) as s:
+        try:
+            return recv_to_eof(s) == b""
+        except ConnectionResetError:
+            return True
+
+
 @test
-def looping_tcp_nowait(t):
-    """Matrix: tcp nowait per-service (nowait.N), and -R: past the rate
-    the socket closes, and opens again after the retry time."""
+def throttled_not_looping(t):
+    """Servers that work, started at -R a minute: the entry is throttled.
+    The next clients wait in the queue, neither refused nor closed, and
+    the service is not taken to be looping (an exec'd /bin/echo, as in
+    the soak of issue 14)."""
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} stream tcp nowait {ME} /bin/echo "
+                  "echo hi"], flags=("-R", "5"))
+    for i in range(5):
+        with tcp_from(port) as s:
+            check(recv_to_eof(s) == b"hi\n", f"connection {i + 1} of 5")
+    with tcp_from(port) as sixth, tcp_from(port) as seventh:
+        check(silent(sixth, 1.5), "sixth client served or closed at once "
+              "past -R 5: want it to wait in the queue")
+        check(silent(seventh, 0.2), "seventh client served or closed")
+        line = d.wait_log(f"{d.conf}:1: {port}/tcp:", "5 servers started "
+                          "in a minute, throttling: new connections wait "
+                          "in the queue")
+        wait = int(line.rsplit("for up to ", 1)[1].split()[0])
+        check(0 < wait <= 60, f"throttled for {wait} s: {line}")
+        check(not connect_refused(port), "throttled service closed")
+    check(len(d.log_lines("throttling")) == 1, "throttling logged again "
+          "within the minute")
+    check_not_looping(d)
+
+
+@test
+def throttled_udp_wait(t):
+    """A datagram wait server that reads its datagram works: at the rate
+    its entry is throttled, not looping; the datagram waits."""
+    d, port = udp_once_answers(t, "wait.2", 2)
+    check(udp_from(port, b"x") is None, "third start in a minute answered")
+    d.wait_log(f"{d.conf}:1: {port}/udp:", "throttling")
+    check_not_looping(d)
+
+
+@test
+def looping_failing_server(t):
+    """A server that fails at once (exit 1; killed by a signal under -R):
+    as many failures in a minute as the rate, and the next start makes
+    the socket close for the retry time; it opens again after it."""
     entry, flag = t.port(), t.port()
-    d = t.daemon([cat_line(entry, "nowait.2"), cat_line(flag)],
+    d = t.daemon([f"127.0.0.1:{entry} stream tcp nowait.2 {ME} /bin/false "
+                  "false",
+                  f"127.0.0.1:{flag} stream tcp nowait {ME} /bin/sh "
+                  "sh -c 'kill -9 $$'"],
                  flags=("-R", "3"), env={"INETD_RETRY_SECONDS": "3"})
     for i in range(2):
-        check(served(entry), f"connection {i + 1} of 2 not served")
-    check(refused_from(entry), "third start in a minute served")
+        check(ended_unserved(entry), f"connection {i + 1}: served?")
+    check(not d.log_lines("looping"), "looping before a third start")
+    with socket.socket() as s:      # reset when the socket closes
+        s.settimeout(IO_TIMEOUT)
+        s.connect_ex(("127.0.0.1", entry))
+        check_looping_line(d, entry, "tcp", "3 s")
     check(connect_refused(entry), "looping service still listening")
-    check_looping_line(d, entry, "tcp", "3 s")
+    for i in range(3):
+        check(ended_unserved(flag), f"-R 3: connection {i + 1}: served?")
+    with socket.socket() as s:
+        s.settimeout(IO_TIMEOUT)
+        s.connect_ex(("127.0.0.1", flag))
+        d.wait_log(f"{d.conf}:2: {flag}/tcp server failing (looping)")
+    check(wait_until(lambda: connect_refused(flag), IO_TIMEOUT),
+          "-R 3: looping service still listening")
     d.wait_log(f"{d.conf}:1:", "listening again after looping",
                seconds=8)
-    check(served(entry), "not served after the retry time")
-    for i in range(3):
-        check(served(flag), f"-R 3: connection {i + 1} not served")
-    check(refused_from(flag), "-R 3: fourth start served")
+    check(tcp_reachable(entry), "not listening after the retry time")
 
 
 @test
 def looping_tcp_wait(t):
-    """Matrix: tcp wait per-service (wait.N)."""
+    """Matrix: tcp wait per-service (wait.N): a wait server that exits at
+    once without accepting leaves its client queued, is started again
+    and again, and makes the entry loop."""
     port = t.port()
-    d = t.daemon([f"127.0.0.1:{port} stream tcp wait.2 {ME} "
-                  + script(t, "tcp_once.py", TCP_ONCE)])
-    for i in range(2):
-        with tcp_from(port) as s:
-            check(recv_to_eof(s) == b"hello\n", f"connection {i + 1}")
-    try:
-        with tcp_from(port) as s:
+    d = t.daemon([f"127.0.0.1:{port} stream tcp wait.2 {ME} /bin/false "
+                  "false"])
+    with tcp_from(port) as s:
+        check_looping_line(d, port, "tcp", "10 min")
+        try:
             got = recv_to_eof(s)
-    except (Fail, ConnectionResetError):
-        got = b""
-    check(got == b"", f"third start in a minute served: {got!r}")
-    check_looping_line(d, port, "tcp", "10 min")
+        except ConnectionResetError:
+            got = b""
+        check(got == b"", f"client of a looping wait service got {got!r}")
 
 
 @test
-def looping_udp_wait(t):
-    """Matrix: udp wait per-service (wait.N); the default retry time."""
+def looping_udp_unread(t):
+    """Matrix: udp wait per-service (wait.N): a server that exits (0)
+    without reading its datagram failed; the entry loops, for the
+    default retry time."""
     port = t.port()
-    d = t.daemon([f"127.0.0.1:{port} dgram udp wait.2 {ME} "
-                  + script(t, "udp_once.py", UDP_ONCE)])
-    for i in range(2):
-        check(udp_from(port, b"%d" % i, seconds=IO_TIMEOUT) == b"re:%d" % i,
-              f"datagram {i + 1} of 2 not answered")
-    check(udp_from(port, b"x") is None, "third start in a minute answered")
+    d = t.daemon([f"127.0.0.1:{port} dgram udp wait.2 {ME} /bin/true "
+                  "true"])
+    check(udp_from(port, b"x") is None, "a datagram answered")
     check_looping_line(d, port, "udp", "10 min")
 
 
@@ -387,14 +465,27 @@ def builtins_not_looping(t):
 @test
 def looping_keeps_children(t):
     """Children of a service stopped for looping still count against its
-    max-child when it opens again."""
+    max-child when it opens again.  The child is started, then servers
+    fail under a rate of 10, and a reload lowers it to 2: the next start
+    finds the entry looping."""
     port = t.port()
-    d = t.daemon([cat_line(port, "nowait/2")], flags=("-R", "2"),
+    server = t.path("fail_or_cat.sh")
+    with open(server, "w") as f:
+        f.write(FAIL_OR_CAT)
+    line = f"127.0.0.1:{port} stream tcp nowait.%d {ME} /bin/sh sh {server}"
+    d = t.daemon([line % 10], flags=("-c", "2"),
                  env={"INETD_RETRY_SECONDS": "1"})
-    c1, c2 = held(port), held(port)
-    c2.close()
+    c1 = held(port)
+    for i in range(2):
+        with tcp_from(port) as s:
+            s.sendall(b"fail\n")
+            check(recv_to_eof(s) == b"", f"failing connection {i + 1}")
     wait_children(d, 1)
-    check(refused_from(port), "third start in a minute served")
+    reload(d, [line % 2])
+    with socket.socket() as s:      # reset when the socket closes
+        s.settimeout(IO_TIMEOUT)
+        s.connect_ex(("127.0.0.1", port))
+        check_looping_line(d, port, "tcp", "1 s")
     d.wait_log("listening again after looping", seconds=8)
     c4 = held(port)
     with tcp_from(port) as c5:
@@ -404,6 +495,75 @@ def looping_keeps_children(t):
         c1.close()
         check_bytes(recv_exact(c5, 5), b"five\n", "queued client")
     c4.close()
+
+
+# ----------------------------------------------- idle stream builtins
+
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n:
+        if hard != resource.RLIM_INFINITY and hard < n:
+            raise Skip(f"RLIMIT_NOFILE {hard} < {n}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
+
+
+@test
+def idle_clients_not_looping(t):
+    """520 idle clients of a stream builtin: 256 fill the daemon's table,
+    the next get children up to -R (256 a minute), the rest wait.  No
+    idle client makes the service looping; once the idle timeout frees
+    the table, a new client is served."""
+    raise_nofile(2048)
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} stream tcp nowait {ME} internal echo"],
+                 env={"INETD_IDLE_SECONDS": "10"})
+    idle = []
+    try:
+        for _ in range(520):
+            idle.append(tcp_from(port))
+        d.wait_log(f"{d.conf}:1: {port}/tcp:", "throttling", seconds=30)
+        check_not_looping(d)
+        check(not connect_refused(port), "the service was closed")
+        with tcp_from(port) as s:
+            s.sendall(b"new\n")
+            check_bytes(recv_exact(s, 4, seconds=40), b"new\n",
+                        "a new client after the idle ones")
+        check_not_looping(d)
+    finally:
+        for s in idle:
+            s.close()
+
+
+def idle_and_active(port):
+    """An idle client is closed after the idle timeout (2 s), while one
+    that keeps talking is still served."""
+    quiet, busy = tcp_from(port), tcp_from(port)
+    try:
+        check(echoes(quiet), "quiet client's first line")
+        closed = False
+        for _ in steps(6):
+            check(echoes(busy), "the active client was not served")
+            if not silent(quiet, 0.3):
+                closed = quiet.recv(10) == b""
+                break
+        check(closed, "the idle client was not closed within 6 s")
+        check(echoes(busy), "the active client was closed")
+    finally:
+        quiet.close()
+        busy.close()
+
+
+@test
+def idle_timeout(t):
+    """The idle timeout, in the daemon's table and in a forked child (the
+    entry with a max-child is served by children)."""
+    inside, forked = t.port(), t.port()
+    d = t.daemon([f"127.0.0.1:{inside} stream tcp nowait {ME} internal echo",
+                  f"127.0.0.1:{forked} stream tcp nowait/10 {ME} "
+                  "internal echo"], env={"INETD_IDLE_SECONDS": "2"})
+    idle_and_active(inside)
+    idle_and_active(forked)
+    check_idle(d.pid)
 
 
 # ---------------------------------------------------------------- reload
@@ -442,7 +602,7 @@ def reload_rejected(t):
                f"127.0.0.1:{t.port()} stream tcp nowait nosuchuser_q7 "
                "internal echo",
                f"127.0.0.1:70000 stream tcp nowait {ME} internal echo"],
-           words=("configuration not reloaded",))
+           ok=False)
     d.wait_log(f"{d.conf}:3:", "nosuchuser_q7")
     d.wait_log(f"{d.conf}:4:", "70000")
     check(not tcp_reachable(added), "entry of a refused file listens")

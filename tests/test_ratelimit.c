@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_ratelimit.c: unit tests of the limits (ratelimit.c).
  *
@@ -9,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -276,6 +278,132 @@ test_looping(void)
 	return 1;
 }
 
+/* What failed: non-zero or a signal, or an unread datagram, at once. */
+static int
+test_start_failed(void)
+{
+	CHECK(!start_failed(W_EXITCODE(0, 0), 10, 0));
+	CHECK(start_failed(W_EXITCODE(1, 0), 10, 0));
+	CHECK(start_failed(W_EXITCODE(0, SIGKILL), 10, 0));
+	CHECK(start_failed(W_EXITCODE(0, 0), 10, 1));
+	CHECK(start_failed(W_EXITCODE(1, 0), START_FAIL_MS - 1, 0));
+	/* One that ran a while did some work: not the looping case. */
+	CHECK(!start_failed(W_EXITCODE(1, 0), START_FAIL_MS, 0));
+	CHECK(!start_failed(W_EXITCODE(0, SIGSEGV), 60000, 0));
+	CHECK(!start_failed(W_EXITCODE(0, 0), START_FAIL_MS, 1));
+	return 1;
+}
+
+/* A window full of starts whose servers work: throttled, not looping. */
+static int
+test_busy_not_failing(void)
+{
+	struct servtab se;
+	int i;
+
+	memset(&se, 0, sizeof(se));
+	se.se_maxrate = 3;
+	for (i = 0; i < 3; i++) {
+		CHECK(svc_start_room(&se, T0));
+		CHECK(svc_start_admit(&se, T0));
+	}
+	CHECK(!svc_start_room(&se, T0 + 1));
+	CHECK(!svc_failing(&se, T0 + 1));
+	/* Two of three failed: some work, so the entry is only busy. */
+	svc_note_failure(&se, T0 + 1);
+	svc_note_failure(&se, T0 + 1);
+	CHECK(!svc_failing(&se, T0 + 1));
+	svc_throttle_start(&se, T0 + 1);
+	CHECK(svc_throttled(&se, T0 + 1));
+	/* The starts of period T0/10 leave the window 60 s later. */
+	CHECK(se.se_limits.sl_throttled_until == T0 + 60);
+	CHECK(svc_throttled(&se, T0 + 59));
+	CHECK(!svc_throttled(&se, T0 + 60));
+	CHECK(svc_start_room(&se, T0 + 60));
+	return 1;
+}
+
+/* As many failures in a minute as the rate: looping. */
+static int
+test_failing(void)
+{
+	struct servtab se;
+	int i;
+
+	memset(&se, 0, sizeof(se));
+	se.se_maxrate = 3;
+	for (i = 0; i < 3; i++) {
+		CHECK(svc_start_admit(&se, T0 + i));
+		CHECK(!svc_failing(&se, T0 + i));
+		svc_note_failure(&se, T0 + i);
+	}
+	CHECK(svc_failing(&se, T0 + 3));
+	svc_looping_start(&se, T0 + 603);
+	CHECK(!svc_failing(&se, T0 + 3));	/* it starts afresh */
+	CHECK(svc_start_room(&se, T0 + 3));
+	for (i = 0; i < 3; i++)
+		svc_note_failure(&se, T0 + 3);
+	CHECK(svc_failing(&se, T0 + 59));
+	CHECK(!svc_failing(&se, T0 + 60));	/* the minute has passed */
+	se.se_maxrate = 0;
+	for (i = 0; i < 10; i++)
+		svc_note_failure(&se, T0);
+	CHECK(!svc_failing(&se, T0));		/* no rate, never looping */
+	return 1;
+}
+
+/* When the window next has room, bucket by bucket. */
+static int
+test_rate_room_at(void)
+{
+	struct rate_window w;
+
+	memset(&w, 0, sizeof(w));
+	CHECK(rate_room_at(&w, 2, T0) == T0);
+	CHECK(rate_room_at(&w, 0, T0) == T0);
+	rate_note(&w, T0);		/* period T0/10 */
+	rate_note(&w, T0 + 25);		/* period T0/10 + 2 */
+	rate_note(&w, T0 + 25);
+	CHECK(rate_count(&w, T0 + 25) == 3);
+	CHECK(rate_room_at(&w, 4, T0 + 25) == T0 + 25);
+	/* Below 3: the first event must leave, at T0 + 60. */
+	CHECK(rate_room_at(&w, 3, T0 + 25) == T0 + 60);
+	/* Below 2 or 1: the two of period + 2 as well, at T0 + 80. */
+	CHECK(rate_room_at(&w, 2, T0 + 25) == T0 + 80);
+	CHECK(rate_room_at(&w, 1, T0 + 25) == T0 + 80);
+	CHECK(rate_count(&w, T0 + 79) == 2);
+	CHECK(rate_count(&w, T0 + 80) == 0);
+	/* rate_note counts past any limit; rate_admit would not. */
+	memset(&w, 0, sizeof(w));
+	rate_note(&w, T0);
+	rate_note(&w, T0);
+	CHECK(!rate_admit(&w, 2, T0));
+	CHECK(rate_count(&w, T0) == 2);
+	return 1;
+}
+
+/* The same datagram from the same sender, and nothing else, matches. */
+static int
+test_datagram_fingerprint(void)
+{
+	struct sockaddr_in a, b;
+	uint64_t f;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(5000);
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	b = a;
+	f = datagram_fingerprint(&a, sizeof(a), "query", 5, 5);
+	CHECK(f == datagram_fingerprint(&b, sizeof(b), "query", 5, 5));
+	CHECK(f != datagram_fingerprint(&a, sizeof(a), "querz", 5, 5));
+	CHECK(f != datagram_fingerprint(&a, sizeof(a), "query", 6, 5));
+	CHECK(f != datagram_fingerprint(&a, sizeof(a), "quer", 4, 4));
+	b.sin_port = htons(5001);
+	CHECK(f != datagram_fingerprint(&b, sizeof(b), "query", 5, 5));
+	return 1;
+}
+
 static int
 test_looping_unlimited(void)
 {
@@ -463,6 +591,11 @@ main(void)
 		{ "forks_to_count", test_forks_to_count },
 		{ "looping", test_looping },
 		{ "looping_unlimited", test_looping_unlimited },
+		{ "start_failed", test_start_failed },
+		{ "busy_not_failing", test_busy_not_failing },
+		{ "failing", test_failing },
+		{ "rate_room_at", test_rate_room_at },
+		{ "datagram_fingerprint", test_datagram_fingerprint },
 		{ "peer_addr", test_peer_addr },
 		{ "addrtab_limit", test_addrtab_limit },
 		{ "addrtab_mapped", test_addrtab_mapped },

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of inetd as a system service: include files and the
 /etc/inetd.d directory, systemd's notification protocol (READY, RELOADING,
 WATCHDOG, STOPPING over $NOTIFY_SOCKET), the -i foreground flag, and
@@ -393,8 +394,7 @@ def nss_modules_stay_out(t):
                              if "libnss_" in line})
         check(not mapped, f"after the {when} the daemon maps {mapped}")
         if when == "load":
-            os.kill(d.pid, signal.SIGHUP)
-            d.wait_log("reloaded")
+            d.reload()
 
 
 # ---------------------------------------------------------- sd_notify(3)

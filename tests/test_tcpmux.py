@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of the tcpmux builtin (RFC 1078).
 
 A client names a service on the tcpmux port and gets the program of the
@@ -49,8 +50,12 @@ def ask(port, request, seconds=IO_TIMEOUT):
 
 @test
 def no_socket_of_their_own(t):
-    d, _ = mux_daemon(t)
-    check(d.ready == 1, f"ready with {d.ready} services, want 1 (tcpmux)")
+    """The entries offered by tcpmux bind nothing: the daemon holds one
+    socket, tcpmux's."""
+    d, port = mux_daemon(t)
+    bound = bound_sockets(d.pid)
+    check(bound == {("tcp", port)}, f"bound {sorted(bound)}, want tcpmux's "
+          f"port {port} alone")
 
 
 @test
@@ -163,11 +168,11 @@ def log_chosen_service(t):
     d.wait_log("tcpmux/+Echo from 127.0.0.1")
 
 
-def limited_mux(t, mode, flags=(), env=None):
+def limited_mux(t, mode, flags=(), env=None, server="/bin/cat cat"):
     """tcpmux and one entry, "tcpmux/+cat", with the given wait field."""
     port = t.port()
     d = t.daemon([f"127.0.0.1:{port} stream tcp nowait root internal tcpmux",
-                  f"tcpmux/+cat stream tcp {mode} {ME} /bin/cat cat"],
+                  f"tcpmux/+cat stream tcp {mode} {ME} {server}"],
                  flags=flags, env=env)
     return d, port
 
@@ -217,10 +222,26 @@ def chosen_children_per_ip(t):
 
 
 @test
+def chosen_throttled(t):
+    """nowait.2 (two starts a minute) with a server that works: the third
+    client is turned away, and the entry is throttled, not looping."""
+    d, port = limited_mux(t, "nowait.2")
+    for i in range(2):
+        check_bytes(ask(port, b"cat\r\nz"), b"+Go\r\nz",
+                    f"start {i + 1} of 2")
+    check_bytes(ask(port, b"cat\r\nz"), NOT_AVAILABLE,
+                "third start a minute")
+    d.wait_log(f"{d.conf}:2:", "throttling: tcpmux clients are turned away")
+    check(not d.log_lines("looping"), "a busy entry looping")
+
+
+@test
 def chosen_looping(t):
-    """nowait.2 (two starts a minute): the third start finds the entry
-    looping; it is offered again after the retry time."""
-    d, port = limited_mux(t, "nowait.2", env={"INETD_RETRY_SECONDS": "2"})
+    """nowait.2 (two starts a minute) with a server that fails (exit 1):
+    the third start finds the entry looping; it is offered again after
+    the retry time."""
+    d, port = limited_mux(t, "nowait.2", env={"INETD_RETRY_SECONDS": "2"},
+                          server="/bin/sh sh -c 'cat; exit 1'")
     for i in range(2):
         check_bytes(ask(port, b"cat\r\nz"), b"+Go\r\nz",
                     f"start {i + 1} of 2")

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of TCP wrappers: -w (servers), -W (builtins).
 
 libwrap reads /etc/hosts.allow and /etc/hosts.deny.  The tests never touch
@@ -241,10 +242,9 @@ def options_run_once(t):
         lines = f.read().splitlines()
     check(lines == ["wrapspawn"] * 2,
           f"spawn ran as {lines}, want once a connection")
+    # Refused, twist would leave the greeter to answer.
     with connect_from(twisted) as s:
         check_bytes(recv_to_eof(s), b"twisted\n", "twist")
-    check(not d.log_lines("twist option in resident process"),
-          "twist refused")
 
 
 @test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * unit.h: what the C unit tests share.  A test is a function returning
  * 1 when it passes; CHECK(cond) makes it return 0 with the line and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_config.c: libFuzzer harness for the inetd.conf(5) parser.
  *

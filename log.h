@@ -1,0 +1,24 @@
+/*
+ * log.h: the daemon's messages, sent to syslogd (/dev/log) in the
+ * format of syslog(3), without ever blocking.
+ *
+ * logopen(), logclose(), logmsg() and vlogmsg() take the arguments of
+ * openlog(), closelog(), syslog() and vsyslog() (options LOG_PID,
+ * LOG_NDELAY and LOG_PERROR), so that logmsg can be a conf_report_fn.
+ * What the log socket cannot take at once is dropped and counted, and
+ * the count logged once the socket takes messages again.
+ */
+#ifndef INETD_LOG_H
+#define INETD_LOG_H
+
+#include <stdarg.h>
+#include <syslog.h>
+
+void	logopen(const char *ident, int option, int facility);
+void	logclose(void);
+void	logmsg(int priority, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	vlogmsg(int priority, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+
+#endif
