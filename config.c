@@ -1688,6 +1688,26 @@ resolve_unix_address(struct servtab *sep)
 	    strlen(sep->se_ctrladdr.sun.sun_path) + 1;
 }
 
+/* The address a question asks for, or -1 after reporting why not. */
+static int
+entry_address(struct servtab *sep, conf_report_fn *report,
+    const struct idents *ids, const struct question *q,
+    struct sockaddr_storage *addr, socklen_t *lenp)
+{
+	char why[CONF_MSG_MAX];
+
+	if (find_address(ids, q, addr, lenp, why, sizeof(why)) == 0)
+		return 0;
+	/* The bind address is passive, a forward target is not. */
+	if (q->flags & AI_PASSIVE)
+		resolve_error(sep, report, "cannot use address '%s' for %s: %s",
+		    q->host != NULL ? q->host : "*", sep->se_proto, why);
+	else
+		resolve_error(sep, report, "cannot resolve forward target %s "
+		    "port %s: %s", q->host, q->port, why);
+	return -1;
+}
+
 /* The address is looked up without the port, which the entry sets. */
 static int
 resolve_address(struct servtab *sep, conf_report_fn *report,
@@ -1695,7 +1715,6 @@ resolve_address(struct servtab *sep, conf_report_fn *report,
 {
 	struct sockaddr_storage addr;
 	struct question q;
-	char why[CONF_MSG_MAX];
 	socklen_t len;
 	int port;
 
@@ -1706,14 +1725,11 @@ resolve_address(struct servtab *sep, conf_report_fn *report,
 	if (resolve_port(sep, report, &port) == -1)
 		return -1;
 	bind_question(sep, &q);
-	if (find_address(ids, &q, &addr, &len, why, sizeof(why)) == -1) {
-		resolve_error(sep, report, "cannot use address '%s' for %s: %s",
-		    q.host != NULL ? q.host : "*", sep->se_proto, why);
+	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
 		return -1;
-	}
 	if (len > sizeof(sep->se_ctrladdr)) {
 		resolve_error(sep, report, "address of '%s' is too long",
-		    q.host);
+		    q.host != NULL ? q.host : "*");
 		return -1;
 	}
 	memcpy(&sep->se_ctrladdr, &addr, len);
@@ -1867,11 +1883,8 @@ resolve_forward(struct servtab *sep, conf_report_fn *report,
 
 	if (!forward_question(sep, &q))
 		return 0;
-	if (find_address(ids, &q, &addr, &len, why, sizeof(why)) == -1) {
-		resolve_error(sep, report, "cannot resolve forward target %s "
-		    "port %s: %s", q.host, q.port, why);
+	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
 		return -1;
-	}
 	if (forward_resolve(sep, (struct sockaddr *)&addr, len, why,
 	    sizeof(why)) == 0)
 		return 0;
