@@ -236,8 +236,9 @@ int		 config_resolve(struct servtab *sep, uid_t euid,
  * place of the line.  Nothing is looked up: the fuzzer and the tests
  * call it alone.  Only regular files are read, each at most once, and
  * at most CONF_LOAD_FILES of them.  Returns the list, or NULL with *errp
- * set to errno when the file cannot be read (an empty file, or one that
- * is not a regular file, which is reported, give NULL, 0).
+ * set to errno when the file cannot be read (EISDIR for a directory); an
+ * empty file gives NULL and 0, and so does a FIFO, device or socket,
+ * after it is reported.
  */
 #define CONF_LOAD_FILES	1024	/* files one load reads, includes and all */
 struct servtab	*config_read(const char *path, const char *defhost,
