@@ -6,8 +6,8 @@
 #                   the daemon in the foreground on contrib/inetd.conf.demo
 #   make check      build everything, also with sanitizers, and run all tests
 #   make fuzz       run each fuzzer (FUZZ_TARGETS: the configuration parser,
-#                   auth's queries, the tcpmux line reader, PROXY headers)
-#                   for FUZZ_SECONDS (300)
+#                   auth's queries, the tcpmux line reader, PROXY headers,
+#                   loading with includes) for FUZZ_SECONDS (300)
 #   make install    PREFIX (/usr/local) and DESTDIR as usual; PREFIX=/usr puts
 #                   everything where the Debian package does
 #   make deb        build/deb/inetd_VERSION_ARCH.deb (dpkg-buildpackage)
@@ -27,6 +27,7 @@ FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(filter-out tests/%,$(UNIT_SRCS))
+FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(filter-out tests/%,$(UNIT_SRCS))
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -48,7 +49,8 @@ SANITIZE	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 300
 FUZZ_TARGETS	= $(FUZZDIR)/fuzz_config $(FUZZDIR)/fuzz_auth \
-		  $(FUZZDIR)/fuzz_tcpmux $(FUZZDIR)/fuzz_proxy
+		  $(FUZZDIR)/fuzz_tcpmux $(FUZZDIR)/fuzz_proxy \
+		  $(FUZZDIR)/fuzz_load
 
 # run and check install the packages first, then build in a sub-make, so
 # pkg-config is only needed by the goals that compile.
@@ -119,6 +121,11 @@ $(FUZZDIR)/fuzz_proxy: $(FUZZ_PROXY_SRCS) config.h inetd.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_PROXY_SRCS) $(LIBS)
+
+$(FUZZDIR)/fuzz_load: $(FUZZ_LOAD_SRCS) config.h inetd.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
+	    -o $@ $(FUZZ_LOAD_SRCS) $(LIBS)
 
 $(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)

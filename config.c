@@ -51,6 +51,9 @@
 #define CONF_INCLUDE_DEPTH 8	/* files read at once: the first and 7 */
 #define CONF_INCLUDE_FILES 1024	/* *.conf files in an included directory */
 
+#define include_error(ld, from, line, path, ...) \
+	include_report(ld, LOG_ERR, from, line, path, __VA_ARGS__)
+
 /* The fields of an entry, in order; the arguments follow. */
 enum field {
 	F_SERVICE,
@@ -94,16 +97,22 @@ struct entry {
 };
 
 /*
- * config_load() following include lines: the files being read, so
- * that one including itself, directly or not, is refused.
+ * config_read() following include lines: the files being read, so
+ * that one including itself, directly or not, is refused, and those
+ * read so far, so that none is read twice.
  */
 struct loader {
 	const char	*defhost;
-	uid_t		 euid;
 	conf_report_fn	*report;
 	int		 depth;
 	dev_t		 dev[CONF_INCLUDE_DEPTH];
 	ino_t		 ino[CONF_INCLUDE_DEPTH];
+	size_t		 nread;		/* files read in this load */
+	struct {
+		dev_t	 dev;
+		ino_t	 ino;
+	}		 read[CONF_LOAD_FILES];
+	int		 capped;	/* CONF_LOAD_FILES reached, reported */
 };
 
 /* Read after the file config_load() is given; see config.h. */
@@ -148,11 +157,13 @@ static void	 entry_error(struct entry *, const char *, ...)
 static void	 resolve_error(const struct servtab *, conf_report_fn *,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-static void	 include_error(struct loader *, const char *, int,
+static void	 include_report(struct loader *, int, const char *, int,
 		    const char *, const char *, ...)
-		    __attribute__((format(printf, 5, 6)));
+		    __attribute__((format(printf, 6, 7)));
 static struct servtab *include_line(struct loader *,
 		    const struct servtab *);
+static struct servtab *include_path(struct loader *, const char *,
+		    const char *, int, int);
 
 static void
 vreport(conf_report_fn *report, int priority, const char *file, int line,
@@ -981,53 +992,33 @@ config_parse(const char *text, size_t len, const char *file,
 }
 
 /*
- * Users and groups are looked up by a child, once for each file read:
- * the NSS modules that nsswitch.conf names (systemd, sss, ldap...) are
- * loaded there and never in the daemon, where they would stay mapped for
- * good, could keep descriptors or threads, and could crash or hang it.
- * The child is inetd executed afresh (config_lookup_serve()), not a
- * fork(): a fork shares the daemon's memory, and each page the daemon
- * then writes would fault, which at 10,000 services doubles the time of
- * a reload.  Questions and answers are in a memory file both map.  A
- * child that gets no answer in config_lookup_seconds is killed, and the
- * look-ups of the rest of the load fail at once: they would wait as long.
+ * Users, groups and host names are looked up by a child, once for each
+ * load: the NSS modules that nsswitch.conf names (systemd, sss, ldap...)
+ * and the resolver are loaded there and never in the daemon, where they
+ * would stay mapped for good, could keep descriptors or threads, and
+ * could crash or hang it.  All the questions of a load go to one child,
+ * however many files the load reads.  The child is inetd executed
+ * afresh (config_lookup_serve()), not a fork(): a fork shares the
+ * daemon's memory, and each page the daemon then writes would fault,
+ * which at 10,000 services doubles the time of a reload.  Questions and
+ * answers are in a memory file both map.  A child that gets no answer
+ * in config_lookup_seconds is killed, and the look-ups of the rest of
+ * the load fail at once: they would wait as long.
  */
 int	config_lookup_seconds = 30;
 
-enum ident_kind {
-	IDENT_USER,		/* user[:group]: uid, gid, groups */
-	IDENT_SOCKOWNER,	/* user: uid */
-	IDENT_SOCKGROUP		/* group: gid */
-};
-
-enum ident_status {
-	IDENT_UNANSWERED,	/* no answer: lookup.why says why */
-	IDENT_DIED,		/* the look-up process died on it */
-	IDENT_OK,
-	IDENT_NO_USER,
-	IDENT_NO_GROUP,
-	IDENT_TOO_MANY_GROUPS
-};
-
 /*
- * A question, and the answer that the child writes beside it.  The
- * names are copies, "" for none (a user's login group), as entries that
- * fail are freed while others resolve.
+ * The distinct questions of a list of entries, sorted, and the answers
+ * the daemon took from the child after checking them.
  */
-struct ident {
-	int		 kind;
-	char		 user[LOGIN_NAME_MAX];
-	char		 group[LOGIN_NAME_MAX];
-	int		 status;
-	uid_t		 uid;
-	gid_t		 gid;
-	int		 ngroups;
-	gid_t		 groups[CONF_MAXGROUPS];
+struct idents {
+	struct lookup_slot *v;		/* the daemon's own memory */
+	size_t		 n;
 };
 
-/* The distinct questions of a list of entries, sorted, in file fd. */
-struct idents {
-	struct ident	*v;		/* fd mapped: the child's too */
+/* The memory file the child answers in. */
+struct lookup_file {
+	struct lookup_slot *v;		/* fd mapped: the child's too */
 	size_t		 n;
 	size_t		 size;		/* of the mapping */
 	int		 fd;
@@ -1035,8 +1026,20 @@ struct idents {
 
 static struct {
 	int	 hung;		/* the rest of the load fails */
-	char	 why[CONF_MSG_MAX];	/* why look-ups failed */
+	char	 why[128];	/* why look-ups failed */
 } lookup;
+
+/* What an entry asks, naming its own strings (NULL: none). */
+struct question {
+	int		 kind;
+	const char	*user;
+	const char	*group;
+	const char	*host;
+	const char	*port;
+	int		 family;
+	int		 socktype;
+	int		 flags;
+};
 
 static int
 group_id(const char *name, gid_t *gid)
@@ -1055,46 +1058,83 @@ group_id(const char *name, gid_t *gid)
 	return errstr == NULL ? 0 : -1;
 }
 
-/* The answer, its status written last: a child killed half-way left none. */
-static void
-ident_answer(struct ident *id)
+static int
+answer_user(struct lookup_slot *a)
 {
 	const struct passwd *pw;
-	struct ident a;
+
+	if (a->kind == LOOKUP_SOCKGROUP)
+		return group_id(a->group, &a->gid) == 0 ? LOOKUP_OK :
+		    LOOKUP_NO_GROUP;
+	if ((pw = getpwnam(a->user)) == NULL)
+		return LOOKUP_NO_USER;
+	a->uid = pw->pw_uid;
+	a->gid = pw->pw_gid;
+	a->ngroups = 0;
+	if (a->kind == LOOKUP_SOCKOWNER)
+		return LOOKUP_OK;
+	if (a->group[0] != '\0' && group_id(a->group, &a->gid) == -1)
+		return LOOKUP_NO_GROUP;
+	a->ngroups = CONF_MAXGROUPS;
+	if (getgrouplist(a->user, a->gid, a->groups, &a->ngroups) == -1)
+		return LOOKUP_TOO_MANY_GROUPS;
+	return LOOKUP_OK;
+}
+
+/* getaddrinfo() orders the addresses by preference (RFC 6724). */
+static int
+answer_address(struct lookup_slot *a)
+{
+	struct addrinfo hints, *res;
+	int error;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = a->family;
+	hints.ai_socktype = a->socktype;
+	hints.ai_flags = a->flags;
+	errno = 0;
+	if ((error = getaddrinfo(a->host, a->port[0] != '\0' ? a->port : NULL,
+	    &hints, &res)) != 0) {
+		a->gai_error = error;
+		a->sys_errno = errno;
+		return LOOKUP_NO_ADDRESS;
+	}
+	if (res->ai_addrlen > sizeof(a->addr)) {
+		a->gai_error = EAI_FAMILY;
+		freeaddrinfo(res);
+		return LOOKUP_NO_ADDRESS;
+	}
+	memcpy(&a->addr, res->ai_addr, res->ai_addrlen);
+	a->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return LOOKUP_OK;
+}
+
+#define ANSWER_OFFSET	offsetof(struct lookup_slot, uid)
+
+/* The answer, its status written last: a child killed half-way left none. */
+static void
+ident_answer(struct lookup_slot *id)
+{
+	struct lookup_slot a;
 	int status;
 
-	if (id->status != IDENT_UNANSWERED)
+	if (id->status != LOOKUP_UNANSWERED)
 		return;			/* a name too long to exist */
 	a = *id;
-	if (a.kind == IDENT_SOCKGROUP)
-		status = group_id(a.group, &a.gid) == 0 ? IDENT_OK :
-		    IDENT_NO_GROUP;
-	else if ((pw = getpwnam(a.user)) == NULL)
-		status = IDENT_NO_USER;
-	else {
-		a.uid = pw->pw_uid;
-		a.gid = pw->pw_gid;
-		status = IDENT_OK;
-		a.ngroups = CONF_MAXGROUPS;
-		if (a.kind == IDENT_SOCKOWNER)
-			a.ngroups = 0;
-		else if (a.group[0] != '\0' && group_id(a.group, &a.gid) == -1)
-			status = IDENT_NO_GROUP;
-		else if (getgrouplist(a.user, a.gid, a.groups,
-		    &a.ngroups) == -1)
-			status = IDENT_TOO_MANY_GROUPS;
-	}
-	id->uid = a.uid;
-	id->gid = a.gid;
-	id->ngroups = a.ngroups;
-	memcpy(id->groups, a.groups, sizeof(id->groups));
+	a.user[sizeof(a.user) - 1] = a.group[sizeof(a.group) - 1] = '\0';
+	a.host[sizeof(a.host) - 1] = a.port[sizeof(a.port) - 1] = '\0';
+	status = a.kind == LOOKUP_ADDRESS ? answer_address(&a) :
+	    answer_user(&a);
+	memcpy((char *)id + ANSWER_OFFSET, (char *)&a + ANSWER_OFFSET,
+	    sizeof(a) - ANSWER_OFFSET);
 	__atomic_store_n(&id->status, status, __ATOMIC_RELEASE);
 }
 
 int
 config_lookup_serve(const char *from, const char *size)
 {
-	struct ident *v;
+	struct lookup_slot *v;
 	struct stat st;
 	const char *errstr;
 	size_t n, i;
@@ -1120,7 +1160,7 @@ config_lookup_serve(const char *from, const char *size)
  * an upgrade, that of a deleted file: then no child.
  */
 static pid_t
-idents_spawn(const struct idents *ids, size_t from, int done)
+idents_spawn(const struct lookup_file *lf, size_t from, int done)
 {
 	static char arg[] = CONFIG_LOOKUP_ARG;
 	char self[PATH_MAX], fromstr[32], sizestr[32];
@@ -1137,7 +1177,7 @@ idents_spawn(const struct idents *ids, size_t from, int done)
 		return -1;
 	self[len] = '\0';
 	snprintf(fromstr, sizeof(fromstr), "%zu", from);
-	snprintf(sizestr, sizeof(sizestr), "%zu", sizeof(*ids->v));
+	snprintf(sizestr, sizeof(sizestr), "%zu", sizeof(*lf->v));
 	sigfillset(&all);
 	sigemptyset(&none);
 	if (posix_spawn_file_actions_init(&fa) != 0)
@@ -1147,7 +1187,7 @@ idents_spawn(const struct idents *ids, size_t from, int done)
 		return -1;
 	}
 	/* Signals are the daemon's business, not this child's. */
-	error = posix_spawn_file_actions_adddup2(&fa, ids->fd, 0) ||
+	error = posix_spawn_file_actions_adddup2(&fa, lf->fd, 0) ||
 	    posix_spawn_file_actions_adddup2(&fa, done, 1) ||
 	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) ||
 	    posix_spawnattr_setsigdefault(&attr, &all) ||
@@ -1167,20 +1207,20 @@ idents_spawn(const struct idents *ids, size_t from, int done)
  * this one.
  */
 static int
-idents_run_child(struct idents *ids, size_t from)
+idents_run_child(struct lookup_file *lf, size_t from)
 {
 	struct pollfd pfd;
 	pid_t pid = -1;
 	int done[2] = { -1, -1 }, ready, status;
 
 	if (pipe2(done, O_CLOEXEC) == -1 ||
-	    (pid = idents_spawn(ids, from, done[1])) == -1) {
+	    (pid = idents_spawn(lf, from, done[1])) == -1) {
 		if (done[0] != -1) {
 			close(done[0]);
 			close(done[1]);
 		}
-		for (; from < ids->n; from++)
-			ident_answer(&ids->v[from]);
+		for (; from < lf->n; from++)
+			ident_answer(&lf->v[from]);
 		return 0;
 	}
 	close(done[1]);
@@ -1208,75 +1248,170 @@ idents_run_child(struct idents *ids, size_t from)
  * failed; the next child takes the questions after it.
  */
 static void
-idents_answer(struct idents *ids)
+idents_answer(struct lookup_file *lf)
 {
 	size_t from = 0;
 
-	while (from < ids->n && !lookup.hung) {
-		if (idents_run_child(ids, from) == 0 || lookup.hung)
+	while (from < lf->n && !lookup.hung) {
+		if (idents_run_child(lf, from) == 0 || lookup.hung)
 			return;
-		while (from < ids->n && ids->v[from].status != IDENT_UNANSWERED)
+		while (from < lf->n && lf->v[from].status != LOOKUP_UNANSWERED)
 			from++;
-		if (from < ids->n)
-			ids->v[from++].status = IDENT_DIED;
+		if (from < lf->n)
+			lf->v[from++].status = LOOKUP_DIED;
 	}
 }
 
-/* Questions and answers are both in the order of kind, user, group. */
-static int
-name_kind_cmp(int ka, const char *ua, const char *ga, int kb, const char *ub,
-    const char *gb)
+static const char *
+nonnull(const char *s)
 {
-	int d;
-
-	if (ka != kb)
-		return ka - kb;
-	if ((d = strcmp(ua != NULL ? ua : "", ub != NULL ? ub : "")) != 0)
-		return d;
-	return strcmp(ga != NULL ? ga : "", gb != NULL ? gb : "");
+	return s != NULL ? s : "";
 }
 
-static int
-ident_cmp(const void *pa, const void *pb)
-{
-	const struct ident *a = pa, *b = pb;
-
-	return name_kind_cmp(a->kind, a->user, a->group, b->kind, b->user,
-	    b->group);
-}
-
-/* What an entry asks, naming its own strings. */
-struct question {
-	int		 kind;
-	const char	*user;
-	const char	*group;
-};
-
+/* Questions and answers are both in this order. */
 static int
 question_cmp(const void *pa, const void *pb)
 {
 	const struct question *a = pa, *b = pb;
+	int d;
 
-	return name_kind_cmp(a->kind, a->user, a->group, b->kind, b->user,
-	    b->group);
+	if (a->kind != b->kind)
+		return a->kind - b->kind;
+	if ((d = strcmp(nonnull(a->user), nonnull(b->user))) != 0 ||
+	    (d = strcmp(nonnull(a->group), nonnull(b->group))) != 0 ||
+	    (d = strcmp(nonnull(a->host), nonnull(b->host))) != 0 ||
+	    (d = strcmp(nonnull(a->port), nonnull(b->port))) != 0)
+		return d;
+	if (a->family != b->family)
+		return a->family - b->family;
+	if (a->socktype != b->socktype)
+		return a->socktype - b->socktype;
+	return a->flags - b->flags;
+}
+
+/* Only ever of the daemon's own slots, whose strings it terminated. */
+static int
+slot_cmp(const void *pa, const void *pb)
+{
+	const struct lookup_slot *a = pa, *b = pb;
+	const struct question qa = { a->kind, a->user, a->group, a->host,
+	    a->port, a->family, a->socktype, a->flags };
+	const struct question qb = { b->kind, b->user, b->group, b->host,
+	    b->port, b->family, b->socktype, b->flags };
+
+	return question_cmp(&qa, &qb);
 }
 
 /* The question; a name too long for any system is known not to exist. */
 static void
-ident_set(struct ident *id, int kind, const char *user, const char *group)
+ident_set(struct lookup_slot *id, const struct question *q)
 {
-	memset(id, 0, offsetof(struct ident, uid));
-	id->kind = kind;
-	if (strlcpy(id->user, user != NULL ? user : "", sizeof(id->user)) >=
+	memset(id, 0, sizeof(*id));
+	id->kind = q->kind;
+	id->family = q->family;
+	id->socktype = q->socktype;
+	id->flags = q->flags;
+	if (strlcpy(id->user, nonnull(q->user), sizeof(id->user)) >=
 	    sizeof(id->user))
-		id->status = IDENT_NO_USER;
-	else if (strlcpy(id->group, group != NULL ? group : "",
-	    sizeof(id->group)) >= sizeof(id->group))
-		id->status = IDENT_NO_GROUP;
+		id->status = LOOKUP_NO_USER;
+	else if (strlcpy(id->group, nonnull(q->group), sizeof(id->group)) >=
+	    sizeof(id->group))
+		id->status = LOOKUP_NO_GROUP;
+	else if (strlcpy(id->host, nonnull(q->host), sizeof(id->host)) >=
+	    sizeof(id->host) || strlcpy(id->port, nonnull(q->port),
+	    sizeof(id->port)) >= sizeof(id->port)) {
+		id->status = LOOKUP_NO_ADDRESS;
+		id->gai_error = EAI_NONAME;
+	}
 }
 
-/* Up to three questions an entry asks. */
-#define QUESTIONS_PER_ENTRY	3
+/*
+ * Numeric addresses and ports only: never a name service (a forward
+ * target's port may be a service name, which the child looks up).
+ */
+static int
+numeric_address(const struct question *q, struct addrinfo **resp)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = q->family;
+	hints.ai_socktype = q->socktype;
+	hints.ai_flags = q->flags | AI_NUMERICHOST | AI_NUMERICSERV;
+	return getaddrinfo(q->host, q->port != NULL ? q->port : "0", &hints,
+	    resp);
+}
+
+/* A host name: what the child answers; a numeric address is ours. */
+static int
+asks_child(const struct question *q)
+{
+	struct addrinfo *res;
+	int error;
+
+	if (q->host == NULL)
+		return 0;
+	if ((error = numeric_address(q, &res)) == 0)
+		freeaddrinfo(res);
+	return error == EAI_NONAME;
+}
+
+/* The bind address of an entry; 0 when it has none to look up. */
+static int
+bind_question(const struct servtab *sep, struct question *q)
+{
+	const char *host = sep->se_host;
+
+	if (sep->se_family == AF_UNIX || sep->se_tcpmux != TCPMUX_NONE)
+		return 0;
+	if (host != NULL && strcmp(host, "*") == 0)
+		host = NULL;
+	memset(q, 0, sizeof(*q));
+	q->kind = LOOKUP_ADDRESS;
+	q->host = host;
+	q->family = sep->se_family;
+	q->socktype = sep->se_socktype;
+	q->flags = AI_PASSIVE | AI_NUMERICSERV;
+	/* A dual-stack socket serves IPv4 addresses in their mapped form. */
+	if (sep->se_family == AF_INET6 && !sep->se_v6only)
+		q->flags |= AI_V4MAPPED;
+	return 1;
+}
+
+static int
+forward_question(const struct servtab *sep, struct question *q)
+{
+	if (sep->se_forward == NULL)
+		return 0;
+	memset(q, 0, sizeof(*q));
+	q->kind = LOOKUP_ADDRESS;
+	q->family = AF_UNSPEC;
+	forward_target(sep->se_forward, &q->host, &q->port, &q->socktype);
+	return 1;
+}
+
+/* Up to five questions an entry asks. */
+#define QUESTIONS_PER_ENTRY	5
+
+static size_t
+entry_questions(const struct servtab *sep, struct question *q)
+{
+	size_t n = 0;
+
+	q[n++] = (struct question){ .kind = LOOKUP_USER,
+	    .user = sep->se_user, .group = sep->se_group };
+	if (sep->se_sockuser != NULL)
+		q[n++] = (struct question){ .kind = LOOKUP_SOCKOWNER,
+		    .user = sep->se_sockuser };
+	if (sep->se_sockgroup != NULL)
+		q[n++] = (struct question){ .kind = LOOKUP_SOCKGROUP,
+		    .group = sep->se_sockgroup };
+	if (bind_question(sep, &q[n]) && asks_child(&q[n]))
+		n++;
+	if (forward_question(sep, &q[n]) && asks_child(&q[n]))
+		n++;
+	return n;
+}
 
 /* The distinct questions of the entries of list (include nodes aside). */
 static struct question *
@@ -1291,24 +1426,112 @@ questions_of(struct servtab *list, size_t *np)
 	if ((q = reallocarray(NULL, n * QUESTIONS_PER_ENTRY + 1,
 	    sizeof(*q))) == NULL)
 		return NULL;
-	for (n = 0, sep = list; sep != NULL; sep = sep->se_next) {
-		if (sep->se_include != NULL)
-			continue;
-		q[n++] = (struct question){ IDENT_USER, sep->se_user,
-		    sep->se_group };
-		if (sep->se_sockuser != NULL)
-			q[n++] = (struct question){ IDENT_SOCKOWNER,
-			    sep->se_sockuser, NULL };
-		if (sep->se_sockgroup != NULL)
-			q[n++] = (struct question){ IDENT_SOCKGROUP, NULL,
-			    sep->se_sockgroup };
-	}
+	for (n = 0, sep = list; sep != NULL; sep = sep->se_next)
+		if (sep->se_include == NULL)
+			n += entry_questions(sep, q + n);
 	qsort(q, n, sizeof(*q), question_cmp);
 	for (i = j = 0; i < n; i++)
 		if (j == 0 || question_cmp(&q[j - 1], &q[i]) != 0)
 			q[j++] = q[i];
 	*np = j;
 	return q;
+}
+
+static int
+address_check(const struct lookup_slot *a)
+{
+	int family = a->addr.ss_family;
+
+	if (a->family != AF_UNSPEC && family != a->family)
+		return -1;
+	if (family == AF_INET)
+		return a->addrlen == sizeof(struct sockaddr_in) ? 0 : -1;
+	if (family == AF_INET6)
+		return a->addrlen == sizeof(struct sockaddr_in6) ? 0 : -1;
+	return -1;
+}
+
+/* (uid_t)-1 and (gid_t)-1 mean "no change": never an answer. */
+static int
+ids_check(const struct lookup_slot *a)
+{
+	int i;
+
+	if ((a->kind != LOOKUP_SOCKGROUP && a->uid == (uid_t)-1) ||
+	    (a->kind != LOOKUP_SOCKOWNER && a->gid == (gid_t)-1) ||
+	    a->ngroups < 0 || a->ngroups > CONF_MAXGROUPS ||
+	    (a->kind != LOOKUP_USER && a->ngroups != 0))
+		return -1;
+	for (i = 0; i < a->ngroups; i++)
+		if (a->groups[i] == (gid_t)-1)
+			return -1;
+	return 0;
+}
+
+/*
+ * The child is another process, with NSS modules that may be broken:
+ * an answer that does not fit its question is refused.
+ */
+static int
+lookup_answer_check(const struct lookup_slot *a)
+{
+	int user = a->kind != LOOKUP_ADDRESS;
+
+	switch (a->status) {
+	case LOOKUP_UNANSWERED:
+	case LOOKUP_DIED:
+		return 0;
+	case LOOKUP_NO_USER:
+	case LOOKUP_NO_GROUP:
+	case LOOKUP_TOO_MANY_GROUPS:
+		return user ? 0 : -1;
+	case LOOKUP_NO_ADDRESS:
+		/* glibc's EAI_ codes are negative; errno values are small. */
+		return !user && a->gai_error < 0 && a->sys_errno >= 0 &&
+		    a->sys_errno < 4096 ? 0 : -1;
+	case LOOKUP_OK:
+		return user ? ids_check(a) : address_check(a);
+	default:
+		return -1;
+	}
+}
+
+/* The child's answer, copied once into the daemon's slot, then checked. */
+static void
+lookup_take(struct lookup_slot *mine, const struct lookup_slot *theirs)
+{
+	const size_t off = offsetof(struct lookup_slot, status);
+	struct lookup_slot a = *mine;
+
+	memcpy((char *)&a + off, (const char *)theirs + off, sizeof(a) - off);
+	if (lookup_answer_check(&a) == 0)
+		*mine = a;
+	else
+		mine->status = LOOKUP_BAD_ANSWER;
+}
+
+/* The questions in a memory file for the child; -1 with lookup.why. */
+static int
+lookup_file_ask(struct lookup_file *lf, const struct idents *ids)
+{
+	void *v;
+
+	lf->n = ids->n;
+	lf->size = ids->n * sizeof(*lf->v);
+	if ((lf->fd = memfd_create("inetd-lookups", MFD_CLOEXEC)) == -1 ||
+	    ftruncate(lf->fd, lf->size) == -1 ||
+	    (v = mmap(NULL, lf->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    lf->fd, 0)) == MAP_FAILED) {
+		snprintf(lookup.why, sizeof(lookup.why), "memory file: %s",
+		    strerror(errno));
+		if (lf->fd != -1)
+			close(lf->fd);
+		return -1;
+	}
+	lf->v = v;
+	memcpy(lf->v, ids->v, lf->size);
+	idents_answer(lf);
+	return 0;
 }
 
 /*
@@ -1319,74 +1542,115 @@ questions_of(struct servtab *list, size_t *np)
 static void
 idents_ask(struct idents *ids, struct servtab *list)
 {
+	struct lookup_file lf;
 	struct question *q;
 	size_t i;
-	void *v;
 
 	memset(ids, 0, sizeof(*ids));
-	ids->fd = -1;
 	if (!lookup.hung)
 		lookup.why[0] = '\0';
-	if ((q = questions_of(list, &ids->n)) == NULL) {
+	if ((q = questions_of(list, &ids->n)) == NULL ||
+	    (ids->v = calloc(ids->n + 1, sizeof(*ids->v))) == NULL) {
 		snprintf(lookup.why, sizeof(lookup.why), "out of memory");
-		return;
-	}
-	ids->size = (ids->n > 0 ? ids->n : 1) * sizeof(*ids->v);
-	if ((ids->fd = memfd_create("inetd-lookups", MFD_CLOEXEC)) == -1 ||
-	    ftruncate(ids->fd, ids->size) == -1 ||
-	    (v = mmap(NULL, ids->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    ids->fd, 0)) == MAP_FAILED) {
-		snprintf(lookup.why, sizeof(lookup.why), "memory file: %s",
-		    strerror(errno));
 		free(q);
 		return;
 	}
-	ids->v = v;
 	for (i = 0; i < ids->n; i++)
-		ident_set(&ids->v[i], q[i].kind, q[i].user, q[i].group);
+		ident_set(&ids->v[i], &q[i]);
 	free(q);
-	idents_answer(ids);
+	if (ids->n == 0 || lookup_file_ask(&lf, ids) == -1)
+		return;
+	for (i = 0; i < ids->n; i++)
+		lookup_take(&ids->v[i], &lf.v[i]);
+	(void)munmap(lf.v, lf.size);
+	close(lf.fd);
 }
 
 static void
 idents_free(struct idents *ids)
 {
-	if (ids->v != NULL)
-		(void)munmap(ids->v, ids->size);
-	if (ids->fd != -1)
-		close(ids->fd);
+	free(ids->v);
 	ids->v = NULL;
-	ids->fd = -1;
 }
 
-static const struct ident *
-ident_find(const struct idents *ids, int kind, const char *user,
-    const char *group)
+static const struct lookup_slot *
+ident_find(const struct idents *ids, const struct question *q)
 {
-	static const struct ident unanswered;	/* IDENT_UNANSWERED */
-	const struct ident *id;
-	struct ident key;
+	static const struct lookup_slot unanswered; /* LOOKUP_UNANSWERED */
+	const struct lookup_slot *id;
+	struct lookup_slot key;
 
-	ident_set(&key, kind, user, group);
+	ident_set(&key, q);
 	if (ids->v == NULL || (id = bsearch(&key, ids->v, ids->n,
-	    sizeof(*ids->v), ident_cmp)) == NULL)
+	    sizeof(*ids->v), slot_cmp)) == NULL)
 		return &unanswered;
 	return id;
+}
+
+/* Why a question has no answer, when it is not "unknown". */
+static const char *
+unanswered_why(const struct lookup_slot *id)
+{
+	if (id->status == LOOKUP_DIED)
+		return "the look-up process died (nsswitch.conf)";
+	if (id->status == LOOKUP_BAD_ANSWER)
+		return "the look-up process gave a bad answer";
+	return lookup.why[0] != '\0' ? lookup.why : "no answer";
 }
 
 /* "unknown user 'x'", or why it could not be looked up. */
 static void
 ident_error(struct servtab *sep, conf_report_fn *report, const char *what,
-    const char *name, const struct ident *id)
+    const char *name, const struct lookup_slot *id)
 {
-	if (id->status == IDENT_DIED)
-		resolve_error(sep, report, "%s '%s' not looked up: the look-up "
-		    "process died (nsswitch.conf)", what, name);
-	else if (id->status == IDENT_UNANSWERED)
-		resolve_error(sep, report, "%s '%s' not looked up: %s", what,
-		    name, lookup.why[0] != '\0' ? lookup.why : "no answer");
-	else
+	if (id->status == LOOKUP_NO_USER || id->status == LOOKUP_NO_GROUP)
 		resolve_error(sep, report, "unknown %s '%s'", what, name);
+	else
+		resolve_error(sep, report, "%s '%s' not looked up: %s", what,
+		    name, unanswered_why(id));
+}
+
+/*
+ * The first address of a question: a numeric one here, a name's from
+ * the child.  0, or -1 with why.
+ */
+static int
+find_address(const struct idents *ids, const struct question *q,
+    struct sockaddr_storage *addr, socklen_t *lenp, char *why, size_t size)
+{
+	const struct lookup_slot *id;
+	struct addrinfo *res;
+	int error;
+
+	errno = 0;
+	if ((error = numeric_address(q, &res)) == 0) {
+		if (res->ai_addrlen > sizeof(*addr))
+			error = EAI_FAMILY;
+		else {
+			memcpy(addr, res->ai_addr, res->ai_addrlen);
+			*lenp = res->ai_addrlen;
+		}
+		freeaddrinfo(res);
+	} else if (error == EAI_NONAME && q->host != NULL) {
+		id = ident_find(ids, q);
+		if (id->status == LOOKUP_OK) {
+			memcpy(addr, &id->addr, id->addrlen);
+			*lenp = id->addrlen;
+			return 0;
+		}
+		if (id->status != LOOKUP_NO_ADDRESS) {
+			snprintf(why, size, "not looked up: %s",
+			    unanswered_why(id));
+			return -1;
+		}
+		error = id->gai_error;
+		errno = id->sys_errno;
+	}
+	if (error == 0)
+		return 0;
+	snprintf(why, size, "%s", error == EAI_SYSTEM ? strerror(errno) :
+	    gai_strerror(error));
+	return -1;
 }
 
 static int
@@ -1413,52 +1677,67 @@ resolve_port(struct servtab *sep, conf_report_fn *report, int *port)
 	return 0;
 }
 
-static int
-resolve_address(struct servtab *sep, conf_report_fn *report)
+static void
+resolve_unix_address(struct servtab *sep)
 {
-	struct addrinfo hints, *res;
-	const char *host = sep->se_host, *shown;
-	char portstr[sizeof("65535")];
-	int port, error;
+	memset(&sep->se_ctrladdr, 0, sizeof(sep->se_ctrladdr));
+	sep->se_ctrladdr.sun.sun_family = AF_UNIX;
+	strlcpy(sep->se_ctrladdr.sun.sun_path, sep->se_service,
+	    sizeof(sep->se_ctrladdr.sun.sun_path));
+	sep->se_ctrladdr_size = offsetof(struct sockaddr_un, sun_path) +
+	    strlen(sep->se_ctrladdr.sun.sun_path) + 1;
+}
+
+/* The address a question asks for, or -1 after reporting why not. */
+static int
+entry_address(struct servtab *sep, conf_report_fn *report,
+    const struct idents *ids, const struct question *q,
+    struct sockaddr_storage *addr, socklen_t *lenp)
+{
+	char why[CONF_MSG_MAX];
+
+	if (find_address(ids, q, addr, lenp, why, sizeof(why)) == 0)
+		return 0;
+	/* The bind address is passive, a forward target is not. */
+	if (q->flags & AI_PASSIVE)
+		resolve_error(sep, report, "cannot use address '%s' for %s: %s",
+		    q->host != NULL ? q->host : "*", sep->se_proto, why);
+	else
+		resolve_error(sep, report, "cannot resolve forward target %s "
+		    "port %s: %s", q->host, q->port, why);
+	return -1;
+}
+
+/* The address is looked up without the port, which the entry sets. */
+static int
+resolve_address(struct servtab *sep, conf_report_fn *report,
+    const struct idents *ids)
+{
+	struct sockaddr_storage addr;
+	struct question q;
+	socklen_t len;
+	int port;
 
 	if (sep->se_family == AF_UNIX) {
-		memset(&sep->se_ctrladdr, 0, sizeof(sep->se_ctrladdr));
-		sep->se_ctrladdr.sun.sun_family = AF_UNIX;
-		strlcpy(sep->se_ctrladdr.sun.sun_path, sep->se_service,
-		    sizeof(sep->se_ctrladdr.sun.sun_path));
-		sep->se_ctrladdr_size = offsetof(struct sockaddr_un, sun_path) +
-		    strlen(sep->se_ctrladdr.sun.sun_path) + 1;
+		resolve_unix_address(sep);
 		return 0;
 	}
 	if (resolve_port(sep, report, &port) == -1)
 		return -1;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	if (host != NULL && strcmp(host, "*") == 0)
-		host = NULL;
-	shown = host != NULL ? host : "*";
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = sep->se_family;
-	hints.ai_socktype = sep->se_socktype;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	/* A dual-stack socket serves IPv4 addresses in their mapped form. */
-	if (sep->se_family == AF_INET6 && !sep->se_v6only)
-		hints.ai_flags |= AI_V4MAPPED;
-	if ((error = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		resolve_error(sep, report, "cannot use address '%s' for %s: %s",
-		    shown, sep->se_proto,
-		    error == EAI_SYSTEM ? strerror(errno) :
-		    gai_strerror(error));
+	bind_question(sep, &q);
+	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
 		return -1;
-	}
-	if (res->ai_addrlen > sizeof(sep->se_ctrladdr)) {
+	if (len > sizeof(sep->se_ctrladdr)) {
 		resolve_error(sep, report, "address of '%s' is too long",
-		    shown);
-		freeaddrinfo(res);
+		    q.host != NULL ? q.host : "*");
 		return -1;
 	}
-	memcpy(&sep->se_ctrladdr, res->ai_addr, res->ai_addrlen);
-	sep->se_ctrladdr_size = res->ai_addrlen;
-	freeaddrinfo(res);
+	memcpy(&sep->se_ctrladdr, &addr, len);
+	sep->se_ctrladdr_size = len;
+	if (sep->se_ctrladdr.sa.sa_family == AF_INET)
+		sep->se_ctrladdr.sin.sin_port = htons(port);
+	else
+		sep->se_ctrladdr.sin6.sin6_port = htons(port);
 	return 0;
 }
 
@@ -1505,23 +1784,24 @@ static int
 resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report,
     const struct idents *ids)
 {
-	const struct ident *id;
+	const struct question q = { .kind = LOOKUP_USER,
+	    .user = sep->se_user, .group = sep->se_group };
+	const struct lookup_slot *id = ident_find(ids, &q);
 
-	id = ident_find(ids, IDENT_USER, sep->se_user, sep->se_group);
-	if (id->status == IDENT_UNANSWERED || id->status == IDENT_DIED ||
-	    id->status == IDENT_NO_USER) {
-		ident_error(sep, report, "user", sep->se_user, id);
+	if (id->status == LOOKUP_NO_GROUP) {
+		ident_error(sep, report, "group", sep->se_group, id);
 		return -1;
 	}
-	if (id->status == IDENT_NO_GROUP) {
-		ident_error(sep, report, "group", sep->se_group, id);
+	if (id->status != LOOKUP_OK &&
+	    id->status != LOOKUP_TOO_MANY_GROUPS) {
+		ident_error(sep, report, "user", sep->se_user, id);
 		return -1;
 	}
 	sep->se_uid = id->uid;
 	sep->se_gid = id->gid;
 	if (user_allowed(sep, euid, report) == -1)
 		return -1;
-	if (id->status == IDENT_TOO_MANY_GROUPS) {
+	if (id->status == LOOKUP_TOO_MANY_GROUPS) {
 		resolve_error(sep, report, "user %s is in more than %d groups",
 		    sep->se_user, CONF_MAXGROUPS);
 		return -1;
@@ -1533,13 +1813,16 @@ static int
 resolve_socket_owner(struct servtab *sep, uid_t euid,
     conf_report_fn *report, const struct idents *ids)
 {
-	const struct ident *id;
+	const struct lookup_slot *id;
+	struct question q;
 
 	sep->se_sockuid = euid;
 	sep->se_sockgid = getegid();
 	if (sep->se_sockuser != NULL) {
-		id = ident_find(ids, IDENT_SOCKOWNER, sep->se_sockuser, NULL);
-		if (id->status != IDENT_OK) {
+		q = (struct question){ .kind = LOOKUP_SOCKOWNER,
+		    .user = sep->se_sockuser };
+		id = ident_find(ids, &q);
+		if (id->status != LOOKUP_OK) {
 			ident_error(sep, report, "socket owner",
 			    sep->se_sockuser, id);
 			return -1;
@@ -1553,8 +1836,10 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 		}
 	}
 	if (sep->se_sockgroup != NULL) {
-		id = ident_find(ids, IDENT_SOCKGROUP, NULL, sep->se_sockgroup);
-		if (id->status != IDENT_OK) {
+		q = (struct question){ .kind = LOOKUP_SOCKGROUP,
+		    .group = sep->se_sockgroup };
+		id = ident_find(ids, &q);
+		if (id->status != LOOKUP_OK) {
 			ident_error(sep, report, "socket group",
 			    sep->se_sockgroup, id);
 			return -1;
@@ -1588,11 +1873,20 @@ resolve_program(struct servtab *sep, conf_report_fn *report)
 }
 
 static int
-resolve_forward(struct servtab *sep, conf_report_fn *report)
+resolve_forward(struct servtab *sep, conf_report_fn *report,
+    const struct idents *ids)
 {
+	struct sockaddr_storage addr;
+	struct question q;
 	char why[CONF_MSG_MAX];
+	socklen_t len;
 
-	if (forward_resolve(sep, why, sizeof(why)) == 0)
+	if (!forward_question(sep, &q))
+		return 0;
+	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
+		return -1;
+	if (forward_resolve(sep, (struct sockaddr *)&addr, len, why,
+	    sizeof(why)) == 0)
 		return 0;
 	resolve_error(sep, report, "%s", why);
 	return -1;
@@ -1611,12 +1905,12 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
 		return -1;
 	}
 	if ((sep->se_tcpmux == TCPMUX_NONE &&
-	    resolve_address(sep, report) == -1) ||
+	    resolve_address(sep, report, ids) == -1) ||
 	    resolve_user(sep, euid, report, ids) == -1 ||
 	    (sep->se_family == AF_UNIX &&
 	    resolve_socket_owner(sep, euid, report, ids) == -1) ||
 	    (sep->se_server != NULL && resolve_program(sep, report) == -1) ||
-	    resolve_forward(sep, report) == -1)
+	    resolve_forward(sep, report, ids) == -1)
 		return -1;
 	if (sep->se_class != NULL)
 		report(LOG_DEBUG, "%s:%d: %s: login class %s ignored on Linux",
@@ -1642,29 +1936,45 @@ config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
 }
 
 /*
- * The whole file, bounded by CONF_FILE_MAX, and what fstat() says of it;
- * NULL with errno set.
+ * Every path is opened so that nothing blocks: a FIFO opens at once and
+ * a device is not made the controlling terminal; what it is, fstat()
+ * of the descriptor says, so it cannot change after a check.
+ */
+static int
+open_config(const char *path, struct stat *st)
+{
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The whole of a regular file, bounded by CONF_FILE_MAX; NULL with
+ * errno set.  fd is closed.
  */
 static char *
-read_file(const char *path, size_t *lenp, struct stat *stp)
+read_file(int fd, const struct stat *st, size_t *lenp)
 {
-	struct stat st;
 	size_t len = 0, size;
 	ssize_t n;
 	char *buf = NULL, *bigger;
-	int fd, saved;
+	int saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return NULL;
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (S_ISREG(st.st_mode) && st.st_size > CONF_FILE_MAX) {
+	if (st->st_size > CONF_FILE_MAX) {
 		errno = EFBIG;
 		goto fail;
 	}
 	/* One more byte than the file has, so that EOF needs no resize. */
-	size = S_ISREG(st.st_mode) && st.st_size > 0 ?
-	    (size_t)st.st_size + 1 : CONF_FILE_CHUNK;
+	size = st->st_size > 0 ? (size_t)st->st_size + 1 : CONF_FILE_CHUNK;
 	if ((buf = malloc(size)) == NULL)
 		goto fail;
 	for (;;) {
@@ -1690,7 +2000,6 @@ read_file(const char *path, size_t *lenp, struct stat *stp)
 	}
 	close(fd);
 	*lenp = len;
-	*stp = st;
 	return buf;
 fail:
 	saved = errno;
@@ -1701,7 +2010,7 @@ fail:
 }
 
 static void
-include_error(struct loader *ld, const char *from, int line,
+include_report(struct loader *ld, int priority, const char *from, int line,
     const char *path, const char *fmt, ...)
 {
 	char msg[CONF_MSG_MAX];
@@ -1711,39 +2020,29 @@ include_error(struct loader *ld, const char *from, int line,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (from != NULL)
-		ld->report(LOG_ERR, "%s:%d: include %s: %s", from, line, path,
+		ld->report(priority, "%s:%d: include %s: %s", from, line, path,
 		    msg);
 	else
-		ld->report(LOG_ERR, "%s: %s", path, msg);
+		ld->report(priority, "%s: %s", path, msg);
 }
 
-/*
- * Resolve the entries of one file's list and replace each include node
- * by what it names, in place, so that the order of the text is kept.
- */
+/* Include nodes are replaced in place by what they name, in text order. */
 static struct servtab *
-follow_entries(struct loader *ld, struct servtab *list)
+follow_includes(struct loader *ld, struct servtab *list)
 {
-	struct servtab *sep, *next, **prevp;
-	struct idents ids;
+	struct servtab *sep, **prevp;
 
-	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
-		next = sep->se_next;
-		if (sep->se_include != NULL) {
-			*prevp = include_line(ld, sep);
-			while (*prevp != NULL)
-				prevp = &(*prevp)->se_next;
-			*prevp = next;
-			servtab_free(sep);
-		} else if (resolve_entry(sep, ld->euid, ld->report, &ids) == 0)
+		if (sep->se_include == NULL) {
 			prevp = &sep->se_next;
-		else {
-			*prevp = next;
-			servtab_free(sep);
+			continue;
 		}
+		*prevp = include_line(ld, sep);
+		while (*prevp != NULL)
+			prevp = &(*prevp)->se_next;
+		*prevp = sep->se_next;
+		servtab_free(sep);
 	}
-	idents_free(&ids);
 	return list;
 }
 
@@ -1758,39 +2057,73 @@ load_text(struct loader *ld, const char *path, const char *text,
 	ld->ino[ld->depth] = st->st_ino;
 	ld->depth++;
 	list = config_parse(text, len, path, ld->defhost, ld->report);
-	list = follow_entries(ld, list);
+	list = follow_includes(ld, list);
 	ld->depth--;
 	return list;
 }
 
+/*
+ * Each file is read once in a load, and at most CONF_LOAD_FILES of
+ * them, so that includes cannot fan out without bound.  0 when the file
+ * is to be read; -1 after saying why not.
+ */
+static int
+file_admit(struct loader *ld, const struct stat *st, const char *path,
+    const char *from, int line)
+{
+	size_t i;
+
+	for (i = 0; i < (size_t)ld->depth; i++)
+		if (ld->dev[i] == st->st_dev && ld->ino[i] == st->st_ino) {
+			include_error(ld, from, line, path, "include loop: "
+			    "the file is being read already");
+			return -1;
+		}
+	for (i = 0; i < ld->nread; i++)
+		if (ld->read[i].dev == st->st_dev &&
+		    ld->read[i].ino == st->st_ino) {
+			include_report(ld, LOG_WARNING, from, line, path,
+			    "read already in this load, not read again");
+			return -1;
+		}
+	if (ld->nread == CONF_LOAD_FILES) {
+		if (!ld->capped)
+			include_error(ld, from, line, path, "more than %d "
+			    "files in one load: this one and the rest are not "
+			    "read", CONF_LOAD_FILES);
+		ld->capped = 1;
+		return -1;
+	}
+	ld->read[ld->nread].dev = st->st_dev;
+	ld->read[ld->nread].ino = st->st_ino;
+	ld->nread++;
+	return 0;
+}
+
+/* A regular file, open as fd, which this closes. */
 static struct servtab *
-include_file(struct loader *ld, const char *path, const char *from,
-    int line)
+include_file(struct loader *ld, int fd, const struct stat *st,
+    const char *path, const char *from, int line)
 {
 	struct servtab *list;
-	struct stat st;
 	size_t len;
 	char *text;
-	int i;
 
 	if (ld->depth == CONF_INCLUDE_DEPTH) {
 		include_error(ld, from, line, path, "includes nested more "
 		    "than %d deep", CONF_INCLUDE_DEPTH - 1);
+		close(fd);
 		return NULL;
 	}
-	if ((text = read_file(path, &len, &st)) == NULL) {
+	if (file_admit(ld, st, path, from, line) == -1) {
+		close(fd);
+		return NULL;
+	}
+	if ((text = read_file(fd, st, &len)) == NULL) {
 		include_error(ld, from, line, path, "%s", strerror(errno));
 		return NULL;
 	}
-	for (i = 0; i < ld->depth; i++) {
-		if (ld->dev[i] == st.st_dev && ld->ino[i] == st.st_ino) {
-			include_error(ld, from, line, path, "include loop: "
-			    "the file is being read already");
-			free(text);
-			return NULL;
-		}
-	}
-	list = load_text(ld, path, text, len, &st);
+	list = load_text(ld, path, text, len, st);
 	free(text);
 	return list;
 }
@@ -1811,9 +2144,9 @@ compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names of dir's fragments, sorted; -1 after reporting. */
+/* The names of the fragments of dir, open as fd, sorted; -1 after reporting. */
 static int
-list_fragments(struct loader *ld, const char *dir, const char *from,
+list_fragments(struct loader *ld, int fd, const char *dir, const char *from,
     int line, char ***namesp, size_t *np)
 {
 	struct dirent *de;
@@ -1821,8 +2154,9 @@ list_fragments(struct loader *ld, const char *dir, const char *from,
 	size_t n = 0;
 	DIR *dp;
 
-	if ((dp = opendir(dir)) == NULL) {
+	if ((dp = fdopendir(fd)) == NULL) {
 		include_error(ld, from, line, dir, "%s", strerror(errno));
+		close(fd);
 		return -1;
 	}
 	while ((de = readdir(dp)) != NULL) {
@@ -1857,13 +2191,14 @@ fail:
 }
 
 static struct servtab *
-include_dir(struct loader *ld, const char *dir, const char *from, int line)
+include_dir(struct loader *ld, int fd, const char *dir, const char *from,
+    int line)
 {
 	struct servtab *list = NULL, **tailp = &list;
 	char path[PATH_MAX], **names;
 	size_t i, n;
 
-	if (list_fragments(ld, dir, from, line, &names, &n) == -1)
+	if (list_fragments(ld, fd, dir, from, line, &names, &n) == -1)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
@@ -1871,7 +2206,7 @@ include_dir(struct loader *ld, const char *dir, const char *from, int line)
 			include_error(ld, from, line, dir, "%s: %s", names[i],
 			    strerror(ENAMETOOLONG));
 		else
-			*tailp = include_file(ld, path, from, line);
+			*tailp = include_path(ld, path, from, line, 1);
 		while (*tailp != NULL)
 			tailp = &(*tailp)->se_next;
 		free(names[i]);
@@ -1880,25 +2215,36 @@ include_dir(struct loader *ld, const char *dir, const char *from, int line)
 	return list;
 }
 
-/* Only what can be read to its end: never a FIFO or a device. */
+/*
+ * Only what can be read to its end: never a FIFO or a device.  A
+ * directory's fragments are files; an include line may name either.
+ */
+static struct servtab *
+include_opened(struct loader *ld, int fd, const struct stat *st,
+    const char *path, const char *from, int line, int fragment)
+{
+	if (S_ISDIR(st->st_mode) && !fragment)
+		return include_dir(ld, fd, path, from, line);
+	if (S_ISREG(st->st_mode))
+		return include_file(ld, fd, st, path, from, line);
+	include_error(ld, from, line, path, "%s", fragment ?
+	    "not a regular file" : "not a regular file or a directory");
+	close(fd);
+	return NULL;
+}
+
 static struct servtab *
 include_path(struct loader *ld, const char *path, const char *from,
-    int line)
+    int line, int fragment)
 {
 	struct stat st;
+	int fd;
 
-	if (stat(path, &st) == -1) {
+	if ((fd = open_config(path, &st)) == -1) {
 		include_error(ld, from, line, path, "%s", strerror(errno));
 		return NULL;
 	}
-	if (S_ISDIR(st.st_mode))
-		return include_dir(ld, path, from, line);
-	if (!S_ISREG(st.st_mode)) {
-		include_error(ld, from, line, path, "not a regular file or "
-		    "a directory");
-		return NULL;
-	}
-	return include_file(ld, path, from, line);
+	return include_opened(ld, fd, &st, path, from, line, fragment);
 }
 
 /* A relative path is taken from the directory of the including file. */
@@ -1911,7 +2257,7 @@ include_line(struct loader *ld, const struct servtab *sep)
 
 	slash = strrchr(sep->se_file, '/');
 	if (name[0] == '/' || slash == NULL)
-		return include_path(ld, name, sep->se_file, sep->se_line);
+		return include_path(ld, name, sep->se_file, sep->se_line, 0);
 	dirlen = slash - sep->se_file;
 	if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dirlen,
 	    sep->se_file, name) >= sizeof(path)) {
@@ -1919,7 +2265,7 @@ include_line(struct loader *ld, const struct servtab *sep)
 		    strerror(ENAMETOOLONG));
 		return NULL;
 	}
-	return include_path(ld, path, sep->se_file, sep->se_line);
+	return include_path(ld, path, sep->se_file, sep->se_line, 0);
 }
 
 void
@@ -1928,37 +2274,110 @@ config_set_includedir(const char *dir)
 	config_includedir = dir;
 }
 
-struct servtab *
-config_load(const char *path, const char *defhost, uid_t euid,
-    conf_report_fn *report, int *errp)
+/* The include directory, as if the file ended with "include dir". */
+static struct servtab *
+include_dir_after(struct loader *ld)
 {
-	struct loader ld;
+	struct stat st;
+	int fd;
+
+	if (config_includedir == NULL)
+		return NULL;
+	if ((fd = open_config(config_includedir, &st)) == -1) {
+		if (errno != ENOENT)
+			include_error(ld, NULL, 0, config_includedir, "%s",
+			    strerror(errno));
+		return NULL;
+	}
+	return include_opened(ld, fd, &st, config_includedir, NULL, 0, 0);
+}
+
+/* The first file: only a regular file, whose errors the caller tells. */
+static char *
+read_first(struct loader *ld, const char *path, struct stat *st,
+    size_t *lenp)
+{
+	int fd;
+
+	if ((fd = open_config(path, st)) == -1)
+		return NULL;
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		if (!S_ISDIR(st->st_mode)) {
+			ld->report(LOG_ERR, "%s: not a regular file", path);
+			errno = 0;
+		}
+		return NULL;
+	}
+	(void)file_admit(ld, st, path, NULL, 0);
+	return read_file(fd, st, lenp);
+}
+
+struct servtab *
+config_read(const char *path, const char *defhost, conf_report_fn *report,
+    int *errp)
+{
+	struct loader *ld;
 	struct servtab *list, **tailp;
 	struct stat st;
 	size_t len;
 	char *text;
 
-	if ((text = read_file(path, &len, &st)) == NULL) {
-		if (errp != NULL)
-			*errp = errno;
+	if ((ld = calloc(1, sizeof(*ld))) == NULL) {
+		report(LOG_ERR, "%s: out of memory", path);
+		*errp = 0;
 		return NULL;
 	}
-	memset(&ld, 0, sizeof(ld));
-	ld.defhost = defhost;
-	ld.euid = euid;
-	ld.report = report;
-	list = load_text(&ld, path, text, len, &st);
-	free(text);
-	if (config_includedir != NULL &&
-	    (stat(config_includedir, &st) == 0 || errno != ENOENT)) {
-		for (tailp = &list; *tailp != NULL; tailp = &(*tailp)->se_next)
-			continue;
-		*tailp = include_path(&ld, config_includedir, NULL, 0);
+	ld->defhost = defhost;
+	ld->report = report;
+	if ((text = read_first(ld, path, &st, &len)) == NULL) {
+		*errp = errno;
+		free(ld);
+		return NULL;
 	}
-	lookup.hung = 0;
-	if (errp != NULL)
-		*errp = 0;
+	list = load_text(ld, path, text, len, &st);
+	free(text);
+	for (tailp = &list; *tailp != NULL; tailp = &(*tailp)->se_next)
+		continue;
+	*tailp = include_dir_after(ld);
+	free(ld);
+	*errp = 0;
 	return list;
+}
+
+/* Every entry's look-ups at once, in one child; failures are dropped. */
+static struct servtab *
+resolve_list(struct servtab *list, uid_t euid, conf_report_fn *report)
+{
+	struct servtab *sep, **prevp;
+	struct idents ids;
+
+	idents_ask(&ids, list);
+	for (prevp = &list; (sep = *prevp) != NULL;) {
+		if (resolve_entry(sep, euid, report, &ids) == 0)
+			prevp = &sep->se_next;
+		else {
+			*prevp = sep->se_next;
+			servtab_free(sep);
+		}
+	}
+	idents_free(&ids);
+	lookup.hung = 0;
+	return list;
+}
+
+struct servtab *
+config_load(const char *path, const char *defhost, uid_t euid,
+    conf_report_fn *report, int *errp)
+{
+	struct servtab *list;
+	int error;
+
+	list = config_read(path, defhost, report, &error);
+	if (errp != NULL)
+		*errp = error;
+	return resolve_list(list, euid, report);
 }
 
 const char *

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <limits.h>
+#include <netdb.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -158,12 +160,14 @@ struct servtab	*config_parse(const char *text, size_t len, const char *file,
 
 /*
  * Look up what the entry names: user, groups, service port, bind
- * address, program.  euid is the daemon's effective uid: when it is not
- * 0, an entry for another user is refused.  Returns 0, or -1 after
- * reporting why the entry cannot be used.  Users and groups are looked
- * up in a child process (one for each file config_load() reads), so that
- * no NSS module is ever loaded into the daemon; a look-up that takes
- * longer than config_lookup_seconds (30 unless a test shortens it) fails.
+ * address, program, forward target.  euid is the daemon's effective
+ * uid: when it is not 0, an entry for another user is refused.  Returns
+ * 0, or -1 after reporting why the entry cannot be used.  Users, groups
+ * and host names are looked up in a child process (one for each
+ * config_load(), whatever the number of files), so that no NSS module is
+ * ever loaded into the daemon and no resolver can hold it; a look-up
+ * that takes longer than config_lookup_seconds (30 unless a test
+ * shortens it) fails.  Numeric addresses need no child.
  */
 extern int	 config_lookup_seconds;
 
@@ -177,15 +181,72 @@ extern int	 config_lookup_seconds;
 #define CONFIG_LOOKUP_ARG	"--look-up"
 int		 config_lookup_serve(const char *from, const char *size);
 
+/* What a look-up question is about. */
+enum lookup_kind {
+	LOOKUP_USER,		/* user[:group]: uid, gid, groups */
+	LOOKUP_SOCKOWNER,	/* user: uid */
+	LOOKUP_SOCKGROUP,	/* group: gid */
+	LOOKUP_ADDRESS		/* host, port: the first address */
+};
+
+enum lookup_status {
+	LOOKUP_UNANSWERED,	/* no answer: the child says nothing */
+	LOOKUP_DIED,		/* the look-up process died on it */
+	LOOKUP_OK,
+	LOOKUP_NO_USER,
+	LOOKUP_NO_GROUP,
+	LOOKUP_TOO_MANY_GROUPS,
+	LOOKUP_NO_ADDRESS,	/* getaddrinfo() failed: gai_error */
+	LOOKUP_BAD_ANSWER	/* the daemon refused what it read */
+};
+
+/*
+ * One slot of the memory file the child answers in: the question, then
+ * the answer, its status written last.  The child is another process
+ * whose NSS modules may be broken: the daemon reads its answers back
+ * into a slot of its own and checks every field (lookup_answer_check()
+ * in config.c); the questions it keeps never leave its memory.
+ */
+struct lookup_slot {
+	int		 kind;		/* enum lookup_kind */
+	char		 user[LOGIN_NAME_MAX];	/* "" for none */
+	char		 group[LOGIN_NAME_MAX];
+	char		 host[NI_MAXHOST];	/* LOOKUP_ADDRESS */
+	char		 port[NI_MAXSERV];	/* "" for none */
+	int		 family;	/* getaddrinfo() hints */
+	int		 socktype;
+	int		 flags;
+	int		 status;	/* enum lookup_status */
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 ngroups;
+	gid_t		 groups[CONF_MAXGROUPS];
+	int		 gai_error;	/* LOOKUP_NO_ADDRESS: why */
+	int		 sys_errno;	/* with EAI_SYSTEM */
+	socklen_t	 addrlen;
+	struct sockaddr_storage addr;
+};
+
 int		 config_resolve(struct servtab *sep, uid_t euid,
 		    conf_report_fn *report);
 
 /*
- * Read, parse and resolve a file; entries that fail to resolve are
- * reported and dropped.  "include" lines are followed (a file, or a
+ * Read and parse a file; "include" lines are followed (a file, or a
  * directory's *.conf files in name order), and their entries take the
- * place of the line.  Returns the list, or NULL with *errp set to
- * errno when the file cannot be read (an empty file gives NULL, 0).
+ * place of the line.  Nothing is looked up: the fuzzer and the tests
+ * call it alone.  Only regular files are read, each at most once, and
+ * at most CONF_LOAD_FILES of them.  Returns the list, or NULL with *errp
+ * set to errno when the file cannot be read (EISDIR for a directory); an
+ * empty file gives NULL and 0, and so does a FIFO, device or socket,
+ * after it is reported.
+ */
+#define CONF_LOAD_FILES	1024	/* files one load reads, includes and all */
+struct servtab	*config_read(const char *path, const char *defhost,
+		    conf_report_fn *report, int *errp);
+
+/*
+ * config_read(), then the look-ups of all the entries at once, in one
+ * child; entries that fail to resolve are reported and dropped.
  */
 struct servtab	*config_load(const char *path, const char *defhost,
 		    uid_t euid, conf_report_fn *report, int *errp);

@@ -526,37 +526,32 @@ targets_itself(const struct servtab *sep, const struct forward *fw)
 	    &fw->fw_addr.sin6.sin6_addr));
 }
 
+void
+forward_target(const struct forward *fw, const char **host,
+    const char **port, int *socktype)
+{
+	*host = fw->fw_host;
+	*port = fw->fw_port;
+	*socktype = fw->fw_socktype;
+}
+
+/* config.c looked the target up (forward_target()) as it looks up all. */
 int
-forward_resolve(struct servtab *sep, char *err, size_t errsize)
+forward_resolve(struct servtab *sep, const struct sockaddr *addr,
+    socklen_t addrlen, char *err, size_t errsize)
 {
 	struct forward *fw = sep->se_forward;
-	struct addrinfo hints, *res;
 	char label[PATH_MAX + 64], name[PATH_MAX + 16];
-	int error;
 
 	if (fw == NULL)
 		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = fw->fw_socktype;
-	if ((error = getaddrinfo(fw->fw_host, fw->fw_port, &hints,
-	    &res)) != 0) {
-		snprintf(err, errsize, "cannot resolve forward target %s "
-		    "port %s: %s", fw->fw_host, fw->fw_port,
-		    error == EAI_SYSTEM ? strerror(errno) :
-		    gai_strerror(error));
-		return -1;
-	}
-	/* getaddrinfo() orders the addresses by preference (RFC 6724). */
-	if (res->ai_addrlen > sizeof(fw->fw_addr)) {
+	if (addrlen > sizeof(fw->fw_addr)) {
 		snprintf(err, errsize, "address of forward target %s is too "
 		    "long", fw->fw_host);
-		freeaddrinfo(res);
 		return -1;
 	}
-	memcpy(&fw->fw_addr, res->ai_addr, res->ai_addrlen);
-	fw->fw_addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
+	memcpy(&fw->fw_addr, addr, addrlen);
+	fw->fw_addrlen = addrlen;
 	if (targets_itself(sep, fw)) {
 		snprintf(err, errsize, "forward target %s port %s is the "
 		    "entry's own address", fw->fw_host, fw->fw_port);

@@ -281,6 +281,13 @@ parse_flags(int argc, char *argv[])
 			errx(EX_USAGE, "INETD_IDLE_SECONDS=%s is %s", env,
 			    errstr);
 	}
+	/* Documented for tests: shortens the bound on a load's look-ups. */
+	if ((env = getenv("INETD_LOOKUP_SECONDS")) != NULL) {
+		config_lookup_seconds = strtonum(env, 1, 30, &errstr);
+		if (errstr != NULL)
+			errx(EX_USAGE, "INETD_LOOKUP_SECONDS=%s is %s", env,
+			    errstr);
+	}
 }
 
 /*

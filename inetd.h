@@ -191,7 +191,11 @@ struct epoll_event;
 
 /* At load: the entry's arguments (pure), then its target (look-up). */
 int		 forward_parse(struct servtab *sep, char *why, size_t size);
-int		 forward_resolve(struct servtab *sep, char *why, size_t size);
+void		 forward_target(const struct forward *fw, const char **host,
+		    const char **port, int *socktype);
+int		 forward_resolve(struct servtab *sep,
+		    const struct sockaddr *addr, socklen_t addrlen, char *why,
+		    size_t size);
 void		 forward_free(struct forward *fw);
 /*
  * At startup; log_connections: -l; loop_epfd: the main loop's epoll set.

@@ -69,7 +69,7 @@ run_part unit-valgrind $VALGRIND tests/test_config
 run_part unit-ratelimit-valgrind $VALGRIND tests/test_ratelimit
 run_part fuzz tests/fuzz/run.sh build/fuzz/fuzz_config 60
 # The other inputs are small: a short run each finds what is shallow.
-for fuzzer in fuzz_auth fuzz_tcpmux fuzz_proxy; do
+for fuzzer in fuzz_auth fuzz_tcpmux fuzz_proxy fuzz_load; do
 	run_part "$fuzzer" tests/fuzz/run.sh "build/fuzz/$fuzzer" 20
 done
 for t in tests/test_*.py; do

@@ -10,6 +10,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -90,6 +91,63 @@ getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
  * crashes or hangs: getpwnam() does either for these names.  It runs in
  * that child (this program, executed again), never in the test.
  */
+#define CORRUPT_MODE	"TEST_CONFIG_CORRUPT"
+
+/*
+ * A broken look-up process: every slot of the memory file on its
+ * standard input gets an answer that is good but for what the mode of
+ * the test spoils, and the process reports success.
+ */
+static void
+corrupt_answers(const char *mode)
+{
+	struct sockaddr_in *sin;
+	struct lookup_slot *v;
+	struct stat st;
+	size_t i, n;
+
+	if (fstat(STDIN_FILENO, &st) == -1 || (v = mmap(NULL, st.st_size,
+	    PROT_READ | PROT_WRITE, MAP_SHARED, STDIN_FILENO, 0)) ==
+	    MAP_FAILED)
+		_exit(4);
+	n = st.st_size / sizeof(*v);
+	for (i = 0; i < n; i++) {
+		v[i].status = LOOKUP_OK;
+		v[i].uid = v[i].gid = 0;
+		v[i].ngroups = v[i].kind == LOOKUP_USER ? 1 : 0;
+		v[i].groups[0] = 0;
+		sin = (struct sockaddr_in *)&v[i].addr;
+		memset(sin, 0, sizeof(v[i].addr));
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		v[i].addrlen = sizeof(*sin);
+		if (strcmp(mode, "ngroups-negative") == 0)
+			v[i].ngroups = -1;
+		else if (strcmp(mode, "ngroups-big") == 0)
+			v[i].ngroups = CONF_MAXGROUPS + 1;
+		else if (strcmp(mode, "status") == 0)
+			v[i].status = 1000;
+		else if (strcmp(mode, "addrlen") == 0)
+			v[i].addrlen = sizeof(v[i].addr) + 1;
+		else if (strcmp(mode, "family") == 0)
+			sin->sin_family = AF_UNIX;
+		else if (strcmp(mode, "group-id") == 0)
+			v[i].groups[0] = (gid_t)-1;
+		else if (strcmp(mode, "gai-error") == 0 &&
+		    v[i].kind == LOOKUP_ADDRESS) {
+			v[i].status = LOOKUP_NO_ADDRESS;
+			v[i].gai_error = 1000;
+		}
+		else if (strcmp(mode, "strings") == 0) {
+			memset(v[i].user, 'A', sizeof(v[i].user));
+			memset(v[i].group, 'A', sizeof(v[i].group));
+			memset(v[i].host, 'A', sizeof(v[i].host));
+			memset(v[i].port, 'A', sizeof(v[i].port));
+		}
+	}
+	_exit(0);
+}
+
 struct passwd *
 getpwnam(const char *name)
 {
@@ -99,6 +157,8 @@ getpwnam(const char *name)
 		_exit(3);
 	if (strcmp(name, "lookup-hangs") == 0)
 		pause();
+	if (strcmp(name, "lookup-corrupts") == 0)
+		corrupt_answers(getenv(CORRUPT_MODE));
 	*(void **)&real = dlsym(RTLD_NEXT, "getpwnam");
 	return real(name);
 }
@@ -1327,6 +1387,21 @@ test_resolve_addresses(void)
 	}
 	/* tcp46 keeps an IPv4 address in its mapped form. */
 	CHECK(IN6_IS_ADDR_V4MAPPED(&list->se_ctrladdr.sin6.sin6_addr));
+	/* A name, looked up by the look-up process, and its port set. */
+	CHECK(parse_one("localhost:8007 stream tcp nowait root internal "
+	    "echo") != NULL);
+	CHECK(config_resolve(list, 0, capture) == 0);
+	if (!check_inet(list, AF_INET, "127.0.0.1", 8007))
+		return 0;
+	/* A forward target's name and service name, the same way. */
+	CHECK(parse_one("127.0.0.1:8009 stream tcp nowait root internal "
+	    "forward localhost:echo") != NULL);
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(parse_one("127.0.0.1:8009 stream tcp nowait root internal "
+	    "forward localhost:no-such-service") != NULL);
+	CHECK(config_resolve(list, 0, capture) == -1);
+	CHECK(nmsgs == 1 && strstr(msgs[0].text, "cannot resolve forward "
+	    "target localhost port no-such-service: ") != NULL);
 	return 1;
 }
 
@@ -1541,6 +1616,70 @@ test_resolve_lookup_hangs(void)
 	CHECK(strstr(msgs[1].text, ":2: 8008/tcp: user 'nobody' not "
 	    "looked up: no answer in 1 s (nsswitch.conf)") != NULL);
 	return 1;
+}
+
+/*
+ * What the look-up process writes is checked: a bad answer fails the
+ * look-up it answers, and the strings of the questions in the memory
+ * file are never read back.
+ */
+static int
+load_corrupt(const char *mode)
+{
+	char path[512];
+	int error = -1;
+
+	snprintf(path, sizeof(path), "%s/corrupt.conf", tmpdir);
+	CHECK(write_file(path,
+	    "8007 stream tcp nowait lookup-corrupts internal echo\n"
+	    "localhost:8008 stream tcp nowait nobody internal echo\n",
+	    0644) == 0);
+	setenv(CORRUPT_MODE, mode, 1);
+	config_free(list);
+	nmsgs = 0;
+	list = config_load(path, NULL, 0, capture, &error);
+	unsetenv(CORRUPT_MODE);
+	unlink(path);
+	CHECK(error == 0);
+	return 1;
+}
+
+#define BAD_ANSWER	"not looked up: the look-up process gave a bad answer"
+
+static int
+test_lookup_bad_answers(void)
+{
+	static const char *const bad_groups[] = {
+		"ngroups-negative", "ngroups-big", "group-id"
+	};
+	static const char *const bad_address[] = {
+		"addrlen", "family", "gai-error"
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(bad_groups); i++) {
+		CHECK(load_corrupt(bad_groups[i]));
+		CHECK(count(list) == 0 && nmsgs == 2);
+		CHECK(strstr(msgs[0].text, ":1: 8007/tcp: user "
+		    "'lookup-corrupts' " BAD_ANSWER) != NULL);
+		CHECK(strstr(msgs[1].text, ":2: 8008/tcp: user 'nobody' "
+		    BAD_ANSWER) != NULL);
+	}
+	for (i = 0; i < nitems(bad_address); i++) {
+		CHECK(load_corrupt(bad_address[i]));
+		CHECK(count(list) == 1 && nth(0)->se_uid == 0);
+		CHECK(nmsgs == 1);
+		CHECK(strstr(msgs[0].text, ":2: 8008/tcp: cannot use address "
+		    "'localhost' for tcp: " BAD_ANSWER) != NULL);
+	}
+	CHECK(load_corrupt("status"));
+	CHECK(count(list) == 0 && nmsgs == 2);
+	CHECK(strstr(msgs[0].text, BAD_ANSWER) != NULL);
+	CHECK(strstr(msgs[1].text, BAD_ANSWER) != NULL);
+	/* Answers good, questions overwritten: the daemon's own are used. */
+	CHECK(load_corrupt("strings"));
+	CHECK(nmsgs == 0 && count(list) == 2);
+	return check_inet(nth(1), AF_INET, "127.0.0.1", 8008);
 }
 
 static int
@@ -1784,6 +1923,64 @@ test_include_loops(void)
 	return 1;
 }
 
+/* A FIFO or a symbolic link in tmpdir/inc, removed by inc_cleanup(). */
+static int
+inc_special(const char *name, const char *link_to)
+{
+	const char *path = inc_path(name);
+
+	if (inc_nmade == INC_MAXFILES || (link_to != NULL ?
+	    symlink(link_to, path) : mkfifo(path, 0644)) == -1)
+		return -1;
+	strlcpy(inc_made[inc_nmade++], path, sizeof(inc_made[0]));
+	return 0;
+}
+
+/*
+ * Nothing blocks on a FIFO (the test would hang), and a file is read
+ * once in a load, whatever the name it is included by.
+ */
+static int
+test_include_special_files(void)
+{
+	char want[1024];
+	int error = -1;
+
+	CHECK(inc_write("", NULL) == 0);
+	CHECK(inc_write("d", NULL) == 0);
+	CHECK(inc_special("d/10-fifo.conf", NULL) == 0);
+	CHECK(inc_write("d/20-a.conf",
+	    "8001 stream tcp nowait root internal echo\n") == 0);
+	CHECK(inc_special("alias.conf", "d/20-a.conf") == 0);
+	CHECK(inc_write("main.conf", "include d\ninclude d/20-a.conf\n"
+	    "include alias.conf\n") == 0);
+	list = config_read(inc_path("main.conf"), NULL, capture, &error);
+	CHECK(error == 0 && count(list) == 1 && nmsgs == 3);
+	snprintf(want, sizeof(want), "%s:1: include %s: not a regular file",
+	    inc_path("main.conf"), inc_path("d/10-fifo.conf"));
+	CHECK(streq(msgs[0].text, want) && msgs[0].priority == LOG_ERR);
+	snprintf(want, sizeof(want), "%s:2: include %s: read already in "
+	    "this load, not read again", inc_path("main.conf"),
+	    inc_path("d/20-a.conf"));
+	CHECK(streq(msgs[1].text, want) && msgs[1].priority == LOG_WARNING);
+	snprintf(want, sizeof(want), "%s:3: include %s: read already",
+	    inc_path("main.conf"), inc_path("alias.conf"));
+	CHECK(strncmp(msgs[2].text, want, strlen(want)) == 0);
+
+	/* The FIFO as the file loaded: reported, nothing read. */
+	config_free(list);
+	nmsgs = 0;
+	error = -1;
+	list = config_load(inc_path("d/10-fifo.conf"), NULL, 0, capture,
+	    &error);
+	CHECK(list == NULL && error == 0 && nmsgs == 1);
+	snprintf(want, sizeof(want), "%s: not a regular file",
+	    inc_path("d/10-fifo.conf"));
+	CHECK(streq(msgs[0].text, want));
+	inc_cleanup();
+	return 1;
+}
+
 static void
 make_tmpdir(void)
 {
@@ -1869,11 +2066,13 @@ main(int argc, char *argv[])
 		{ "resolve_program", test_resolve_program },
 		{ "resolve_unix", test_resolve_unix },
 		{ "load", test_load },
+		{ "lookup_bad_answers", test_lookup_bad_answers },
 		{ "load_failures", test_load_failures },
 		{ "include_parse", test_include_parse },
 		{ "include_parse_errors", test_include_parse_errors },
 		{ "include_load", test_include_load },
 		{ "include_loops", test_include_loops },
+		{ "include_special_files", test_include_special_files },
 	};
 
 	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)

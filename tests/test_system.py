@@ -143,6 +143,225 @@ def includedir_default(t):
     check("/etc/inetd.conf: 1 error" in err, f"summary: {err!r}")
 
 
+def fifo(path):
+    os.mkfifo(path, 0o644)
+
+
+@test
+def include_fifo_refused(t):
+    """A FIFO is never opened so that it blocks: as a fragment of an
+    included directory, as an included file and as the file itself, -t
+    names it and returns; the regular fragments are still read."""
+    os.mkdir(t.path("d"))
+    fifo(t.path("d/10-fifo.conf"))
+    fifo(t.path("fifo.conf"))
+    write(t.path("d/20-echo.conf"),
+          [f"127.0.0.1:{t.port()} stream tcp nowait {ME} internal echo"])
+    write(t.path("main.conf"), ["include d", "include fifo.conf"])
+    status, err = run_check([t.path("main.conf")])
+    check(status == 1, f"exit status {status}, want 1: {err!r}")
+    check(f"{t.path('main.conf')}:1: include {t.path('d/10-fifo.conf')}: "
+          "not a regular file" in err, f"fragment not named: {err!r}")
+    check(f"{t.path('main.conf')}:2: include {t.path('fifo.conf')}: not a "
+          "regular file" in err, f"included FIFO not named: {err!r}")
+    check("2 errors" in err, f"want 2 errors: {err!r}")
+    status, err = run_check([t.path("fifo.conf")])
+    check(status == 1 and f"{t.path('fifo.conf')}: not a regular file" in
+          err, f"FIFO as the file: status {status}, {err!r}")
+
+
+@test
+def include_fifo_reload_refused(t):
+    """SIGHUP over a tree with a FIFO fragment: the reload is refused as a
+    whole, the FIFO named, and the running services still answer."""
+    port, other = t.port(), t.port()
+    d = t.daemon([f"127.0.0.1:{port} stream tcp nowait {ME} internal echo"])
+    os.mkdir(t.path("d"))
+    fifo(t.path("d/10-fifo.conf"))
+    write(t.path("d/20-echo.conf"),
+          [f"127.0.0.1:{other} stream tcp nowait {ME} internal echo"])
+    write(d.conf, [f"127.0.0.1:{port} stream tcp nowait {ME} internal echo",
+                   "include d"])
+    os.kill(d.pid, signal.SIGHUP)
+    d.wait_log(f"{d.conf}:2: include {t.path('d/10-fifo.conf')}: not a "
+               "regular file")
+    d.wait_log("1 error, configuration not reloaded")
+    check_tcp_builtin("echo", port)
+    check(not tcp_reachable(other), "the refused file was loaded")
+    check_idle(d.pid)
+
+
+@test
+def include_read_once(t):
+    """A file included twice, by two names, or at the bottom of a diamond
+    is read once in a load, and each other time is reported."""
+    port = t.port()
+    write(t.path("x.conf"),
+          [f"127.0.0.1:{port} stream tcp nowait {ME} internal echo"])
+    os.symlink("x.conf", t.path("alias.conf"))
+    write(t.path("b.conf"), ["include x.conf"])
+    write(t.path("c.conf"), ["include x.conf"])
+    write(t.path("main.conf"), ["include x.conf", "include alias.conf",
+                                "include b.conf", "include c.conf"])
+    status, err = run_check([t.path("main.conf")])
+    check(status == 0, f"exit status {status}, want 0: {err!r}")
+    check("1 service, no errors" in err, f"want 1 service: {err!r}")
+    for where in (f"{t.path('main.conf')}:2: include {t.path('alias.conf')}",
+                  f"{t.path('b.conf')}:1: include {t.path('x.conf')}",
+                  f"{t.path('c.conf')}:1: include {t.path('x.conf')}"):
+        check(f"{where}: read already in this load, not read again" in err,
+              f"not reported: {where}: {err!r}")
+
+
+@test
+def include_fanout_capped(t):
+    """More than 1024 files in one load: the load is refused, with the
+    include line where the limit was reached."""
+    for name in ("d1", "d2"):
+        os.mkdir(t.path(name))
+        for i in range(600):
+            write(t.path(f"{name}/{i:03}.conf"), ["# nothing"])
+    write(t.path("main.conf"), ["include d1", "include d2"])
+    status, err = run_check([t.path("main.conf")])
+    check(status == 1, f"exit status {status}, want 1: {err!r}")
+    check(f"{t.path('main.conf')}:2: include {t.path('d2/423.conf')}: more "
+          "than 1024 files in one load: this one and the rest are not read"
+          in err, f"no limit message: {err!r}")
+    check("1 error" in err, f"want 1 error: {err!r}")
+
+
+# ----------------------------------------------------------- look-ups
+
+def strace_check(t, conf, env=None, wrapper=()):
+    """inetd -t CONF under strace -f: (exit status, stderr, trace lines)."""
+    if shutil.which("strace") is None:
+        raise Skip("strace(1) not installed")
+    trace = t.path("trace")
+    # LeakSanitizer cannot work under ptrace; the rest of ASan can.
+    env = daemon_env(env)
+    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1",
+                                                      "detect_leaks=0")
+    try:
+        done = subprocess.run(
+            [*wrapper, "strace", "-f", "-qq", "-o", trace,
+             "-e", "trace=execve,openat", harness.INETD, "-t", conf],
+            stdin=subprocess.DEVNULL, capture_output=True, env=env,
+            timeout=60)
+    except subprocess.TimeoutExpired:
+        raise Fail("inetd -t under strace still running after 60 s") from None
+    err = done.stderr.decode(errors="replace")
+    if not os.path.exists(trace):
+        raise Skip(f"strace cannot trace here: {err.strip()}")
+    with open(trace) as f:
+        return done.returncode, err, f.read().splitlines()
+
+
+def lookup_children(lines):
+    """Pids of the look-up processes the trace shows executed."""
+    return {line.split()[0] for line in lines
+            if "execve(" in line and '"--look-up"' in line
+            and "= 0" in line}
+
+
+@test
+def one_lookup_child_per_load(t):
+    """300 fragments of one entry each: all their look-ups are asked of
+    one look-up process (seen by strace, not timed)."""
+    os.mkdir(t.path("d"))
+    for i in range(300):
+        write(t.path(f"d/{i:03}.conf"),
+              [f"127.0.0.1:{20000 + i} stream tcp nowait {ME} internal "
+               "echo"])
+    write(t.path("main.conf"), ["include d"])
+    status, err, lines = strace_check(t, t.path("main.conf"))
+    check(status == 0 and "300 services" in err, f"-t: {status}, {err!r}")
+    children = lookup_children(lines)
+    check(len(children) == 1,
+          f"{len(children)} look-up processes, want 1")
+
+
+def private_etc(files):
+    """A wrapper running the rest in a private mount namespace where each
+    /etc/NAME of files is bind-mounted from the file of the test."""
+    binds = " && ".join(f'mount --bind "${i + 1}" /etc/{name}'
+                        for i, name in enumerate(files))
+    return ["unshare", "-m", "--propagation", "private", "--", "sh", "-c",
+            f'{binds} && shift {len(files)} && exec "$@"', "sh",
+            *files.values()]
+
+
+def needs_private_etc():
+    if not IS_ROOT or shutil.which("unshare") is None:
+        raise Skip("needs root and unshare(1) for a private /etc")
+
+
+@test
+def names_looked_up_in_child(t):
+    """A bind host name and a forward target name are looked up by the
+    look-up process, never by the daemon: in a private /etc/hosts, only
+    that process opens it, and the daemon serves on what it answered."""
+    needs_private_etc()
+    hosts = t.path("hosts")
+    write(hosts, ["127.0.0.1 localhost", "127.0.0.1 inetd-test-bind",
+                  "127.0.0.1 inetd-test-target"])
+    nss = t.path("nsswitch.conf")
+    write(nss, ["passwd: files", "group: files", "hosts: files"])
+    echo, fwd = t.port(), t.port()
+    lines = [f"inetd-test-bind:{echo} stream tcp nowait {ME} internal echo",
+             f"127.0.0.1:{fwd} stream tcp nowait {ME} internal forward "
+             f"inetd-test-target:{echo}"]
+    write(t.path("main.conf"), lines)
+    wrapper = private_etc({"hosts": hosts, "nsswitch.conf": nss})
+    status, err, trace = strace_check(t, t.path("main.conf"),
+                                      wrapper=wrapper)
+    check(status == 0 and "2 services" in err, f"-t: {status}, {err!r}")
+    children = lookup_children(trace)
+    readers = {line.split()[0] for line in trace
+               if '"/etc/hosts"' in line and "openat(" in line}
+    check(readers and readers <= children,
+          f"/etc/hosts opened by {readers}, look-up processes {children}")
+    d = t.daemon(lines, wrapper=wrapper)
+    check(d.ready == 2, f"ready with {d.ready} services, want 2")
+    check_tcp_builtin("echo", echo)
+    s = tcp(fwd)
+    got = exchange(s, b"through\r\n")
+    s.close()
+    check(got == b"through\r\n", f"forward through the name: {got!r}")
+
+
+@test
+def hung_lookup_keeps_running_config(t):
+    """A name whose look-up never gets an answer (a name server that does
+    not reply) fails the reload after INETD_LOOKUP_SECONDS with the file
+    and line, and the running services still answer."""
+    needs_private_etc()
+    blackhole = udp_socket(f"127.{random.randrange(1, 255)}."
+                           f"{random.randrange(1, 255)}.77", 53)
+    try:
+        resolv = t.path("resolv.conf")
+        write(resolv, [f"nameserver {blackhole.getsockname()[0]}",
+                       "options timeout:30 attempts:5"])
+        nss = t.path("nsswitch.conf")
+        write(nss, ["passwd: files", "group: files", "hosts: dns"])
+        port, other = t.port(), t.port()
+        d = t.daemon([f"127.0.0.1:{port} stream tcp nowait {ME} internal "
+                      "echo"], env={"INETD_LOOKUP_SECONDS": "2"},
+                     wrapper=private_etc({"resolv.conf": resolv,
+                                          "nsswitch.conf": nss}))
+        write(d.conf, [f"127.0.0.1:{port} stream tcp nowait {ME} internal "
+                       "echo", f"hangs.inetd-test.example:{other} stream "
+                       f"tcp nowait {ME} internal echo"])
+        os.kill(d.pid, signal.SIGHUP)
+        d.wait_log(f"{d.conf}:2: {other}/tcp: cannot use address "
+                   "'hangs.inetd-test.example' for tcp: not looked up: no "
+                   "answer in 2 s", seconds=10)
+        d.wait_log("1 error, configuration not reloaded")
+        check_tcp_builtin("echo", port)
+        check(not tcp_reachable(other), "the refused file was loaded")
+    finally:
+        blackhole.close()
+
+
 @test
 def nss_modules_stay_out(t):
     """Users and groups are looked up in a child: with an nsswitch.conf
