@@ -602,13 +602,20 @@ unlink_stale_socket(const char *path)
 		(void)unlink(path);
 }
 
+/*
+ * SO_REUSEADDR lets a listener bind again while connections of an
+ * earlier run linger in TIME_WAIT.  Datagram sockets have none, and on
+ * Linux the option would let any user bind the same address and port
+ * and take the service's datagrams: they never get it, nor any socket
+ * SO_REUSEPORT.
+ */
 static int
 set_socket_options(struct servtab *sep, int fd)
 {
 	int on = 1, v6only = sep->se_v6only;
 
-	if (sep->se_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
-	    SO_REUSEADDR, &on, sizeof(on)) == -1)
+	if (sep->se_family != AF_UNIX && sep->se_socktype == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		return -1;
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)

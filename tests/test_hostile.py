@@ -481,5 +481,37 @@ def child_credentials(t):
         check_clean_child(r, user)
 
 
+# ------------------------------------------------ a UDP port of its own
+
+@test
+def udp_port_not_shared(t):
+    """User nobody cannot bind a UDP service's address and port, with
+    SO_REUSEADDR or SO_REUSEPORT, and so cannot take its datagrams."""
+    require_root("the other user is nobody")
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} dgram udp wait {ME} internal echo"])
+    code = ("import errno, socket, sys\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.setsockopt(socket.SOL_SOCKET, getattr(socket, sys.argv[1]), "
+            "1)\n"
+            "try:\n"
+            "    s.bind(('127.0.0.1', int(sys.argv[2])))\n"
+            "    print('bound')\n"
+            "except OSError as e:\n"
+            "    print(errno.errorcode[e.errno])\n")
+    for option in ("SO_REUSEADDR", "SO_REUSEPORT"):
+        done = subprocess.run([python(), "-c", code, option, str(port)],
+                              user="nobody", group="nogroup",
+                              extra_groups=[], capture_output=True,
+                              timeout=10, cwd="/")
+        out = done.stdout.decode().strip()
+        check(out == "EADDRINUSE", f"nobody with {option}: {out!r} "
+              f"{done.stderr.decode()!r}, want EADDRINUSE")
+    check_bytes(udp(port, b"mine"), b"mine", "echo")
+    os.kill(d.pid, signal.SIGHUP)
+    d.wait_log("reloaded")
+    check_bytes(udp(port, b"kept"), b"kept", "echo after a reload")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
