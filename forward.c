@@ -2123,6 +2123,40 @@ assoc_send(struct assoc *a, const char *data, size_t len)
 	}
 }
 
+/*
+ * The target itself, on its port: when it is on a loopback address,
+ * any loopback address, since a server bound to every address may
+ * answer from any of them.
+ */
+static int
+is_target(const struct forward *fw, union sockaddr_any a)
+{
+	unmap(&a);
+	if (addr_port(&a) != addr_port(&fw->fw_addr))
+		return 0;
+	if (is_loopback(&a) && (is_loopback(&fw->fw_addr) ||
+	    is_any_address(&fw->fw_addr)))
+		return 1;
+	return same_host(a, fw->fw_addr);
+}
+
+/*
+ * A client that is the target, or on a port of this daemon's own
+ * datagram services, may be the echo of a datagram relayed before:
+ * relaying it could start the two answering each other for ever.
+ */
+static int
+loop_source(struct forward *fw, const union sockaddr_any *peer)
+{
+	char addr[INET6_ADDRSTRLEN + 32];
+
+	if (!builtin_loop_port(addr_port(peer)) && !is_target(fw, *peer))
+		return 0;
+	rule_log(fw, LOG_WARNING, "loop request REFUSED from %s",
+	    addr_text(peer, addr, sizeof(addr)));
+	return 1;
+}
+
 /* Datagrams waiting on a forward entry's socket, a bounded batch. */
 void
 forward_dgram(struct servtab *sep, dgram_admit_fn *admit)
@@ -2147,6 +2181,8 @@ forward_dgram(struct servtab *sep, dgram_admit_fn *admit)
 		memset(&peer, 0, sizeof(peer));
 		memcpy(&peer, &from, from.ss_family == AF_INET ?
 		    sizeof(peer.sin) : sizeof(peer.sin6));
+		if (loop_source(sep->se_forward, &peer))
+			continue;
 		if ((a = assoc_find(sep->se_fd, &peer)) == NULL) {
 			/* Limits count clients, not each datagram. */
 			if (admit != NULL && !admit(sep, &peer.sa))

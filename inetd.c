@@ -335,6 +335,7 @@ load_services(void)
 		syslog(LOG_WARNING, "%s: no services configured",
 		    config_path);
 	prepare_services(services);
+	builtin_own_ports(services);
 }
 
 /* The table is made once: no client can make it grow. */
@@ -2383,6 +2384,7 @@ reload(void)
 		servtab_free(old);
 	}
 	services = fresh;
+	builtin_own_ports(services);
 	retry_at = 0;
 	syslog(LOG_INFO, "reloaded %s: %d services listening", config_path,
 	    open_services());
