@@ -621,7 +621,7 @@ set_socket_options(struct servtab *sep, int fd)
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
 		return -1;
-	return 0;
+	return sep->se_forward != NULL ? forward_socket_options(sep, fd) : 0;
 }
 
 /*
@@ -2300,6 +2300,10 @@ take_over(struct servtab *sep, struct servtab *old)
 	sep->se_stats = old->se_stats;
 	svc_looping_end(sep);
 	old->se_fd = -1;
+	if (sep->se_fd != -1 && (sep->se_forward != NULL ||
+	    old->se_forward != NULL) &&
+	    forward_socket_options(sep, sep->se_fd) == -1)
+		svc_log(sep, LOG_WARNING, "socket options: %m");
 	forward_take_over(old, sep);
 }
 

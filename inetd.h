@@ -212,6 +212,8 @@ void		 forward_restore_limits(void);
 void		 forward_accept(struct servtab *sep, int fd,
 		    const struct sockaddr *peer);
 void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
+/* The options of a UDP forward entry's socket, set or cleared. */
+int		 forward_socket_options(const struct servtab *sep, int fd);
 /* Serves its events of the n, returns how many others, moved first. */
 int		 forward_events(struct epoll_event *ev, int n);
 int		 forward_fdset(fd_set *wfds);
