@@ -342,6 +342,7 @@ load_services(void)
 		syslog(LOG_WARNING, "%s: no services configured",
 		    config_path);
 	prepare_services(services);
+	builtin_own_ports(services);
 }
 
 /* The table is made once: no client can make it grow. */
@@ -609,18 +610,25 @@ unlink_stale_socket(const char *path)
 		(void)unlink(path);
 }
 
+/*
+ * SO_REUSEADDR lets a listener bind again while connections of an
+ * earlier run linger in TIME_WAIT.  Datagram sockets have none, and on
+ * Linux the option would let any user bind the same address and port
+ * and take the service's datagrams: they never get it, nor any socket
+ * SO_REUSEPORT.
+ */
 static int
 set_socket_options(struct servtab *sep, int fd)
 {
 	int on = 1, v6only = sep->se_v6only;
 
-	if (sep->se_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
-	    SO_REUSEADDR, &on, sizeof(on)) == -1)
+	if (sep->se_family != AF_UNIX && sep->se_socktype == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		return -1;
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
 		return -1;
-	return 0;
+	return sep->se_forward != NULL ? forward_socket_options(sep, fd) : 0;
 }
 
 /*
@@ -2299,6 +2307,10 @@ take_over(struct servtab *sep, struct servtab *old)
 	sep->se_stats = old->se_stats;
 	svc_looping_end(sep);
 	old->se_fd = -1;
+	if (sep->se_fd != -1 && (sep->se_forward != NULL ||
+	    old->se_forward != NULL) &&
+	    forward_socket_options(sep, sep->se_fd) == -1)
+		svc_log(sep, LOG_WARNING, "socket options: %m");
 	forward_take_over(old, sep);
 }
 
@@ -2383,6 +2395,7 @@ reload(void)
 		servtab_free(old);
 	}
 	services = fresh;
+	builtin_own_ports(services);
 	retry_at = 0;
 	syslog(LOG_INFO, "reloaded %s: %d services listening", config_path,
 	    open_services());

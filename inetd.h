@@ -60,6 +60,12 @@ void		 builtin_run(const fd_set *rfds, const fd_set *wfds);
 typedef int	 dgram_admit_fn(struct servtab *sep,
 		    const struct sockaddr *from);
 void		 builtin_dgram(struct servtab *sep, dgram_admit_fn *admit);
+/*
+ * The ports of the datagram entries of the list: no builtin or forward
+ * entry answers a datagram from one (builtin_loop_port).
+ */
+void		 builtin_own_ports(const struct servtab *list);
+int		 builtin_loop_port(int port);
 void		 builtin_closeall(void);
 /*
  * For builtins in a child of their own: a line read a byte at a time,
@@ -210,6 +216,8 @@ void		 forward_restore_limits(void);
 void		 forward_accept(struct servtab *sep, int fd,
 		    const struct sockaddr *peer);
 void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
+/* The options of a UDP forward entry's socket, set or cleared. */
+int		 forward_socket_options(const struct servtab *sep, int fd);
 /* Serves its events of the n, returns how many others, moved first. */
 int		 forward_events(struct epoll_event *ev, int n);
 int		 forward_fdset(fd_set *wfds);

@@ -135,6 +135,14 @@ static long long	 idle_deadline;	/* earliest of the table's, 0: none */
 /* Per builtin, so that a flood at several addresses logs once too. */
 static time_t		loop_log_quiet_until[NBUILTINS];
 
+/*
+ * The ports of the daemon's own datagram entries (builtins, forwards and
+ * servers), a bit each, so that checking a source port costs the same
+ * with 10,000 entries as with one (see builtin_loop_port).
+ */
+static uint8_t		own_dgram_ports[(UINT16_MAX + 1) / 8];
+static int		own_dgram_ports_any;	/* a bit may be set */
+
 /* The next size bytes of the RFC 864 stream, from position *pos on. */
 static void
 chargen_fill(char *buf, size_t size, size_t *pos)
@@ -554,30 +562,64 @@ builtin_closeall(void)
 }
 
 static int
-source_port(const struct sockaddr_storage *from)
+source_port(const struct sockaddr *from)
 {
-	if (from->ss_family == AF_INET)
+	if (from->sa_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)from)->sin_port);
-	if (from->ss_family == AF_INET6)
+	if (from->sa_family == AF_INET6)
 		return ntohs(((const struct sockaddr_in6 *)from)->sin6_port);
 	return -1;
 }
 
-/*
- * Answering a datagram from a builtin's port (or a forged one from
- * port 0) could start two daemons answering each other for ever.
- */
 static int
-loop_port(int port)
+own_port_isset(int port)
+{
+	return own_dgram_ports[port / 8] & (1 << (port % 8));
+}
+
+/*
+ * The ports of the entries, as configured: a port whose socket is
+ * closed for now (looping, or taken by another program) is still one
+ * that a twin of this daemon, or that program, may answer from.
+ */
+void
+builtin_own_ports(const struct servtab *list)
+{
+	const struct servtab *sep;
+	int port;
+
+	if (own_dgram_ports_any)
+		memset(own_dgram_ports, 0, sizeof(own_dgram_ports));
+	own_dgram_ports_any = 0;
+	for (sep = list; sep != NULL; sep = sep->se_next) {
+		if (sep->se_socktype != SOCK_DGRAM ||
+		    (port = source_port(&sep->se_ctrladdr.sa)) <= 0)
+			continue;
+		own_dgram_ports[port / 8] |= 1 << (port % 8);
+		own_dgram_ports_any = 1;
+	}
+}
+
+/*
+ * A datagram from the well-known port of a builtin, from the port of
+ * one of this daemon's own datagram entries (as FreeBSD's check_loop,
+ * which knows builtins only), or a forged one from port 0, may be the
+ * answer of such a service, here or on a twin host: answering it could
+ * start the two answering each other for ever.
+ */
+int
+builtin_loop_port(int port)
 {
 	const struct builtin *bi;
 
 	if (port == 0)
 		return 1;
+	if (port < 0 || port > UINT16_MAX)
+		return 0;	/* a UNIX-domain sender */
 	for (bi = builtins; bi < builtins + NBUILTINS; bi++)
 		if (bi->bi_socktype == SOCK_DGRAM && port == bi->bi_port)
 			return 1;
-	return 0;
+	return own_port_isset(port);
 }
 
 static time_t
@@ -631,8 +673,8 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 			return;
 		if ((size_t)n > sizeof(buf))
 			continue;
-		port = source_port(&from);
-		if (loop_port(port)) {
+		port = source_port((struct sockaddr *)&from);
+		if (builtin_loop_port(port)) {
 			log_loop_refused(sep, &from, port);
 			continue;
 		}

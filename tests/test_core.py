@@ -128,6 +128,35 @@ def udp_loop_defence(t):
 
 
 @test
+def udp_loop_defence_own_ports(t):
+    """The ports of the daemon's own datagram entries, at any address,
+    are refused as sources, as the configuration says after each reload:
+    an entry added refuses its port, one removed no longer does."""
+    echo, other = t.port(), t.port()
+    echo_line = f"127.0.0.1:{echo} dgram udp wait {ME} internal echo"
+    d = t.daemon([echo_line])
+
+    def answered():
+        with udp_socket(port=other) as s:
+            s.sendto(b"ping", ("127.0.0.1", echo))
+            return udp_reply(s, "127.0.0.1", echo, 0.5) is not None
+
+    def reload(lines, n):
+        with open(d.conf, "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+        os.kill(d.pid, signal.SIGHUP)
+        d.wait_log(f"reloaded {d.conf}: {n} services")
+
+    check(answered(), f"no answer to a client on port {other}")
+    reload([echo_line,
+            f"127.0.0.2:{other} dgram udp wait {ME} internal discard"], 2)
+    check(not answered(), f"answered port {other}, a discard entry's")
+    d.wait_log(f"loop request REFUSED from 127.0.0.1 port {other}")
+    reload([echo_line], 1)
+    check(answered(), f"port {other} refused after its entry went")
+
+
+@test
 def builtin_any_port(t):
     names = ("echo", "discard", "chargen", "daytime", "time")
     ports = {name: t.port() for name in names}

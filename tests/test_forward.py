@@ -961,21 +961,100 @@ def udp_expiry(t):
     check("1 datagrams 3 bytes in" in line, f"log line: {line}")
 
 
+PROXY_V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
+def parse_proxy_v2(data):
+    """(command and family byte, (src addr, port), (dst addr, port),
+    payload) of a datagram that starts with a PROXY v2 header."""
+    check(data[:12] == PROXY_V2_SIG, f"no PROXY v2 signature: {data[:16]!r}")
+    check(data[12] == 0x21, f"version/command {data[12]:#x}, want 0x21")
+    fam = data[13]
+    length = struct.unpack("!H", data[14:16])[0]
+    body = data[16:16 + length]
+    if fam >> 4 == 1:
+        family, size = socket.AF_INET, 4
+    elif fam >> 4 == 2:
+        family, size = socket.AF_INET6, 16
+    else:
+        raise Fail(f"PROXY v2 family/transport {fam:#x}: no addresses")
+    check(length == 2 * size + 4, f"PROXY v2 length {length}")
+    src = socket.inet_ntop(family, body[:size])
+    dst = socket.inet_ntop(family, body[size:2 * size])
+    sport, dport = struct.unpack("!HH", body[2 * size:2 * size + 4])
+    return fam, (src, sport), (dst, dport), data[16 + length:]
+
+
+def proxy_udp_exchange(t, entry_host, proto, client_host, dest, want_fam):
+    """A client on client_host sends to dest on a UDP forward bound to
+    entry_host: the target's header must name exactly the client and
+    dest, and the reply must come back from dest."""
+    b = UdpBackend(t)
+    port = t.port(v6=True)
+    t.daemon([forward_line(port, b.port, "proxy-v2", proto, host=entry_host)])
+    with udp_socket(client_host) as c:
+        c.sendto(b"query", (dest, port))
+        reply = udp_reply(c, dest, port, 2)
+        check(reply is not None, f"no reply from {dest} port {port}")
+        me = c.getsockname()[:2]
+    check(wait_until(lambda: b.payloads, 2), "the target got nothing")
+    fam, src, dst, payload = parse_proxy_v2(b.payloads[0])
+    check(fam == want_fam, f"family/transport {fam:#x}, want {want_fam:#x}")
+    check(src == me, f"source {src}, want the client {me}")
+    check(dst == (dest, port), f"destination {dst}, want {(dest, port)}")
+    check(payload == b"query", f"payload {payload!r}")
+    check(reply.endswith(b"query"), f"reply {reply!r}")
+
+
 @test
 def udp_proxy_v2(t):
+    proxy_udp_exchange(t, "127.0.0.1", "udp", "127.0.0.1", "127.0.0.1",
+                       0x12)
+
+
+@test
+def udp_proxy_v2_wildcard(t):
+    """Bound to every address, the entry tells the address the client
+    sent to, not 0.0.0.0, and replies from it."""
+    proxy_udp_exchange(t, "*", "udp", "127.0.0.1", "127.0.0.2", 0x12)
+
+
+@test
+def udp_proxy_v2_dual_stack(t):
+    """An IPv4 client of a udp46 entry is an IPv4 client in the header
+    (both addresses), not the IPv4-mapped or UNSPEC one."""
+    if not ipv6_usable():
+        raise Skip("no IPv6 loopback")
+    proxy_udp_exchange(t, "::", "udp46", "127.0.0.1", "127.0.0.2", 0x12)
+
+
+@test
+def udp_proxy_v2_reload(t):
+    """An echo entry bound to every address becomes a forward at a
+    reload, on the socket it keeps: that socket now tells each datagram's
+    address too."""
     b = UdpBackend(t)
-    port, d = forwarder(t, b.port, "proxy-v2", proto="udp")
-    with udp_socket() as c:
-        c.sendto(b"query", ("127.0.0.1", port))
-        reply = udp_reply(c, "127.0.0.1", port, 2)
-        check(reply is not None, "no reply")
-        me = c.getsockname()
-    data = b.payloads[0]
-    check(data[:12] == b"\r\n\r\n\x00\r\nQUIT\n", "no PROXY v2 signature")
-    check(data[12:14] == b"\x21\x12", f"command/family {data[12:14]!r}")
-    sport, dport = struct.unpack("!HH", data[24:28])
-    check((sport, dport) == (me[1], port), f"ports {sport} {dport}")
-    check(data[28:] == b"query", f"payload {data[28:]!r}")
+    port = t.port()
+    d = t.daemon([f"*:{port} dgram udp wait {ME} internal echo"])
+    check_bytes(udp(port, b"echo"), b"echo", "echo")
+    with open(d.conf, "w") as f:
+        f.write(forward_line(port, b.port, "proxy-v2", "udp", host="*") +
+                "\n")
+    os.kill(d.pid, signal.SIGHUP)
+    d.wait_log("reloaded")
+    reply = udp(port, b"query", host="127.0.0.2")
+    check(reply.endswith(b"query"), f"reply {reply!r}")
+    fam, src, dst, _ = parse_proxy_v2(b.payloads[0])
+    check(dst == ("127.0.0.2", port), f"destination {dst}")
+    check(fam == 0x12 and src[0] == "127.0.0.2",
+          f"family {fam:#x}, source {src}")
+
+
+@test
+def udp_proxy_v2_ipv6(t):
+    if not ipv6_usable():
+        raise Skip("no IPv6 loopback")
+    proxy_udp_exchange(t, "::", "udp46", "::1", "::1", 0x22)
 
 
 # ---------------------------------------------------------------- converter

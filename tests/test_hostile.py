@@ -23,6 +23,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 import harness
@@ -479,6 +480,134 @@ def child_credentials(t):
         check(groups == want, f"{user}: groups {sorted(groups)}, "
               f"want {sorted(want)}")
         check_clean_child(r, user)
+
+
+# ------------------------------------------------------------ UDP loops
+
+def forge_udp(src_port, dst_port, payload=b"loop", host="127.0.0.1"):
+    """One datagram from host:src_port to host:dst_port, its UDP header
+    made by hand on a raw socket (no checksum, which IPv4 allows)."""
+    header = struct.pack("!HHHH", src_port, dst_port, 8 + len(payload), 0)
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                       socket.IPPROTO_UDP) as s:
+        s.sendto(header + payload, (host, 0))
+
+
+def check_no_loop(d, src_port, dst_port, service_port, what):
+    """One forged datagram starts nothing: the daemon stays idle, and
+    the echo at service_port still answers."""
+    forge_udp(src_port, dst_port)
+    check_idle(d.pid, 2.0, 0.2, f"daemon after a forged datagram ({what})")
+    check_bytes(udp(service_port, b"still there"), b"still there",
+                f"echo after {what}")
+
+
+def echo_chargen(t):
+    """echo and chargen over UDP on ports of our own, not 7 and 19."""
+    echo, chargen = t.port(), t.port()
+    d = t.daemon([f"127.0.0.1:{echo} dgram udp wait {ME} internal echo",
+                  f"127.0.0.1:{chargen} dgram udp wait {ME} internal "
+                  "chargen"])
+    return d, echo, chargen
+
+
+@test
+def udp_loop_echo_chargen(t):
+    """A datagram forged from chargen's port to echo's: echo must not
+    answer it, or the two answer each other for ever."""
+    require_root("forging a datagram takes a raw socket")
+    d, echo, chargen = echo_chargen(t)
+    check_no_loop(d, chargen, echo, echo, "chargen to echo")
+    d.wait_log(f"{d.conf}:1: {echo}/udp: loop request REFUSED from "
+               f"127.0.0.1 port {chargen}")
+
+
+@test
+def udp_loop_echo_itself(t):
+    """A datagram forged from echo's port to echo itself."""
+    require_root("forging a datagram takes a raw socket")
+    d, echo, _ = echo_chargen(t)
+    check_no_loop(d, echo, echo, echo, "echo to itself")
+
+
+@test
+def udp_loop_forward(t):
+    """A UDP forward to the echo port, and a datagram forged from the echo
+    port to the forward: it must neither go round through the echo nor
+    stop a client of the forward from being served."""
+    require_root("forging a datagram takes a raw socket")
+    echo, fwd = t.port(), t.port()
+    d = t.daemon([f"127.0.0.1:{echo} dgram udp wait {ME} internal echo",
+                  f"127.0.0.1:{fwd} dgram udp wait {ME} internal forward "
+                  f"127.0.0.1:{echo}"])
+    check_no_loop(d, echo, fwd, fwd, "echo to the forward")
+    d.wait_log(f"{d.conf}:2: {fwd}/udp: loop request REFUSED from "
+               f"127.0.0.1 port {echo}")
+
+
+class UdpEcho:
+    """A UDP echo server of the test's own, on a port inetd knows only as
+    a forward target."""
+
+    def __init__(self, t):
+        self.port = t.port()
+        self.sock = udp_socket(port=self.port)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        for _ in steps(TEST_TIMEOUT):
+            try:
+                data, peer = self.sock.recvfrom(70000)
+                self.sock.sendto(data, peer)
+            except OSError:
+                return
+
+
+@test
+def udp_loop_forward_target(t):
+    """A datagram forged from the forward's target, an echo server that
+    is not inetd's: only the forward can tell it is not a client."""
+    require_root("forging a datagram takes a raw socket")
+    target = UdpEcho(t)
+    fwd = t.port()
+    d = t.daemon([f"127.0.0.1:{fwd} dgram udp wait {ME} internal forward "
+                  f"127.0.0.1:{target.port}"])
+    try:
+        check_no_loop(d, target.port, fwd, fwd, "the target to the forward")
+    finally:
+        target.sock.close()
+
+
+# ------------------------------------------------ a UDP port of its own
+
+@test
+def udp_port_not_shared(t):
+    """User nobody cannot bind a UDP service's address and port, with
+    SO_REUSEADDR or SO_REUSEPORT, and so cannot take its datagrams."""
+    require_root("the other user is nobody")
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} dgram udp wait {ME} internal echo"])
+    code = ("import errno, socket, sys\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.setsockopt(socket.SOL_SOCKET, getattr(socket, sys.argv[1]), "
+            "1)\n"
+            "try:\n"
+            "    s.bind(('127.0.0.1', int(sys.argv[2])))\n"
+            "    print('bound')\n"
+            "except OSError as e:\n"
+            "    print(errno.errorcode[e.errno])\n")
+    for option in ("SO_REUSEADDR", "SO_REUSEPORT"):
+        done = subprocess.run([python(), "-c", code, option, str(port)],
+                              user="nobody", group="nogroup",
+                              extra_groups=[], capture_output=True,
+                              timeout=10, cwd="/")
+        out = done.stdout.decode().strip()
+        check(out == "EADDRINUSE", f"nobody with {option}: {out!r} "
+              f"{done.stderr.decode()!r}, want EADDRINUSE")
+    check_bytes(udp(port, b"mine"), b"mine", "echo")
+    os.kill(d.pid, signal.SIGHUP)
+    d.wait_log("reloaded")
+    check_bytes(udp(port, b"kept"), b"kept", "echo after a reload")
 
 
 if __name__ == "__main__":
