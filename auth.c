@@ -422,7 +422,7 @@ connection_owner(const struct auth_ends *ends, const struct auth_query *q,
 
 	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 	    NETLINK_SOCK_DIAG)) == -1) {
-		syslog(LOG_ERR, "auth: sock_diag socket: %m");
+		logmsg(LOG_ERR, "auth: sock_diag socket: %m");
 		return OWNER_ERROR;
 	}
 	/* The kernel answers within sendto(): the answer is waiting. */
@@ -434,7 +434,7 @@ connection_owner(const struct auth_ends *ends, const struct auth_query *q,
 	else
 		found = diag_owner(&answer.nlh, n, uid);
 	if (found == OWNER_ERROR)
-		syslog(LOG_ERR, "auth: sock_diag: %m");
+		logmsg(LOG_ERR, "auth: sock_diag: %m");
 	close(fd);
 	return found;
 }
@@ -519,11 +519,11 @@ read_dotfiles(const struct auth_options *o, const struct auth_owner *ow,
 	if (geteuid() != 0 && geteuid() != ow->uid)
 		return;
 	if (pipe2(pipefd, O_CLOEXEC) == -1) {
-		syslog(LOG_ERR, "auth: pipe: %m");
+		logmsg(LOG_ERR, "auth: pipe: %m");
 		return;
 	}
 	if ((pid = fork()) == -1) {
-		syslog(LOG_ERR, "auth: fork: %m");
+		logmsg(LOG_ERR, "auth: fork: %m");
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return;
@@ -574,7 +574,7 @@ owner_name(const struct auth_options *o, const struct auth_owner *ow,
 		return;
 	}
 	if (!o->numeric)
-		syslog(LOG_WARNING, "auth: the name of uid %u has blanks or "
+		logmsg(LOG_WARNING, "auth: the name of uid %u has blanks or "
 		    "control characters: answered with the uid",
 		    (unsigned)ow->uid);
 	snprintf(name, size, "%u", (unsigned)ow->uid);
@@ -665,7 +665,7 @@ auth_serve(const struct servtab *sep, int fd, const struct servtab *services)
 	(void)services;
 	/* auth_check() passed these at load: this cannot fail. */
 	if (auth_options(sep, &o, why, sizeof(why)) == -1) {
-		syslog(LOG_ERR, "%s:%d: %s", sep->se_file, sep->se_line, why);
+		logmsg(LOG_ERR, "%s:%d: %s", sep->se_file, sep->se_line, why);
 		_exit(1);
 	}
 	/* A client that is gone already asked nothing. */

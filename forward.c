@@ -648,7 +648,7 @@ rule_log(struct forward *fw, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	syslog(priority, "%s: %s%s", fw->fw_label, msg, more);
+	logmsg(priority, "%s: %s%s", fw->fw_label, msg, more);
 }
 
 static void
@@ -657,7 +657,7 @@ log_conn_end(const struct conn *c, enum result result)
 	char from[INET6_ADDRSTRLEN + 32], to[INET6_ADDRSTRLEN + 32];
 	int64_t ms = now_ms - c->c_start;
 
-	syslog(LOG_INFO, "%s from %s to %s: %s, %llu bytes in, %llu bytes "
+	logmsg(LOG_INFO, "%s from %s to %s: %s, %llu bytes in, %llu bytes "
 	    "out, %lld.%03lld s", c->c_fw->fw_service,
 	    addr_text(&c->c_peer, from, sizeof(from)),
 	    addr_text(&c->c_fw->fw_addr, to, sizeof(to)),
@@ -1764,7 +1764,7 @@ log_full(const struct forward *fw)
 	char more[64];
 
 	if (quiet_take(&full_quiet_until, &full_missed, more, sizeof(more)))
-		syslog(LOG_WARNING, "%s: %d connections forwarded, the most "
+		logmsg(LOG_WARNING, "%s: %d connections forwarded, the most "
 		    "this inetd serves at once: connection refused%s",
 		    fw->fw_label, capacity, more);
 }
@@ -1973,7 +1973,7 @@ log_assoc_end(const struct assoc *a, enum result result)
 	char from[INET6_ADDRSTRLEN + 32], to[INET6_ADDRSTRLEN + 32];
 	int64_t ms = now_ms - a->a_start;
 
-	syslog(LOG_INFO, "%s from %s to %s: %s, %llu datagrams %llu bytes "
+	logmsg(LOG_INFO, "%s from %s to %s: %s, %llu datagrams %llu bytes "
 	    "in, %llu datagrams %llu bytes out, %lld.%03lld s",
 	    a->a_fw->fw_service, addr_text(&a->a_peer, from, sizeof(from)),
 	    addr_text(&a->a_fw->fw_addr, to, sizeof(to)), result_words[result],
@@ -2011,7 +2011,7 @@ log_evicted(const struct servtab *sep)
 	char name[PATH_MAX + 16], more[64];
 
 	if (quiet_take(&evict_quiet_until, &evict_missed, more, sizeof(more)))
-		syslog(LOG_WARNING, "%s:%d: %s: %d UDP clients forwarded, the "
+		logmsg(LOG_WARNING, "%s:%d: %s: %d UDP clients forwarded, the "
 		    "most this inetd keeps: the one idle longest was "
 		    "forgotten%s", sep->se_file, sep->se_line,
 		    servtab_name(sep, name, sizeof(name)), FORWARD_MAXASSOC,
@@ -2090,7 +2090,7 @@ log_new_client(const struct servtab *sep, const union sockaddr_any *peer)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 
-	syslog(LOG_INFO, "%s from %s", sep->se_service,
+	logmsg(LOG_INFO, "%s from %s", sep->se_service,
 	    sockaddr_str(&peer->sa, addr, sizeof(addr)));
 }
 

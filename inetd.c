@@ -158,9 +158,9 @@ main(int argc, char *argv[])
 	if (!debug)
 		open_log(0);
 	if (pidfh != NULL && pidfile_write(pidfh) == -1)
-		syslog(LOG_WARNING, "cannot write pidfile %s: %m",
+		logmsg(LOG_WARNING, "cannot write pidfile %s: %m",
 		    pidfile_path);
-	syslog(LOG_INFO, "ready: %d services listening", listening);
+	logmsg(LOG_INFO, "ready: %d services listening", listening);
 	notify_open();
 	notify("READY=1\nMAINPID=%d\nSTATUS=%d services listening",
 	    (int)getpid(), listening);
@@ -297,8 +297,8 @@ parse_flags(int argc, char *argv[])
 static void
 open_log(int to_stderr)
 {
-	closelog();
-	openlog("inetd", LOG_PID | LOG_NDELAY | (to_stderr || debug ?
+	logclose();
+	logopen("inetd", LOG_PID | LOG_NDELAY | (to_stderr || debug ?
 	    LOG_PERROR : 0), LOG_DAEMON);
 }
 
@@ -311,7 +311,7 @@ svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	syslog(priority, "%s:%d: %s: %s", sep->se_file, sep->se_line,
+	logmsg(priority, "%s:%d: %s: %s", sep->se_file, sep->se_line,
 	    servtab_name(sep, name, sizeof(name)), msg);
 }
 
@@ -332,14 +332,14 @@ load_services(void)
 {
 	int error;
 
-	services = config_load(config_path, bind_default, euid, syslog,
+	services = config_load(config_path, bind_default, euid, logmsg,
 	    &error);
 	if (services == NULL && error != 0) {
 		errno = error;
 		err(EX_NOINPUT, "%s", config_path);
 	}
 	if (services == NULL)
-		syslog(LOG_WARNING, "%s: no services configured",
+		logmsg(LOG_WARNING, "%s: no services configured",
 		    config_path);
 	prepare_services(services);
 	builtin_own_ports(services);
@@ -364,7 +364,7 @@ reload_report(int priority, const char *fmt, ...)
 	if (priority <= LOG_ERR)
 		conf_errors++;
 	va_start(ap, fmt);
-	vsyslog(priority, fmt, ap);
+	vlogmsg(priority, fmt, ap);
 	va_end(ap);
 }
 
@@ -432,7 +432,7 @@ open_pidfile(void)
 		    (int)other, pidfile_path);
 	if (euid == 0 || pidfile_given)
 		err(EX_CANTCREAT, "pidfile %s", pidfile_path);
-	syslog(LOG_WARNING, "cannot create pidfile %s: %m, continuing",
+	logmsg(LOG_WARNING, "cannot create pidfile %s: %m, continuing",
 	    pidfile_path);
 }
 
@@ -724,7 +724,7 @@ parked_reserve(const struct servtab *list)
 	if (n <= parked_size)
 		return;
 	if ((bigger = reallocarray(parked, n, sizeof(*parked))) == NULL) {
-		syslog(LOG_ERR, "table of listeners: %m");
+		logmsg(LOG_ERR, "table of listeners: %m");
 		return;
 	}
 	parked = bigger;
@@ -856,7 +856,7 @@ back_off(const char *why)
 	time_t t = now();
 
 	if (t >= backoff_quiet_until) {
-		syslog(LOG_ERR, "%s: %m, pausing for %d s (logged at most "
+		logmsg(LOG_ERR, "%s: %m, pausing for %d s (logged at most "
 		    "once a minute)", why, BACKOFF_SECONDS);
 		backoff_quiet_until = t + BACKOFF_LOG_SECONDS;
 	}
@@ -871,7 +871,7 @@ children_full(void)
 		return 0;
 	}
 	if (!children_full_logged)
-		syslog(LOG_ERR, "%d children running, the most inetd tracks; "
+		logmsg(LOG_ERR, "%d children running, the most inetd tracks; "
 		    "new connections wait", MAXCHILDREN);
 	children_full_logged = 1;
 	return 1;
@@ -936,7 +936,7 @@ log_msg(int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	syslog(priority, "%s", msg);
+	logmsg(priority, "%s", msg);
 	if (in_child && debug_fd != -1)
 		dprintf(debug_fd, "inetd[%d]: %s\n", (int)getpid(), msg);
 }
@@ -1096,7 +1096,7 @@ prepare_server_env(void)
 		n++;
 	if ((server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
 	    sizeof(*server_env))) == NULL) {
-		syslog(LOG_ERR, "environment for servers: %m");
+		logmsg(LOG_ERR, "environment for servers: %m");
 		exit(EX_OSERR);
 	}
 	if (!keep_environment)
@@ -1578,8 +1578,8 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 
 	in_child = 1;
 	/* The log socket must not stay open in the server, nor stderr. */
-	closelog();
-	openlog("inetd", LOG_PID, LOG_DAEMON);
+	logclose();
+	logopen("inetd", LOG_PID, LOG_DAEMON);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
 	child_new_session(sep);
@@ -1723,7 +1723,7 @@ stop_looping_service(struct servtab *sep)
 		snprintf(span, sizeof(span), "%d min", retrytime / 60);
 	else
 		snprintf(span, sizeof(span), "%d s", retrytime);
-	syslog(LOG_ERR, "%s:%d: %s server failing (looping), service "
+	logmsg(LOG_ERR, "%s:%d: %s server failing (looping), service "
 	    "terminated for %s", sep->se_file, sep->se_line,
 	    servtab_name(sep, name, sizeof(name)), span);
 	close_service(sep);
@@ -1821,7 +1821,7 @@ log_addrtab_full(void)
 		return;
 	evictions = addrtab_evictions(addrtab);
 	if (log_quota_take(&quota, now(), &missed))
-		syslog(LOG_WARNING, "table of client addresses full (%zu "
+		logmsg(LOG_WARNING, "table of client addresses full (%zu "
 		    "entries): the least recently seen are forgotten, %lu so "
 		    "far", addrtab_capacity(addrtab), evictions);
 }
@@ -1836,7 +1836,7 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
 	unsigned missed;
 
 	if (log_quota_take(quota, now(), &missed))
-		syslog(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
+		logmsg(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
 		    "%d%s)%s", sep->se_file, sep->se_line, sep->se_service,
 		    sockaddr_str(peer, addr, sizeof(addr)), counts, limit,
 		    unit, missed_text(missed, more, sizeof(more)));
@@ -2340,19 +2340,19 @@ reload_load(struct servtab **freshp)
 	fresh = config_load(config_path, bind_default, euid, reload_report,
 	    &error);
 	if (fresh == NULL && error != 0) {
-		syslog(LOG_ERR, "%s: %s, configuration not reloaded",
+		logmsg(LOG_ERR, "%s: %s, configuration not reloaded",
 		    config_path, strerror(error));
 		return -1;
 	}
 	if (conf_errors > 0) {
-		syslog(LOG_ERR, "%s: %d error%s, configuration not reloaded: "
+		logmsg(LOG_ERR, "%s: %d error%s, configuration not reloaded: "
 		    "the running one stays in force", config_path,
 		    conf_errors, conf_errors == 1 ? "" : "s");
 		config_free(fresh);
 		return -1;
 	}
 	if (fresh == NULL)
-		syslog(LOG_WARNING, "%s: no services configured",
+		logmsg(LOG_WARNING, "%s: no services configured",
 		    config_path);
 	*freshp = fresh;
 	return 0;
@@ -2375,7 +2375,7 @@ reload(void)
 	if (reload_load(&fresh) == -1)
 		return;
 	if (handover_init(&ht, services) == -1) {
-		syslog(LOG_ERR, "%s: out of memory, configuration not "
+		logmsg(LOG_ERR, "%s: out of memory, configuration not "
 		    "reloaded", config_path);
 		config_free(fresh);
 		return;
@@ -2397,7 +2397,7 @@ reload(void)
 	services = fresh;
 	builtin_own_ports(services);
 	retry_at = 0;
-	syslog(LOG_INFO, "reloaded %s: %d services listening", config_path,
+	logmsg(LOG_INFO, "reloaded %s: %d services listening", config_path,
 	    open_services());
 }
 
@@ -2438,7 +2438,7 @@ dump_services(void)
 
 	for (sep = services; sep != NULL; sep = sep->se_next)
 		n++;
-	syslog(LOG_INFO, "service table: %d entries, %d children running",
+	logmsg(LOG_INFO, "service table: %d entries, %d children running",
 	    n, nchildren);
 	for (sep = services; sep != NULL; sep = sep->se_next) {
 		if (sep->se_maxchild > 0)
@@ -2482,7 +2482,7 @@ watchdog_open(void)
 		return;
 	n = strtonum(usec, 1, LLONG_MAX, &errstr);
 	if (errstr != NULL) {
-		syslog(LOG_WARNING, "WATCHDOG_USEC=%s is %s, no watchdog",
+		logmsg(LOG_WARNING, "WATCHDOG_USEC=%s is %s, no watchdog",
 		    usec, errstr);
 		return;
 	}
@@ -2507,11 +2507,11 @@ notify_open(void)
 	if (path != NULL && (len = strlen(path)) > 0) {
 		if ((path[0] != '/' && path[0] != '@') ||
 		    len >= sizeof(notify_addr.sun_path))
-			syslog(LOG_WARNING, "NOTIFY_SOCKET=%s: not a UNIX "
+			logmsg(LOG_WARNING, "NOTIFY_SOCKET=%s: not a UNIX "
 			    "socket address, ignored", path);
 		else if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM |
 		    SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-			syslog(LOG_WARNING, "NOTIFY_SOCKET: socket: %m");
+			logmsg(LOG_WARNING, "NOTIFY_SOCKET: socket: %m");
 		else {
 			notify_addr.sun_family = AF_UNIX;
 			memcpy(notify_addr.sun_path, path, len);
@@ -2541,7 +2541,7 @@ notify(const char *fmt, ...)
 	if (sendto(notify_fd, msg, strlen(msg), MSG_NOSIGNAL,
 	    (struct sockaddr *)&notify_addr, notify_addrlen) == -1) {
 		if (!notify_failed_logged)
-			syslog(LOG_WARNING, "NOTIFY_SOCKET: %m");
+			logmsg(LOG_WARNING, "NOTIFY_SOCKET: %m");
 		notify_failed_logged = 1;
 	} else
 		notify_failed_logged = 0;
@@ -2592,7 +2592,7 @@ die(void)
 	}
 	if (pidfh != NULL)
 		pidfile_remove(pidfh);
-	syslog(LOG_INFO, "exiting");
+	logmsg(LOG_INFO, "exiting");
 	exit(0);
 }
 
@@ -2808,7 +2808,7 @@ wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
 	}
 	if (n == -1) {
 		if (errno != EINTR) {
-			syslog(LOG_ERR, "waiting for events: %m");
+			logmsg(LOG_ERR, "waiting for events: %m");
 			sleep(BACKOFF_SECONDS);
 		}
 		FD_ZERO(rfds);

@@ -489,7 +489,7 @@ builtin_serve(const struct servtab *sep, int fd,
 		pfd.revents = 0;
 		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (n == -1 && errno != EINTR) {
-			syslog(LOG_ERR, "%s:%d: %s: poll: %m", sep->se_file,
+			logmsg(LOG_ERR, "%s:%d: %s: poll: %m", sep->se_file,
 			    sep->se_line, servtab_name(sep, name,
 			    sizeof(name)));
 			_exit(1);
@@ -644,7 +644,7 @@ log_loop_refused(const struct servtab *sep,
 	if (now < *quiet_until)
 		return;
 	*quiet_until = now + LOOP_LOG_INTERVAL;
-	syslog(LOG_WARNING, "%s:%d: %s: loop request REFUSED from %s port %d",
+	logmsg(LOG_WARNING, "%s:%d: %s: loop request REFUSED from %s port %d",
 	    sep->se_file, sep->se_line, servtab_name(sep, name, sizeof(name)),
 	    sockaddr_str((const struct sockaddr *)from, addr, sizeof(addr)),
 	    port);
