@@ -41,6 +41,7 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "notify.h"
 
 #define DEFAULT_CONFIG	"/etc/inetd.conf"
 #define DEFAULT_INCLUDEDIR "/etc/inetd.d" /* read with the default config */
@@ -101,14 +102,6 @@ static struct addr_table *addrtab;	/* per-address rates */
 static uint64_t		 service_ids;	/* the last one given to an entry */
 static int		 conf_errors;	/* reported by the file being loaded */
 
-/* systemd's notification socket ($NOTIFY_SOCKET), see sd_notify(3). */
-static int		 notify_fd = -1;
-static struct sockaddr_un notify_addr;
-static socklen_t	 notify_addrlen;
-static int		 notify_failed_logged;
-static uint64_t		 watchdog_usec;	/* ping interval, 0: none */
-static uint64_t		 watchdog_due;	/* next ping, monotonic us */
-
 static void	usage(void) __attribute__((noreturn));
 static void	parse_flags(int argc, char *argv[]);
 static void	open_log(int to_stderr);
@@ -121,13 +114,10 @@ static void	open_wait_set(void);
 static int	open_services(void);
 static void	serve_forever(void) __attribute__((noreturn));
 static void	die(void) __attribute__((noreturn));
-static void	notify_open(void);
 static void	prepare_server_env(void);
 static void	wrap_load(void);
 static void	log_connection(const struct servtab *sep,
 		    const struct sockaddr *peer);
-static void	notify(const char *fmt, ...)
-		    __attribute__((format(printf, 1, 2)));
 
 static void
 svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
@@ -2456,127 +2446,6 @@ dump_services(void)
 	}
 }
 
-static uint64_t
-monotonic_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/*
- * The watchdog of a systemd unit with WatchdogSec= wants WATCHDOG=1 at
- * least every WATCHDOG_USEC, unless WATCHDOG_PID names another process.
- */
-static void
-watchdog_open(void)
-{
-	const char *usec = getenv("WATCHDOG_USEC");
-	const char *pid = getenv("WATCHDOG_PID");
-	const char *errstr;
-	long long n;
-
-	if (usec == NULL || (pid != NULL &&
-	    strtonum(pid, 1, INT_MAX, &errstr) != getpid()))
-		return;
-	n = strtonum(usec, 1, LLONG_MAX, &errstr);
-	if (errstr != NULL) {
-		logmsg(LOG_WARNING, "WATCHDOG_USEC=%s is %s, no watchdog",
-		    usec, errstr);
-		return;
-	}
-	/* Half the period, as sd_watchdog_enabled(3) advises. */
-	watchdog_usec = (uint64_t)n / 2 > 0 ? (uint64_t)n / 2 : 1;
-	watchdog_due = monotonic_usec();
-}
-
-/*
- * systemd's notification protocol (sd_notify(3)) without libsystemd:
- * each change of state is one datagram of "KEY=value" lines to the
- * UNIX socket named by $NOTIFY_SOCKET, '@' standing for the abstract
- * namespace.  The variables go, so that no server inetd starts speaks
- * to systemd in its name.
- */
-static void
-notify_open(void)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	size_t len;
-
-	if (path != NULL && (len = strlen(path)) > 0) {
-		if ((path[0] != '/' && path[0] != '@') ||
-		    len >= sizeof(notify_addr.sun_path))
-			logmsg(LOG_WARNING, "NOTIFY_SOCKET=%s: not a UNIX "
-			    "socket address, ignored", path);
-		else if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM |
-		    SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-			logmsg(LOG_WARNING, "NOTIFY_SOCKET: socket: %m");
-		else {
-			notify_addr.sun_family = AF_UNIX;
-			memcpy(notify_addr.sun_path, path, len);
-			if (path[0] == '@')
-				notify_addr.sun_path[0] = '\0';
-			notify_addrlen = offsetof(struct sockaddr_un,
-			    sun_path) + len;
-			watchdog_open();
-		}
-	}
-	unsetenv("NOTIFY_SOCKET");
-	unsetenv("WATCHDOG_USEC");
-	unsetenv("WATCHDOG_PID");
-}
-
-static void
-notify(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (notify_fd == -1)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (sendto(notify_fd, msg, strlen(msg), MSG_NOSIGNAL,
-	    (struct sockaddr *)&notify_addr, notify_addrlen) == -1) {
-		if (!notify_failed_logged)
-			logmsg(LOG_WARNING, "NOTIFY_SOCKET: %m");
-		notify_failed_logged = 1;
-	} else
-		notify_failed_logged = 0;
-}
-
-/* select() must not sleep past the next watchdog ping. */
-static struct timeval *
-watchdog_timeout(struct timeval *timeout, struct timeval *tv)
-{
-	uint64_t now_usec, left;
-
-	if (watchdog_usec == 0)
-		return timeout;
-	now_usec = monotonic_usec();
-	left = watchdog_due > now_usec ? watchdog_due - now_usec : 0;
-	if (timeout != NULL && (uint64_t)timeout->tv_sec * 1000000 +
-	    (uint64_t)timeout->tv_usec <= left)
-		return timeout;
-	tv->tv_sec = left / 1000000;
-	tv->tv_usec = left % 1000000;
-	return tv;
-}
-
-/* From the main loop: a loop that hangs stops pinging. */
-static void
-watchdog_ping(void)
-{
-	uint64_t now_usec;
-
-	if (watchdog_usec == 0 || (now_usec = monotonic_usec()) < watchdog_due)
-		return;
-	notify("WATCHDOG=1");
-	watchdog_due = now_usec + watchdog_usec;
-}
-
 static void
 die(void)
 {
@@ -2621,8 +2490,7 @@ handle_signals(void)
 	if (quit)
 		die();
 	if (reread) {
-		notify("RELOADING=1\nMONOTONIC_USEC=%llu",
-		    (unsigned long long)monotonic_usec());
+		notify_reloading();
 		reload();
 		notify("READY=1");
 	}

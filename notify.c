@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * notify.c: systemd's notification protocol and watchdog, for a
+ * Type=notify unit, without libsystemd.  The daemon says when it is
+ * ready, reloading and stopping, and pings the watchdog from its main
+ * loop, so that a loop that hangs gets the daemon restarted.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+
+/* systemd's notification socket ($NOTIFY_SOCKET), see sd_notify(3). */
+static int		 notify_fd = -1;
+static struct sockaddr_un notify_addr;
+static socklen_t	 notify_addrlen;
+static int		 notify_failed_logged;
+static uint64_t		 watchdog_usec;	/* ping interval, 0: none */
+static uint64_t		 watchdog_due;	/* next ping, monotonic us */
+
+static uint64_t
+monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * The watchdog of a systemd unit with WatchdogSec= wants WATCHDOG=1 at
+ * least every WATCHDOG_USEC, unless WATCHDOG_PID names another process.
+ */
+static void
+watchdog_open(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	const char *errstr;
+	long long n;
+
+	if (usec == NULL || (pid != NULL &&
+	    strtonum(pid, 1, INT_MAX, &errstr) != getpid()))
+		return;
+	n = strtonum(usec, 1, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		logmsg(LOG_WARNING, "WATCHDOG_USEC=%s is %s, no watchdog",
+		    usec, errstr);
+		return;
+	}
+	/* Half the period, as sd_watchdog_enabled(3) advises. */
+	watchdog_usec = (uint64_t)n / 2 > 0 ? (uint64_t)n / 2 : 1;
+	watchdog_due = monotonic_usec();
+}
+
+/*
+ * systemd's notification protocol (sd_notify(3)) without libsystemd:
+ * each change of state is one datagram of "KEY=value" lines to the
+ * UNIX socket named by $NOTIFY_SOCKET, '@' standing for the abstract
+ * namespace.  The variables go, so that no server inetd starts speaks
+ * to systemd in its name.
+ */
+void
+notify_open(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	size_t len;
+
+	if (path != NULL && (len = strlen(path)) > 0) {
+		if ((path[0] != '/' && path[0] != '@') ||
+		    len >= sizeof(notify_addr.sun_path))
+			logmsg(LOG_WARNING, "NOTIFY_SOCKET=%s: not a UNIX "
+			    "socket address, ignored", path);
+		else if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM |
+		    SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+			logmsg(LOG_WARNING, "NOTIFY_SOCKET: socket: %m");
+		else {
+			notify_addr.sun_family = AF_UNIX;
+			memcpy(notify_addr.sun_path, path, len);
+			if (path[0] == '@')
+				notify_addr.sun_path[0] = '\0';
+			notify_addrlen = offsetof(struct sockaddr_un,
+			    sun_path) + len;
+			watchdog_open();
+		}
+	}
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+}
+
+void
+notify(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (notify_fd == -1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sendto(notify_fd, msg, strlen(msg), MSG_NOSIGNAL,
+	    (struct sockaddr *)&notify_addr, notify_addrlen) == -1) {
+		if (!notify_failed_logged)
+			logmsg(LOG_WARNING, "NOTIFY_SOCKET: %m");
+		notify_failed_logged = 1;
+	} else
+		notify_failed_logged = 0;
+}
+
+/* The loop must not sleep past the next watchdog ping. */
+struct timeval *
+watchdog_timeout(struct timeval *timeout, struct timeval *tv)
+{
+	uint64_t now_usec, left;
+
+	if (watchdog_usec == 0)
+		return timeout;
+	now_usec = monotonic_usec();
+	left = watchdog_due > now_usec ? watchdog_due - now_usec : 0;
+	if (timeout != NULL && (uint64_t)timeout->tv_sec * 1000000 +
+	    (uint64_t)timeout->tv_usec <= left)
+		return timeout;
+	tv->tv_sec = left / 1000000;
+	tv->tv_usec = left % 1000000;
+	return tv;
+}
+
+/* From the main loop: a loop that hangs stops pinging. */
+void
+watchdog_ping(void)
+{
+	uint64_t now_usec;
+
+	if (watchdog_usec == 0 || (now_usec = monotonic_usec()) < watchdog_due)
+		return;
+	notify("WATCHDOG=1");
+	watchdog_due = now_usec + watchdog_usec;
+}
+
+/* SIGHUP: systemd shows the unit reloading until the next READY=1. */
+void
+notify_reloading(void)
+{
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)monotonic_usec());
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * notify.h: sd_notify(3) and the watchdog of a systemd unit (notify.c).
+ * Without $NOTIFY_SOCKET every call does nothing.
+ */
+#ifndef INETD_NOTIFY_H
+#define INETD_NOTIFY_H
+
+struct timeval;
+
+/* At startup: the socket and watchdog systemd names; their variables go. */
+void		 notify_open(void);
+/* One datagram of "KEY=value" lines. */
+void		 notify(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 notify_reloading(void);
+/*
+ * The wait's timeout, or tv set to the time left until the next ping
+ * when that comes first; then watchdog_ping() after each wake-up.
+ */
+struct timeval	*watchdog_timeout(struct timeval *timeout,
+		    struct timeval *tv);
+void		 watchdog_ping(void);
+
+#endif /* INETD_NOTIFY_H */
