@@ -18,10 +18,12 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c notify.c config.c internal.c auth.c ratelimit.c forward.c log.c
+SRCS		= inetd.c notify.c reload.c config.c internal.c auth.c \
+		  ratelimit.c forward.c log.c
 UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
 		  ratelimit.c log.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
+RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
 FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(filter-out tests/%,$(UNIT_SRCS))
@@ -91,6 +93,9 @@ tests/test_config: $(call objs,$(OBJDIR),$(UNIT_SRCS))
 tests/test_ratelimit: $(call objs,$(OBJDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+tests/test_reload: $(call objs,$(OBJDIR),$(RELOAD_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests/probe: $(call objs,$(OBJDIR),$(PROBE_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
@@ -128,6 +133,9 @@ $(FUZZDIR)/fuzz_load: $(FUZZ_LOAD_SRCS) config.h inetd.h
 	    -o $@ $(FUZZ_LOAD_SRCS) $(LIBS)
 
 $(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(ASANDIR)/test_reload: $(call objs,$(ASANDIR),$(RELOAD_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # -MMD -MP: each object also depends on the headers it includes.
@@ -187,9 +195,9 @@ run: deps
 	@mkdir -p build
 	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
 
-check-build: $(PROG) tests/test_config tests/test_ratelimit tests/probe \
-	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_ratelimit \
-	$(FUZZ_TARGETS)
+check-build: $(PROG) tests/test_config tests/test_ratelimit tests/test_reload \
+	tests/probe $(ASANDIR)/inetd $(ASANDIR)/test_config \
+	$(ASANDIR)/test_ratelimit $(ASANDIR)/test_reload $(FUZZ_TARGETS)
 
 # The last line of the output is the sum over all parts: "N passed, M failed,
 # K skipped" (a build that fails counts as one failure).
@@ -267,5 +275,5 @@ check-deb: deps
 	@bash tests/package.sh
 
 clean:
-	rm -rf build $(PROG) tests/test_config tests/test_ratelimit tests/probe \
-	    tests/__pycache__
+	rm -rf build $(PROG) tests/test_config tests/test_ratelimit \
+	    tests/test_reload tests/probe tests/__pycache__

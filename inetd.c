@@ -42,6 +42,7 @@
 #include "config.h"
 #include "inetd.h"
 #include "notify.h"
+#include "reload.h"
 
 #define DEFAULT_CONFIG	"/etc/inetd.conf"
 #define DEFAULT_INCLUDEDIR "/etc/inetd.d" /* read with the default config */
@@ -2182,121 +2183,10 @@ reap_children(void)
 	}
 }
 
-static int
-same_socket(const struct servtab *a, const struct servtab *b)
-{
-	return a->se_family == b->se_family &&
-	    a->se_socktype == b->se_socktype &&
-	    a->se_v6only == b->se_v6only &&
-	    a->se_ctrladdr_size == b->se_ctrladdr_size &&
-	    memcmp(&a->se_ctrladdr, &b->se_ctrladdr, a->se_ctrladdr_size) == 0;
-}
-
-/*
- * The running entries by socket, each with the new entry that takes it
- * over, so that a reload takes time in proportion to the entries.
- */
-struct handover {
-	struct servtab	*ho_old;
-	struct servtab	*ho_new;	/* NULL: none (yet) */
-};
-
-struct handover_table {
-	struct handover	*ht_slot;	/* open addressing, half empty */
-	size_t		 ht_mask;
-};
-
-/* FNV-1a of what same_socket() compares. */
-static size_t
-socket_hash(const struct servtab *sep)
-{
-	const unsigned char *p = (const unsigned char *)&sep->se_ctrladdr;
-	uint64_t h = 14695981039346656037ULL;
-	const uint64_t prime = 1099511628211ULL;
-	socklen_t i;
-
-	h = (h ^ (unsigned)sep->se_family) * prime;
-	h = (h ^ (unsigned)sep->se_socktype) * prime;
-	h = (h ^ (unsigned)sep->se_v6only) * prime;
-	for (i = 0; i < sep->se_ctrladdr_size; i++)
-		h = (h ^ p[i]) * prime;
-	return h;
-}
-
-static int
-handover_init(struct handover_table *ht, struct servtab *list)
-{
-	struct servtab *sep;
-	size_t n = 0, size = 16, i;
-
-	for (sep = list; sep != NULL; sep = sep->se_next)
-		n++;
-	while (size < 2 * n)
-		size *= 2;
-	if ((ht->ht_slot = calloc(size, sizeof(*ht->ht_slot))) == NULL)
-		return -1;
-	ht->ht_mask = size - 1;
-	for (sep = list; sep != NULL; sep = sep->se_next) {
-		for (i = socket_hash(sep) & ht->ht_mask;
-		    ht->ht_slot[i].ho_old != NULL; i = (i + 1) & ht->ht_mask)
-			continue;
-		ht->ht_slot[i].ho_old = sep;
-	}
-	return 0;
-}
-
-/*
- * A running entry with the socket sep asks for, not taken over yet; of
- * two such (a duplicate line), the one whose socket is open.
- */
-static struct handover *
-handover_find(struct handover_table *ht, const struct servtab *sep)
-{
-	struct handover *ho, *found = NULL;
-	size_t i;
-
-	for (i = socket_hash(sep) & ht->ht_mask;
-	    (ho = &ht->ht_slot[i])->ho_old != NULL; i = (i + 1) & ht->ht_mask) {
-		if (ho->ho_new != NULL || !same_socket(ho->ho_old, sep))
-			continue;
-		if (ho->ho_old->se_fd != -1)
-			return ho;
-		if (found == NULL)
-			found = ho;
-	}
-	return found;
-}
-
-/* The entry that took over old, NULL if none did. */
-static struct servtab *
-handover_successor(const struct handover_table *ht,
-    const struct servtab *old)
-{
-	const struct handover *ho;
-	size_t i;
-
-	for (i = socket_hash(old) & ht->ht_mask;
-	    (ho = &ht->ht_slot[i])->ho_old != NULL; i = (i + 1) & ht->ht_mask)
-		if (ho->ho_old == old)
-			return ho->ho_new;
-	return NULL;
-}
-
-/*
- * The new entry inherits the socket and its backlog, the count of its
- * children, and what its limits have counted; a looping entry is
- * opened again.
- */
+/* What forward.c keeps of an entry whose socket sep took over. */
 static void
 take_over(struct servtab *sep, struct servtab *old)
 {
-	sep->se_fd = old->se_fd;
-	sep->se_paused = old->se_paused;
-	sep->se_children = old->se_children;
-	sep->se_limits = old->se_limits;
-	sep->se_stats = old->se_stats;
-	svc_looping_end(sep);
-	old->se_fd = -1;
 	if (sep->se_fd != -1 && (sep->se_forward != NULL ||
 	    old->se_forward != NULL) &&
 	    forward_socket_options(sep, sep->se_fd) == -1)
@@ -2359,7 +2249,6 @@ static void
 reload(void)
 {
 	struct handover_table ht;
-	struct handover *ho;
 	struct servtab *fresh, *sep, *old, *next;
 
 	if (reload_load(&fresh) == -1)
@@ -2372,12 +2261,10 @@ reload(void)
 	}
 	prepare_services(fresh);
 	for (sep = fresh; sep != NULL; sep = sep->se_next)
-		if ((ho = handover_find(&ht, sep)) != NULL) {
-			ho->ho_new = sep;
-			take_over(sep, ho->ho_old);
-		}
+		if ((old = handover_take(&ht, sep)) != NULL)
+			take_over(sep, old);
 	hand_over_children(&ht);
-	free(ht.ht_slot);
+	handover_free(&ht);
 	for (old = services; old != NULL; old = next) {
 		next = old->se_next;
 		forward_forget(old);
