@@ -18,7 +18,7 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c notify.c reload.c config.c internal.c auth.c \
+SRCS		= inetd.c notify.c reload.c wrap.c config.c internal.c auth.c \
 		  ratelimit.c forward.c log.c
 UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
 		  ratelimit.c log.c

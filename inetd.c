@@ -9,7 +9,6 @@
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -18,7 +17,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
-#include <dlfcn.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +33,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <sysexits.h>
-#include <tcpd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +40,7 @@
 #include "inetd.h"
 #include "notify.h"
 #include "reload.h"
+#include "wrap.h"
 
 #define DEFAULT_CONFIG	"/etc/inetd.conf"
 #define DEFAULT_INCLUDEDIR "/etc/inetd.d" /* read with the default config */
@@ -52,8 +50,6 @@
 #define MAXCHILDREN	16384	/* children tracked at once */
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
-#define WRAP_REFUSALS_MAX 16	/* refused datagrams a child drops, -w/-W */
-#define WRAP_LINGER_MS	1000	/* a -W datagram child waits for more */
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
 #define MUX_DRAIN_READS	4	/* of what a turned-away client sent */
 #define MUX_SEND_SECONDS 10	/* a tcpmux child waits for the daemon */
@@ -70,20 +66,32 @@ struct child {
 	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
 };
 
-static int		 debug;		/* -d */
-static int		 foreground;	/* -i */
-static int		 log_connections; /* -l */
-static int		 wrap_programs;	/* -w: TCP wrappers for servers */
-static int		 wrap_builtins;	/* -W: TCP wrappers for builtins */
-static int		 keep_environment; /* -E */
-static int		 in_child;	/* a child of the daemon's, see log_msg */
-static const char	*bind_default;	/* -a */
-static const char	*pidfile_path = DEFAULT_PIDFILE;
-static int		 pidfile_given;
-static const char	*config_path = DEFAULT_CONFIG;
+/*
+ * The flags, and what the environment sets for tests: main() fills it,
+ * and passes each module the part it needs.
+ */
+struct inetd_options {
+	int		 debug;		/* -d */
+	int		 foreground;	/* -i */
+	int		 check_only;	/* -t */
+	int		 log_connections; /* -l */
+	int		 keep_environment; /* -E */
+	const char	*bind_default;	/* -a */
+	const char	*pidfile_path;	/* -p */
+	int		 pidfile_given;
+	const char	*config_path;
+	int		 retrytime;	/* $INETD_RETRY_SECONDS */
+	struct limit_defaults limits;	/* -c, -C, -s, -R */
+	struct wrap_options wrap;	/* -w, -W (and -l) */
+};
 
+static struct inetd_options opts = {
+	.pidfile_path = DEFAULT_PIDFILE,
+	.config_path = DEFAULT_CONFIG,
+	.retrytime = RETRYTIME,
+	.limits = { .ld_maxrate = DEFAULT_MAXRATE },
+};
 static uid_t		 euid;
-static int		 retrytime = RETRYTIME;
 static struct servtab	*services;
 static struct pidfh	*pidfh;
 static int		 sigpipe[2] = { -1, -1 };
@@ -95,16 +103,13 @@ static time_t		 backoff_quiet_until; /* no message about it till */
 static struct child	 children[MAXCHILDREN];
 static int		 nchildren;
 static int		 children_full_logged;
-static int		 check_only;	/* -t */
-static struct limit_defaults limit_defaults = {	/* -c, -C, -s, -R */
-	.ld_maxrate = DEFAULT_MAXRATE
-};
 static struct addr_table *addrtab;	/* per-address rates */
 static uint64_t		 service_ids;	/* the last one given to an entry */
 static int		 conf_errors;	/* reported by the file being loaded */
 
 static void	usage(void) __attribute__((noreturn));
-static void	parse_flags(int argc, char *argv[]);
+static void	parse_flags(struct inetd_options *o, int argc,
+		    char *argv[]);
 static void	open_log(int to_stderr);
 static int	check_config(void);
 static void	make_addr_table(void);
@@ -116,7 +121,6 @@ static int	open_services(void);
 static void	serve_forever(void) __attribute__((noreturn));
 static void	die(void) __attribute__((noreturn));
 static void	prepare_server_env(void);
-static void	wrap_load(void);
 static void	log_connection(const struct servtab *sep,
 		    const struct sockaddr *peer);
 
@@ -132,25 +136,25 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
 		return config_lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
-	parse_flags(argc, argv);
+	parse_flags(&opts, argc, argv);
 	euid = geteuid();
-	if (check_only)
+	if (opts.check_only)
 		exit(check_config());
 	open_log(1);
-	wrap_load();
+	wrap_init(&opts.wrap);
 	make_addr_table();
 	load_services();
 	open_pidfile();
 	catch_signals();
 	open_wait_set();
 	listening = open_services();
-	if (!debug && !foreground && daemon(0, 0) == -1)
+	if (!opts.debug && !opts.foreground && daemon(0, 0) == -1)
 		err(EX_OSERR, "daemon");
-	if (!debug)
+	if (!opts.debug)
 		open_log(0);
 	if (pidfh != NULL && pidfile_write(pidfh) == -1)
 		logmsg(LOG_WARNING, "cannot write pidfile %s: %m",
-		    pidfile_path);
+		    opts.pidfile_path);
 	logmsg(LOG_INFO, "ready: %d services listening", listening);
 	notify_open();
 	notify("READY=1\nMAINPID=%d\nSTATUS=%d services listening",
@@ -184,7 +188,7 @@ limit_flag(int flag, const char *value, int max)
 }
 
 static void
-parse_flags(int argc, char *argv[])
+parse_flags(struct inetd_options *o, int argc, char *argv[])
 {
 	const char *env;
 	const char *errstr;
@@ -193,48 +197,48 @@ parse_flags(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:tWw")) != -1) {
 		switch (ch) {
 		case 'a':
-			bind_default = optarg;
+			o->bind_default = optarg;
 			break;
 		case 'C':
-			limit_defaults.ld_maxcpm = limit_flag(ch, optarg,
+			o->limits.ld_maxcpm = limit_flag(ch, optarg,
 			    INT_MAX);
 			break;
 		case 'c':
-			limit_defaults.ld_maxchild = limit_flag(ch, optarg,
+			o->limits.ld_maxchild = limit_flag(ch, optarg,
 			    CONF_MAXCHILD);
 			break;
 		case 'R':
-			limit_defaults.ld_maxrate = limit_flag(ch, optarg,
+			o->limits.ld_maxrate = limit_flag(ch, optarg,
 			    INT_MAX);
 			break;
 		case 's':
-			limit_defaults.ld_maxperip = limit_flag(ch, optarg,
+			o->limits.ld_maxperip = limit_flag(ch, optarg,
 			    INT_MAX);
 			break;
 		case 't':
-			check_only = 1;
+			o->check_only = 1;
 			break;
 		case 'd':
-			debug = 1;
+			o->debug = 1;
 			break;
 		case 'E':
-			keep_environment = 1;
+			o->keep_environment = 1;
 			break;
 		case 'i':
-			foreground = 1;
+			o->foreground = 1;
 			break;
 		case 'l':
-			log_connections = 1;
+			o->log_connections = o->wrap.wo_log_connections = 1;
 			break;
 		case 'p':
-			pidfile_path = optarg;
-			pidfile_given = 1;
+			o->pidfile_path = optarg;
+			o->pidfile_given = 1;
 			break;
 		case 'W':
-			wrap_builtins = 1;
+			o->wrap.wo_builtins = 1;
 			break;
 		case 'w':
-			wrap_programs = 1;
+			o->wrap.wo_programs = 1;
 			break;
 		default:
 			usage();
@@ -245,17 +249,17 @@ parse_flags(int argc, char *argv[])
 	if (argc > 1)
 		usage();
 	if (argc == 1)
-		config_path = argv[0];
+		o->config_path = argv[0];
 	else
 		config_set_includedir(DEFAULT_INCLUDEDIR);
 	/* Detached, inetd runs in "/": a reload must find the same file. */
-	if (!debug && !check_only && config_path[0] != '/' &&
-	    (config_path = realpath(config_path, NULL)) == NULL)
+	if (!o->debug && !o->check_only && o->config_path[0] != '/' &&
+	    (o->config_path = realpath(o->config_path, NULL)) == NULL)
 		err(EX_NOINPUT, "%s", argv[0]);
 
 	/* Documented for tests: shortens every retry and pause. */
 	if ((env = getenv("INETD_RETRY_SECONDS")) != NULL) {
-		retrytime = strtonum(env, 1, INT_MAX, &errstr);
+		o->retrytime = strtonum(env, 1, INT_MAX, &errstr);
 		if (errstr != NULL)
 			errx(EX_USAGE, "INETD_RETRY_SECONDS=%s is %s", env,
 			    errstr);
@@ -289,7 +293,7 @@ static void
 open_log(int to_stderr)
 {
 	logclose();
-	logopen("inetd", LOG_PID | LOG_NDELAY | (to_stderr || debug ?
+	logopen("inetd", LOG_PID | LOG_NDELAY | (to_stderr || opts.debug ?
 	    LOG_PERROR : 0), LOG_DAEMON);
 }
 
@@ -313,7 +317,7 @@ prepare_services(struct servtab *list)
 	struct servtab *sep;
 
 	for (sep = list; sep != NULL; sep = sep->se_next) {
-		limits_set_defaults(sep, &limit_defaults);
+		limits_set_defaults(sep, &opts.limits);
 		sep->se_limits.sl_id = ++service_ids;
 	}
 }
@@ -323,15 +327,15 @@ load_services(void)
 {
 	int error;
 
-	services = config_load(config_path, bind_default, euid, logmsg,
-	    &error);
+	services = config_load(opts.config_path, opts.bind_default, euid,
+	    logmsg, &error);
 	if (services == NULL && error != 0) {
 		errno = error;
-		err(EX_NOINPUT, "%s", config_path);
+		err(EX_NOINPUT, "%s", opts.config_path);
 	}
 	if (services == NULL)
 		logmsg(LOG_WARNING, "%s: no services configured",
-		    config_path);
+		    opts.config_path);
 	prepare_services(services);
 	builtin_own_ports(services);
 }
@@ -385,10 +389,10 @@ check_config(void)
 	struct servtab *list, *sep;
 	int error, n = 0;
 
-	list = config_load(config_path, bind_default, euid, check_report,
-	    &error);
+	list = config_load(opts.config_path, opts.bind_default, euid,
+	    check_report, &error);
 	if (list == NULL && error != 0) {
-		fprintf(stderr, "inetd: %s: %s\n", config_path,
+		fprintf(stderr, "inetd: %s: %s\n", opts.config_path,
 		    strerror(error));
 		return 1;
 	}
@@ -396,12 +400,12 @@ check_config(void)
 		n++;
 	config_free(list);
 	if (conf_errors > 0) {
-		fprintf(stderr, "inetd: %s: %d error%s\n", config_path,
+		fprintf(stderr, "inetd: %s: %d error%s\n", opts.config_path,
 		    conf_errors, conf_errors == 1 ? "" : "s");
 		return 1;
 	}
-	fprintf(stderr, "inetd: %s: %d service%s, no errors\n", config_path,
-	    n, n == 1 ? "" : "s");
+	fprintf(stderr, "inetd: %s: %d service%s, no errors\n",
+	    opts.config_path, n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -415,16 +419,16 @@ open_pidfile(void)
 {
 	pid_t other;
 
-	pidfh = pidfile_open(pidfile_path, 0600, &other);
+	pidfh = pidfile_open(opts.pidfile_path, 0600, &other);
 	if (pidfh != NULL)
 		return;
 	if (errno == EEXIST)
 		errx(EX_UNAVAILABLE, "already running, pid %d (%s)",
-		    (int)other, pidfile_path);
-	if (euid == 0 || pidfile_given)
-		err(EX_CANTCREAT, "pidfile %s", pidfile_path);
+		    (int)other, opts.pidfile_path);
+	if (euid == 0 || opts.pidfile_given)
+		err(EX_CANTCREAT, "pidfile %s", opts.pidfile_path);
 	logmsg(LOG_WARNING, "cannot create pidfile %s: %m, continuing",
-	    pidfile_path);
+	    opts.pidfile_path);
 }
 
 /* Signal handlers only note the signal; the main loop does the work. */
@@ -477,7 +481,7 @@ catch_signals(void)
 		err(EX_OSERR, "sigprocmask");
 	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		err(EX_OSERR, "pipe");
-	if (debug && (debug_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC,
+	if (opts.debug && (debug_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC,
 	    sigpipe[1] + 1)) == -1)
 		err(EX_OSERR, "dup");
 	memset(&sa, 0, sizeof(sa));
@@ -491,42 +495,6 @@ catch_signals(void)
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		err(EX_OSERR, "sigaction");
 	note_changed_signals();
-}
-
-/*
- * -w and -W: whether TCP wrappers check the clients of the entry.  That
- * needs a client address, which a UNIX socket has not, nor the listening
- * socket of a stream wait server, which accepts its clients itself.
- */
-static int
-wrap_wanted(const struct servtab *sep)
-{
-	if (sep->se_family == AF_UNIX)
-		return 0;
-	/*
-	 * A UDP forwarder keeps its clients' associations in the daemon,
-	 * where hosts_access() would block the loop: not wrapped.
-	 */
-	if (sep->se_forward != NULL && sep->se_socktype == SOCK_DGRAM)
-		return 0;
-	if (sep->se_bi != NULL)
-		return wrap_builtins;
-	return wrap_programs &&
-	    !(sep->se_wait && sep->se_socktype == SOCK_STREAM);
-}
-
-/*
- * A wait service's socket belongs to its one child until it exits.  An
- * exec'd dgram service is always one: as nowait, a server slow to read
- * its datagram would have inetd start another for it, without end.  So
- * is a dgram builtin under -W, whose child checks each sender.
- */
-static int
-svc_is_wait(const struct servtab *sep)
-{
-	if (sep->se_bi != NULL)
-		return sep->se_socktype == SOCK_DGRAM && wrap_wanted(sep);
-	return sep->se_wait || sep->se_socktype == SOCK_DGRAM;
 }
 
 static int
@@ -570,7 +538,7 @@ schedule_retry_at(time_t when)
 static void
 schedule_retry(void)
 {
-	schedule_retry_at(now() + retrytime);
+	schedule_retry_at(now() + opts.retrytime);
 }
 
 static void
@@ -580,11 +548,11 @@ bind_failed(struct servtab *sep, int fd, const char *what)
 
 	if (sep->se_family == AF_UNIX)
 		svc_log(sep, LOG_ERR, "%s %s: %m, retrying in %d s", what,
-		    sep->se_ctrladdr.sun.sun_path, retrytime);
+		    sep->se_ctrladdr.sun.sun_path, opts.retrytime);
 	else
 		svc_log(sep, LOG_ERR, "%s %s port %d: %m, retrying in %d s",
 		    what, sockaddr_str(&sep->se_ctrladdr.sa, addr,
-		    sizeof(addr)), svc_port(sep), retrytime);
+		    sizeof(addr)), svc_port(sep), opts.retrytime);
 	if (fd != -1)
 		close(fd);
 	sep->se_bind_failed = 1;
@@ -675,7 +643,7 @@ open_wait_set(void)
 	FD_ZERO(&idle_rfds);
 	FD_SET(sigpipe[0], &idle_rfds);
 	open_mux_channel(&ev);
-	if (forward_init(log_connections, wait_epfd) == -1)
+	if (forward_init(opts.log_connections, wait_epfd) == -1)
 		err(EX_OSERR, "forwarding: epoll");
 }
 
@@ -915,24 +883,6 @@ child_remove(pid_t pid, struct child *ch)
 }
 
 /*
- * syslog(3); in a child with -d, also the daemon's stderr, which
- * LOG_PERROR would miss: the child's own stderr is its client.
- */
-static void
-log_msg(int priority, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	logmsg(priority, "%s", msg);
-	if (in_child && debug_fd != -1)
-		dprintf(debug_fd, "inetd[%d]: %s\n", (int)getpid(), msg);
-}
-
-/*
  * While a child of vfork() runs on the daemon's memory, the daemon
  * waits; what failed in the child is left here for it to report.
  */
@@ -953,7 +903,7 @@ child_fail(const struct servtab *sep, const char *what)
 		vfork_child.error = saved_errno;
 		_exit(EX_OSERR);
 	}
-	log_msg(LOG_ERR, "%s:%d: %s: %s: %s", sep->se_file, sep->se_line,
+	logmsg(LOG_ERR, "%s:%d: %s: %s: %s", sep->se_file, sep->se_line,
 	    servtab_name(sep, name, sizeof(name)), what,
 	    strerror(saved_errno));
 	_exit(EX_OSERR);
@@ -1083,16 +1033,16 @@ prepare_server_env(void)
 	size_t n = 1;
 	char **ep;
 
-	for (ep = environ; keep_environment && *ep != NULL; ep++)
+	for (ep = environ; opts.keep_environment && *ep != NULL; ep++)
 		n++;
 	if ((server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
 	    sizeof(*server_env))) == NULL) {
 		logmsg(LOG_ERR, "environment for servers: %m");
 		exit(EX_OSERR);
 	}
-	if (!keep_environment)
+	if (!opts.keep_environment)
 		server_env[server_env_base++] = path;
-	for (ep = environ; keep_environment && *ep != NULL; ep++)
+	for (ep = environ; opts.keep_environment && *ep != NULL; ep++)
 		if (!is_conn_var(*ep))
 			server_env[server_env_base++] = *ep;
 	server_env[server_env_base] = NULL;
@@ -1181,310 +1131,6 @@ server_environment(const struct servtab *sep, int fd,
 }
 
 /*
- * TCP wrappers (-w, -W).  hosts_access(3) may read files and look names
- * up for as long as it likes, so it runs only in a child, before the
- * server or builtin: the main loop never waits for it.
- */
-
-static int	wrap_refused;	/* datagrams this child refused */
-
-/*
- * libwrap, with the RPC and Kerberos libraries it needs, is mapped only
- * under -w or -W: without them the daemon is 0.8 MB smaller, and has ten
- * libraries fewer in a root process that listens on the network.  It is
- * loaded at startup, so that a child never waits for it.
- */
-#define LIBWRAP		"libwrap.so.0"
-
-static struct {
-	int		 (*hosts_access)(struct request_info *);
-	struct request_info *(*request_init)(struct request_info *, ...);
-	struct request_info *(*request_set)(struct request_info *, ...);
-	void		 (*sock_hostname)(struct host_info *);
-	void		 (*sock_hostaddr)(struct host_info *);
-	char		**hosts_allow_table;
-	char		**hosts_deny_table;
-	int		*dry_run;	/* rules matched, their options not run */
-	int		*resident;	/* > 0: twist is refused */
-} libwrap;
-
-static void *
-wrap_symbol(void *lib, const char *name)
-{
-	void *sym;
-
-	if ((sym = dlsym(lib, name)) == NULL)
-		errx(EX_OSFILE, "%s: %s", LIBWRAP, dlerror());
-	return sym;
-}
-
-static void
-wrap_load(void)
-{
-	void *lib;
-
-	if (!wrap_programs && !wrap_builtins)
-		return;
-	if ((lib = dlopen(LIBWRAP, RTLD_NOW)) == NULL)
-		errx(EX_OSFILE, "-w, -W: %s", dlerror());
-	libwrap.hosts_access = wrap_symbol(lib, "hosts_access");
-	libwrap.request_init = wrap_symbol(lib, "request_init");
-	libwrap.request_set = wrap_symbol(lib, "request_set");
-	libwrap.sock_hostname = wrap_symbol(lib, "sock_hostname");
-	libwrap.sock_hostaddr = wrap_symbol(lib, "sock_hostaddr");
-	libwrap.hosts_allow_table = wrap_symbol(lib, "hosts_allow_table");
-	libwrap.hosts_deny_table = wrap_symbol(lib, "hosts_deny_table");
-	libwrap.dry_run = wrap_symbol(lib, "dry_run");
-	libwrap.resident = wrap_symbol(lib, "resident");
-}
-
-/*
- * As tcpd(8): a server is checked under the name it runs as, the
- * basename of its argv[0]; a builtin under its own name.
- */
-static const char *
-wrap_daemon_name(const struct servtab *sep)
-{
-	const char *slash;
-
-	if (sep->se_forward != NULL)
-		return forward_wrap_name(sep->se_forward);
-	if (sep->se_bi != NULL)
-		return builtin_name(sep->se_bi);
-	slash = strrchr(sep->se_argv[0], '/');
-	return slash != NULL ? slash + 1 : sep->se_argv[0];
-}
-
-/* What a table says of a name: no rule for it, or its first rule's word. */
-enum wrap_answer { WRAP_NO_RULE, WRAP_GRANTS, WRAP_REFUSES };
-
-/*
- * hosts_access() with other tables, in dry-run mode, and not counted as
- * a check of this process: libwrap refuses twist in a process that has
- * checked before, as a resident daemon would.
- */
-static int
-wrap_dry_access(struct request_info *req, const char *allow,
-    const char *deny)
-{
-	char *saved_allow = *libwrap.hosts_allow_table;
-	char *saved_deny = *libwrap.hosts_deny_table;
-	int granted, saved_resident = *libwrap.resident;
-
-	*libwrap.hosts_allow_table = (char *)allow;
-	*libwrap.hosts_deny_table = (char *)deny;
-	*libwrap.dry_run = 1;
-	granted = libwrap.hosts_access(req);
-	*libwrap.dry_run = 0;
-	*libwrap.resident = saved_resident;
-	*libwrap.hosts_allow_table = saved_allow;
-	*libwrap.hosts_deny_table = saved_deny;
-	return granted;
-}
-
-/*
- * hosts.allow's answer for the daemon name of req.  Behind a table that
- * refuses all, a grant can only come from hosts.allow; with no table
- * behind, a refusal only from a rule of hosts.allow ending in DENY.
- */
-static enum wrap_answer
-wrap_allow_answer(struct request_info *req, const char *deny_all)
-{
-	if (wrap_dry_access(req, *libwrap.hosts_allow_table, deny_all))
-		return WRAP_GRANTS;
-	if (!wrap_dry_access(req, *libwrap.hosts_allow_table, "/dev/null"))
-		return WRAP_REFUSES;
-	return WRAP_NO_RULE;
-}
-
-/* A table of one rule, refusing everything, readable by its path. */
-static int
-wrap_deny_all_table(char *path, size_t size)
-{
-	static const char rule[] = "ALL: ALL\n";
-	int fd;
-
-	if ((fd = memfd_create("inetd-deny-all", MFD_CLOEXEC)) == -1)
-		return -1;
-	if (write(fd, rule, sizeof(rule) - 1) != sizeof(rule) - 1) {
-		close(fd);
-		return -1;
-	}
-	snprintf(path, size, "/proc/self/fd/%d", fd);
-	return fd;
-}
-
-/*
- * A server is checked under its program's name, as tcpd(8) would, and
- * under its service name (inetd.conf's first field), as xinetd names
- * it: the rules are matched as if each rule for one also named the
- * other.  So hosts.allow decides if it has a rule for either name, else
- * hosts.deny; in a table, the program's rule comes first, and when the
- * two names' rules disagree, the one that refuses wins.  libwrap runs
- * the options of the rule it matches (banners, spawn, twist), so the
- * tables are first read in its dry-run mode to find the deciding name,
- * under which they are then read once for real.
- */
-static const char *
-wrap_deciding_name(const struct servtab *sep, struct request_info *req)
-{
-	const char *names[2] = { wrap_daemon_name(sep), sep->se_service };
-	enum wrap_answer answer[2];
-	char deny_all[32];
-	int fd, i;
-
-	if (sep->se_bi != NULL || sep->se_forward != NULL ||
-	    strcmp(names[0], names[1]) == 0 ||
-	    (fd = wrap_deny_all_table(deny_all, sizeof(deny_all))) == -1)
-		return names[0];
-	for (i = 0; i < 2; i++) {
-		libwrap.request_set(req, RQ_DAEMON, names[i], 0);
-		answer[i] = wrap_allow_answer(req, deny_all);
-	}
-	close(fd);
-	for (i = 0; i < 2; i++)
-		if (answer[i] == WRAP_REFUSES)
-			return names[i];
-	for (i = 0; i < 2; i++)
-		if (answer[i] == WRAP_GRANTS)
-			return names[i];
-	for (i = 0; i < 2; i++) {
-		libwrap.request_set(req, RQ_DAEMON, names[i], 0);
-		if (!wrap_dry_access(req, "/dev/null",
-		    *libwrap.hosts_deny_table))
-			return names[i];
-	}
-	return names[0];
-}
-
-/*
- * Whether hosts.allow and hosts.deny let peer use the service on fd.
- * The request is made of what inetd knows, so that libwrap never reads
- * from the socket; the log names the client by its address only.
- */
-static int
-wrap_allows(const struct servtab *sep, int fd, const struct sockaddr *peer)
-{
-	const char *program = sep->se_bi != NULL ? "internal" :
-	    sep->se_server;
-	const char *name;
-	char addr[INET6_ADDRSTRLEN + 1];
-	struct sockaddr_storage local;
-	socklen_t len = sizeof(local);
-	struct request_info req;
-
-	memset(&local, 0, sizeof(local));
-	(void)getsockname(fd, (struct sockaddr *)&local, &len);
-	libwrap.request_init(&req, RQ_FILE, fd, RQ_CLIENT_SIN, peer,
-	    RQ_SERVER_SIN, &local, 0);
-	req.hostname = libwrap.sock_hostname;
-	req.hostaddr = libwrap.sock_hostaddr;
-	name = wrap_deciding_name(sep, &req);
-	libwrap.request_set(&req, RQ_DAEMON, name, 0);
-	sockaddr_str(peer, addr, sizeof(addr));
-	if (!libwrap.hosts_access(&req)) {
-		log_msg(LOG_AUTH | LOG_WARNING, "refused connection from %s, "
-		    "service %s (%s)", addr, name, program);
-		return 0;
-	}
-	if (log_connections)
-		log_msg(LOG_AUTH | LOG_INFO, "connection from %s, service %s "
-		    "(%s)", addr, name, program);
-	return 1;
-}
-
-/* Refused senders keep coming: hold the socket a while, then exit. */
-static void
-wrap_flood_pause(void)
-{
-	sleep(BACKOFF_SECONDS);
-	_exit(0);
-}
-
-/*
- * A datagram server is started for the datagram at the head of the
- * queue, so one from a refused sender is read and dropped: else the
- * daemon would see it waiting and start a child for it again and again.
- * Returns when the head may be served; exits when the queue is empty.
- */
-static void
-wrap_dgram_head(const struct servtab *sep, int fd)
-{
-	struct sockaddr_storage peer;
-	socklen_t len;
-	char byte;
-
-	while (wrap_refused < WRAP_REFUSALS_MAX) {
-		memset(&peer, 0, sizeof(peer));
-		len = sizeof(peer);
-		if (recvfrom(fd, &byte, sizeof(byte), MSG_PEEK | MSG_DONTWAIT,
-		    (struct sockaddr *)&peer, &len) == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				_exit(0);
-			wrap_refused++;	/* an ICMP error, taken by this read */
-			continue;
-		}
-		if (wrap_allows(sep, fd, (struct sockaddr *)&peer))
-			return;
-		(void)recv(fd, &byte, sizeof(byte), MSG_DONTWAIT);
-		wrap_refused++;
-	}
-	wrap_flood_pause();
-}
-
-/* builtin_dgram()'s question, for the child of a -W datagram builtin. */
-static int
-wrap_admit_datagram(struct servtab *sep, const struct sockaddr *from)
-{
-	if (wrap_allows(sep, sep->se_fd, from))
-		return 1;
-	wrap_refused++;
-	return 0;
-}
-
-static int
-datagram_within(int fd, int msec)
-{
-	struct pollfd pfd;
-
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	return poll(&pfd, 1, msec) > 0;
-}
-
-/*
- * -W: a datagram builtin's child answers the datagrams the rules allow,
- * as the daemon would, and lingers a moment for more, so that a steady
- * trickle of clients does not make one child each.
- */
-static void
-wrap_serve_dgram(const struct servtab *sep)
-{
-	struct servtab own = *sep;
-
-	own.se_fd = STDIN_FILENO;
-	while (wrap_refused < WRAP_REFUSALS_MAX &&
-	    datagram_within(own.se_fd, WRAP_LINGER_MS))
-		builtin_dgram(&own, wrap_admit_datagram);
-	if (wrap_refused >= WRAP_REFUSALS_MAX)
-		wrap_flood_pause();
-	_exit(0);
-}
-
-/* In the child, before anything runs: exits unless the client may use it. */
-static void
-wrap_child(const struct servtab *sep, const struct sockaddr *peer)
-{
-	if (sep->se_socktype == SOCK_STREAM) {
-		if (!wrap_allows(sep, STDIN_FILENO, peer))
-			_exit(0);
-	} else if (sep->se_bi != NULL)
-		wrap_serve_dgram(sep);
-	else
-		wrap_dgram_head(sep, STDIN_FILENO);
-}
-
-/*
  * A child gives its connection back to the daemon on the channel:
  * tcpmux's once its client has named an entry, which then serves it
  * with that entry's limits (see tcpmux_serve_chosen()), and a forward
@@ -1541,7 +1187,7 @@ hand_back(const struct servtab *sep, enum mux_kind kind, const void *what,
 	cmsg->cmsg_len = CMSG_LEN(sizeof(fd));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
 	if (sendmsg(mux_channel[1], &msg, MSG_NOSIGNAL) == -1) {
-		log_msg(LOG_ERR, "%s:%d: %s: handing the connection back to "
+		logmsg(LOG_ERR, "%s:%d: %s: handing the connection back to "
 		    "inetd: %m", sep->se_file, sep->se_line, sep->se_service);
 		_exit(EX_OSERR);
 	}
@@ -1567,10 +1213,14 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 
-	in_child = 1;
-	/* The log socket must not stay open in the server, nor stderr. */
+	/*
+	 * The log socket must not stay open in the server, nor stderr,
+	 * which becomes the client: with -d, messages go to the daemon's.
+	 */
 	logclose();
-	logopen("inetd", LOG_PID, LOG_DAEMON);
+	logopen("inetd", LOG_PID | (debug_fd != -1 ? LOG_PERROR : 0),
+	    LOG_DAEMON);
+	logperror(debug_fd);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
 	child_new_session(sep);
@@ -1710,16 +1360,16 @@ stop_looping_service(struct servtab *sep)
 {
 	char name[PATH_MAX + 16], span[32];
 
-	if (retrytime % 60 == 0)
-		snprintf(span, sizeof(span), "%d min", retrytime / 60);
+	if (opts.retrytime % 60 == 0)
+		snprintf(span, sizeof(span), "%d min", opts.retrytime / 60);
 	else
-		snprintf(span, sizeof(span), "%d s", retrytime);
+		snprintf(span, sizeof(span), "%d s", opts.retrytime);
 	logmsg(LOG_ERR, "%s:%d: %s server failing (looping), service "
 	    "terminated for %s", sep->se_file, sep->se_line,
 	    servtab_name(sep, name, sizeof(name)), span);
 	close_service(sep);
 	sep->se_stats.st_looping++;
-	svc_looping_start(sep, now() + retrytime);
+	svc_looping_start(sep, now() + opts.retrytime);
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
@@ -1792,8 +1442,8 @@ log_connection(const struct servtab *sep, const struct sockaddr *peer)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 
-	if (log_connections)
-		log_msg(LOG_INFO, "%s from %s", sep->se_service,
+	if (opts.log_connections)
+		logmsg(LOG_INFO, "%s from %s", sep->se_service,
 		    sockaddr_str(peer, addr, sizeof(addr)));
 }
 
@@ -2217,23 +1867,23 @@ reload_load(struct servtab **freshp)
 	int error;
 
 	conf_errors = 0;
-	fresh = config_load(config_path, bind_default, euid, reload_report,
-	    &error);
+	fresh = config_load(opts.config_path, opts.bind_default, euid,
+	    reload_report, &error);
 	if (fresh == NULL && error != 0) {
 		logmsg(LOG_ERR, "%s: %s, configuration not reloaded",
-		    config_path, strerror(error));
+		    opts.config_path, strerror(error));
 		return -1;
 	}
 	if (conf_errors > 0) {
 		logmsg(LOG_ERR, "%s: %d error%s, configuration not reloaded: "
-		    "the running one stays in force", config_path,
+		    "the running one stays in force", opts.config_path,
 		    conf_errors, conf_errors == 1 ? "" : "s");
 		config_free(fresh);
 		return -1;
 	}
 	if (fresh == NULL)
 		logmsg(LOG_WARNING, "%s: no services configured",
-		    config_path);
+		    opts.config_path);
 	*freshp = fresh;
 	return 0;
 }
@@ -2255,7 +1905,7 @@ reload(void)
 		return;
 	if (handover_init(&ht, services) == -1) {
 		logmsg(LOG_ERR, "%s: out of memory, configuration not "
-		    "reloaded", config_path);
+		    "reloaded", opts.config_path);
 		config_free(fresh);
 		return;
 	}
@@ -2274,7 +1924,7 @@ reload(void)
 	services = fresh;
 	builtin_own_ports(services);
 	retry_at = 0;
-	logmsg(LOG_INFO, "reloaded %s: %d services listening", config_path,
+	logmsg(LOG_INFO, "reloaded %s: %d services listening", opts.config_path,
 	    open_services());
 }
 

@@ -45,6 +45,9 @@ static struct {
 	time_t		 next_report;	/* monotonic seconds */
 } lg = { NULL, 0, LOG_USER, -1, 0, 0 };
 
+/* Where LOG_PERROR copies messages (logperror()). */
+static int		 perror_fd = STDERR_FILENO;
+
 static time_t
 monotonic_seconds(void)
 {
@@ -187,7 +190,7 @@ vlogmsg(int priority, const char *fmt, va_list ap)
 
 	log_vcompose(&l, priority, fmt, ap);
 	if (lg.option & LOG_PERROR)
-		dprintf(STDERR_FILENO, "%.*s\n", (int)(l.len - l.tag),
+		dprintf(perror_fd, "%.*s\n", (int)(l.len - l.tag),
 		    l.buf + l.tag);
 	if ((log_report_drops() == -1 || log_send(&l) == -1) &&
 	    lg.dropped < ULONG_MAX)
@@ -218,6 +221,12 @@ logopen(const char *ident, int option, int facility)
 	lg.next_report = 0;
 	if (option & LOG_NDELAY)
 		(void)log_connect();
+}
+
+void
+logperror(int fd)
+{
+	perror_fd = fd != -1 ? fd : STDERR_FILENO;
 }
 
 void

@@ -20,5 +20,11 @@ void	logmsg(int priority, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	vlogmsg(int priority, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
+/*
+ * Where LOG_PERROR copies messages: fd, or stderr for -1.  The stderr of
+ * a child of the daemon's is its client; with -d the child copies its
+ * messages to the daemon's stderr instead.
+ */
+void	logperror(int fd);
 
 #endif
