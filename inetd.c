@@ -38,6 +38,7 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "handback.h"
 #include "notify.h"
 #include "reload.h"
 #include "wrap.h"
@@ -52,7 +53,6 @@
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
 #define MUX_DRAIN_READS	4	/* of what a turned-away client sent */
-#define MUX_SEND_SECONDS 10	/* a tcpmux child waits for the daemon */
 #define SERVER_UMASK	022	/* whatever umask inetd was started with */
 /* Servers' PATH without -E: Debian's default, never inetd's own. */
 #define SERVER_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
@@ -609,19 +609,13 @@ static struct servtab	**parked;
 static size_t		 nparked, parked_size;
 
 /*
- * Children hand connections back on this channel (see hand_back());
+ * Children hand connections back on this channel (handback.c);
  * the daemon's end waits among the listeners.
  */
 static void
 open_mux_channel(struct epoll_event *ev)
 {
-	struct timeval patience = { MUX_SEND_SECONDS, 0 };
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-	    mux_channel) == -1 ||
-	    fcntl(mux_channel[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    setsockopt(mux_channel[1], SOL_SOCKET, SO_SNDTIMEO, &patience,
-	    sizeof(patience)) == -1)
+	if (handback_open(mux_channel) == -1)
 		err(EX_OSERR, "hand-back channel");
 	ev->data.ptr = &mux_mark;
 	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, mux_channel[0], ev) == -1)
@@ -1130,81 +1124,19 @@ server_environment(const struct servtab *sep, int fd,
 	return server_env;
 }
 
-/*
- * A child gives its connection back to the daemon on the channel:
- * tcpmux's once its client has named an entry, which then serves it
- * with that entry's limits (see tcpmux_serve_chosen()), and a forward
- * entry's once tcp_wrappers let the client in, so that the daemon
- * forwards it with no process (see forward_take_back()).  A message is
- * a kind, then what names the entry: the service field of the tcpmux
- * entry, the identity of the forward entry, which a reload keeps.  The
- * descriptor rides with it.
- */
-enum mux_kind { MUX_TCPMUX = 'm', MUX_FORWARD = 'f' };
-
-#define MUX_MESSAGE_MAX	(1 + TCPMUX_NAME_MAX + sizeof("tcpmux/+"))
-
-union mux_control {
-	struct cmsghdr	 hdr;
-	char		 buf[CMSG_SPACE(sizeof(int))];	/* one descriptor */
-};
-
-/* A message of the channel: its text and a descriptor. */
-static void
-mux_message(struct msghdr *msg, struct iovec *iov, char *text,
-    size_t len, union mux_control *control)
-{
-	memset(msg, 0, sizeof(*msg));
-	memset(control, 0, sizeof(*control));
-	iov->iov_base = text;
-	iov->iov_len = len;
-	msg->msg_iov = iov;
-	msg->msg_iovlen = 1;
-	msg->msg_control = control->buf;
-	msg->msg_controllen = sizeof(control->buf);
-}
-
-/* The connection on 0 goes back to the daemon; the child is done. */
-static void __attribute__((noreturn))
-hand_back(const struct servtab *sep, enum mux_kind kind, const void *what,
-    size_t len)
-{
-	char text[MUX_MESSAGE_MAX];
-	union mux_control control;
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	struct iovec iov;
-	int fd = STDIN_FILENO;
-
-	if (len >= sizeof(text))
-		_exit(EX_SOFTWARE);	/* the parser bounds tcpmux names */
-	text[0] = kind;
-	memcpy(text + 1, what, len);
-	mux_message(&msg, &iov, text, 1 + len, &control);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(fd));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
-	if (sendmsg(mux_channel[1], &msg, MSG_NOSIGNAL) == -1) {
-		logmsg(LOG_ERR, "%s:%d: %s: handing the connection back to "
-		    "inetd: %m", sep->se_file, sep->se_line, sep->se_service);
-		_exit(EX_OSERR);
-	}
-	_exit(0);
-}
-
 static void __attribute__((noreturn))
 tcpmux_hand_back(const struct servtab *chosen)
 {
-	hand_back(chosen, MUX_TCPMUX, chosen->se_service,
+	handback_send(mux_channel[1], chosen, HANDBACK_TCPMUX,
+	    chosen->se_service,
 	    strlen(chosen->se_service));
 }
 
 static void __attribute__((noreturn))
 forward_hand_back(const struct servtab *sep)
 {
-	hand_back(sep, MUX_FORWARD, &sep->se_limits.sl_id,
+	handback_send(mux_channel[1], sep, HANDBACK_FORWARD,
+	    &sep->se_limits.sl_id,
 	    sizeof(sep->se_limits.sl_id));
 }
 
@@ -1724,16 +1656,15 @@ forward_take_back(uint64_t id, int fd)
 	log_forward_share(sep);
 }
 
-/* What a child handed back (see hand_back()); fd is taken care of. */
+/* What a child handed back (handback.h); fd is taken care of. */
 static void
-take_back_one(char *text, size_t len, int fd)
+take_back_one(const char *text, size_t len, int fd)
 {
 	uint64_t id;
 
-	if (len > 1 && text[0] == MUX_TCPMUX) {
-		text[len] = '\0';
+	if (len > 1 && text[0] == HANDBACK_TCPMUX)
 		tcpmux_serve_chosen(text + 1, fd);
-	} else if (len == 1 + sizeof(id) && text[0] == MUX_FORWARD) {
+	else if (len == 1 + sizeof(id) && text[0] == HANDBACK_FORWARD) {
 		memcpy(&id, text + 1, sizeof(id));
 		forward_take_back(id, fd);
 		return;
@@ -1745,27 +1676,15 @@ take_back_one(char *text, size_t len, int fd)
 static void
 mux_take_back(void)
 {
-	char text[MUX_MESSAGE_MAX + 1];
-	union mux_control control;
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	struct iovec iov;
+	char text[HANDBACK_MESSAGE_MAX + 1];
 	ssize_t n;
 	int fd, i;
 
 	for (i = 0; i < MUX_BATCH; i++) {
-		mux_message(&msg, &iov, text, sizeof(text) - 1, &control);
-		if ((n = recvmsg(mux_channel[0], &msg, MSG_DONTWAIT |
-		    MSG_CMSG_CLOEXEC)) == -1)
+		if ((n = handback_receive(mux_channel[0], text, sizeof(text),
+		    &fd)) == -1)
 			return;
-		cmsg = CMSG_FIRSTHDR(&msg);
-		if (cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS ||
-		    cmsg->cmsg_len != CMSG_LEN(sizeof(fd)))
-			continue;
-		memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-		if (msg.msg_flags & MSG_TRUNC)
-			close(fd);
-		else
+		if (fd != -1)
 			take_back_one(text, n, fd);
 	}
 }
