@@ -18,8 +18,8 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c handback.c notify.c reload.c wrap.c config.c internal.c \
-		  auth.c ratelimit.c forward.c log.c
+SRCS		= inetd.c handback.c notify.c reload.c spawn.c wrap.c config.c \
+		  internal.c auth.c ratelimit.c forward.c log.c
 UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
 		  ratelimit.c log.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
@@ -68,8 +68,10 @@ BSD_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libbsd-overlay)
 BSD_LIBS	:= $(shell $(PKG_CONFIG) --libs libbsd-overlay)
 endif
 
-# pipe2, accept4, environ and dlsym(RTLD_NEXT) need _GNU_SOURCE.
-ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
+# pipe2, accept4, environ and dlsym(RTLD_NEXT) need _GNU_SOURCE.  The
+# headers of the tree are found by #include "..." only (-iquote): spawn.h
+# must not hide the system's <spawn.h>.
+ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote . \
 		  $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 # libbsd is linked statically: the daemon takes a few small functions from
 # it (strlcpy, strtonum, pidfile, setproctitle), and libbsd.so with the

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * spawn.h: the child of a connection, from fork to execve (spawn.c).
+ */
+#ifndef INETD_SPAWN_H
+#define INETD_SPAWN_H
+
+#include <sys/types.h>
+#include <sysexits.h>
+
+struct servtab;
+struct sockaddr;
+
+/* What the children need of the daemon, given once. */
+struct spawn_options {
+	int	 so_keep_environment;	/* -E: servers get inetd's environment */
+	int	 so_debug_fd;		/* -d: the daemon's stderr, else -1 */
+	int	 so_handback_fd;	/* children's end of the hand-back channel */
+};
+
+/*
+ * How a child of the daemon's that fails exits (inetd.8, EXIT STATUS),
+ * whatever the entry: a system call failed (dup2, fcntl, sigprocmask,
+ * setsid, poll, execve of the server, sending the connection back);
+ * the entry's user or groups could not be taken; the daemon's own error.
+ * A client refused by TCP wrappers, one that went away or named nothing
+ * that tcpmux offers is no failure: 0.
+ */
+#define CHILD_EXIT_OSERR	EX_OSERR	/* 71 */
+#define CHILD_EXIT_NOPERM	EX_NOPERM	/* 77 */
+#define CHILD_EXIT_SOFTWARE	EX_SOFTWARE	/* 70 */
+
+/*
+ * At startup, once the descriptors of options are open and the daemon's
+ * environment is what servers may inherit: the signals a child resets
+ * and the servers' environment are noted.
+ */
+void		 spawn_init(const struct spawn_options *options);
+/*
+ * A child for the connection (or the socket of a wait entry) on fd,
+ * from peer (NULL if none); services is the running list (tcpmux
+ * chooses in it).  The child's pid, or -1 with errno.
+ */
+pid_t		 spawn_child(const struct servtab *sep, int fd,
+		    const struct sockaddr *peer,
+		    const struct servtab *services);
+
+#endif /* INETD_SPAWN_H */
