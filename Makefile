@@ -19,9 +19,9 @@
 
 PROG		= inetd
 SRCS		= inetd.c handback.c notify.c reload.c spawn.c wrap.c config.c \
-		  internal.c auth.c ratelimit.c forward.c log.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
-		  ratelimit.c log.c
+		  internal.c tcpmux.c auth.c ratelimit.c forward.c log.c
+UNIT_SRCS	= tests/test_config.c config.c internal.c tcpmux.c auth.c \
+		  forward.c ratelimit.c log.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
 PROBE_SRCS	= tests/probe.c

@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "reload.h"
 #include "spawn.h"
+#include "tcpmux.h"
 #include "wrap.h"
 
 #define DEFAULT_CONFIG	"/etc/inetd.conf"
@@ -50,7 +51,6 @@
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
-#define MUX_DRAIN_READS	4	/* of what a turned-away client sent */
 
 struct child {
 	pid_t		 ch_pid;
@@ -1172,37 +1172,6 @@ service_ready(struct servtab *sep)
 		accept_connection(sep);
 }
 
-/* The entry offered under that service field ("tcpmux/+NAME"), now. */
-static struct servtab *
-tcpmux_entry(const char *service)
-{
-	struct servtab *sep;
-
-	for (sep = services; sep != NULL; sep = sep->se_next)
-		if (sep->se_tcpmux != TCPMUX_NONE &&
-		    strcmp(sep->se_service, service) == 0)
-			return sep;
-	return NULL;
-}
-
-/*
- * A tcpmux client the daemon turns away: the reply, then a FIN, and
- * what the client sent past its name is read, so that the close does
- * not reset the connection and lose the reply.  Nothing here may wait.
- */
-static void
-tcpmux_refuse_now(int fd, const char *reply)
-{
-	char buf[4096];
-	int i;
-
-	(void)send(fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL);
-	(void)shutdown(fd, SHUT_WR);
-	for (i = 0; i < MUX_DRAIN_READS; i++)
-		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
-			break;
-}
-
 /*
  * A connection named to a "tcpmux/NAME" entry is served as one of that
  * entry's: its limits apply, it is logged under its name, and its
@@ -1213,27 +1182,21 @@ static void
 tcpmux_serve_chosen(const char *service, int fd)
 {
 	struct sockaddr_storage peer;
-	socklen_t len = sizeof(peer);
 	struct servtab *sep;
 
-	memset(&peer, 0, sizeof(peer));
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
-		return;		/* the client has gone */
-	if ((sep = tcpmux_entry(service)) == NULL || svc_looping(sep)) {
-		tcpmux_refuse_now(fd, "-Service not available\r\n");
+	if ((sep = tcpmux_chosen(services, service, fd, &peer)) == NULL)
 		return;
-	}
 	if (!admit_peer(sep, (struct sockaddr *)&peer) ||
 	    svc_at_limit(sep) || children_full()) {
 		if (svc_at_limit(sep))
 			log_max_child(sep);
-		tcpmux_refuse_now(fd, "-Service busy\r\n");
+		tcpmux_refuse(fd, TCPMUX_BUSY, 0);
 		return;
 	}
 	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
 	if (!spawn(sep, fd, (struct sockaddr *)&peer))
-		tcpmux_refuse_now(fd, "-Service not available\r\n");
+		tcpmux_refuse(fd, TCPMUX_UNAVAILABLE, 0);
 }
 
 /*

@@ -82,11 +82,6 @@ int		 builtin_write(int fd, const char *buf, size_t len,
 		    int timeout_ms);
 /* Exits after the client has seen the end of the reply (a FIN). */
 void		 builtin_linger_exit(int fd) __attribute__((noreturn));
-/*
- * The entry tcpmux chose may serve: "+Go" for a "tcpmux/+NAME" entry,
- * nothing for others, whose server answers itself.  0, or -1.
- */
-int		 tcpmux_go(const struct servtab *sep, int fd);
 
 /* auth.c: the ident service, a builtin (see internal.c) */
 const struct servtab *auth_serve(const struct servtab *sep, int fd,

@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "tcpmux.h"
 
 #define CHARGEN_RING	95	/* the printable characters ' ' to '~' */
 #define CHARGEN_WIDTH	72	/* characters in a line, then CRLF */
@@ -98,8 +99,6 @@ static ssize_t	discard_answer(char *, size_t, size_t);
 static ssize_t	chargen_answer(char *, size_t, size_t);
 static ssize_t	daytime_answer(char *, size_t, size_t);
 static ssize_t	time_answer(char *, size_t, size_t);
-static const struct servtab *tcpmux_serve(const struct servtab *, int,
-		    const struct servtab *);
 static long long monotonic_ms(void);
 
 static const struct builtin builtins[] = {
@@ -793,95 +792,4 @@ builtin_linger_exit(int fd)
 	    (n = read(fd, buf, sizeof(buf))) > 0)
 		total += n;
 	_exit(0);
-}
-
-/*
- * tcpmux (RFC 1078): the client names a service on a line of its own,
- * and gets the server of the entry offering that name, "tcpmux/NAME"
- * in the service field.
- */
-#define TCPMUX_TIMEOUT_MS	10000	/* for the client to name a service */
-
-/* An entry's name: its service field after "tcpmux/" and any "+". */
-static const char *
-tcpmux_name(const struct servtab *sep)
-{
-	const char *name = sep->se_service + sizeof("tcpmux/") - 1;
-
-	return sep->se_tcpmux == TCPMUX_PLUS ? name + 1 : name;
-}
-
-/* The first entry offering name; names are compared without case. */
-static const struct servtab *
-tcpmux_find(const struct servtab *services, const char *name)
-{
-	const struct servtab *sep;
-
-	for (sep = services; sep != NULL; sep = sep->se_next)
-		if (sep->se_tcpmux != TCPMUX_NONE &&
-		    strcasecmp(tcpmux_name(sep), name) == 0)
-			return sep;
-	return NULL;
-}
-
-/* "help": each name offered, once, a line each. */
-static void
-tcpmux_help(int fd, const struct servtab *services)
-{
-	char line[TCPMUX_NAME_MAX + 3];
-	const struct servtab *sep;
-	int n;
-
-	for (sep = services; sep != NULL; sep = sep->se_next) {
-		if (sep->se_tcpmux == TCPMUX_NONE ||
-		    tcpmux_find(services, tcpmux_name(sep)) != sep)
-			continue;
-		n = snprintf(line, sizeof(line), "%s\r\n", tcpmux_name(sep));
-		if (n < 0 || (size_t)n >= sizeof(line) ||
-		    builtin_write(fd, line, n, TCPMUX_TIMEOUT_MS) == -1)
-			return;
-	}
-}
-
-static void __attribute__((noreturn))
-tcpmux_refuse(int fd, const char *reply)
-{
-	(void)builtin_write(fd, reply, strlen(reply), TCPMUX_TIMEOUT_MS);
-	builtin_linger_exit(fd);
-}
-
-/*
- * The name is read a byte at a time, so that what the client sends
- * after it is left for the server.
- */
-static const struct servtab *
-tcpmux_serve(const struct servtab *sep, int fd,
-    const struct servtab *services)
-{
-	char name[TCPMUX_NAME_MAX + 2];		/* and a CR */
-	const struct servtab *chosen;
-	ssize_t len;
-
-	(void)sep;
-	len = builtin_read_line(fd, name, sizeof(name), TCPMUX_TIMEOUT_MS);
-	if (len == LINE_TOOLONG)
-		tcpmux_refuse(fd, "-Service name too long\r\n");
-	if (len == LINE_END)
-		_exit(0);
-	if (strcasecmp(name, "help") == 0) {
-		tcpmux_help(fd, services);
-		builtin_linger_exit(fd);
-	}
-	if ((size_t)len != strlen(name) ||
-	    (chosen = tcpmux_find(services, name)) == NULL)
-		tcpmux_refuse(fd, "-Service not available\r\n");
-	return chosen;
-}
-
-int
-tcpmux_go(const struct servtab *sep, int fd)
-{
-	if (sep->se_tcpmux != TCPMUX_PLUS)
-		return 0;
-	return builtin_write(fd, "+Go\r\n", 5, TCPMUX_TIMEOUT_MS);
 }

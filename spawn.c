@@ -34,6 +34,7 @@
 #include "inetd.h"
 #include "handback.h"
 #include "spawn.h"
+#include "tcpmux.h"
 #include "wrap.h"
 
 #define SERVER_UMASK	022	/* whatever umask inetd was started with */
