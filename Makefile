@@ -18,8 +18,9 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c handback.c notify.c reload.c spawn.c wrap.c config.c \
-		  internal.c tcpmux.c auth.c ratelimit.c forward.c log.c
+SRCS		= inetd.c children.c handback.c notify.c reload.c spawn.c \
+		  wrap.c config.c internal.c tcpmux.c auth.c ratelimit.c \
+		  forward.c log.c
 UNIT_SRCS	= tests/test_config.c config.c internal.c tcpmux.c auth.c \
 		  forward.c ratelimit.c log.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c

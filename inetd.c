@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "children.h"
 #include "handback.h"
 #include "notify.h"
 #include "reload.h"
@@ -47,18 +48,9 @@
 #define DEFAULT_PIDFILE	"/var/run/inetd.pid"
 #define RETRYTIME	600	/* s before a failed bind is retried */
 #define LISTEN_BACKLOG	1024
-#define MAXCHILDREN	16384	/* children tracked at once */
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
-
-struct child {
-	pid_t		 ch_pid;
-	struct servtab	*ch_sep;
-	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
-	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
-	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
-};
 
 /*
  * The flags, and what the environment sets for tests: main() fills it,
@@ -94,9 +86,6 @@ static int		 mux_channel[2] = { -1, -1 }; /* daemon's, children's */
 static time_t		 retry_at;	/* 0: no socket waits for a retry */
 static time_t		 backoff_until;	/* listeners ignored until then */
 static time_t		 backoff_quiet_until; /* no message about it till */
-static struct child	 children[MAXCHILDREN];
-static int		 nchildren;
-static int		 children_full_logged;
 static struct addr_table *addrtab;	/* per-address rates */
 static uint64_t		 service_ids;	/* the last one given to an entry */
 static int		 conf_errors;	/* reported by the file being loaded */
@@ -789,66 +778,6 @@ back_off(const char *why)
 	backoff_until = t + BACKOFF_SECONDS;
 }
 
-static int
-children_full(void)
-{
-	if (nchildren < MAXCHILDREN) {
-		children_full_logged = 0;
-		return 0;
-	}
-	if (!children_full_logged)
-		logmsg(LOG_ERR, "%d children running, the most inetd tracks; "
-		    "new connections wait", MAXCHILDREN);
-	children_full_logged = 1;
-	return 1;
-}
-
-static void
-child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer)
-{
-	struct child *ch = &children[nchildren];
-
-	ch->ch_pid = pid;
-	ch->ch_sep = sep;
-	ch->ch_started_ms = now_ms();
-	ch->ch_datagram = 0;
-	if (peer == NULL)
-		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
-	else
-		(void)peer_addr_set(&ch->ch_peer, peer);
-	nchildren++;
-	sep->se_children++;
-}
-
-/* Children of the entry serving that client, for max-child-per-ip. */
-static int
-children_of_peer(const struct servtab *sep, const struct peer_addr *pa)
-{
-	int i, n = 0;
-
-	for (i = 0; i < nchildren; i++)
-		if (children[i].ch_sep == sep &&
-		    peer_addr_equal(&children[i].ch_peer, pa))
-			n++;
-	return n;
-}
-
-/* The child's entry, NULL if none; *ch: what was known of it. */
-static struct servtab *
-child_remove(pid_t pid, struct child *ch)
-{
-	int i;
-
-	for (i = 0; i < nchildren; i++) {
-		if (children[i].ch_pid != pid)
-			continue;
-		*ch = children[i];
-		children[i] = children[--nchildren];
-		return ch->ch_sep;
-	}
-	return NULL;
-}
-
 
 /* " (N more since the last such message)", or nothing. */
 static const char *
@@ -955,7 +884,8 @@ start_refused(struct servtab *sep)
 
 /* A server for the connection (or the datagram) on fd; 0 if none. */
 static int
-spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
+spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
+    uint64_t datagram)
 {
 	pid_t pid;
 
@@ -973,7 +903,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 		back_off("fork");
 		return 0;
 	}
-	child_add(pid, sep, peer);
+	child_add(pid, sep, peer, datagram, now_ms());
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
 	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)
@@ -1107,7 +1037,7 @@ accept_connection(struct servtab *sep)
 	if (sep->se_bi != NULL && !svc_forks_to_count(sep) &&
 	    !wrap_wanted(sep) && builtin_accept(sep, fd) == 0)
 		return;
-	spawn(sep, fd, (struct sockaddr *)&peer);
+	spawn(sep, fd, (struct sockaddr *)&peer, 0);
 	close(fd);
 }
 
@@ -1155,9 +1085,8 @@ hand_over_socket(struct servtab *sep)
 		log_connection(sep, sender);
 	}
 	sep->se_stats.st_accepted++;
-	/* spawn() adds the child last: what it was started for, to judge it. */
-	if (spawn(sep, sep->se_fd, sender))
-		children[nchildren - 1].ch_datagram = datagram;
+	/* What it was started for, to judge it when it exits. */
+	spawn(sep, sep->se_fd, sender, datagram);
 }
 
 static void
@@ -1195,7 +1124,7 @@ tcpmux_serve_chosen(const char *service, int fd)
 	}
 	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
-	if (!spawn(sep, fd, (struct sockaddr *)&peer))
+	if (!spawn(sep, fd, (struct sockaddr *)&peer, 0))
 		tcpmux_refuse(fd, TCPMUX_UNAVAILABLE, 0);
 }
 
@@ -1338,18 +1267,6 @@ take_over(struct servtab *sep, struct servtab *old)
 	forward_take_over(old, sep);
 }
 
-/* Children of removed entries are reaped, but count for nothing. */
-static void
-hand_over_children(const struct handover_table *ht)
-{
-	int i;
-
-	for (i = 0; i < nchildren; i++)
-		if (children[i].ch_sep != NULL)
-			children[i].ch_sep = handover_successor(ht,
-			    children[i].ch_sep);
-}
-
 /*
  * The new list in *freshp, or -1: a file with any error changes
  * nothing, it is refused as a whole.
@@ -1407,7 +1324,7 @@ reload(void)
 	for (sep = fresh; sep != NULL; sep = sep->se_next)
 		if ((old = handover_take(&ht, sep)) != NULL)
 			take_over(sep, old);
-	hand_over_children(&ht);
+	children_hand_over(&ht);
 	handover_free(&ht);
 	for (old = services; old != NULL; old = next) {
 		next = old->se_next;
@@ -1460,7 +1377,7 @@ dump_services(void)
 	for (sep = services; sep != NULL; sep = sep->se_next)
 		n++;
 	logmsg(LOG_INFO, "service table: %d entries, %d children running",
-	    n, nchildren);
+	    n, children_count());
 	for (sep = services; sep != NULL; sep = sep->se_next) {
 		if (sep->se_maxchild > 0)
 			snprintf(maxchild, sizeof(maxchild), " of %d",

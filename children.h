@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * children.h: the daemon's table of its running children (children.c).
+ */
+#ifndef INETD_CHILDREN_H
+#define INETD_CHILDREN_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "inetd.h"
+
+struct servtab;
+struct sockaddr;
+struct handover_table;
+
+/* What the daemon knows of a child, until it is reaped. */
+struct child {
+	pid_t		 ch_pid;
+	struct servtab	*ch_sep;	/* NULL: its entry was removed */
+	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
+	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
+	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
+};
+
+/* Whether the table is full (logged once each time it gets full). */
+int		 children_full(void);
+/*
+ * A child just started for sep (whose count of children it adds to),
+ * for a client at peer (NULL: none), for the datagram of that
+ * fingerprint (0: none), at started_ms.  The table is not full.
+ */
+void		 child_add(pid_t pid, struct servtab *sep,
+		    const struct sockaddr *peer, uint64_t datagram,
+		    long long started_ms);
+/* Children of the entry serving that client, for max-child-per-ip. */
+int		 children_of_peer(const struct servtab *sep,
+		    const struct peer_addr *pa);
+/* The child's entry, NULL if none; *ch: what was known of it. */
+struct servtab	*child_remove(pid_t pid, struct child *ch);
+int		 children_count(void);
+/* Reload: children of the entries that were taken over follow them. */
+void		 children_hand_over(const struct handover_table *ht);
+
+#endif /* INETD_CHILDREN_H */
