@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -483,7 +484,7 @@ read_dotfiles_as_owner(const struct auth_options *o,
 	int hidden = 0, fd;
 
 	if (become_owner(ow) == -1)
-		_exit(1);
+		_exit(EX_NOPERM);
 	if (o->noident && (size_t)snprintf(path, sizeof(path),
 	    "%s/.noident", ow->home) < sizeof(path) && lstat(path, &st) == 0)
 		hidden = 1;
@@ -666,7 +667,7 @@ auth_serve(const struct servtab *sep, int fd, const struct servtab *services)
 	/* auth_check() passed these at load: this cannot fail. */
 	if (auth_options(sep, &o, why, sizeof(why)) == -1) {
 		logmsg(LOG_ERR, "%s:%d: %s", sep->se_file, sep->se_line, why);
-		_exit(1);
+		_exit(EX_SOFTWARE);
 	}
 	/* A client that is gone already asked nothing. */
 	len = sizeof(ends.local);

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -491,7 +492,7 @@ builtin_serve(const struct servtab *sep, int fd,
 			logmsg(LOG_ERR, "%s:%d: %s: poll: %m", sep->se_file,
 			    sep->se_line, servtab_name(sep, name,
 			    sizeof(name)));
-			_exit(1);
+			_exit(EX_OSERR);
 		}
 		if (n <= 0)
 			continue;

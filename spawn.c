@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -85,7 +86,7 @@ spawn_report(const struct servtab *sep, const char *what, int error)
 	    servtab_name(sep, name, sizeof(name)), what, strerror(error));
 }
 
-/* A system call failed in the child: status is a CHILD_EXIT_* code. */
+/* A system call failed in the child, which exits with status (spawn.h). */
 static void
 child_fail(const struct servtab *sep, const char *what, int status)
 {
@@ -131,11 +132,11 @@ child_setup_fds(const struct servtab *sep, int fd)
 	if ((fd != STDIN_FILENO && dup2(fd, STDIN_FILENO) == -1) ||
 	    dup2(STDIN_FILENO, STDOUT_FILENO) == -1 ||
 	    dup2(STDIN_FILENO, STDERR_FILENO) == -1)
-		child_fail(sep, "dup2", CHILD_EXIT_OSERR);
+		child_fail(sep, "dup2", EX_OSERR);
 	close_daemon_fds();
 	if ((flags = fcntl(STDIN_FILENO, F_GETFL)) == -1 ||
 	    fcntl(STDIN_FILENO, F_SETFL, flags & ~O_NONBLOCK) == -1)
-		child_fail(sep, "fcntl", CHILD_EXIT_OSERR);
+		child_fail(sep, "fcntl", EX_OSERR);
 }
 
 static void
@@ -152,7 +153,7 @@ child_reset_signals(const struct servtab *sep)
 		(void)sigaction(changed_signals[i], &sa, NULL);
 	sigemptyset(&empty);
 	if (sigprocmask(SIG_SETMASK, &empty, NULL) == -1)
-		child_fail(sep, "sigprocmask", CHILD_EXIT_OSERR);
+		child_fail(sep, "sigprocmask", EX_OSERR);
 }
 
 /*
@@ -165,7 +166,7 @@ static void
 child_new_session(const struct servtab *sep)
 {
 	if (setsid() == -1)
-		child_fail(sep, "setsid", CHILD_EXIT_OSERR);
+		child_fail(sep, "setsid", EX_OSERR);
 	(void)umask(SERVER_UMASK);
 }
 
@@ -175,11 +176,11 @@ child_set_credentials(const struct servtab *sep)
 	if (euid != 0)
 		return;		/* config_resolve allowed only our own uid */
 	if (setgroups(sep->se_ngroups, sep->se_groups) == -1)
-		child_fail(sep, "setgroups", CHILD_EXIT_NOPERM);
+		child_fail(sep, "setgroups", EX_NOPERM);
 	if (setgid(sep->se_gid) == -1)
-		child_fail(sep, "setgid", CHILD_EXIT_NOPERM);
+		child_fail(sep, "setgid", EX_NOPERM);
 	if (setuid(sep->se_uid) == -1)
-		child_fail(sep, "setuid", CHILD_EXIT_NOPERM);
+		child_fail(sep, "setuid", EX_NOPERM);
 }
 
 /*
@@ -372,7 +373,7 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer,
 	forward_restore_limits();
 	execve(sep->se_server, sep->se_argv,
 	    server_environment(sep, STDIN_FILENO, peer));
-	child_fail(sep, sep->se_server, CHILD_EXIT_OSERR);
+	child_fail(sep, sep->se_server, EX_OSERR);
 }
 
 /*
@@ -392,7 +393,7 @@ exec_server(const struct servtab *sep, int fd, char **env)
 	child_set_credentials(sep);
 	forward_restore_limits();
 	execve(sep->se_server, sep->se_argv, env);
-	child_fail(sep, sep->se_server, CHILD_EXIT_OSERR);
+	child_fail(sep, sep->se_server, EX_OSERR);
 }
 
 /*

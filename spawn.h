@@ -6,7 +6,6 @@
 #define INETD_SPAWN_H
 
 #include <sys/types.h>
-#include <sysexits.h>
 
 struct servtab;
 struct sockaddr;
@@ -19,16 +18,16 @@ struct spawn_options {
 };
 
 /*
- * How a child of the daemon's that fails exits (inetd.8, EXIT STATUS),
- * whatever the entry: a system call failed (dup2, fcntl, sigprocmask,
+ * How a child of the daemon's that fails exits, whatever the entry and
+ * wherever the failure (here, in a builtin, in TCP wrappers' check),
+ * as inetd.8 says under EXIT STATUS, with the codes of <sysexits.h>:
+ * EX_OSERR (71) when a system call failed (dup2, fcntl, sigprocmask,
  * setsid, poll, execve of the server, sending the connection back);
- * the entry's user or groups could not be taken; the daemon's own error.
- * A client refused by TCP wrappers, one that went away or named nothing
- * that tcpmux offers is no failure: 0.
+ * EX_NOPERM (77) when the user or groups of the entry (or, for auth,
+ * of the owner of a connection) could not be taken; EX_SOFTWARE (70)
+ * for what cannot happen.  A client refused by TCP wrappers, one that
+ * went away or named nothing that tcpmux offers is no failure: 0.
  */
-#define CHILD_EXIT_OSERR	EX_OSERR	/* 71 */
-#define CHILD_EXIT_NOPERM	EX_NOPERM	/* 77 */
-#define CHILD_EXIT_SOFTWARE	EX_SOFTWARE	/* 70 */
 
 /*
  * At startup, once the descriptors of options are open and the daemon's
