@@ -25,7 +25,6 @@ static struct child	 children[MAXCHILDREN];
 static int		 nchildren;
 static int		 children_full_logged;
 
-
 int
 children_full(void)
 {

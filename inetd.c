@@ -2,10 +2,14 @@
 /*
  * inetd: the Internet super-server.
  *
- * One process and one select() loop: a socket per inetd.conf(5) entry,
- * a self-pipe for signals, and the connections of the builtins that the
- * daemon serves itself.  Each event (accept, spawn, reap, retry, die)
- * is its own function below; main() only sets them up.
+ * One process and one loop: a socket per inetd.conf(5) entry, a
+ * self-pipe for signals, the hand-back channel, and the connections of
+ * the builtins that the daemon serves itself.  Each event (accept,
+ * spawn, reap, retry, reload, die) is its own function below; main()
+ * only sets them up, with the flags it parsed into struct inetd_options,
+ * and gives the other modules the part of them each needs: a child's
+ * life before its server runs is spawn.c's, TCP wrappers are wrap.c's,
+ * tcpmux is tcpmux.c's, and the table of children is children.c's.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -93,6 +97,7 @@ static int		 conf_errors;	/* reported by the file being loaded */
 static void	usage(void) __attribute__((noreturn));
 static void	parse_flags(struct inetd_options *o, int argc,
 		    char *argv[]);
+static void	parse_test_environment(struct inetd_options *o);
 static void	open_log(int to_stderr);
 static int	check_config(void);
 static void	make_addr_table(void);
@@ -172,8 +177,6 @@ limit_flag(int flag, const char *value, int max)
 static void
 parse_flags(struct inetd_options *o, int argc, char *argv[])
 {
-	const char *env;
-	const char *errstr;
 	int ch;
 
 	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:tWw")) != -1) {
@@ -238,19 +241,28 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 	if (!o->debug && !o->check_only && o->config_path[0] != '/' &&
 	    (o->config_path = realpath(o->config_path, NULL)) == NULL)
 		err(EX_NOINPUT, "%s", argv[0]);
+	parse_test_environment(o);
+}
 
-	/* Documented for tests: shortens every retry and pause. */
+/* The variables inetd.8 documents for tests (ENVIRONMENT). */
+static void
+parse_test_environment(struct inetd_options *o)
+{
+	const char *env;
+	const char *errstr;
+
+	/* Shortens every retry and pause. */
 	if ((env = getenv("INETD_RETRY_SECONDS")) != NULL) {
 		o->retrytime = strtonum(env, 1, INT_MAX, &errstr);
 		if (errstr != NULL)
 			errx(EX_USAGE, "INETD_RETRY_SECONDS=%s is %s", env,
 			    errstr);
 	}
-	/* Documented for tests: a smaller budget of forwarding pipes. */
+	/* A smaller budget of forwarding pipes. */
 	if ((env = getenv("INETD_PIPE_BUDGET")) != NULL &&
 	    forward_set_pipe_budget(env, &errstr) == -1)
 		errx(EX_USAGE, "INETD_PIPE_BUDGET=%s is %s", env, errstr);
-	/* And the idle timeout of the stream builtins. */
+	/* The idle timeout of the stream builtins. */
 	if ((env = getenv("INETD_IDLE_SECONDS")) != NULL) {
 		builtin_set_idle_timeout(strtonum(env, 1, INT_MAX / 1000,
 		    &errstr));
@@ -258,7 +270,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 			errx(EX_USAGE, "INETD_IDLE_SECONDS=%s is %s", env,
 			    errstr);
 	}
-	/* Documented for tests: shortens the bound on a load's look-ups. */
+	/* Shortens the bound on a load's look-ups. */
 	if ((env = getenv("INETD_LOOKUP_SECONDS")) != NULL) {
 		config_lookup_seconds = strtonum(env, 1, 30, &errstr);
 		if (errstr != NULL)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * inetd.h: what inetd.c and internal.c share.
+ * inetd.h: the builtins (internal.c, auth.c), the limits (ratelimit.c)
+ * and the forwarder (forward.c), as the other modules call them.
  *
  * Messages go through logmsg() (log.h) everywhere; with -d (and until
  * the daemon detaches) logopen(LOG_PERROR) copies them to stderr.

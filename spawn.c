@@ -109,10 +109,11 @@ child_fail(const struct servtab *sep, const char *what, int status)
 static void
 close_daemon_fds(void)
 {
+	int debug_fd = sopts.so_debug_fd, handback_fd = sopts.so_handback_fd;
 	int keep[2], lowest = STDERR_FILENO + 1, i;
 
-	keep[0] = sopts.so_debug_fd < sopts.so_handback_fd ? sopts.so_debug_fd : sopts.so_handback_fd;
-	keep[1] = sopts.so_debug_fd < sopts.so_handback_fd ? sopts.so_handback_fd : sopts.so_debug_fd;
+	keep[0] = debug_fd < handback_fd ? debug_fd : handback_fd;
+	keep[1] = debug_fd < handback_fd ? handback_fd : debug_fd;
 	for (i = 0; i < 2; i++) {
 		if (keep[i] < lowest)
 			continue;
@@ -326,16 +327,14 @@ static void __attribute__((noreturn))
 tcpmux_hand_back(const struct servtab *chosen)
 {
 	handback_send(sopts.so_handback_fd, chosen, HANDBACK_TCPMUX,
-	    chosen->se_service,
-	    strlen(chosen->se_service));
+	    chosen->se_service, strlen(chosen->se_service));
 }
 
 static void __attribute__((noreturn))
 forward_hand_back(const struct servtab *sep)
 {
 	handback_send(sopts.so_handback_fd, sep, HANDBACK_FORWARD,
-	    &sep->se_limits.sl_id,
-	    sizeof(sep->se_limits.sl_id));
+	    &sep->se_limits.sl_id, sizeof(sep->se_limits.sl_id));
 }
 
 static void
@@ -349,8 +348,8 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer,
 	 * which becomes the client: with -d, messages go to the daemon's.
 	 */
 	logclose();
-	logopen("inetd", LOG_PID | (sopts.so_debug_fd != -1 ? LOG_PERROR : 0),
-	    LOG_DAEMON);
+	logopen("inetd", LOG_PID |
+	    (sopts.so_debug_fd != -1 ? LOG_PERROR : 0), LOG_DAEMON);
 	logperror(sopts.so_debug_fd);
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);

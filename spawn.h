@@ -12,9 +12,9 @@ struct sockaddr;
 
 /* What the children need of the daemon, given once. */
 struct spawn_options {
-	int	 so_keep_environment;	/* -E: servers get inetd's environment */
-	int	 so_debug_fd;		/* -d: the daemon's stderr, else -1 */
-	int	 so_handback_fd;	/* children's end of the hand-back channel */
+	int	 so_keep_environment;	/* -E: servers get inetd's */
+	int	 so_debug_fd;		/* -d: the daemon's stderr, or -1 */
+	int	 so_handback_fd;	/* children's end of the channel */
 };
 
 /*
