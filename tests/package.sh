@@ -71,17 +71,30 @@ check_metadata() {
 	local depends
 	[ "$(field Package)" = inetd ] ||
 	    { echo "Package $(field Package)"; return 1; }
+	# openbsd-inetd too: what depends on `openbsd-inetd | xinetd`
+	# (talkd) accepts us, and dpkg takes its files over.
 	for f in Provides Conflicts Replaces; do
-		[ "$(field $f)" = inet-superserver ] ||
+		[ "$(field $f)" = "inet-superserver, openbsd-inetd" ] ||
 		    { echo "$f: $(field $f)"; return 1; }
 	done
+	# tcpd: the lines packages add run /usr/sbin/tcpd.
 	depends=$(field Depends)
-	for dep in libwrap0 libc6 update-inetd; do
-		case ", $depends" in
-		*", $dep"*) ;;
+	for dep in libwrap0 libc6 update-inetd tcpd; do
+		case ", $depends," in
+		*", $dep "*|*", $dep,"*) ;;
 		*) echo "Depends lacks $dep: $depends"; return 1 ;;
 		esac
 	done
+	# The postinst calls update-rc.d and deb-systemd-helper under set -e.
+	[ "$(field Pre-Depends)" = "init-system-helpers (>= 1.54~)" ] ||
+	    { echo "Pre-Depends: $(field Pre-Depends)"; return 1; }
+	case "$(field Maintainer)" in
+	*@localhost*|*@*.localdomain*|*'<>'*)
+		echo "Maintainer: $(field Maintainer)"; return 1 ;;
+	esac
+	dpkg-deb -I "$DEB" triggers | grep -qx \
+	    'interest-noawait /etc/init.d/openbsd-inetd' ||
+	    { echo "no trigger on openbsd-inetd's purge"; return 1; }
 	# libbsd is linked in (see the Makefile): named, not depended on.
 	case "$(field Static-Built-Using)" in
 	"libbsd (= "*) ;;
@@ -145,13 +158,25 @@ dpkg_root() {
 	dpkg --root="$R" --log="$TMP/dpkg.log" --force-script-chrootless \
 	    --force-depends --force-not-root "$@"
 }
-check_install() {
+new_root() {
+	rm -rf "$R"
 	mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/etc"
 	: >"$R/var/lib/dpkg/status"
+}
+check_install() {
+	new_root
 	dpkg_root -i "$DEB" || return 1
 	cmp "$R/etc/inetd.conf" "$X/usr/share/inetd/inetd.conf" ||
 	    { echo "postinst did not create /etc/inetd.conf"; return 1; }
 	[ -f "$R/usr/sbin/inetd" ] || return 1
+	# The untouched template, or one whose services are all commented
+	# out, goes with a purge, as openbsd-inetd's does.
+	printf '#<off># daytime\tstream\ttcp\tnowait\troot\tinternal\n' \
+	    >>"$R/etc/inetd.conf"
+	dpkg_root -P inetd || return 1
+	[ ! -e "$R/etc/inetd.conf" ] ||
+	    { echo "purge left a file without services"; return 1; }
+	dpkg_root -i "$DEB" || return 1
 	# An admin's file survives a reinstall, a removal and a purge.
 	echo "daytime stream tcp nowait root internal" >>"$R/etc/inetd.conf"
 	cp "$R/etc/inetd.conf" "$TMP/mine.conf"
@@ -168,6 +193,116 @@ check_install() {
 	    { echo "purge changed /etc/inetd.conf"; return 1; }
 }
 run deb_install_scratch_root check_install
+
+# ------------------------------------- openbsd-inetd and the shared unit
+# openbsd-inetd ships the same unit name, inetd.service, and its postrm
+# runs `deb-systemd-helper purge inetd.service`, which deletes the links
+# and the state deb-systemd-helper keeps for that name (in
+# /var/lib/systemd/deb-systemd-helper-enabled), whichever package made
+# them.  A stand-in with its files and its maintainer script snippets
+# (dh_installsystemd's, as in bookworm's 0.20221205-2~deb12u1; DPKG_ROOT
+# added to its rm of inetd.conf) goes through dpkg in a scratch root.
+# deb-systemd-helper follows DPKG_ROOT and, with no systemctl in that
+# root, makes the links itself: no systemd runs or is asked anything.
+make_openbsd_inetd() {
+	local d=$TMP/openbsd-inetd
+	mkdir -p "$d/DEBIAN" "$d/lib/systemd/system" "$d/etc/init.d"
+	cat >"$d/DEBIAN/control" <<-EOF
+	Package: openbsd-inetd
+	Version: 0.20221205-2~deb12u1
+	Architecture: all
+	Maintainer: test <test@example.org>
+	Provides: inet-superserver
+	Description: stand-in for openbsd-inetd
+	EOF
+	printf '[Service]\nExecStart=/usr/sbin/inetd -i\n[Install]\n%s\n' \
+	    'WantedBy=multi-user.target' >"$d/lib/systemd/system/inetd.service"
+	printf '#!/bin/sh\nexit 0\n' >"$d/etc/init.d/openbsd-inetd"
+	chmod 0755 "$d/etc/init.d/openbsd-inetd"
+	echo /etc/init.d/openbsd-inetd >"$d/DEBIAN/conffiles"
+	cat >"$d/DEBIAN/postinst" <<-'EOF'
+	#!/bin/sh
+	set -e
+	if [ "$1" = "configure" ]; then
+		deb-systemd-helper unmask 'inetd.service' >/dev/null || true
+		if deb-systemd-helper --quiet was-enabled 'inetd.service'; then
+			deb-systemd-helper enable 'inetd.service' >/dev/null || true
+		else
+			deb-systemd-helper update-state 'inetd.service' >/dev/null || true
+		fi
+	fi
+	EOF
+	cat >"$d/DEBIAN/postrm" <<-'EOF'
+	#!/bin/sh -e
+	if [ "$1" = "purge" ]; then
+	  if [ -e "$DPKG_ROOT/etc/inetd.conf" ] &&
+	      ! grep -q '^[[:alnum:][/]' "$DPKG_ROOT/etc/inetd.conf"; then
+	    rm "$DPKG_ROOT/etc/inetd.conf"
+	  fi
+	fi
+	if [ "$1" = "purge" ]; then
+		if [ -x "/usr/bin/deb-systemd-helper" ]; then
+			deb-systemd-helper purge 'inetd.service' >/dev/null || true
+		fi
+	fi
+	EOF
+	chmod 0755 "$d/DEBIAN/postinst" "$d/DEBIAN/postrm"
+	dpkg-deb --root-owner-group -b "$d" "$TMP/openbsd-inetd.deb" >/dev/null
+}
+# dpkg runs no trigger of a package whose dependencies are not met:
+# empty packages stand in for ours.
+make_stubs() {
+	local d=$TMP/stub pkg
+	for pkg in libc6:2.36-9 libwrap0:7.6.q-32 update-inetd:4.53 \
+	    tcpd:7.6.q-32 init-system-helpers:1.65.2; do
+		rm -rf "$d"
+		mkdir -p "$d/DEBIAN"
+		printf '%s\n' "Package: ${pkg%%:*}" "Version: ${pkg#*:}" \
+		    'Architecture: all' 'Maintainer: test <test@example.org>' \
+		    'Description: stand-in' >"$d/DEBIAN/control"
+		dpkg-deb --root-owner-group -b "$d" "$TMP/stubs/${pkg%%:*}.deb" \
+		    >/dev/null || return 1
+	done
+}
+WANTS=etc/systemd/system/multi-user.target.wants/inetd.service
+unit_enabled() {
+	[ -L "$R/$WANTS" ] &&
+	    DPKG_ROOT=$R DPKG_MAINTSCRIPT_PACKAGE=inetd \
+	    deb-systemd-helper --quiet is-enabled inetd.service
+}
+check_openbsd_inetd_purge() {
+	mkdir -p "$TMP/stubs"
+	make_openbsd_inetd && make_stubs || return 1
+	new_root
+	dpkg_root -i "$TMP"/stubs/*.deb || return 1
+	dpkg_root -i "$TMP/openbsd-inetd.deb" || return 1
+	unit_enabled || { echo "stand-in did not enable its unit"; return 1; }
+	# What `apt install ./inetd_*.deb` does: dpkg removes openbsd-inetd
+	# in favour of inetd (Conflicts + Replaces), its conffiles stay.
+	dpkg_root -i "$DEB" || return 1
+	unit_enabled || { echo "not enabled after install"; return 1; }
+	dpkg_root -P openbsd-inetd || return 1
+	unit_enabled || { echo "disabled by openbsd-inetd's purge"; return 1; }
+	[ -f "$R/etc/inetd.conf" ] ||
+	    { echo "no /etc/inetd.conf after openbsd-inetd's purge"; return 1; }
+	# Our own purge still disables it, and leaves no state.
+	dpkg_root -P inetd || return 1
+	[ ! -L "$R/$WANTS" ] || { echo "purge left the unit enabled"; return 1; }
+	[ ! -e "$R/var/lib/systemd/deb-systemd-helper-enabled/inetd.service.dsh-also" ] ||
+	    { echo "purge left deb-systemd-helper's state"; return 1; }
+	# The other way round: openbsd-inetd installed after us keeps its
+	# unit enabled when we are purged.
+	dpkg_root -i "$DEB" || return 1
+	dpkg_root -r inetd || return 1
+	dpkg_root -i "$TMP/openbsd-inetd.deb" || return 1
+	dpkg_root -P inetd || return 1
+	unit_enabled || { echo "our purge disabled openbsd-inetd's unit"; return 1; }
+}
+if command -v deb-systemd-helper >/dev/null; then
+	run deb_unit_enabled_after_openbsd_inetd_purge check_openbsd_inetd_purge
+else
+	echo "SKIP deb_unit_enabled_after_openbsd_inetd_purge: no deb-systemd-helper"
+fi
 
 # ----------------------------------------------------------- update-inetd
 check_update_inetd() {
