@@ -149,7 +149,7 @@ $(ASANDIR)/%.o: %.c
 DEPS_PKGS	= build-essential make pkg-config libwrap0-dev libbsd-dev \
 		  python3 tftpd-hpa tftp-hpa netcat-openbsd mandoc iproute2 \
 		  util-linux clang-14 libclang-rt-14-dev valgrind dpkg-dev \
-		  update-inetd strace
+		  update-inetd strace lintian
 APT_GET		= DEBIAN_FRONTEND=noninteractive apt-get -q -y \
 		  -o Dpkg::Use-Pty=0
 

@@ -4,19 +4,29 @@
 # tests/check.sh (and by `make check-deb`):
 #   - `make deb` builds it (dpkg-buildpackage in a copy of the tree);
 #   - dpkg-deb -I / -c: metadata (Provides/Conflicts/Replaces
-#     inet-superserver, Depends, conffiles) and files where Debian has them;
+#     inet-superserver and openbsd-inetd, Depends with tcpd, Pre-Depends,
+#     the trigger, conffiles) and files where Debian has them;
 #   - dpkg --root into a scratch root (maintainer scripts chrootless, with
-#     DPKG_ROOT): /etc/inetd.conf created once and then left alone;
+#     DPKG_ROOT): /etc/inetd.conf created once and then left alone, and
+#     removed by a purge when no service is left in it;
+#   - in a scratch root, inetd.service stays enabled (deb-systemd-helper's
+#     state) when openbsd-inetd, which uses the same unit name, is purged;
+#   - apt-get -s with a private dpkg status and cache: tcpd comes with us,
+#     and talkd (`openbsd-inetd | xinetd`) installs beside us;
+#   - lintian -I -E --pedantic reports nothing (debian/lintian-overrides
+#     says why for what it would);
 #   - update-inetd(8) --file adds, disables, enables and removes a service
-#     in our default inetd.conf, and `inetd -t` accepts every step; and its
-#     SIGHUP through /run/inetd.pid (a private /run in a mount namespace)
-#     makes a running inetd serve the service it added;
+#     in our default inetd.conf, and `inetd -t` accepts every step; it adds
+#     tftp to it; and its SIGHUP through /run/inetd.pid (a private /run in
+#     a mount namespace) makes a running inetd serve the service it added;
 #   - the LSB init script starts, reloads (refusing a bad file), reports
-#     status and stops a daemon on a loopback high port;
+#     status and stops a daemon on a loopback high port; reload and
+#     force-reload of a stopped daemon succeed quietly; the daemon's
+#     messages at start come after the LSB status line;
 #   - systemd-analyze verifies the unit.
 # Nothing outside a temporary directory is written: no /etc, no dpkg
-# database or log of this machine.  Prints "PASS name" / "FAIL name: why"
-# and "N passed, M failed".
+# database, apt state or log of this machine.  Prints "PASS name" /
+# "FAIL name: why" and "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -304,6 +314,86 @@ else
 	echo "SKIP deb_unit_enabled_after_openbsd_inetd_purge: no deb-systemd-helper"
 fi
 
+# ------------------------------------------------------------------- apt
+# apt-get -s against Debian's archive with a private dpkg status, cache and
+# lists: what apt would install, nothing installed.  The machine's lists
+# are read when it has some, else fetched into the test directory.
+APT=$TMP/apt
+apt_sim() {
+	apt-get -q -o Dir::State::status="$APT/status" \
+	    -o Dir::Cache="$APT/cache" \
+	    -o Dir::State::extended_states="$APT/extended_states" \
+	    -o Debug::NoLocking=1 ${APT_LISTS:+-o Dir::State::Lists="$APT_LISTS"} \
+	    "$@"
+}
+apt_lists() {
+	mkdir -p "$APT/cache"
+	: >"$APT/status"
+	ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && return 0
+	[ "$(id -u)" = 0 ] || return 1
+	APT_LISTS=$APT/lists
+	mkdir -p "$APT_LISTS/partial"
+	apt_sim update >"$APT/update.log" 2>&1 &&
+	    ls "$APT_LISTS"/*_Packages* >/dev/null 2>&1
+}
+# apt_plan OUT ARGS...: the Inst/Remv lines of `apt-get -s ARGS`.
+apt_plan() {
+	local out=$1
+	shift
+	apt_sim -s "$@" >"$out.log" 2>&1 ||
+	    { tail -n 5 "$out.log"; return 1; }
+	grep -E '^(Inst|Remv) ' "$out.log" | cut -d' ' -f1,2 >"$out"
+}
+check_apt() {
+	# A fresh system: our package and talkd, which Depends on
+	# `openbsd-inetd | xinetd`, together, with tcpd pulled in.
+	apt_plan "$APT/fresh" install "$DEB" talkd || return 1
+	for p in inetd talkd tcpd; do
+		grep -qx "Inst $p" "$APT/fresh" ||
+		    { echo "fresh: $p not installed"; return 1; }
+	done
+	if grep -E '^Inst (openbsd-inetd|xinetd)$' "$APT/fresh"; then
+		echo "fresh: another inetd chosen"
+		return 1
+	fi
+	# This machine with inetd installed: `apt-get install talkd` keeps
+	# it (-f installs what our dependencies still lack here).
+	cp /var/lib/dpkg/status "$APT/status"
+	{
+		echo
+		dpkg-deb -f "$DEB" | sed '/^Description:/,$d'
+		echo "Status: install ok installed"
+		echo "Description: inetd"
+	} >>"$APT/status"
+	apt_plan "$APT/added" -f install talkd || return 1
+	grep -qx "Inst talkd" "$APT/added" ||
+	    { echo "talkd not installed"; return 1; }
+	if grep -E '^(Remv inetd|Inst openbsd-inetd|Inst xinetd)$' \
+	    "$APT/added"; then
+		echo "installing talkd replaces inetd"
+		return 1
+	fi
+}
+if ! apt_lists; then
+	echo "SKIP apt_dependencies: no apt lists, and none fetched" \
+	    "(needs root and Debian's archive)"
+else
+	run apt_dependencies check_apt
+fi
+
+# ---------------------------------------------------------------- lintian
+check_lintian() {
+	local out
+	out=$(lintian -I -E --pedantic "$DEB" 2>&1 |
+	    grep -v '^running with root privileges')
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+if command -v lintian >/dev/null; then
+	run lintian check_lintian
+else
+	echo "SKIP lintian: lintian is not installed (make deps)"
+fi
+
 # ----------------------------------------------------------- update-inetd
 check_update_inetd() {
 	local conf=$TMP/update-inetd.conf svc=finger line
@@ -336,6 +426,20 @@ check_update_inetd() {
 	    { echo "-t after --remove"; return 1; }
 }
 run update_inetd check_update_inetd
+
+# update-inetd refuses to add a service whose line a single '#' comments
+# out ("entry is commented out by user"): the default file has none.
+check_update_inetd_tftp() {
+	local conf=$TMP/tftp.conf line
+	cp "$X/usr/share/inetd/inetd.conf" "$conf"
+	line='tftp\tdgram\tudp\twait\troot\t/usr/sbin/in.tftpd\tin.tftpd -s /srv/tftp'
+	UPDATE_INETD_FAKE_IT=1 DEBIAN_FRONTEND=noninteractive \
+	    update-inetd --file "$conf" --group BOOT --add "$line" 2>&1 |
+	    grep -v 'uninitialized value'
+	grep -qxF "$(printf '%b' "$line")" "$conf" ||
+	    { echo "--add tftp: no entry"; return 1; }
+}
+run update_inetd_add_tftp check_update_inetd_tftp
 
 # update-inetd's SIGHUP reaches a running inetd through /run/inetd.pid: a
 # private mount namespace with its own /run, so the machine's is untouched.
@@ -436,6 +540,51 @@ check_init_script() {
 	esac
 }
 run init_script check_init_script
+
+# update-inetd runs force-reload after each change, inetd running or not.
+check_init_reload_stopped() {
+	local action out
+	"$INIT" status >/dev/null && { echo "inetd runs"; return 1; }
+	for action in reload force-reload; do
+		out=$("$INIT" $action 2>&1) ||
+		    { echo "$action failed: $out"; return 1; }
+		[ -z "$out" ] || { echo "$action printed: $out"; return 1; }
+	done
+	[ ! -s "$DAEMON_PIDFILE" ] || { echo "$action started inetd"; return 1; }
+}
+run init_script_reload_when_stopped check_init_reload_stopped
+
+# What the daemon prints before it detaches (a port in use) comes on its
+# own line after the LSB status line, not glued to it.
+check_init_start_messages() {
+	local busy=$((PORT + 2)) out holder
+	python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+time.sleep(30)' "$busy" &
+	holder=$!
+	echo "127.0.0.1:$busy stream tcp nowait root internal daytime" \
+	    >"$TMP/init.conf"
+	echo "127.0.0.1:$PORT stream tcp nowait root internal daytime" \
+	    >>"$TMP/init.conf"
+	for _ in $(seq 1 50); do
+		nc -z 127.0.0.1 "$busy" 2>/dev/null && break
+		sleep 0.1
+	done
+	out=$("$INIT" start 2>&1)
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	daytime_answers "$PORT" || { echo "daytime on $PORT"; return 1; }
+	"$INIT" stop >/dev/null || { echo "stop failed"; return 1; }
+	echo "$out" | grep -q "^inetd\[[0-9]*\]: .*$busy.*in use" ||
+	    { echo "no message of its own: $out"; return 1; }
+	if echo "$out" | grep -q '.inetd\[[0-9]'; then
+		echo "message glued to the status line: $out"
+		return 1
+	fi
+}
+run init_script_start_messages check_init_start_messages
 
 # ------------------------------------------------------------ systemd unit
 check_unit() {
