@@ -345,6 +345,7 @@ apt_plan() {
 	grep -E '^(Inst|Remv) ' "$out.log" | cut -d' ' -f1,2 >"$out"
 }
 check_apt() {
+	local p deps
 	# A fresh system: our package and talkd, which Depends on
 	# `openbsd-inetd | xinetd`, together, with tcpd pulled in.
 	apt_plan "$APT/fresh" install "$DEB" talkd || return 1
@@ -357,7 +358,7 @@ check_apt() {
 		return 1
 	fi
 	# This machine with inetd installed: `apt-get install talkd` keeps
-	# it (-f installs what our dependencies still lack here).
+	# it.  Our dependencies are named too, for those this machine lacks.
 	cp /var/lib/dpkg/status "$APT/status"
 	{
 		echo
@@ -365,7 +366,10 @@ check_apt() {
 		echo "Status: install ok installed"
 		echo "Description: inetd"
 	} >>"$APT/status"
-	apt_plan "$APT/added" -f install talkd || return 1
+	deps=$(dpkg-deb -f "$DEB" Pre-Depends Depends | cut -d' ' -f2- |
+	    tr ',' '\n' | sed 's/[[:space:]]*(.*//; s/^[[:space:]]*//')
+	# shellcheck disable=SC2086
+	apt_plan "$APT/added" install talkd $deps || return 1
 	grep -qx "Inst talkd" "$APT/added" ||
 	    { echo "talkd not installed"; return 1; }
 	if grep -E '^(Remv inetd|Inst openbsd-inetd|Inst xinetd)$' \
