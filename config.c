@@ -113,6 +113,9 @@ static const struct protocol {
 static void	 vreport(conf_report_fn *, int, const char *, int,
 		    const char *, const char *, va_list)
 		    __attribute__((format(printf, 6, 0)));
+static void	 report_at(conf_report_fn *, int, const char *, int,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 6, 7)));
 static void	 entry_error(struct entry *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 resolve_error(const struct servtab *, conf_report_fn *,
@@ -127,6 +130,18 @@ vreport(conf_report_fn *report, int priority, const char *file, int line,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	report(priority, "%s: %s", msg_where(where, sizeof(where), file, line,
 	    name), msg);
+}
+
+/* "FILE:LINE: NAME: what", or "FILE:LINE: what" without a name. */
+static void
+report_at(conf_report_fn *report, int priority, const char *file, int line,
+    const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(report, priority, file, line, name, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -753,8 +768,8 @@ parse_include(struct entry *e)
 	struct servtab *se;
 
 	if (e->nword != 2) {
-		p->report(LOG_ERR, "%s:%d: include: expected one file or "
-		    "directory, got %d words", p->file, e->line,
+		report_at(p->report, LOG_ERR, p->file, e->line, "include",
+		    "expected one file or directory, got %d words",
 		    e->nword - 1);
 		return NULL;
 	}
@@ -868,8 +883,9 @@ take_line(struct parser *p, const char *s, size_t n, int lineno)
 	if (n > 0 && s[0] == '#') {
 		finish_entry(p);
 		if (n > 1 && s[1] == '@')
-			p->report(LOG_WARNING, "%s:%d: IPsec policy lines are "
-			    "not supported on Linux, ignored", p->file, lineno);
+			report_at(p->report, LOG_WARNING, p->file, lineno,
+			    NULL, "IPsec policy lines are not supported on "
+			    "Linux, ignored");
 		return;
 	}
 	if (is_blank_line(s, n)) {
@@ -1268,8 +1284,8 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
 	char where[SVC_WHERE_MAX];
 
 	if (sep->se_include != NULL) {
-		report(LOG_ERR, "%s:%d: include %s: only config_load() "
-		    "follows includes", sep->se_file, sep->se_line,
+		report_at(report, LOG_ERR, sep->se_file, sep->se_line, NULL,
+		    "include %s: only config_load() follows includes",
 		    sep->se_include);
 		return -1;
 	}

@@ -1682,15 +1682,14 @@ log_forward_share(struct servtab *sep)
 static void
 stop_looping_service(struct servtab *sep)
 {
-	char name[SVC_NAME_MAX], span[32];
+	char where[SVC_WHERE_MAX], span[32];
 
 	if (retrytime % 60 == 0)
 		snprintf(span, sizeof(span), "%d min", retrytime / 60);
 	else
 		snprintf(span, sizeof(span), "%d s", retrytime);
-	logmsg(LOG_ERR, "%s:%d: %s server failing (looping), service "
-	    "terminated for %s", sep->se_file, sep->se_line,
-	    servtab_name(sep, name, sizeof(name)), span);
+	logmsg(LOG_ERR, "%s server failing (looping), service terminated "
+	    "for %s", servtab_where(sep, where, sizeof(where)), span);
 	close_service(sep);
 	sep->se_stats.st_looping++;
 	svc_looping_start(sep, monotonic_seconds() + retrytime);
