@@ -16,7 +16,6 @@
 #include <sys/un.h>
 
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <limits.h>

@@ -12,7 +12,6 @@
 #ifndef INETD_RATELIMIT_H
 #define INETD_RATELIMIT_H
 
-#include <sys/types.h>
 #include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -9,7 +9,6 @@
 #ifndef INETD_UTIL_H
 #define INETD_UTIL_H
 
-#include <sys/types.h>
 #include <sys/socket.h>
 #include <limits.h>
 #include <stddef.h>
