@@ -15,8 +15,9 @@
 #include <string.h>
 
 #include "config.h"
-#include "inetd.h"
 #include "children.h"
+#include "log.h"
+#include "ratelimit.h"
 #include "reload.h"
 
 #define MAXCHILDREN	16384	/* children tracked at once */

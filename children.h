@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <stdint.h>
 
-#include "inetd.h"
+#include "ratelimit.h"
 
 struct servtab;
 struct sockaddr;

@@ -41,10 +41,15 @@
 #include "inetd.h"
 #include "children.h"
 #include "handback.h"
+#include "load.h"
+#include "log.h"
+#include "lookup.h"
 #include "notify.h"
+#include "ratelimit.h"
 #include "reload.h"
 #include "spawn.h"
 #include "tcpmux.h"
+#include "util.h"
 #include "wrap.h"
 
 #define DEFAULT_CONFIG	"/etc/inetd.conf"
@@ -120,8 +125,8 @@ main(int argc, char *argv[])
 {
 	int listening;
 
-	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
-		return config_lookup_serve(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
+		return lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
 	parse_flags(&opts, argc, argv);
 	euid = geteuid();
@@ -272,7 +277,7 @@ parse_test_environment(struct inetd_options *o)
 	}
 	/* Shortens the bound on a load's look-ups. */
 	if ((env = getenv("INETD_LOOKUP_SECONDS")) != NULL) {
-		config_lookup_seconds = strtonum(env, 1, 30, &errstr);
+		lookup_seconds = strtonum(env, 1, 30, &errstr);
 		if (errstr != NULL)
 			errx(EX_USAGE, "INETD_LOOKUP_SECONDS=%s is %s", env,
 			    errstr);
@@ -294,14 +299,14 @@ open_log(int to_stderr)
 static void
 svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
 {
-	char name[PATH_MAX + 16], msg[1024];
+	char where[SVC_WHERE_MAX], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	logmsg(priority, "%s:%d: %s: %s", sep->se_file, sep->se_line,
-	    servtab_name(sep, name, sizeof(name)), msg);
+	logmsg(priority, "%s: %s", servtab_where(sep, where, sizeof(where)),
+	    msg);
 }
 
 /* Limits from the flags, and a name in the per-address table. */
@@ -470,37 +475,6 @@ catch_signals(void)
 		err(EX_OSERR, "sigaction");
 }
 
-static int
-svc_port(const struct servtab *sep)
-{
-	switch (sep->se_family) {
-	case AF_INET:
-		return ntohs(sep->se_ctrladdr.sin.sin_port);
-	case AF_INET6:
-		return ntohs(sep->se_ctrladdr.sin6.sin6_port);
-	default:
-		return 0;
-	}
-}
-
-static time_t
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 schedule_retry_at(time_t when)
 {
@@ -511,7 +485,7 @@ schedule_retry_at(time_t when)
 static void
 schedule_retry(void)
 {
-	schedule_retry_at(now() + opts.retrytime);
+	schedule_retry_at(monotonic_seconds() + opts.retrytime);
 }
 
 static void
@@ -525,7 +499,8 @@ bind_failed(struct servtab *sep, int fd, const char *what)
 	else
 		svc_log(sep, LOG_ERR, "%s %s port %d: %m, retrying in %d s",
 		    what, sockaddr_str(&sep->se_ctrladdr.sa, addr,
-		    sizeof(addr)), svc_port(sep), opts.retrytime);
+		    sizeof(addr)), sockaddr_port(&sep->se_ctrladdr.sa),
+		    opts.retrytime);
 	if (fd != -1)
 		close(fd);
 	sep->se_bind_failed = 1;
@@ -714,7 +689,7 @@ static int
 open_services(void)
 {
 	struct servtab *sep;
-	time_t t = now();
+	time_t t = monotonic_seconds();
 	int listening = 0;
 
 	/* After a reload the parked entries are gone: all are armed. */
@@ -757,7 +732,7 @@ static void
 retry_services(void)
 {
 	struct servtab *sep;
-	time_t t = now();
+	time_t t = monotonic_seconds();
 
 	if (retry_at == 0 || t < retry_at)
 		return;
@@ -780,7 +755,7 @@ retry_services(void)
 static void
 back_off(const char *why)
 {
-	time_t t = now();
+	time_t t = monotonic_seconds();
 
 	if (t >= backoff_quiet_until) {
 		logmsg(LOG_ERR, "%s: %m, pausing for %d s (logged at most "
@@ -811,7 +786,8 @@ log_max_child(struct servtab *sep)
 	char more[64];
 	unsigned missed;
 
-	if (log_quota_take(&sep->se_limits.sl_log_maxchild, now(), &missed))
+	if (log_quota_take(&sep->se_limits.sl_log_maxchild,
+	    monotonic_seconds(), &missed))
 		svc_log(sep, LOG_WARNING, "max-child %d reached, %s%s",
 		    sep->se_maxchild, sep->se_tcpmux == TCPMUX_NONE ?
 		    "new connections wait in the queue" :
@@ -827,7 +803,7 @@ log_forward_share(struct servtab *sep)
 	unsigned missed;
 
 	if (forward_entry_full(sep) && log_quota_take(
-	    &sep->se_limits.sl_log_maxchild, now(), &missed))
+	    &sep->se_limits.sl_log_maxchild, monotonic_seconds(), &missed))
 		svc_log(sep, LOG_WARNING, "%d connections forwarded, the "
 		    "default max-child of a forward entry (half of what the "
 		    "forwarder serves): new connections wait in the queue%s",
@@ -843,18 +819,17 @@ log_forward_share(struct servtab *sep)
 static void
 stop_looping_service(struct servtab *sep)
 {
-	char name[PATH_MAX + 16], span[32];
+	char where[SVC_WHERE_MAX], span[32];
 
 	if (opts.retrytime % 60 == 0)
 		snprintf(span, sizeof(span), "%d min", opts.retrytime / 60);
 	else
 		snprintf(span, sizeof(span), "%d s", opts.retrytime);
-	logmsg(LOG_ERR, "%s:%d: %s server failing (looping), service "
-	    "terminated for %s", sep->se_file, sep->se_line,
-	    servtab_name(sep, name, sizeof(name)), span);
+	logmsg(LOG_ERR, "%s server failing (looping), service terminated "
+	    "for %s", servtab_where(sep, where, sizeof(where)), span);
 	close_service(sep);
 	sep->se_stats.st_looping++;
-	svc_looping_start(sep, now() + opts.retrytime);
+	svc_looping_start(sep, monotonic_seconds() + opts.retrytime);
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
@@ -886,7 +861,7 @@ throttle_service(struct servtab *sep, time_t t)
 static void
 start_refused(struct servtab *sep)
 {
-	time_t t = now();
+	time_t t = monotonic_seconds();
 
 	if (svc_failing(sep, t))
 		stop_looping_service(sep);
@@ -907,7 +882,8 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 	 * A forward entry's child only asks tcp_wrappers and hands the
 	 * connection back: no server, so not counted by -R.
 	 */
-	if (sep->se_forward == NULL && !svc_start_admit(sep, now())) {
+	if (sep->se_forward == NULL &&
+	    !svc_start_admit(sep, monotonic_seconds())) {
 		start_refused(sep);
 		return 0;
 	}
@@ -915,7 +891,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 		back_off("fork");
 		return 0;
 	}
-	child_add(pid, sep, peer, datagram, now_ms());
+	child_add(pid, sep, peer, datagram, monotonic_ms());
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
 	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)
@@ -947,7 +923,7 @@ log_addrtab_full(void)
 	if (addrtab_evictions(addrtab) == evictions)
 		return;
 	evictions = addrtab_evictions(addrtab);
-	if (log_quota_take(&quota, now(), &missed))
+	if (log_quota_take(&quota, monotonic_seconds(), &missed))
 		logmsg(LOG_WARNING, "table of client addresses full (%zu "
 		    "entries): the least recently seen are forgotten, %lu so "
 		    "far", addrtab_capacity(addrtab), evictions);
@@ -962,7 +938,7 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
 	char addr[INET6_ADDRSTRLEN + 1], more[64];
 	unsigned missed;
 
-	if (log_quota_take(quota, now(), &missed))
+	if (log_quota_take(quota, monotonic_seconds(), &missed))
 		logmsg(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
 		    "%d%s)%s", sep->se_file, sep->se_line, sep->se_service,
 		    sockaddr_str(peer, addr, sizeof(addr)), counts, limit,
@@ -1006,7 +982,7 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 	if (!admit_forwarded(sep, peer))
 		return 0;
 	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
-	    sep->se_maxcpm, now());
+	    sep->se_maxcpm, monotonic_seconds());
 	log_addrtab_full();
 	if (!admitted) {
 		sep->se_stats.st_refused_rate++;
@@ -1236,8 +1212,8 @@ static void
 judge_start(struct servtab *sep, const struct child *ch, int status)
 {
 	struct sockaddr_storage peer;
-	long long lived_ms = now_ms() - ch->ch_started_ms;
-	time_t t = now();
+	long long lived_ms = monotonic_ms() - ch->ch_started_ms;
+	time_t t = monotonic_seconds();
 	int unread;
 
 	unread = ch->ch_datagram != 0 && lived_ms < START_FAIL_MS &&
@@ -1356,7 +1332,8 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 {
 	if (sep->se_fd == -1 && svc_looping(sep))
 		snprintf(buf, size, "looping, closed for %lld s more",
-		    (long long)(sep->se_limits.sl_looping_until - now()));
+		    (long long)(sep->se_limits.sl_looping_until -
+		    monotonic_seconds()));
 	else if (sep->se_fd == -1 && sep->se_bind_failed)
 		snprintf(buf, size, "not bound, bind retried");
 	else if (sep->se_fd == -1 && sep->se_tcpmux != TCPMUX_NONE)
@@ -1365,7 +1342,7 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 		snprintf(buf, size, "closed");
 	else if (sep->se_paused)
 		snprintf(buf, size, "its wait server runs");
-	else if (svc_throttled(sep, now()))
+	else if (svc_throttled(sep, monotonic_seconds()))
 		snprintf(buf, size, "throttled, clients wait");
 	else if (svc_at_limit(sep))
 		snprintf(buf, size, "at max-child, clients wait");
@@ -1459,7 +1436,7 @@ handle_signals(void)
 static int
 backing_off(void)
 {
-	if (backoff_until != 0 && now() >= backoff_until)
+	if (backoff_until != 0 && monotonic_seconds() >= backoff_until)
 		backoff_until = 0;
 	return backoff_until != 0;
 }
@@ -1484,7 +1461,7 @@ static int
 svc_waits_for_rate(const struct servtab *sep)
 {
 	return sep->se_limits.sl_throttled_until != 0 &&
-	    svc_throttled(sep, now()) && svc_next_forks(sep);
+	    svc_throttled(sep, monotonic_seconds()) && svc_next_forks(sep);
 }
 
 static int
@@ -1506,7 +1483,7 @@ svc_accepting(const struct servtab *sep)
 static int
 svc_start_allowed(struct servtab *sep)
 {
-	if (!svc_next_forks(sep) || svc_start_room(sep, now()))
+	if (!svc_next_forks(sep) || svc_start_room(sep, monotonic_seconds()))
 		return 1;
 	start_refused(sep);
 	return 0;
@@ -1581,9 +1558,10 @@ next_timeout(struct timeval *tv)
 	if (backoff_until != 0 && (wake == 0 || backoff_until < wake))
 		wake = backoff_until;
 	if (wake != 0)
-		left = wake > now() ? (long long)(wake - now()) * 1000 : 0;
+		left = wake > monotonic_seconds() ?
+		    (long long)(wake - monotonic_seconds()) * 1000 : 0;
 	if (idle != 0) {
-		t = now_ms();
+		t = monotonic_ms();
 		if (left == -1 || idle - t < left)
 			left = idle > t ? idle - t : 0;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.c: messages to syslogd that never block the daemon.
  *
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 #define LOG_LINE_MAX	2048	/* bytes sent for a message; longer is cut */
 #define LOG_DROP_SECONDS 10	/* between two "N log messages dropped" */
@@ -47,16 +49,6 @@ static struct {
 
 /* Where LOG_PERROR copies messages (logperror()). */
 static int		 perror_fd = STDERR_FILENO;
-
-static time_t
-monotonic_seconds(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return ts.tv_sec;
-}
 
 static void	log_vappend(struct log_line *, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));

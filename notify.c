@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "util.h"
 
 /* systemd's notification socket ($NOTIFY_SOCKET), see sd_notify(3). */
 static int		 notify_fd = -1;
@@ -29,15 +30,6 @@ static socklen_t	 notify_addrlen;
 static int		 notify_failed_logged;
 static uint64_t		 watchdog_usec;	/* ping interval, 0: none */
 static uint64_t		 watchdog_due;	/* next ping, monotonic us */
-
-static uint64_t
-monotonic_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /*
  * The watchdog of a systemd unit with WatchdogSec= wants WATCHDOG=1 at

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "inetd.h"
+#include "ratelimit.h"
 #include "reload.h"
 
 static int

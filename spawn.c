@@ -34,8 +34,10 @@
 #include "config.h"
 #include "inetd.h"
 #include "handback.h"
+#include "log.h"
 #include "spawn.h"
 #include "tcpmux.h"
+#include "util.h"
 #include "wrap.h"
 
 #define SERVER_UMASK	022	/* whatever umask inetd was started with */
@@ -80,10 +82,10 @@ static struct {
 static void
 spawn_report(const struct servtab *sep, const char *what, int error)
 {
-	char name[PATH_MAX + 16];
+	char where[SVC_WHERE_MAX];
 
-	logmsg(LOG_ERR, "%s:%d: %s: %s: %s", sep->se_file, sep->se_line,
-	    servtab_name(sep, name, sizeof(name)), what, strerror(error));
+	logmsg(LOG_ERR, "%s: %s: %s", servtab_where(sep, where,
+	    sizeof(where)), what, strerror(error));
 }
 
 /* A system call failed in the child, which exits with status (spawn.h). */
@@ -249,16 +251,6 @@ set_conn_var(size_t n, const char *name, const char *value)
 	snprintf(var, CONN_VAR_SIZE, "%s=%s", name, value);
 	server_env[n] = var;
 	return n + 1;
-}
-
-static int
-sockaddr_port(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
-		    sin_port);
-	return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
-	    sin6_port);
 }
 
 /* PREFIX SIDE IP and PORT, as in TCPREMOTEIP and TCPREMOTEPORT. */

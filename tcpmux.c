@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "ratelimit.h"
 #include "tcpmux.h"
 
 #define TCPMUX_TIMEOUT_MS	10000	/* for the client to name a service */

@@ -26,6 +26,8 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "log.h"
+#include "util.h"
 #include "wrap.h"
 
 #define WRAP_REFUSALS_MAX 16	/* refused datagrams a child drops, -w/-W */
