@@ -219,7 +219,7 @@ auth_options(const struct servtab *sep, struct auth_options *o, char *why,
 }
 
 int
-auth_check(const struct servtab *sep, char *why, size_t size)
+auth_check(struct servtab *sep, char *why, size_t size)
 {
 	struct auth_options o;
 

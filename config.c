@@ -749,8 +749,7 @@ find_builtin(struct entry *e)
 		if ((se->se_bi = builtin_find(name[i], se->se_socktype)) ==
 		    NULL)
 			continue;
-		if (builtin_check_args(se, why, sizeof(why)) == -1 ||
-		    forward_parse(se, why, sizeof(why)) == -1) {
+		if (builtin_parse_args(se, why, sizeof(why)) == -1) {
 			entry_error(e, "%s", why);
 			return -1;
 		}
@@ -1378,16 +1377,14 @@ bind_question(const struct servtab *sep, struct question *q)
 	return 1;
 }
 
+/* The address a builtin needs (a forward target), if any. */
 static int
-forward_question(const struct servtab *sep, struct question *q)
+builtin_question(const struct servtab *sep, struct question *q)
 {
-	if (sep->se_forward == NULL)
-		return 0;
 	memset(q, 0, sizeof(*q));
 	q->kind = LOOKUP_ADDRESS;
 	q->family = AF_UNSPEC;
-	forward_target(sep->se_forward, &q->host, &q->port, &q->socktype);
-	return 1;
+	return builtin_target(sep, &q->host, &q->port, &q->socktype);
 }
 
 /* Up to five questions an entry asks. */
@@ -1408,7 +1405,7 @@ entry_questions(const struct servtab *sep, struct question *q)
 		    .group = sep->se_sockgroup };
 	if (bind_question(sep, &q[n]) && asks_child(&q[n]))
 		n++;
-	if (forward_question(sep, &q[n]) && asks_child(&q[n]))
+	if (builtin_question(sep, &q[n]) && asks_child(&q[n]))
 		n++;
 	return n;
 }
@@ -1873,7 +1870,7 @@ resolve_program(struct servtab *sep, conf_report_fn *report)
 }
 
 static int
-resolve_forward(struct servtab *sep, conf_report_fn *report,
+resolve_builtin(struct servtab *sep, conf_report_fn *report,
     const struct idents *ids)
 {
 	struct sockaddr_storage addr;
@@ -1881,11 +1878,11 @@ resolve_forward(struct servtab *sep, conf_report_fn *report,
 	char why[CONF_MSG_MAX];
 	socklen_t len;
 
-	if (!forward_question(sep, &q))
+	if (!builtin_question(sep, &q))
 		return 0;
 	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
 		return -1;
-	if (forward_resolve(sep, (struct sockaddr *)&addr, len, why,
+	if (builtin_resolve(sep, (struct sockaddr *)&addr, len, why,
 	    sizeof(why)) == 0)
 		return 0;
 	resolve_error(sep, report, "%s", why);
@@ -1910,7 +1907,7 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
 	    (sep->se_family == AF_UNIX &&
 	    resolve_socket_owner(sep, euid, report, ids) == -1) ||
 	    (sep->se_server != NULL && resolve_program(sep, report) == -1) ||
-	    resolve_forward(sep, report, ids) == -1)
+	    resolve_builtin(sep, report, ids) == -1)
 		return -1;
 	if (sep->se_class != NULL)
 		report(LOG_DEBUG, "%s:%d: %s: login class %s ignored on Linux",
@@ -2442,7 +2439,7 @@ servtab_free(struct servtab *sep)
 	free(sep->se_sockgroup);
 	free(sep->se_server);
 	free(sep->se_groups);
-	forward_free(sep->se_forward);
+	builtin_free(sep);
 	free(sep->se_include);
 	for (i = 0; i < sep->se_argc; i++)
 		free(sep->se_argv[i]);

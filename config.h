@@ -38,7 +38,6 @@
 #define TCPMUX_PLUS	2	/* "tcpmux/+NAME": inetd sends "+Go" */
 
 struct builtin;
-struct forward;
 
 /*
  * What the limits of an entry remember (see ratelimit.c in inetd.h).
@@ -106,7 +105,7 @@ struct servtab {
 	mode_t	 se_sockmode;		/* UNIX socket mode */
 	char	*se_server;		/* absolute path; NULL when internal */
 	const struct builtin *se_bi;	/* builtin service, or NULL */
-	struct forward *se_forward;	/* forward builtin: its settings */
+	void	*se_private;		/* the builtin's, freed by its hook */
 	int	 se_argc;
 	char	**se_argv;		/* se_argc of them, then NULL */
 	/*
