@@ -39,7 +39,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "inetd.h"
 
 /* A larger file is a mistake (a log or an image), not a configuration. */
 #define CONF_FILE_MAX	(64 * 1024 * 1024)
@@ -117,6 +116,9 @@ struct loader {
 
 /* Read after the file config_load() is given; see config.h. */
 static const char *config_includedir;
+
+/* What the parser asks of the builtins table (config_set_builtins()). */
+static const struct config_builtins *builtins;
 
 static const struct socktype {
 	const char	*name;
@@ -746,10 +748,10 @@ find_builtin(struct entry *e)
 		name[n++] = se->se_argv[0];
 	name[n++] = e->service;
 	for (i = 0; i < n; i++) {
-		if ((se->se_bi = builtin_find(name[i], se->se_socktype)) ==
-		    NULL)
+		if (builtins == NULL || (se->se_bi = builtins->cb_find(name[i],
+		    se->se_socktype)) == NULL)
 			continue;
-		if (builtin_parse_args(se, why, sizeof(why)) == -1) {
+		if (builtins->cb_parse(se, why, sizeof(why)) == -1) {
 			entry_error(e, "%s", why);
 			return -1;
 		}
@@ -757,7 +759,8 @@ find_builtin(struct entry *e)
 	}
 	entry_error(e, "no builtin service named '%s' for %s (there are: "
 	    "%s)", name[0], socktype_name(se->se_socktype),
-	    builtin_names(se->se_socktype, why, sizeof(why)));
+	    builtins != NULL ? builtins->cb_names(se->se_socktype, why,
+	    sizeof(why)) : "");
 	return -1;
 }
 
@@ -1384,7 +1387,8 @@ builtin_question(const struct servtab *sep, struct question *q)
 	memset(q, 0, sizeof(*q));
 	q->kind = LOOKUP_ADDRESS;
 	q->family = AF_UNSPEC;
-	return builtin_target(sep, &q->host, &q->port, &q->socktype);
+	return sep->se_bi != NULL &&
+	    builtins->cb_target(sep, &q->host, &q->port, &q->socktype);
 }
 
 /* Up to five questions an entry asks. */
@@ -1882,7 +1886,7 @@ resolve_builtin(struct servtab *sep, conf_report_fn *report,
 		return 0;
 	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
 		return -1;
-	if (builtin_resolve(sep, (struct sockaddr *)&addr, len, why,
+	if (builtins->cb_resolve(sep, (struct sockaddr *)&addr, len, why,
 	    sizeof(why)) == 0)
 		return 0;
 	resolve_error(sep, report, "%s", why);
@@ -2266,6 +2270,12 @@ include_line(struct loader *ld, const struct servtab *sep)
 }
 
 void
+config_set_builtins(const struct config_builtins *table)
+{
+	builtins = table;
+}
+
+void
 config_set_includedir(const char *dir)
 {
 	config_includedir = dir;
@@ -2439,7 +2449,8 @@ servtab_free(struct servtab *sep)
 	free(sep->se_sockgroup);
 	free(sep->se_server);
 	free(sep->se_groups);
-	builtin_free(sep);
+	if (sep->se_bi != NULL)
+		builtins->cb_free(sep);
 	free(sep->se_include);
 	for (i = 0; i < sep->se_argc; i++)
 		free(sep->se_argv[i]);

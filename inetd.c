@@ -141,6 +141,7 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
 		return config_lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
+	config_set_builtins(&builtin_config);
 	parse_flags(argc, argv);
 	euid = geteuid();
 	if (check_only)

@@ -43,15 +43,8 @@ typedef int	 dgram_admit_fn(struct servtab *sep,
 const struct builtin *builtin_find(const char *name, int socktype);
 const char	*builtin_name(const struct builtin *bi);
 const char	*builtin_names(int socktype, char *buf, size_t size);
-/* At load: the hooks config_load() is given (config_set_builtins()). */
-int		 builtin_parse_args(struct servtab *sep, char *why,
-		    size_t size);
-int		 builtin_target(const struct servtab *sep, const char **host,
-		    const char **port, int *socktype);
-int		 builtin_resolve(struct servtab *sep,
-		    const struct sockaddr *addr, socklen_t addrlen, char *why,
-		    size_t size);
-void		 builtin_free(struct servtab *sep);
+/* What the parser needs of the table: main() gives it to config.c. */
+extern const struct config_builtins builtin_config;
 /*
  * Serves the connection in the daemon, or -1: it needs a child (the
  * entry's limits count children, or the table is full).

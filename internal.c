@@ -462,7 +462,7 @@ builtin_name(const struct builtin *bi)
 	return bi->bi_name;
 }
 
-int
+static int
 builtin_parse_args(struct servtab *sep, char *why, size_t size)
 {
 	if (sep->se_bi->bi_parse == NULL)
@@ -470,7 +470,7 @@ builtin_parse_args(struct servtab *sep, char *why, size_t size)
 	return sep->se_bi->bi_parse(sep, why, size);
 }
 
-int
+static int
 builtin_target(const struct servtab *sep, const char **host,
     const char **port, int *socktype)
 {
@@ -479,7 +479,7 @@ builtin_target(const struct servtab *sep, const char **host,
 	return sep->se_bi->bi_target(sep, host, port, socktype);
 }
 
-int
+static int
 builtin_resolve(struct servtab *sep, const struct sockaddr *addr,
     socklen_t addrlen, char *why, size_t size)
 {
@@ -488,13 +488,22 @@ builtin_resolve(struct servtab *sep, const struct sockaddr *addr,
 	return sep->se_bi->bi_resolve(sep, addr, addrlen, why, size);
 }
 
-void
+static void
 builtin_free(struct servtab *sep)
 {
 	if (sep->se_bi != NULL && sep->se_bi->bi_free != NULL)
 		sep->se_bi->bi_free(sep->se_private);
 	sep->se_private = NULL;
 }
+
+const struct config_builtins builtin_config = {
+	.cb_find = builtin_find,
+	.cb_names = builtin_names,
+	.cb_parse = builtin_parse_args,
+	.cb_target = builtin_target,
+	.cb_resolve = builtin_resolve,
+	.cb_free = builtin_free,
+};
 
 const char *
 builtin_wrap_name(const struct servtab *sep)
