@@ -165,12 +165,7 @@ test_forward_rows(void)
 }
 
 /* The arguments the auth row's parse hook refuses (auth.c). */
-static const struct parse_error {
-	const char	*name;
-	const char	*text;
-	int		 entries;	/* good entries left */
-	const char	*want;		/* the message starts so */
-} parse_errors[] = {
+static const struct parse_error parse_errors[] = {
 	{ "auth_unknown_option", "auth stream tcp nowait root internal auth "
 	  "-r -x\n", 0, "t.conf:1: auth/tcp: auth: unknown option -x "
 	  "(expected -d, -f, -F, -g, -i, -n, -o, -r or -t)" },
@@ -196,21 +191,6 @@ static const struct parse_error {
 	  "socket" },
 };
 
-static int
-check_parse_error(const struct parse_error *t)
-{
-	int n = 0;
-	const struct servtab *sep;
-
-	parse(t->text);
-	for (sep = list; sep != NULL; sep = sep->se_next)
-		n++;
-	CHECK(n == t->entries);
-	CHECK(nmsgs == 1);
-	CHECK(strncmp(msgs[0].text, t->want, strlen(t->want)) == 0);
-	return 1;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -221,18 +201,12 @@ main(int argc, char *argv[])
 		{ "plain_rows", test_plain_rows },
 		{ "forward_rows", test_forward_rows },
 	};
-	char name[128];
-	size_t i;
 
 	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
 		return config_lookup_serve(argv[2], argv[3]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	config_set_builtins(&builtin_config);
 	unit_run(tests, nitems(tests), forget);
-	for (i = 0; i < nitems(parse_errors); i++) {
-		snprintf(name, sizeof(name), "error_%s", parse_errors[i].name);
-		unit_result(name, check_parse_error(&parse_errors[i]));
-		forget();
-	}
+	run_parse_errors(parse_errors, nitems(parse_errors));
 	return unit_summary();
 }

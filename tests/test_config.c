@@ -229,12 +229,7 @@ expand(const char *tmpl)
 /*
  * Parse errors: each line is dropped with exactly this message.
  */
-static const struct parse_error {
-	const char	*name;
-	const char	*text;
-	int		 entries;	/* good entries left */
-	const char	*want;		/* the message starts so */
-} parse_errors[] = {
+static const struct parse_error parse_errors[] = {
 	{ "fields_five", "echo stream tcp nowait root\n", 0,
 	  "t.conf:1: echo/tcp: missing fields: expected at least 6, got 5" },
 	{ "fields_two", "\n\necho stream\n", 0,
@@ -412,29 +407,6 @@ static const struct parse_error {
 	  "continuation line (starting with a space or tab) without an "
 	  "entry before it" },
 };
-
-static int
-check_parse_error(const struct parse_error *t)
-{
-	parse(t->text);
-	CHECK(count(list) == t->entries);
-	CHECK(nmsgs == 1);
-	CHECK(msgs[0].priority == LOG_ERR);
-	CHECK(strncmp(msgs[0].text, t->want, strlen(t->want)) == 0);
-	return 1;
-}
-
-static void
-test_parse_errors(void)
-{
-	char name[128];
-	size_t i;
-
-	for (i = 0; i < nitems(parse_errors); i++) {
-		snprintf(name, sizeof(name), "error_%s", parse_errors[i].name);
-		result(name, check_parse_error(&parse_errors[i]));
-	}
-}
 
 static int
 test_exec_entry(void)
@@ -2014,7 +1986,7 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	config_set_builtins(&stub_builtins);
 	make_tmpdir();
-	test_parse_errors();
+	run_parse_errors(parse_errors, nitems(parse_errors));
 	unit_run(tests, nitems(tests), forget);
 	test_resolve_errors();
 	remove_tmpdir();

@@ -10,6 +10,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <syslog.h>
 
 #include "config.h"
 
@@ -57,6 +59,47 @@ forget(void)
 	config_free(list);
 	list = NULL;
 	nmsgs = 0;
+}
+
+/* Each test file's own: list becomes the entries of text. */
+static struct servtab *parse(const char *text);
+
+/* A parse error: the line is dropped with exactly this message. */
+struct parse_error {
+	const char	*name;
+	const char	*text;
+	int		 entries;	/* good entries left */
+	const char	*want;		/* the message starts so */
+};
+
+static int
+check_parse_error(const struct parse_error *t)
+{
+	const struct servtab *sep;
+	int n = 0;
+
+	parse(t->text);
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		n++;
+	CHECK(n == t->entries);
+	CHECK(nmsgs == 1);
+	CHECK(msgs[0].priority == LOG_ERR);
+	CHECK(strncmp(msgs[0].text, t->want, strlen(t->want)) == 0);
+	return 1;
+}
+
+/* Each error of the table as a test of its own, "error_NAME". */
+static void
+run_parse_errors(const struct parse_error *errors, size_t n)
+{
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "error_%s", errors[i].name);
+		unit_result(name, check_parse_error(&errors[i]));
+		forget();
+	}
 }
 
 #endif
