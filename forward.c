@@ -2293,11 +2293,12 @@ is_target(const struct forward *fw, union sockaddr_any a)
  * relaying it could start the two answering each other for ever.
  */
 static int
-loop_source(struct forward *fw, const union sockaddr_any *peer)
+loop_source(struct forward *fw, const union sockaddr_any *peer,
+    loop_port_fn *loop_port)
 {
 	char addr[INET6_ADDRSTRLEN + 32];
 
-	if (!builtin_loop_port(addr_port(peer)) && !is_target(fw, *peer))
+	if (!loop_port(addr_port(peer)) && !is_target(fw, *peer))
 		return 0;
 	rule_log(fw, LOG_WARNING, "loop request REFUSED from %s",
 	    addr_text(peer, addr, sizeof(addr)));
@@ -2306,7 +2307,8 @@ loop_source(struct forward *fw, const union sockaddr_any *peer)
 
 /* Datagrams waiting on a forward entry's socket, a bounded batch. */
 void
-forward_dgram(struct servtab *sep, dgram_admit_fn *admit)
+forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
+    loop_port_fn *loop_port)
 {
 	union sockaddr_any peer, local;
 	struct assoc *a;
@@ -2319,7 +2321,7 @@ forward_dgram(struct servtab *sep, dgram_admit_fn *admit)
 		if ((n = dgram_recv(sep, &peer, &peerlen, &local)) == -1)
 			return;
 		if (peer.sa.sa_family == 0 ||
-		    loop_source(settings(sep), &peer))
+		    loop_source(settings(sep), &peer, loop_port))
 			continue;
 		if ((a = assoc_find(sep->se_fd, &peer)) == NULL) {
 			/* Limits count clients, not each datagram. */

@@ -34,6 +34,8 @@
 /* Whether the daemon answers a datagram from this sender (limits). */
 typedef int	 dgram_admit_fn(struct servtab *sep,
 		    const struct sockaddr *from);
+/* Whether a datagram from this port may be a service's answer. */
+typedef int	 loop_port_fn(int port);
 
 /*
  * internal.c: the builtins table.  A row carries every hook the daemon
@@ -128,6 +130,7 @@ void		 builtin_linger_exit(int fd) __attribute__((noreturn));
 int		 tcpmux_go(const struct servtab *sep, int fd);
 
 /* auth.c: the ident service, a builtin (see internal.c) */
+#define AUTH_NAME	"auth"
 const struct servtab *auth_serve(const struct servtab *sep, int fd,
 		    const struct servtab *services);
 int		 auth_check(struct servtab *sep, char *why,
@@ -249,7 +252,8 @@ const struct servtab *forward_child(const struct servtab *sep, int fd,
 		    const struct servtab *services);
 void		 forward_accept(struct servtab *sep, int fd,
 		    const struct sockaddr *peer);
-void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
+void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
+		    loop_port_fn *loop_port);
 int		 forward_socket_options(const struct servtab *sep, int fd,
 		    int on);
 int		 forward_peer_count(const struct servtab *sep,

@@ -88,8 +88,12 @@ struct builtin {
 	/* Stream: serves the connection in the daemon, counted as a child. */
 	void		(*bi_accept)(struct servtab *sep, int fd,
 			    const struct sockaddr *peer);
-	/* Datagram: takes the datagrams waiting on the entry's socket. */
-	void		(*bi_dgram)(struct servtab *sep, dgram_admit_fn *admit);
+	/*
+	 * Datagram: takes the datagrams waiting on the entry's socket,
+	 * refusing those loop_port says may be a service's answer.
+	 */
+	void		(*bi_dgram)(struct servtab *sep, dgram_admit_fn *admit,
+			    loop_port_fn *loop_port);
 	/* Sets its options on the entry's socket (on), or clears them. */
 	int		(*bi_socket_options)(const struct servtab *sep, int fd,
 			    int on);
@@ -148,7 +152,7 @@ static const struct builtin builtins[] = {
 	{ "chargen", SOCK_DGRAM, 19, .bi_answer = chargen_answer },
 	{ "daytime", SOCK_DGRAM, 13, .bi_answer = daytime_answer },
 	{ "time", SOCK_DGRAM, 37, .bi_answer = time_answer },
-	{ "auth", SOCK_STREAM, 113, .bi_child = auth_serve,
+	{ AUTH_NAME, SOCK_STREAM, 113, .bi_child = auth_serve,
 	    .bi_parse = auth_check },
 	{ "tcpmux", SOCK_STREAM, 1, .bi_child = tcpmux_serve },
 	/*
@@ -844,7 +848,7 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 	int i, port;
 
 	if (sep->se_bi->bi_dgram != NULL) {
-		sep->se_bi->bi_dgram(sep, admit);
+		sep->se_bi->bi_dgram(sep, admit, builtin_loop_port);
 		return;
 	}
 	for (i = 0; i < DGRAM_BATCH; i++) {
