@@ -18,20 +18,27 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c children.c handback.c notify.c reload.c spawn.c \
-		  wrap.c config.c internal.c tcpmux.c auth.c ratelimit.c \
-		  forward.c log.c util.c lookup.c load.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c tcpmux.c auth.c \
-		  forward.c ratelimit.c log.c util.c lookup.c load.c
+# The daemon: main, its loop, and everything about its children.
+DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
+		  wrap.c
+# The builtins table and its builtins, and the layers below them.
+BUILTIN_SRCS	= config.c internal.c tcpmux.c auth.c ratelimit.c forward.c \
+		  log.c util.c lookup.c load.c
+SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
+# The parser's test and fuzzers give it a builtins table of their own.
+PARSER_SRCS	= config.c load.c lookup.c util.c tests/stub_builtins.c
+UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
+BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
-FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_HDRS	= config.h inetd.h log.h util.h lookup.h load.h
+FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(PARSER_SRCS)
+FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(BUILTIN_SRCS)
+FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(BUILTIN_SRCS)
+FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(BUILTIN_SRCS)
+FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(PARSER_SRCS)
+FUZZ_HDRS	= config.h inetd.h log.h util.h lookup.h load.h ratelimit.h \
+		  tests/stub_builtins.h
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -94,6 +101,9 @@ $(PROG): $(call objs,$(OBJDIR),$(SRCS))
 tests/test_config: $(call objs,$(OBJDIR),$(UNIT_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+tests/test_builtins: $(call objs,$(OBJDIR),$(BUILTINS_TEST_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests/test_ratelimit: $(call objs,$(OBJDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -107,6 +117,9 @@ $(ASANDIR)/inetd: $(call objs,$(ASANDIR),$(SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(ASANDIR)/test_config: $(call objs,$(ASANDIR),$(UNIT_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(ASANDIR)/test_builtins: $(call objs,$(ASANDIR),$(BUILTINS_TEST_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # One clang command: the sources are few, and the objects of the other
@@ -199,8 +212,9 @@ run: deps
 	@mkdir -p build
 	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
 
-check-build: $(PROG) tests/test_config tests/test_ratelimit tests/test_reload \
-	tests/probe $(ASANDIR)/inetd $(ASANDIR)/test_config \
+check-build: $(PROG) tests/test_config tests/test_builtins \
+	tests/test_ratelimit tests/test_reload tests/probe $(ASANDIR)/inetd \
+	$(ASANDIR)/test_config $(ASANDIR)/test_builtins \
 	$(ASANDIR)/test_ratelimit $(ASANDIR)/test_reload $(FUZZ_TARGETS)
 
 # The last line of the output is the sum over all parts: "N passed, M failed,
@@ -279,5 +293,6 @@ check-deb: deps
 	@bash tests/package.sh
 
 clean:
-	rm -rf build $(PROG) tests/test_config tests/test_ratelimit \
-	    tests/test_reload tests/probe tests/__pycache__
+	rm -rf build $(PROG) tests/test_config tests/test_builtins \
+	    tests/test_ratelimit tests/test_reload tests/probe \
+	    tests/__pycache__

@@ -128,6 +128,7 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
 		return lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
+	config_set_builtins(&builtin_config);
 	parse_flags(&opts, argc, argv);
 	euid = geteuid();
 	if (opts.check_only)
@@ -535,7 +536,7 @@ set_socket_options(struct servtab *sep, int fd)
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
 		return -1;
-	return sep->se_forward != NULL ? forward_socket_options(sep, fd) : 0;
+	return builtin_socket_options(sep, NULL, fd);
 }
 
 /*
@@ -801,14 +802,14 @@ log_forward_share(struct servtab *sep)
 {
 	char more[64];
 	unsigned missed;
+	int limit;
 
-	if (forward_entry_full(sep) && log_quota_take(
+	if (builtin_entry_full(sep, &limit) && log_quota_take(
 	    &sep->se_limits.sl_log_maxchild, monotonic_seconds(), &missed))
 		svc_log(sep, LOG_WARNING, "%d connections forwarded, the "
 		    "default max-child of a forward entry (half of what the "
 		    "forwarder serves): new connections wait in the queue%s",
-		    forward_entry_limit(),
-		    missed_text(missed, more, sizeof(more)));
+		    limit, missed_text(missed, more, sizeof(more)));
 }
 
 /*
@@ -882,7 +883,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 	 * A forward entry's child only asks tcp_wrappers and hands the
 	 * connection back: no server, so not counted by -R.
 	 */
-	if (sep->se_forward == NULL &&
+	if (!builtin_counts_own(sep) &&
 	    !svc_start_admit(sep, monotonic_seconds())) {
 		start_refused(sep);
 		return 0;
@@ -949,11 +950,13 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
 static int
 admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
 {
-	if (forward_peer_admit(sep, peer))
+	int limit;
+
+	if (builtin_peer_admit(sep, peer, &limit))
 		return 1;
 	sep->se_stats.st_refused_perip++;
 	log_peer_refused(sep, &sep->se_limits.sl_log_perip_children, peer,
-	    "forwarded connections", forward_peer_limit(),
+	    "forwarded connections", limit,
 	    ", the default of an address");
 	return 0;
 }
@@ -973,7 +976,7 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 		return 1;	/* a UNIX-domain client has no address */
 	if (sep->se_maxperip > 0 &&
 	    svc_peer_at_limit(sep, children_of_peer(sep, &pa) +
-	    forward_peer_count(sep, peer))) {
+	    builtin_peer_count(sep, peer))) {
 		sep->se_stats.st_refused_perip++;
 		log_peer_refused(sep, &sep->se_limits.sl_log_perip_children,
 		    peer, "counts", sep->se_maxperip, "");
@@ -1017,14 +1020,11 @@ accept_connection(struct servtab *sep)
 	}
 	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
-	if (sep->se_forward != NULL && !wrap_wanted(sep)) {
-		forward_accept(sep, fd, (struct sockaddr *)&peer);
+	if (sep->se_bi != NULL && !wrap_wanted(sep) &&
+	    builtin_accept(sep, fd, (struct sockaddr *)&peer) == 0) {
 		log_forward_share(sep);
 		return;
 	}
-	if (sep->se_bi != NULL && !svc_forks_to_count(sep) &&
-	    !wrap_wanted(sep) && builtin_accept(sep, fd) == 0)
-		return;
 	spawn(sep, fd, (struct sockaddr *)&peer, 0);
 	close(fd);
 }
@@ -1132,8 +1132,7 @@ forward_take_back(uint64_t id, int fd)
 	int flags;
 
 	for (sep = services; sep != NULL; sep = sep->se_next)
-		if (sep->se_forward != NULL && sep->se_limits.sl_id == id &&
-		    sep->se_socktype == SOCK_STREAM)
+		if (builtin_counts_own(sep) && sep->se_limits.sl_id == id)
 			break;
 	memset(&peer, 0, sizeof(peer));
 	/* The child made the socket blocking for itself. */
@@ -1144,8 +1143,10 @@ forward_take_back(uint64_t id, int fd)
 		close(fd);
 		return;
 	}
-	forward_accept(sep, fd, (struct sockaddr *)&peer);
-	log_forward_share(sep);
+	if (builtin_accept(sep, fd, (struct sockaddr *)&peer) == -1)
+		close(fd);
+	else
+		log_forward_share(sep);
 }
 
 /* What a child handed back (handback.h); fd is taken care of. */
@@ -1244,15 +1245,14 @@ reap_children(void)
 	}
 }
 
-/* What forward.c keeps of an entry whose socket sep took over. */
+/* What the builtin (forward.c) keeps of an entry whose socket sep took. */
 static void
 take_over(struct servtab *sep, struct servtab *old)
 {
-	if (sep->se_fd != -1 && (sep->se_forward != NULL ||
-	    old->se_forward != NULL) &&
-	    forward_socket_options(sep, sep->se_fd) == -1)
+	if (sep->se_fd != -1 &&
+	    builtin_socket_options(sep, old, sep->se_fd) == -1)
 		svc_log(sep, LOG_WARNING, "socket options: %m");
-	forward_take_over(old, sep);
+	builtin_take_over(old, sep);
 }
 
 /*
@@ -1316,7 +1316,7 @@ reload(void)
 	handover_free(&ht);
 	for (old = services; old != NULL; old = next) {
 		next = old->se_next;
-		forward_forget(old);
+		builtin_forget(old);
 		close_service(old);
 		servtab_free(old);
 	}
@@ -1390,7 +1390,6 @@ die(void)
 
 	notify("STOPPING=1");
 	builtin_closeall();
-	forward_closeall();
 	for (sep = services; sep != NULL; sep = next) {
 		next = sep->se_next;
 		close_service(sep);
@@ -1453,7 +1452,7 @@ svc_next_forks(const struct servtab *sep)
 		return 1;
 	if (sep->se_socktype == SOCK_DGRAM)
 		return 0;
-	return svc_forks_to_count(sep) || builtin_forks(sep);
+	return builtin_forks(sep);
 }
 
 /* Throttled, and the next client would need a child: it waits. */
@@ -1467,12 +1466,14 @@ svc_waits_for_rate(const struct servtab *sep)
 static int
 svc_accepting(const struct servtab *sep)
 {
+	int limit;
+
 	if (sep->se_fd == -1 || sep->se_paused)
 		return 0;
 	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM &&
 	    !svc_is_wait(sep))
 		return 1;
-	return !svc_at_limit(sep) && !forward_entry_full(sep) &&
+	return !svc_at_limit(sep) && !builtin_entry_full(sep, &limit) &&
 	    !children_full() && !svc_waits_for_rate(sep);
 }
 

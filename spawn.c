@@ -322,9 +322,12 @@ tcpmux_hand_back(const struct servtab *chosen)
 	    chosen->se_service, strlen(chosen->se_service));
 }
 
+/* See builtin_serve(): sep itself, or the entry tcpmux chose. */
 static void __attribute__((noreturn))
-forward_hand_back(const struct servtab *sep)
+builtin_hand_back(const struct servtab *sep, const struct servtab *chosen)
 {
+	if (chosen != sep)
+		tcpmux_hand_back(chosen);
 	handback_send(sopts.so_handback_fd, sep, HANDBACK_FORWARD,
 	    &sep->se_limits.sl_id, sizeof(sep->se_limits.sl_id));
 }
@@ -348,15 +351,13 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer,
 	child_new_session(sep);
 	if (wrap_wanted(sep))
 		wrap_child(sep, peer);
-	if (sep->se_forward != NULL)
-		forward_hand_back(sep);
 	/* Builtins keep inetd's credentials: auth needs them. */
 	if (sep->se_bi != NULL) {
 		setproctitle("%s [%s]", builtin_name(sep->se_bi),
 		    peer != NULL ? sockaddr_str(peer, addr, sizeof(addr)) :
 		    "");
-		/* Only tcpmux returns, with the entry its client named. */
-		tcpmux_hand_back(builtin_serve(sep, STDIN_FILENO, services));
+		builtin_hand_back(sep, builtin_serve(sep, STDIN_FILENO,
+		    services));
 	}
 	if (tcpmux_go(sep, STDIN_FILENO) == -1)
 		_exit(0);

@@ -46,14 +46,8 @@ wrap_wanted(const struct servtab *sep)
 {
 	if (sep->se_family == AF_UNIX)
 		return 0;
-	/*
-	 * A UDP forwarder keeps its clients' associations in the daemon,
-	 * where hosts_access() would block the loop: not wrapped.
-	 */
-	if (sep->se_forward != NULL && sep->se_socktype == SOCK_DGRAM)
-		return 0;
 	if (sep->se_bi != NULL)
-		return wopts.wo_builtins;
+		return wopts.wo_builtins && builtin_wrapped(sep);
 	return wopts.wo_programs &&
 	    !(sep->se_wait && sep->se_socktype == SOCK_STREAM);
 }
@@ -134,10 +128,8 @@ wrap_daemon_name(const struct servtab *sep)
 {
 	const char *slash;
 
-	if (sep->se_forward != NULL)
-		return forward_wrap_name(sep->se_forward);
 	if (sep->se_bi != NULL)
-		return builtin_name(sep->se_bi);
+		return builtin_wrap_name(sep);
 	slash = strrchr(sep->se_argv[0], '/');
 	return slash != NULL ? slash + 1 : sep->se_argv[0];
 }
@@ -220,8 +212,7 @@ wrap_deciding_name(const struct servtab *sep, struct request_info *req)
 	char deny_all[32];
 	int fd, i;
 
-	if (sep->se_bi != NULL || sep->se_forward != NULL ||
-	    strcmp(names[0], names[1]) == 0 ||
+	if (sep->se_bi != NULL || strcmp(names[0], names[1]) == 0 ||
 	    (fd = wrap_deny_all_table(deny_all, sizeof(deny_all))) == -1)
 		return names[0];
 	for (i = 0; i < 2; i++) {
