@@ -18,8 +18,9 @@
 # `make CFLAGS=-O0` or `make CC=clang` keep the build strict.
 
 PROG		= inetd
-SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c log.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
+SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c log.c \
+		  event.c
+UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c event.c \
 		  ratelimit.c log.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 PROBE_SRCS	= tests/probe.c

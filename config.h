@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "event.h"
+
 #define CONF_LINE_MAX	4096	/* bytes in one entry, continuations included */
 #define CONF_MAXARGS	64	/* server arguments, argv[0] included */
 #define CONF_MAXCHILD	32767	/* largest max-child, as FreeBSD */
@@ -132,6 +134,7 @@ struct servtab {
 
 	/* Run-time state, owned by inetd.c. */
 	int	 se_fd;			/* listening socket, -1 when closed */
+	struct handler se_handler;	/* se_fd's in the loop (event.h) */
 	int	 se_children;		/* live children of this entry */
 	int	 se_paused;		/* wait service: a child has the socket */
 	int	 se_bind_failed;	/* bind failed: retry later */

@@ -8,7 +8,6 @@
 #ifndef INETD_INETD_H
 #define INETD_INETD_H
 
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -18,8 +17,8 @@
 
 /*
  * Stream builtins (echo, discard, chargen) are served by the daemon
- * itself, up to this many connections at once; past it, or when the
- * descriptor is too large for select(), the connection gets a child.
+ * itself, up to this many connections at once; past it, the
+ * connection gets a child.
  */
 #define BUILTIN_MAXCONN	256
 #define BUILTIN_BUFSIZE	8192	/* echo buffer per connection */
@@ -41,10 +40,13 @@ int		 builtin_forks(const struct servtab *sep);
 /* Instead of BUILTIN_IDLE_SECONDS, for tests ($INETD_IDLE_SECONDS). */
 void		 builtin_set_idle_timeout(int seconds);
 /*
- * When the first idle connection of the table is to be closed, in
- * monotonic ms, as builtin_fdset() last saw them; 0: none.
+ * When the loop must call builtin_run() next, in monotonic ms (the
+ * first idle connection to close, or at once for work queued); 0: no
+ * connection is open.
  */
 long long	 builtin_deadline(void);
+/* After each wait of the loop: the connections that were ready. */
+void		 builtin_run(void);
 /*
  * Serves the connection in a forked child and exits; tcpmux returns
  * instead the entry of services whose server is to run on it.
@@ -54,8 +56,6 @@ const struct servtab *builtin_serve(const struct servtab *sep, int fd,
 /* The entry's arguments make sense to its builtin; else why not. */
 int		 builtin_check_args(const struct servtab *sep, char *why,
 		    size_t size);
-int		 builtin_fdset(fd_set *rfds, fd_set *wfds);
-void		 builtin_run(const fd_set *rfds, const fd_set *wfds);
 /* Whether the daemon answers a datagram from this sender (limits). */
 typedef int	 dgram_admit_fn(struct servtab *sep,
 		    const struct sockaddr *from);
@@ -186,11 +186,10 @@ unsigned long	 addrtab_evictions(const struct addr_table *t);
 
 /*
  * forward.c: the forward builtin, TCP and UDP forwarding served by the
- * daemon.  Its sockets live in the main loop's epoll set, and their
- * events go to forward_events(); at most FORWARD_MAXCONN TCP connections
- * and FORWARD_MAXASSOC UDP clients are forwarded at once.
+ * daemon.  Its sockets wait in the loop's one epoll set (event.h), with
+ * handlers of forward.c's; at most FORWARD_MAXCONN TCP connections and
+ * FORWARD_MAXASSOC UDP clients are forwarded at once.
  */
-struct epoll_event;
 #define FORWARD_NAME	"forward"
 #define FORWARD_MAXCONN	16384
 #define FORWARD_MAXASSOC 4096
@@ -203,11 +202,8 @@ int		 forward_resolve(struct servtab *sep,
 		    const struct sockaddr *addr, socklen_t addrlen, char *why,
 		    size_t size);
 void		 forward_free(struct forward *fw);
-/*
- * At startup; log_connections: -l; loop_epfd: the main loop's epoll set.
- * -1 with errno when it fails.
- */
-int		 forward_init(int log_connections, int loop_epfd);
+/* At startup, after event_open(); log_connections: -l. */
+void		 forward_init(int log_connections);
 /* INETD_PIPE_BUDGET: -1 with *errstr set when bytes is out of range. */
 int		 forward_set_pipe_budget(const char *bytes,
 		    const char **errstr);
@@ -218,9 +214,12 @@ void		 forward_accept(struct servtab *sep, int fd,
 void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
 /* The options of a UDP forward entry's socket, set or cleared. */
 int		 forward_socket_options(const struct servtab *sep, int fd);
-/* Serves its events of the n, returns how many others, moved first. */
-int		 forward_events(struct epoll_event *ev, int n);
-int		 forward_fdset(fd_set *wfds);
+/*
+ * When the loop must call forward_run() next, in monotonic ms (a
+ * timeout, or at once for work queued); 0: never.
+ */
+long long	 forward_deadline(void);
+/* After each wait of the loop: timeouts, and the work queued. */
 void		 forward_run(void);
 /* Reload: sep takes over old's socket; old is about to be freed. */
 void		 forward_take_over(struct servtab *old, struct servtab *sep);
