@@ -18,6 +18,7 @@
 
 static int		 epfd = -1;
 static long long	 wake_ms;
+static struct handler	*runq_head, **runq_tail = &runq_head;
 
 static long long
 monotonic_ms(void)
@@ -66,19 +67,50 @@ event_del(int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+void
+event_queue(struct handler *h)
+{
+	if (h->h_queued)
+		return;
+	h->h_queued = 1;
+	h->h_next = NULL;
+	*runq_tail = h;
+	runq_tail = &h->h_next;
+}
+
+/* Those queued, once each; those they queue again wait for the next. */
+static void
+run_queued(void)
+{
+	struct handler *h = runq_head, *next;
+
+	runq_head = NULL;
+	runq_tail = &runq_head;
+	while (h != NULL) {
+		next = h->h_next;
+		h->h_queued = 0;
+		h->h_ready(h, 0);
+		h = next;
+	}
+}
+
 int
 event_wait(int timeout_ms)
 {
 	struct epoll_event ev[EVENT_BATCH];
 	struct handler *h;
-	int i, n;
+	int i, n, saved_errno;
 
-	n = epoll_wait(epfd, ev, EVENT_BATCH, timeout_ms);
+	n = epoll_wait(epfd, ev, EVENT_BATCH, runq_head != NULL ? 0 :
+	    timeout_ms);
+	saved_errno = errno;
 	wake_ms = monotonic_ms();
 	for (i = 0; i < n; i++) {
 		h = ev[i].data.ptr;
 		h->h_ready(h, ev[i].events);
 	}
+	run_queued();
+	errno = saved_errno;
 	return n;
 }
 

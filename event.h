@@ -17,8 +17,13 @@
 #include <stdint.h>
 
 struct handler {
-	/* events: what epoll_wait() reported (EPOLLIN, EPOLLOUT...). */
+	/*
+	 * events: what epoll_wait() reported (EPOLLIN, EPOLLOUT...), or 0
+	 * for the turn that event_queue() asked for.
+	 */
 	void	(*h_ready)(struct handler *h, uint32_t events);
+	struct handler *h_next;		/* the run queue */
+	int	 h_queued;
 };
 
 #define container_of(ptr, type, member) \
@@ -33,10 +38,18 @@ int		 event_add(int fd, uint32_t events, struct handler *h);
 int		 event_mod(int fd, uint32_t events, struct handler *h);
 int		 event_del(int fd);
 /*
- * Waits at most timeout_ms (-1: no limit) and calls the handlers of the
- * descriptors that are ready; -1 with errno when the wait failed.
+ * Waits at most timeout_ms (-1: no limit), or not at all with handlers
+ * queued, and calls the handlers of the descriptors that are ready, then
+ * those that were queued; -1 with errno when the wait failed.
  */
 int		 event_wait(int timeout_ms);
+/*
+ * Another turn for h, in the next pass of the loop, for an owner that
+ * had more to do than one pass allows: the loop does not sleep while
+ * one is queued.  A handler whose owner goes while it is queued stays
+ * queued; its function must tell.
+ */
+void		 event_queue(struct handler *h);
 /* The monotonic clock in ms, read once when the last wait ended. */
 long long	 event_now_ms(void);
 

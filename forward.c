@@ -172,9 +172,10 @@ struct flow {
 };
 
 /*
- * A forwarded TCP connection.  The run queue and the wait for a pipe
- * link slots rather than connections: a slot freed while queued stays
- * queued, and whoever takes it next is merely looked at once more.
+ * A forwarded TCP connection.  The loop's run queue (through the client
+ * side's handler) and the wait for a pipe link slots rather than
+ * connections: a slot freed while queued stays queued, and whoever
+ * takes it next is merely looked at once more.
  */
 struct conn {
 	struct forward	*c_fw;		/* NULL: slot free */
@@ -186,15 +187,13 @@ struct conn {
 	uint8_t		 c_nodelay;	/* TCP_NODELAY set on the target */
 	uint8_t		 c_outwatch;	/* 1 << side: watched for EPOLLOUT */
 	uint8_t		 c_first_eof;	/* 1 + side that closed first */
-	uint8_t		 c_queued;
 	uint8_t		 c_pipewait;
 	struct flow	 c_flow[2];	/* by source side */
 	int64_t		 c_start;	/* ms */
 	int64_t		 c_active;	/* ms, last data */
 	union sockaddr_any c_peer;	/* family 0: not an IP client */
 	int		 c_peerslot;	/* its address's count: slot + 1 */
-	int		 c_next;	/* run queue */
-	int		 c_freenext;	/* free lists */
+	int		 c_next;	/* free lists */
 	int		 c_waitnext;	/* pipe wait list */
 };
 
@@ -248,7 +247,6 @@ static int		 conns_free = -1;
  */
 static int		 conns_freed = -1;
 static int		 nconns;
-static int		 runq_head = -1, runq_tail = -1;
 static int		 pipewait_head = -1, pipewait_tail = -1;
 static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
@@ -976,17 +974,7 @@ forward_entry_full(const struct servtab *sep)
 static void
 runq_push(struct conn *c)
 {
-	int slot = c - conns;
-
-	if (c->c_queued)
-		return;
-	c->c_queued = 1;
-	c->c_next = -1;
-	if (runq_tail == -1)
-		runq_head = slot;
-	else
-		conns[runq_tail].c_next = slot;
-	runq_tail = slot;
+	event_queue(&c->c_handler[CLIENT]);
 }
 
 static void
@@ -1030,7 +1018,7 @@ conn_alloc(void)
 		return NULL;
 	if (conns_free != -1) {
 		c = &conns[conns_free];
-		conns_free = c->c_freenext;
+		conns_free = c->c_next;
 	} else if (conns_used < FORWARD_MAXCONN)
 		c = &conns[conns_used++];
 	else
@@ -1085,7 +1073,7 @@ conn_end(struct conn *c, enum result result)
 	forward_free(c->c_fw);
 	c->c_fw = NULL;
 	c->c_sep = NULL;
-	c->c_freenext = conns_freed;
+	c->c_next = conns_freed;
 	conns_freed = c - conns;
 	nconns--;
 }
@@ -1098,8 +1086,8 @@ conns_release(void)
 
 	while (conns_freed != -1) {
 		c = &conns[conns_freed];
-		conns_freed = c->c_freenext;
-		c->c_freenext = conns_free;
+		conns_freed = c->c_next;
+		c->c_next = conns_free;
 		conns_free = c - conns;
 	}
 }
@@ -2394,23 +2382,6 @@ assoc_ready(struct handler *h, uint32_t events)
 		assoc_event(a);
 }
 
-/* Those that had more to do than one step allowed, once each. */
-static void
-run_queued(void)
-{
-	struct conn *c;
-	int slot = runq_head;
-
-	runq_head = runq_tail = -1;
-	while (slot != -1) {
-		c = &conns[slot];
-		slot = c->c_next;
-		c->c_queued = 0;
-		if (c->c_fw != NULL)
-			conn_step(c);
-	}
-}
-
 void
 forward_init(int log_connections)
 {
@@ -2420,24 +2391,19 @@ forward_init(int log_connections)
 	set_capacity();
 }
 
-/* When the loop must call forward_run(): work queued is due at once. */
 long long
 forward_deadline(void)
 {
-	if (runq_head != -1)
-		return 1;	/* long past: the loop must not sleep */
 	return timer_at;
 }
 
-/* After the loop's wait: the deadlines reached, then the run queue. */
+/* After the loop's wait: the deadlines reached, the slots freed. */
 void
 forward_run(void)
 {
 	now_ms = event_now_ms();
 	if (timer_at != 0 && now_ms >= timer_at)
 		timer_expired();
-	if (runq_head != -1)
-		run_queued();
 	conns_release();
 }
 

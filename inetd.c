@@ -663,8 +663,8 @@ mux_ready(struct handler *h, uint32_t events)
 	mux_pending = 1;
 }
 
-static struct handler	 sigpipe_handler = { signals_ready };
-static struct handler	 mux_handler = { mux_ready };
+static struct handler	 sigpipe_handler = { .h_ready = signals_ready };
+static struct handler	 mux_handler = { .h_ready = mux_ready };
 
 /*
  * Children hand connections back on this channel (see hand_back());

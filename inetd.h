@@ -41,11 +41,10 @@ int		 builtin_forks(const struct servtab *sep);
 void		 builtin_set_idle_timeout(int seconds);
 /*
  * When the loop must call builtin_run() next, in monotonic ms (the
- * first idle connection to close, or at once for work queued); 0: no
- * connection is open.
+ * first idle connection to close, or sooner); 0: no connection is open.
  */
 long long	 builtin_deadline(void);
-/* After each wait of the loop: the connections that were ready. */
+/* After each wait of the loop: the idle connections close. */
 void		 builtin_run(void);
 /*
  * Serves the connection in a forked child and exits; tcpmux returns
@@ -215,8 +214,8 @@ void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
 /* The options of a UDP forward entry's socket, set or cleared. */
 int		 forward_socket_options(const struct servtab *sep, int fd);
 /*
- * When the loop must call forward_run() next, in monotonic ms (a
- * timeout, or at once for work queued); 0: never.
+ * When the loop must call forward_run() next, in monotonic ms (the
+ * first timeout, or sooner); 0: never.
  */
 long long	 forward_deadline(void);
 /* After each wait of the loop: timeouts, and the work queued. */

@@ -83,9 +83,9 @@ struct builtin {
  * A stream connection.  It refers to its builtin row only, never to
  * the servtab entry, which a reload may free while it runs.  In the
  * table, the socket is edge-triggered: c_can_read and c_can_write say
- * what epoll reported and no read or write has used up since.  The run
- * queue links slots, not connections: a slot freed while queued stays
- * queued, and whoever takes it next is merely stepped once more.
+ * what epoll reported and no read or write has used up since.  A slot
+ * freed while its handler is queued (event_queue) stays queued, and
+ * whoever takes it next is merely stepped once more.
  */
 struct conn {
 	const struct builtin *c_bi;	/* NULL: slot free */
@@ -97,8 +97,6 @@ struct conn {
 	uint8_t		 c_can_write;
 	uint8_t		 c_fin;		/* EPOLLRDHUP: a FIN after the data */
 	uint8_t		 c_outwatch;	/* registered for EPOLLOUT */
-	uint8_t		 c_queued;
-	int		 c_next;	/* run queue: slot, or -1 */
 	long long	 c_active;	/* monotonic ms a byte last moved */
 	size_t		 c_off;		/* output is c_buf[c_off..+c_len] */
 	size_t		 c_len;
@@ -148,7 +146,6 @@ static int		 conns_used;	/* slots taken */
 static long long	 idle_ms = BUILTIN_IDLE_SECONDS * 1000LL;
 /* The earliest idle deadline of the table, or sooner; 0: none. */
 static long long	 idle_deadline;
-static int		 runq_head = -1, runq_tail = -1;
 
 /* Per builtin, so that a flood at several addresses logs once too. */
 static time_t		loop_log_quiet_until[NBUILTINS];
@@ -401,22 +398,6 @@ conn_free_slot(void)
 	return conns_end < conns + BUILTIN_MAXCONN ? conns_end++ : NULL;
 }
 
-static void
-runq_push(struct conn *c)
-{
-	int slot = c - conns;
-
-	if (c->c_queued)
-		return;
-	c->c_queued = 1;
-	c->c_next = -1;
-	if (runq_tail == -1)
-		runq_head = slot;
-	else
-		conns[runq_tail].c_next = slot;
-	runq_tail = slot;
-}
-
 /* Whether a step would do something: else the next event says when. */
 static int
 conn_runnable(const struct conn *c)
@@ -447,7 +428,7 @@ conn_serve(struct conn *c, long long now)
 		}
 	}
 	if (conn_runnable(c))
-		runq_push(c);
+		event_queue(&c->c_handler);
 }
 
 static void
@@ -463,7 +444,7 @@ conn_ready(struct handler *h, uint32_t events)
 		c->c_fin = 1;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->c_can_write = 1;
-	runq_push(c);
+	conn_serve(c, event_now_ms());
 }
 
 /*
@@ -582,8 +563,6 @@ builtin_set_idle_timeout(int seconds)
 long long
 builtin_deadline(void)
 {
-	if (runq_head != -1)
-		return 1;	/* long past: the loop must not sleep */
 	return conns_used > 0 ? idle_deadline : 0;
 }
 
@@ -644,22 +623,11 @@ close_idle(long long now)
 	}
 }
 
-/* After the loop's wait: the connections queued, one step each. */
 void
 builtin_run(void)
 {
-	struct conn *c;
 	long long now = event_now_ms();
-	int slot = runq_head;
 
-	runq_head = runq_tail = -1;
-	while (slot != -1) {
-		c = &conns[slot];
-		slot = c->c_next;
-		c->c_queued = 0;
-		if (c->c_bi != NULL)
-			conn_serve(c, now);
-	}
 	if (conns_used > 0 && now >= idle_deadline)
 		close_idle(now);
 }
