@@ -19,9 +19,9 @@
 
 PROG		= inetd
 SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c log.c \
-		  event.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c event.c \
-		  ratelimit.c log.c
+		  util.c lookup.c load.c event.c
+UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
+		  ratelimit.c log.c util.c lookup.c load.c event.c
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
 FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
@@ -29,6 +29,7 @@ FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(filter-out tests/%,$(UNIT_SRCS))
 FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(filter-out tests/%,$(UNIT_SRCS))
+FUZZ_HDRS	= config.h inetd.h log.h util.h lookup.h load.h
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -103,27 +104,27 @@ $(ASANDIR)/test_config: $(call objs,$(ASANDIR),$(UNIT_SRCS))
 
 # One clang command: the sources are few, and the objects of the other
 # builds carry neither the fuzzer's coverage hooks nor its compiler.
-$(FUZZDIR)/fuzz_config: $(FUZZ_SRCS) config.h inetd.h
+$(FUZZDIR)/fuzz_config: $(FUZZ_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_SRCS) $(LIBS)
 
-$(FUZZDIR)/fuzz_auth: $(FUZZ_AUTH_SRCS) config.h inetd.h
+$(FUZZDIR)/fuzz_auth: $(FUZZ_AUTH_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_AUTH_SRCS) $(LIBS)
 
-$(FUZZDIR)/fuzz_tcpmux: $(FUZZ_TCPMUX_SRCS) config.h inetd.h
+$(FUZZDIR)/fuzz_tcpmux: $(FUZZ_TCPMUX_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_TCPMUX_SRCS) $(LIBS)
 
-$(FUZZDIR)/fuzz_proxy: $(FUZZ_PROXY_SRCS) config.h inetd.h
+$(FUZZDIR)/fuzz_proxy: $(FUZZ_PROXY_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_PROXY_SRCS) $(LIBS)
 
-$(FUZZDIR)/fuzz_load: $(FUZZ_LOAD_SRCS) config.h inetd.h
+$(FUZZDIR)/fuzz_load: $(FUZZ_LOAD_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
 	    -o $@ $(FUZZ_LOAD_SRCS) $(LIBS)
@@ -150,7 +151,7 @@ $(ASANDIR)/%.o: %.c
 DEPS_PKGS	= build-essential make pkg-config libwrap0-dev libbsd-dev \
 		  python3 tftpd-hpa tftp-hpa netcat-openbsd mandoc iproute2 \
 		  util-linux clang-14 libclang-rt-14-dev valgrind dpkg-dev \
-		  update-inetd strace
+		  update-inetd strace lintian
 APT_GET		= DEBIAN_FRONTEND=noninteractive apt-get -q -y \
 		  -o Dpkg::Use-Pty=0
 

@@ -37,6 +37,8 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "log.h"
+#include "util.h"
 
 #define AUTH_QUERY_MAX		1000	/* bytes in a query, before its LF */
 #define AUTH_TIMEOUT_MS		10000	/* default -t */
@@ -655,7 +657,7 @@ auth_answer(int fd, const struct auth_options *o,
 const struct servtab *
 auth_serve(const struct servtab *sep, int fd, const struct servtab *services)
 {
-	char line[AUTH_QUERY_MAX + 1], why[256];
+	char line[AUTH_QUERY_MAX + 1], why[256], where[SVC_WHERE_MAX];
 	struct auth_options o;
 	struct auth_ends ends;
 	struct auth_query none = { 0, 0 };
@@ -665,7 +667,8 @@ auth_serve(const struct servtab *sep, int fd, const struct servtab *services)
 	(void)services;
 	/* auth_check() passed these at load: this cannot fail. */
 	if (auth_options(sep, &o, why, sizeof(why)) == -1) {
-		logmsg(LOG_ERR, "%s:%d: %s", sep->se_file, sep->se_line, why);
+		logmsg(LOG_ERR, "%s: %s", servtab_where(sep, where,
+		    sizeof(where)), why);
 		_exit(1);
 	}
 	/* A client that is gone already asked nothing. */

@@ -6,53 +6,35 @@
  * prefixes, numeric ports, nowait.N).  config_parse() is a pure
  * function of the text so that it can be unit-tested and fuzzed;
  * everything that asks the system (users, ports, addresses, programs)
- * waits for config_resolve().
+ * waits for config_resolve(), whose user, group and host questions the
+ * look-up child answers (lookup.c).  Files and includes: load.c.
  */
 
 #include <sys/types.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <netdb.h>
-#include <poll.h>
-#include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "inetd.h"
+#include "lookup.h"
+#include "util.h"
 
-/* A larger file is a mistake (a log or an image), not a configuration. */
-#define CONF_FILE_MAX	(64 * 1024 * 1024)
-#define CONF_FILE_CHUNK	8192	/* first read when the size is unknown */
-
-/* Room for any message: the words it quotes come from one entry. */
-#define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
-
-#define CONF_INCLUDE_DEPTH 8	/* files read at once: the first and 7 */
-#define CONF_INCLUDE_FILES 1024	/* *.conf files in an included directory */
-
-#define include_error(ld, from, line, path, ...) \
-	include_report(ld, LOG_ERR, from, line, path, __VA_ARGS__)
+/* "FILE:LINE: " and a name made of the words of an entry. */
+#define CONF_WHERE_MAX	(FILE_LINE_MAX + CONF_MSG_MAX)
 
 /* The fields of an entry, in order; the arguments follow. */
 enum field {
@@ -96,28 +78,6 @@ struct entry {
 	struct servtab	*se;
 };
 
-/*
- * config_read() following include lines: the files being read, so
- * that one including itself, directly or not, is refused, and those
- * read so far, so that none is read twice.
- */
-struct loader {
-	const char	*defhost;
-	conf_report_fn	*report;
-	int		 depth;
-	dev_t		 dev[CONF_INCLUDE_DEPTH];
-	ino_t		 ino[CONF_INCLUDE_DEPTH];
-	size_t		 nread;		/* files read in this load */
-	struct {
-		dev_t	 dev;
-		ino_t	 ino;
-	}		 read[CONF_LOAD_FILES];
-	int		 capped;	/* CONF_LOAD_FILES reached, reported */
-};
-
-/* Read after the file config_load() is given; see config.h. */
-static const char *config_includedir;
-
 static const struct socktype {
 	const char	*name;
 	int		 type;
@@ -152,30 +112,35 @@ static const struct protocol {
 static void	 vreport(conf_report_fn *, int, const char *, int,
 		    const char *, const char *, va_list)
 		    __attribute__((format(printf, 6, 0)));
+static void	 report_at(conf_report_fn *, int, const char *, int,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 6, 7)));
 static void	 entry_error(struct entry *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 resolve_error(const struct servtab *, conf_report_fn *,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-static void	 include_report(struct loader *, int, const char *, int,
-		    const char *, const char *, ...)
-		    __attribute__((format(printf, 6, 7)));
-static struct servtab *include_line(struct loader *,
-		    const struct servtab *);
-static struct servtab *include_path(struct loader *, const char *,
-		    const char *, int, int);
-
 static void
 vreport(conf_report_fn *report, int priority, const char *file, int line,
     const char *name, const char *fmt, va_list ap)
 {
-	char msg[CONF_MSG_MAX];
+	char msg[CONF_MSG_MAX], where[CONF_WHERE_MAX];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (name != NULL)
-		report(priority, "%s:%d: %s: %s", file, line, name, msg);
-	else
-		report(priority, "%s:%d: %s", file, line, msg);
+	report(priority, "%s: %s", msg_where(where, sizeof(where), file, line,
+	    name), msg);
+}
+
+/* "FILE:LINE: NAME: what", or "FILE:LINE: what" without a name. */
+static void
+report_at(conf_report_fn *report, int priority, const char *file, int line,
+    const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(report, priority, file, line, name, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -231,17 +196,6 @@ is_space(char c)
 {
 	/* '\n' joins continuation lines; a CR is left by CRLF files. */
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
 }
 
 static const char *
@@ -813,8 +767,8 @@ parse_include(struct entry *e)
 	struct servtab *se;
 
 	if (e->nword != 2) {
-		p->report(LOG_ERR, "%s:%d: include: expected one file or "
-		    "directory, got %d words", p->file, e->line,
+		report_at(p->report, LOG_ERR, p->file, e->line, "include",
+		    "expected one file or directory, got %d words",
 		    e->nword - 1);
 		return NULL;
 	}
@@ -928,8 +882,9 @@ take_line(struct parser *p, const char *s, size_t n, int lineno)
 	if (n > 0 && s[0] == '#') {
 		finish_entry(p);
 		if (n > 1 && s[1] == '@')
-			p->report(LOG_WARNING, "%s:%d: IPsec policy lines are "
-			    "not supported on Linux, ignored", p->file, lineno);
+			report_at(p->report, LOG_WARNING, p->file, lineno,
+			    NULL, "IPsec policy lines are not supported on "
+			    "Linux, ignored");
 		return;
 	}
 	if (is_blank_line(s, n)) {
@@ -991,374 +946,9 @@ config_parse(const char *text, size_t len, const char *file,
 	return list;
 }
 
-/*
- * Users, groups and host names are looked up by a child, once for each
- * load: the NSS modules that nsswitch.conf names (systemd, sss, ldap...)
- * and the resolver are loaded there and never in the daemon, where they
- * would stay mapped for good, could keep descriptors or threads, and
- * could crash or hang it.  All the questions of a load go to one child,
- * however many files the load reads.  The child is inetd executed
- * afresh (config_lookup_serve()), not a fork(): a fork shares the
- * daemon's memory, and each page the daemon then writes would fault,
- * which at 10,000 services doubles the time of a reload.  Questions and
- * answers are in a memory file both map.  A child that gets no answer
- * in config_lookup_seconds is killed, and the look-ups of the rest of
- * the load fail at once: they would wait as long.
- */
-int	config_lookup_seconds = 30;
-
-/*
- * The distinct questions of a list of entries, sorted, and the answers
- * the daemon took from the child after checking them.
- */
-struct idents {
-	struct lookup_slot *v;		/* the daemon's own memory */
-	size_t		 n;
-};
-
-/* The memory file the child answers in. */
-struct lookup_file {
-	struct lookup_slot *v;		/* fd mapped: the child's too */
-	size_t		 n;
-	size_t		 size;		/* of the mapping */
-	int		 fd;
-};
-
-static struct {
-	int	 hung;		/* the rest of the load fails */
-	char	 why[128];	/* why look-ups failed */
-} lookup;
-
-/* What an entry asks, naming its own strings (NULL: none). */
-struct question {
-	int		 kind;
-	const char	*user;
-	const char	*group;
-	const char	*host;
-	const char	*port;
-	int		 family;
-	int		 socktype;
-	int		 flags;
-};
-
-static int
-group_id(const char *name, gid_t *gid)
-{
-	const struct group *gr;
-	const char *errstr;
-
-	if ((gr = getgrnam(name)) != NULL) {
-		*gid = gr->gr_gid;
-		return 0;
-	}
-	if (!all_digits(name))
-		return -1;
-	/* (gid_t)-1 means "no change" to chown() and setresgid(). */
-	*gid = strtonum(name, 0, (long long)(gid_t)-2, &errstr);
-	return errstr == NULL ? 0 : -1;
-}
-
-static int
-answer_user(struct lookup_slot *a)
-{
-	const struct passwd *pw;
-
-	if (a->kind == LOOKUP_SOCKGROUP)
-		return group_id(a->group, &a->gid) == 0 ? LOOKUP_OK :
-		    LOOKUP_NO_GROUP;
-	if ((pw = getpwnam(a->user)) == NULL)
-		return LOOKUP_NO_USER;
-	a->uid = pw->pw_uid;
-	a->gid = pw->pw_gid;
-	a->ngroups = 0;
-	if (a->kind == LOOKUP_SOCKOWNER)
-		return LOOKUP_OK;
-	if (a->group[0] != '\0' && group_id(a->group, &a->gid) == -1)
-		return LOOKUP_NO_GROUP;
-	a->ngroups = CONF_MAXGROUPS;
-	if (getgrouplist(a->user, a->gid, a->groups, &a->ngroups) == -1)
-		return LOOKUP_TOO_MANY_GROUPS;
-	return LOOKUP_OK;
-}
-
-/* getaddrinfo() orders the addresses by preference (RFC 6724). */
-static int
-answer_address(struct lookup_slot *a)
-{
-	struct addrinfo hints, *res;
-	int error;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = a->family;
-	hints.ai_socktype = a->socktype;
-	hints.ai_flags = a->flags;
-	errno = 0;
-	if ((error = getaddrinfo(a->host, a->port[0] != '\0' ? a->port : NULL,
-	    &hints, &res)) != 0) {
-		a->gai_error = error;
-		a->sys_errno = errno;
-		return LOOKUP_NO_ADDRESS;
-	}
-	if (res->ai_addrlen > sizeof(a->addr)) {
-		a->gai_error = EAI_FAMILY;
-		freeaddrinfo(res);
-		return LOOKUP_NO_ADDRESS;
-	}
-	memcpy(&a->addr, res->ai_addr, res->ai_addrlen);
-	a->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return LOOKUP_OK;
-}
-
-#define ANSWER_OFFSET	offsetof(struct lookup_slot, uid)
-
-/* The answer, its status written last: a child killed half-way left none. */
-static void
-ident_answer(struct lookup_slot *id)
-{
-	struct lookup_slot a;
-	int status;
-
-	if (id->status != LOOKUP_UNANSWERED)
-		return;			/* a name too long to exist */
-	a = *id;
-	a.user[sizeof(a.user) - 1] = a.group[sizeof(a.group) - 1] = '\0';
-	a.host[sizeof(a.host) - 1] = a.port[sizeof(a.port) - 1] = '\0';
-	status = a.kind == LOOKUP_ADDRESS ? answer_address(&a) :
-	    answer_user(&a);
-	memcpy((char *)id + ANSWER_OFFSET, (char *)&a + ANSWER_OFFSET,
-	    sizeof(a) - ANSWER_OFFSET);
-	__atomic_store_n(&id->status, status, __ATOMIC_RELEASE);
-}
-
-int
-config_lookup_serve(const char *from, const char *size)
-{
-	struct lookup_slot *v;
-	struct stat st;
-	const char *errstr;
-	size_t n, i;
-
-	/* An inetd of another build has other questions. */
-	if (strtonum(size, 1, LLONG_MAX, &errstr) != sizeof(*v) ||
-	    fstat(STDIN_FILENO, &st) == -1 || st.st_size <= 0 ||
-	    st.st_size % sizeof(*v) != 0)
-		return EX_USAGE;
-	n = st.st_size / sizeof(*v);
-	i = strtonum(from, 0, n, &errstr);
-	if (errstr != NULL || (v = mmap(NULL, st.st_size, PROT_READ |
-	    PROT_WRITE, MAP_SHARED, STDIN_FILENO, 0)) == MAP_FAILED)
-		return EX_USAGE;
-	for (; i < n; i++)
-		ident_answer(&v[i]);
-	return 0;
-}
-
-/*
- * inetd itself, its memory file on stdin and done on stdout.  By the
- * path /proc/self/exe names, which valgrind makes its client's; after
- * an upgrade, that of a deleted file: then no child.
- */
-static pid_t
-idents_spawn(const struct lookup_file *lf, size_t from, int done)
-{
-	static char arg[] = CONFIG_LOOKUP_ARG;
-	char self[PATH_MAX], fromstr[32], sizestr[32];
-	char *argv[] = { self, arg, fromstr, sizestr, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t all, none;
-	ssize_t len;
-	pid_t pid;
-	int error;
-
-	if ((len = readlink("/proc/self/exe", self, sizeof(self))) <= 0 ||
-	    (size_t)len >= sizeof(self))
-		return -1;
-	self[len] = '\0';
-	snprintf(fromstr, sizeof(fromstr), "%zu", from);
-	snprintf(sizestr, sizeof(sizestr), "%zu", sizeof(*lf->v));
-	sigfillset(&all);
-	sigemptyset(&none);
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return -1;
-	if (posix_spawnattr_init(&attr) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	/* Signals are the daemon's business, not this child's. */
-	error = posix_spawn_file_actions_adddup2(&fa, lf->fd, 0) ||
-	    posix_spawn_file_actions_adddup2(&fa, done, 1) ||
-	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) ||
-	    posix_spawnattr_setsigdefault(&attr, &all) ||
-	    posix_spawnattr_setsigmask(&attr, &none) ||
-	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK) ||
-	    posix_spawn(&pid, self, &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return error ? -1 : pid;
-}
-
-/*
- * Questions from the first one on answered by a child; 0 when it
- * answered them all.  When no child can be started (at RLIMIT_NPROC, or
- * without /proc), the daemon answers them itself, as every inetd before
- * this one.
- */
-static int
-idents_run_child(struct lookup_file *lf, size_t from)
-{
-	struct pollfd pfd;
-	pid_t pid = -1;
-	int done[2] = { -1, -1 }, ready, status;
-
-	if (pipe2(done, O_CLOEXEC) == -1 ||
-	    (pid = idents_spawn(lf, from, done[1])) == -1) {
-		if (done[0] != -1) {
-			close(done[0]);
-			close(done[1]);
-		}
-		for (; from < lf->n; from++)
-			ident_answer(&lf->v[from]);
-		return 0;
-	}
-	close(done[1]);
-	pfd.fd = done[0];
-	pfd.events = POLLIN;
-	/* The pipe's end of file: the child has exited. */
-	while ((ready = poll(&pfd, 1, config_lookup_seconds * 1000)) == -1 &&
-	    errno == EINTR)
-		continue;
-	if (ready != 1) {
-		(void)kill(pid, SIGKILL);
-		lookup.hung = 1;
-		snprintf(lookup.why, sizeof(lookup.why),
-		    "no answer in %d s (nsswitch.conf)", config_lookup_seconds);
-	}
-	close(done[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		continue;
-	return ready == 1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
-	    0 : -1;
-}
-
-/*
- * A child that dies (a crash in an NSS module) leaves its question
- * failed; the next child takes the questions after it.
- */
-static void
-idents_answer(struct lookup_file *lf)
-{
-	size_t from = 0;
-
-	while (from < lf->n && !lookup.hung) {
-		if (idents_run_child(lf, from) == 0 || lookup.hung)
-			return;
-		while (from < lf->n && lf->v[from].status != LOOKUP_UNANSWERED)
-			from++;
-		if (from < lf->n)
-			lf->v[from++].status = LOOKUP_DIED;
-	}
-}
-
-static const char *
-nonnull(const char *s)
-{
-	return s != NULL ? s : "";
-}
-
-/* Questions and answers are both in this order. */
-static int
-question_cmp(const void *pa, const void *pb)
-{
-	const struct question *a = pa, *b = pb;
-	int d;
-
-	if (a->kind != b->kind)
-		return a->kind - b->kind;
-	if ((d = strcmp(nonnull(a->user), nonnull(b->user))) != 0 ||
-	    (d = strcmp(nonnull(a->group), nonnull(b->group))) != 0 ||
-	    (d = strcmp(nonnull(a->host), nonnull(b->host))) != 0 ||
-	    (d = strcmp(nonnull(a->port), nonnull(b->port))) != 0)
-		return d;
-	if (a->family != b->family)
-		return a->family - b->family;
-	if (a->socktype != b->socktype)
-		return a->socktype - b->socktype;
-	return a->flags - b->flags;
-}
-
-/* Only ever of the daemon's own slots, whose strings it terminated. */
-static int
-slot_cmp(const void *pa, const void *pb)
-{
-	const struct lookup_slot *a = pa, *b = pb;
-	const struct question qa = { a->kind, a->user, a->group, a->host,
-	    a->port, a->family, a->socktype, a->flags };
-	const struct question qb = { b->kind, b->user, b->group, b->host,
-	    b->port, b->family, b->socktype, b->flags };
-
-	return question_cmp(&qa, &qb);
-}
-
-/* The question; a name too long for any system is known not to exist. */
-static void
-ident_set(struct lookup_slot *id, const struct question *q)
-{
-	memset(id, 0, sizeof(*id));
-	id->kind = q->kind;
-	id->family = q->family;
-	id->socktype = q->socktype;
-	id->flags = q->flags;
-	if (strlcpy(id->user, nonnull(q->user), sizeof(id->user)) >=
-	    sizeof(id->user))
-		id->status = LOOKUP_NO_USER;
-	else if (strlcpy(id->group, nonnull(q->group), sizeof(id->group)) >=
-	    sizeof(id->group))
-		id->status = LOOKUP_NO_GROUP;
-	else if (strlcpy(id->host, nonnull(q->host), sizeof(id->host)) >=
-	    sizeof(id->host) || strlcpy(id->port, nonnull(q->port),
-	    sizeof(id->port)) >= sizeof(id->port)) {
-		id->status = LOOKUP_NO_ADDRESS;
-		id->gai_error = EAI_NONAME;
-	}
-}
-
-/*
- * Numeric addresses and ports only: never a name service (a forward
- * target's port may be a service name, which the child looks up).
- */
-static int
-numeric_address(const struct question *q, struct addrinfo **resp)
-{
-	struct addrinfo hints;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = q->family;
-	hints.ai_socktype = q->socktype;
-	hints.ai_flags = q->flags | AI_NUMERICHOST | AI_NUMERICSERV;
-	return getaddrinfo(q->host, q->port != NULL ? q->port : "0", &hints,
-	    resp);
-}
-
-/* A host name: what the child answers; a numeric address is ours. */
-static int
-asks_child(const struct question *q)
-{
-	struct addrinfo *res;
-	int error;
-
-	if (q->host == NULL)
-		return 0;
-	if ((error = numeric_address(q, &res)) == 0)
-		freeaddrinfo(res);
-	return error == EAI_NONAME;
-}
-
 /* The bind address of an entry; 0 when it has none to look up. */
 static int
-bind_question(const struct servtab *sep, struct question *q)
+bind_question(const struct servtab *sep, struct lookup_question *q)
 {
 	const char *host = sep->se_host;
 
@@ -1379,7 +969,7 @@ bind_question(const struct servtab *sep, struct question *q)
 }
 
 static int
-forward_question(const struct servtab *sep, struct question *q)
+forward_question(const struct servtab *sep, struct lookup_question *q)
 {
 	if (sep->se_forward == NULL)
 		return 0;
@@ -1394,208 +984,45 @@ forward_question(const struct servtab *sep, struct question *q)
 #define QUESTIONS_PER_ENTRY	5
 
 static size_t
-entry_questions(const struct servtab *sep, struct question *q)
+entry_questions(const struct servtab *sep, struct lookup_question *q)
 {
 	size_t n = 0;
 
-	q[n++] = (struct question){ .kind = LOOKUP_USER,
+	q[n++] = (struct lookup_question){ .kind = LOOKUP_USER,
 	    .user = sep->se_user, .group = sep->se_group };
 	if (sep->se_sockuser != NULL)
-		q[n++] = (struct question){ .kind = LOOKUP_SOCKOWNER,
+		q[n++] = (struct lookup_question){ .kind = LOOKUP_SOCKOWNER,
 		    .user = sep->se_sockuser };
 	if (sep->se_sockgroup != NULL)
-		q[n++] = (struct question){ .kind = LOOKUP_SOCKGROUP,
+		q[n++] = (struct lookup_question){ .kind = LOOKUP_SOCKGROUP,
 		    .group = sep->se_sockgroup };
-	if (bind_question(sep, &q[n]) && asks_child(&q[n]))
+	if (bind_question(sep, &q[n]))
 		n++;
-	if (forward_question(sep, &q[n]) && asks_child(&q[n]))
+	if (forward_question(sep, &q[n]))
 		n++;
 	return n;
 }
 
-/* The distinct questions of the entries of list (include nodes aside). */
-static struct question *
-questions_of(struct servtab *list, size_t *np)
+/*
+ * The answers to the questions of the entries of list (include nodes
+ * aside), from one child.
+ */
+static void
+idents_ask(struct lookup_answers *ans, struct servtab *list)
 {
 	const struct servtab *sep;
-	struct question *q;
-	size_t n = 0, i, j;
+	struct lookup_question *q;
+	size_t n = 0;
 
 	for (sep = list; sep != NULL; sep = sep->se_next)
 		n++;
 	if ((q = reallocarray(NULL, n * QUESTIONS_PER_ENTRY + 1,
-	    sizeof(*q))) == NULL)
-		return NULL;
-	for (n = 0, sep = list; sep != NULL; sep = sep->se_next)
-		if (sep->se_include == NULL)
-			n += entry_questions(sep, q + n);
-	qsort(q, n, sizeof(*q), question_cmp);
-	for (i = j = 0; i < n; i++)
-		if (j == 0 || question_cmp(&q[j - 1], &q[i]) != 0)
-			q[j++] = q[i];
-	*np = j;
-	return q;
-}
-
-static int
-address_check(const struct lookup_slot *a)
-{
-	int family = a->addr.ss_family;
-
-	if (a->family != AF_UNSPEC && family != a->family)
-		return -1;
-	if (family == AF_INET)
-		return a->addrlen == sizeof(struct sockaddr_in) ? 0 : -1;
-	if (family == AF_INET6)
-		return a->addrlen == sizeof(struct sockaddr_in6) ? 0 : -1;
-	return -1;
-}
-
-/* (uid_t)-1 and (gid_t)-1 mean "no change": never an answer. */
-static int
-ids_check(const struct lookup_slot *a)
-{
-	int i;
-
-	if ((a->kind != LOOKUP_SOCKGROUP && a->uid == (uid_t)-1) ||
-	    (a->kind != LOOKUP_SOCKOWNER && a->gid == (gid_t)-1) ||
-	    a->ngroups < 0 || a->ngroups > CONF_MAXGROUPS ||
-	    (a->kind != LOOKUP_USER && a->ngroups != 0))
-		return -1;
-	for (i = 0; i < a->ngroups; i++)
-		if (a->groups[i] == (gid_t)-1)
-			return -1;
-	return 0;
-}
-
-/*
- * The child is another process, with NSS modules that may be broken:
- * an answer that does not fit its question is refused.
- */
-static int
-lookup_answer_check(const struct lookup_slot *a)
-{
-	int user = a->kind != LOOKUP_ADDRESS;
-
-	switch (a->status) {
-	case LOOKUP_UNANSWERED:
-	case LOOKUP_DIED:
-		return 0;
-	case LOOKUP_NO_USER:
-	case LOOKUP_NO_GROUP:
-	case LOOKUP_TOO_MANY_GROUPS:
-		return user ? 0 : -1;
-	case LOOKUP_NO_ADDRESS:
-		/* glibc's EAI_ codes are negative; errno values are small. */
-		return !user && a->gai_error < 0 && a->sys_errno >= 0 &&
-		    a->sys_errno < 4096 ? 0 : -1;
-	case LOOKUP_OK:
-		return user ? ids_check(a) : address_check(a);
-	default:
-		return -1;
-	}
-}
-
-/* The child's answer, copied once into the daemon's slot, then checked. */
-static void
-lookup_take(struct lookup_slot *mine, const struct lookup_slot *theirs)
-{
-	const size_t off = offsetof(struct lookup_slot, status);
-	struct lookup_slot a = *mine;
-
-	memcpy((char *)&a + off, (const char *)theirs + off, sizeof(a) - off);
-	if (lookup_answer_check(&a) == 0)
-		*mine = a;
-	else
-		mine->status = LOOKUP_BAD_ANSWER;
-}
-
-/* The questions in a memory file for the child; -1 with lookup.why. */
-static int
-lookup_file_ask(struct lookup_file *lf, const struct idents *ids)
-{
-	void *v;
-
-	lf->n = ids->n;
-	lf->size = ids->n * sizeof(*lf->v);
-	if ((lf->fd = memfd_create("inetd-lookups", MFD_CLOEXEC)) == -1 ||
-	    ftruncate(lf->fd, lf->size) == -1 ||
-	    (v = mmap(NULL, lf->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    lf->fd, 0)) == MAP_FAILED) {
-		snprintf(lookup.why, sizeof(lookup.why), "memory file: %s",
-		    strerror(errno));
-		if (lf->fd != -1)
-			close(lf->fd);
-		return -1;
-	}
-	lf->v = v;
-	memcpy(lf->v, ids->v, lf->size);
-	idents_answer(lf);
-	return 0;
-}
-
-/*
- * The answers to the questions of the entries of list, from one child
- * (more if one dies); ids->v is NULL when there is no memory for them,
- * and then every look-up fails.
- */
-static void
-idents_ask(struct idents *ids, struct servtab *list)
-{
-	struct lookup_file lf;
-	struct question *q;
-	size_t i;
-
-	memset(ids, 0, sizeof(*ids));
-	if (!lookup.hung)
-		lookup.why[0] = '\0';
-	if ((q = questions_of(list, &ids->n)) == NULL ||
-	    (ids->v = calloc(ids->n + 1, sizeof(*ids->v))) == NULL) {
-		snprintf(lookup.why, sizeof(lookup.why), "out of memory");
-		free(q);
-		return;
-	}
-	for (i = 0; i < ids->n; i++)
-		ident_set(&ids->v[i], &q[i]);
+	    sizeof(*q))) != NULL)
+		for (n = 0, sep = list; sep != NULL; sep = sep->se_next)
+			if (sep->se_include == NULL)
+				n += entry_questions(sep, q + n);
+	lookup_ask(ans, q, n);
 	free(q);
-	if (ids->n == 0 || lookup_file_ask(&lf, ids) == -1)
-		return;
-	for (i = 0; i < ids->n; i++)
-		lookup_take(&ids->v[i], &lf.v[i]);
-	(void)munmap(lf.v, lf.size);
-	close(lf.fd);
-}
-
-static void
-idents_free(struct idents *ids)
-{
-	free(ids->v);
-	ids->v = NULL;
-}
-
-static const struct lookup_slot *
-ident_find(const struct idents *ids, const struct question *q)
-{
-	static const struct lookup_slot unanswered; /* LOOKUP_UNANSWERED */
-	const struct lookup_slot *id;
-	struct lookup_slot key;
-
-	ident_set(&key, q);
-	if (ids->v == NULL || (id = bsearch(&key, ids->v, ids->n,
-	    sizeof(*ids->v), slot_cmp)) == NULL)
-		return &unanswered;
-	return id;
-}
-
-/* Why a question has no answer, when it is not "unknown". */
-static const char *
-unanswered_why(const struct lookup_slot *id)
-{
-	if (id->status == LOOKUP_DIED)
-		return "the look-up process died (nsswitch.conf)";
-	if (id->status == LOOKUP_BAD_ANSWER)
-		return "the look-up process gave a bad answer";
-	return lookup.why[0] != '\0' ? lookup.why : "no answer";
 }
 
 /* "unknown user 'x'", or why it could not be looked up. */
@@ -1607,50 +1034,7 @@ ident_error(struct servtab *sep, conf_report_fn *report, const char *what,
 		resolve_error(sep, report, "unknown %s '%s'", what, name);
 	else
 		resolve_error(sep, report, "%s '%s' not looked up: %s", what,
-		    name, unanswered_why(id));
-}
-
-/*
- * The first address of a question: a numeric one here, a name's from
- * the child.  0, or -1 with why.
- */
-static int
-find_address(const struct idents *ids, const struct question *q,
-    struct sockaddr_storage *addr, socklen_t *lenp, char *why, size_t size)
-{
-	const struct lookup_slot *id;
-	struct addrinfo *res;
-	int error;
-
-	errno = 0;
-	if ((error = numeric_address(q, &res)) == 0) {
-		if (res->ai_addrlen > sizeof(*addr))
-			error = EAI_FAMILY;
-		else {
-			memcpy(addr, res->ai_addr, res->ai_addrlen);
-			*lenp = res->ai_addrlen;
-		}
-		freeaddrinfo(res);
-	} else if (error == EAI_NONAME && q->host != NULL) {
-		id = ident_find(ids, q);
-		if (id->status == LOOKUP_OK) {
-			memcpy(addr, &id->addr, id->addrlen);
-			*lenp = id->addrlen;
-			return 0;
-		}
-		if (id->status != LOOKUP_NO_ADDRESS) {
-			snprintf(why, size, "not looked up: %s",
-			    unanswered_why(id));
-			return -1;
-		}
-		error = id->gai_error;
-		errno = id->sys_errno;
-	}
-	if (error == 0)
-		return 0;
-	snprintf(why, size, "%s", error == EAI_SYSTEM ? strerror(errno) :
-	    gai_strerror(error));
-	return -1;
+		    name, lookup_why(id));
 }
 
 static int
@@ -1691,12 +1075,12 @@ resolve_unix_address(struct servtab *sep)
 /* The address a question asks for, or -1 after reporting why not. */
 static int
 entry_address(struct servtab *sep, conf_report_fn *report,
-    const struct idents *ids, const struct question *q,
+    const struct lookup_answers *ids, const struct lookup_question *q,
     struct sockaddr_storage *addr, socklen_t *lenp)
 {
 	char why[CONF_MSG_MAX];
 
-	if (find_address(ids, q, addr, lenp, why, sizeof(why)) == 0)
+	if (lookup_address(ids, q, addr, lenp, why, sizeof(why)) == 0)
 		return 0;
 	/* The bind address is passive, a forward target is not. */
 	if (q->flags & AI_PASSIVE)
@@ -1711,10 +1095,10 @@ entry_address(struct servtab *sep, conf_report_fn *report,
 /* The address is looked up without the port, which the entry sets. */
 static int
 resolve_address(struct servtab *sep, conf_report_fn *report,
-    const struct idents *ids)
+    const struct lookup_answers *ids)
 {
 	struct sockaddr_storage addr;
-	struct question q;
+	struct lookup_question q;
 	socklen_t len;
 	int port;
 
@@ -1782,11 +1166,11 @@ user_allowed(const struct servtab *sep, uid_t euid, conf_report_fn *report)
 
 static int
 resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report,
-    const struct idents *ids)
+    const struct lookup_answers *ids)
 {
-	const struct question q = { .kind = LOOKUP_USER,
+	const struct lookup_question q = { .kind = LOOKUP_USER,
 	    .user = sep->se_user, .group = sep->se_group };
-	const struct lookup_slot *id = ident_find(ids, &q);
+	const struct lookup_slot *id = lookup_find(ids, &q);
 
 	if (id->status == LOOKUP_NO_GROUP) {
 		ident_error(sep, report, "group", sep->se_group, id);
@@ -1803,7 +1187,7 @@ resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report,
 		return -1;
 	if (id->status == LOOKUP_TOO_MANY_GROUPS) {
 		resolve_error(sep, report, "user %s is in more than %d groups",
-		    sep->se_user, CONF_MAXGROUPS);
+		    sep->se_user, LOOKUP_MAXGROUPS);
 		return -1;
 	}
 	return set_groups(sep, id->groups, id->ngroups, report);
@@ -1811,17 +1195,17 @@ resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report,
 
 static int
 resolve_socket_owner(struct servtab *sep, uid_t euid,
-    conf_report_fn *report, const struct idents *ids)
+    conf_report_fn *report, const struct lookup_answers *ids)
 {
 	const struct lookup_slot *id;
-	struct question q;
+	struct lookup_question q;
 
 	sep->se_sockuid = euid;
 	sep->se_sockgid = getegid();
 	if (sep->se_sockuser != NULL) {
-		q = (struct question){ .kind = LOOKUP_SOCKOWNER,
+		q = (struct lookup_question){ .kind = LOOKUP_SOCKOWNER,
 		    .user = sep->se_sockuser };
-		id = ident_find(ids, &q);
+		id = lookup_find(ids, &q);
 		if (id->status != LOOKUP_OK) {
 			ident_error(sep, report, "socket owner",
 			    sep->se_sockuser, id);
@@ -1836,9 +1220,9 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 		}
 	}
 	if (sep->se_sockgroup != NULL) {
-		q = (struct question){ .kind = LOOKUP_SOCKGROUP,
+		q = (struct lookup_question){ .kind = LOOKUP_SOCKGROUP,
 		    .group = sep->se_sockgroup };
-		id = ident_find(ids, &q);
+		id = lookup_find(ids, &q);
 		if (id->status != LOOKUP_OK) {
 			ident_error(sep, report, "socket group",
 			    sep->se_sockgroup, id);
@@ -1874,10 +1258,10 @@ resolve_program(struct servtab *sep, conf_report_fn *report)
 
 static int
 resolve_forward(struct servtab *sep, conf_report_fn *report,
-    const struct idents *ids)
+    const struct lookup_answers *ids)
 {
 	struct sockaddr_storage addr;
-	struct question q;
+	struct lookup_question q;
 	char why[CONF_MSG_MAX];
 	socklen_t len;
 
@@ -1894,13 +1278,13 @@ resolve_forward(struct servtab *sep, conf_report_fn *report,
 
 static int
 resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
-    const struct idents *ids)
+    const struct lookup_answers *ids)
 {
-	char name[CONF_MSG_MAX];
+	char where[SVC_WHERE_MAX];
 
 	if (sep->se_include != NULL) {
-		report(LOG_ERR, "%s:%d: include %s: only config_load() "
-		    "follows includes", sep->se_file, sep->se_line,
+		report_at(report, LOG_ERR, sep->se_file, sep->se_line, NULL,
+		    "include %s: only config_load() follows includes",
 		    sep->se_include);
 		return -1;
 	}
@@ -1913,9 +1297,8 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
 	    resolve_forward(sep, report, ids) == -1)
 		return -1;
 	if (sep->se_class != NULL)
-		report(LOG_DEBUG, "%s:%d: %s: login class %s ignored on Linux",
-		    sep->se_file, sep->se_line,
-		    servtab_name(sep, name, sizeof(name)), sep->se_class);
+		report(LOG_DEBUG, "%s: login class %s ignored on Linux",
+		    servtab_where(sep, where, sizeof(where)), sep->se_class);
 	return 0;
 }
 
@@ -1923,435 +1306,22 @@ int
 config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
 {
 	struct servtab *next = sep->se_next;
-	struct idents ids;
+	struct lookup_answers ids;
 	int ret;
 
 	sep->se_next = NULL;		/* the questions of this entry only */
 	idents_ask(&ids, sep);
 	sep->se_next = next;
 	ret = resolve_entry(sep, euid, report, &ids);
-	idents_free(&ids);
-	lookup.hung = 0;
+	lookup_free(&ids);
 	return ret;
 }
 
-/*
- * Every path is opened so that nothing blocks: a FIFO opens at once and
- * a device is not made the controlling terminal; what it is, fstat()
- * of the descriptor says, so it cannot change after a check.
- */
-static int
-open_config(const char *path, struct stat *st)
-{
-	int fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY)) == -1)
-		return -1;
-	if (fstat(fd, st) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * The whole of a regular file, bounded by CONF_FILE_MAX; NULL with
- * errno set.  fd is closed.
- */
-static char *
-read_file(int fd, const struct stat *st, size_t *lenp)
-{
-	size_t len = 0, size;
-	ssize_t n;
-	char *buf = NULL, *bigger;
-	int saved;
-
-	if (st->st_size > CONF_FILE_MAX) {
-		errno = EFBIG;
-		goto fail;
-	}
-	/* One more byte than the file has, so that EOF needs no resize. */
-	size = st->st_size > 0 ? (size_t)st->st_size + 1 : CONF_FILE_CHUNK;
-	if ((buf = malloc(size)) == NULL)
-		goto fail;
-	for (;;) {
-		if (len == size) {
-			if (size > CONF_FILE_MAX) {
-				errno = EFBIG;
-				goto fail;
-			}
-			size = size > CONF_FILE_MAX / 2 ? CONF_FILE_MAX + 1 :
-			    size * 2;
-			if ((bigger = realloc(buf, size)) == NULL)
-				goto fail;
-			buf = bigger;
-		}
-		if ((n = read(fd, buf + len, size - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	*lenp = len;
-	return buf;
-fail:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return NULL;
-}
-
-static void
-include_report(struct loader *ld, int priority, const char *from, int line,
-    const char *path, const char *fmt, ...)
-{
-	char msg[CONF_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (from != NULL)
-		ld->report(priority, "%s:%d: include %s: %s", from, line, path,
-		    msg);
-	else
-		ld->report(priority, "%s: %s", path, msg);
-}
-
-/* Include nodes are replaced in place by what they name, in text order. */
-static struct servtab *
-follow_includes(struct loader *ld, struct servtab *list)
-{
-	struct servtab *sep, **prevp;
-
-	for (prevp = &list; (sep = *prevp) != NULL;) {
-		if (sep->se_include == NULL) {
-			prevp = &sep->se_next;
-			continue;
-		}
-		*prevp = include_line(ld, sep);
-		while (*prevp != NULL)
-			prevp = &(*prevp)->se_next;
-		*prevp = sep->se_next;
-		servtab_free(sep);
-	}
-	return list;
-}
-
-/* The file is on the stack of files being read while its text is. */
-static struct servtab *
-load_text(struct loader *ld, const char *path, const char *text,
-    size_t len, const struct stat *st)
-{
-	struct servtab *list;
-
-	ld->dev[ld->depth] = st->st_dev;
-	ld->ino[ld->depth] = st->st_ino;
-	ld->depth++;
-	list = config_parse(text, len, path, ld->defhost, ld->report);
-	list = follow_includes(ld, list);
-	ld->depth--;
-	return list;
-}
-
-/*
- * Each file is read once in a load, and at most CONF_LOAD_FILES of
- * them, so that includes cannot fan out without bound.  0 when the file
- * is to be read; -1 after saying why not.
- */
-static int
-file_admit(struct loader *ld, const struct stat *st, const char *path,
-    const char *from, int line)
-{
-	size_t i;
-
-	for (i = 0; i < (size_t)ld->depth; i++)
-		if (ld->dev[i] == st->st_dev && ld->ino[i] == st->st_ino) {
-			include_error(ld, from, line, path, "include loop: "
-			    "the file is being read already");
-			return -1;
-		}
-	for (i = 0; i < ld->nread; i++)
-		if (ld->read[i].dev == st->st_dev &&
-		    ld->read[i].ino == st->st_ino) {
-			include_report(ld, LOG_WARNING, from, line, path,
-			    "read already in this load, not read again");
-			return -1;
-		}
-	if (ld->nread == CONF_LOAD_FILES) {
-		if (!ld->capped)
-			include_error(ld, from, line, path, "more than %d "
-			    "files in one load: this one and the rest are not "
-			    "read", CONF_LOAD_FILES);
-		ld->capped = 1;
-		return -1;
-	}
-	ld->read[ld->nread].dev = st->st_dev;
-	ld->read[ld->nread].ino = st->st_ino;
-	ld->nread++;
-	return 0;
-}
-
-/* A regular file, open as fd, which this closes. */
-static struct servtab *
-include_file(struct loader *ld, int fd, const struct stat *st,
-    const char *path, const char *from, int line)
-{
-	struct servtab *list;
-	size_t len;
-	char *text;
-
-	if (ld->depth == CONF_INCLUDE_DEPTH) {
-		include_error(ld, from, line, path, "includes nested more "
-		    "than %d deep", CONF_INCLUDE_DEPTH - 1);
-		close(fd);
-		return NULL;
-	}
-	if (file_admit(ld, st, path, from, line) == -1) {
-		close(fd);
-		return NULL;
-	}
-	if ((text = read_file(fd, st, &len)) == NULL) {
-		include_error(ld, from, line, path, "%s", strerror(errno));
-		return NULL;
-	}
-	list = load_text(ld, path, text, len, st);
-	free(text);
-	return list;
-}
-
-/* Fragments are "*.conf"; editors' and package managers' files are not. */
-static int
-is_fragment(const char *name)
-{
-	size_t len = strlen(name);
-
-	return name[0] != '.' && len > 5 &&
-	    strcmp(name + len - 5, ".conf") == 0;
-}
-
-static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names of the fragments of dir, open as fd, sorted; -1 after reporting. */
-static int
-list_fragments(struct loader *ld, int fd, const char *dir, const char *from,
-    int line, char ***namesp, size_t *np)
-{
-	struct dirent *de;
-	char **names = NULL, **bigger;
-	size_t n = 0;
-	DIR *dp;
-
-	if ((dp = fdopendir(fd)) == NULL) {
-		include_error(ld, from, line, dir, "%s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (!is_fragment(de->d_name))
-			continue;
-		if (n == CONF_INCLUDE_FILES) {
-			include_error(ld, from, line, dir, "more than %d "
-			    "*.conf files, none read", CONF_INCLUDE_FILES);
-			goto fail;
-		}
-		if ((bigger = reallocarray(names, n + 1,
-		    sizeof(*names))) == NULL)
-			goto nomem;
-		names = bigger;
-		if ((names[n] = strdup(de->d_name)) == NULL)
-			goto nomem;
-		n++;
-	}
-	closedir(dp);
-	qsort(names, n, sizeof(*names), compare_names);
-	*namesp = names;
-	*np = n;
-	return 0;
-nomem:
-	include_error(ld, from, line, dir, "out of memory");
-fail:
-	closedir(dp);
-	while (n > 0)
-		free(names[--n]);
-	free(names);
-	return -1;
-}
-
-static struct servtab *
-include_dir(struct loader *ld, int fd, const char *dir, const char *from,
-    int line)
-{
-	struct servtab *list = NULL, **tailp = &list;
-	char path[PATH_MAX], **names;
-	size_t i, n;
-
-	if (list_fragments(ld, fd, dir, from, line, &names, &n) == -1)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]) >= sizeof(path))
-			include_error(ld, from, line, dir, "%s: %s", names[i],
-			    strerror(ENAMETOOLONG));
-		else
-			*tailp = include_path(ld, path, from, line, 1);
-		while (*tailp != NULL)
-			tailp = &(*tailp)->se_next;
-		free(names[i]);
-	}
-	free(names);
-	return list;
-}
-
-/*
- * Only what can be read to its end: never a FIFO or a device.  A
- * directory's fragments are files; an include line may name either.
- */
-static struct servtab *
-include_opened(struct loader *ld, int fd, const struct stat *st,
-    const char *path, const char *from, int line, int fragment)
-{
-	if (S_ISDIR(st->st_mode) && !fragment)
-		return include_dir(ld, fd, path, from, line);
-	if (S_ISREG(st->st_mode))
-		return include_file(ld, fd, st, path, from, line);
-	include_error(ld, from, line, path, "%s", fragment ?
-	    "not a regular file" : "not a regular file or a directory");
-	close(fd);
-	return NULL;
-}
-
-static struct servtab *
-include_path(struct loader *ld, const char *path, const char *from,
-    int line, int fragment)
-{
-	struct stat st;
-	int fd;
-
-	if ((fd = open_config(path, &st)) == -1) {
-		include_error(ld, from, line, path, "%s", strerror(errno));
-		return NULL;
-	}
-	return include_opened(ld, fd, &st, path, from, line, fragment);
-}
-
-/* A relative path is taken from the directory of the including file. */
-static struct servtab *
-include_line(struct loader *ld, const struct servtab *sep)
-{
-	const char *name = sep->se_include, *slash;
-	char path[PATH_MAX];
-	int dirlen;
-
-	slash = strrchr(sep->se_file, '/');
-	if (name[0] == '/' || slash == NULL)
-		return include_path(ld, name, sep->se_file, sep->se_line, 0);
-	dirlen = slash - sep->se_file;
-	if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dirlen,
-	    sep->se_file, name) >= sizeof(path)) {
-		include_error(ld, sep->se_file, sep->se_line, name, "%s",
-		    strerror(ENAMETOOLONG));
-		return NULL;
-	}
-	return include_path(ld, path, sep->se_file, sep->se_line, 0);
-}
-
-void
-config_set_includedir(const char *dir)
-{
-	config_includedir = dir;
-}
-
-/* The include directory, as if the file ended with "include dir". */
-static struct servtab *
-include_dir_after(struct loader *ld)
-{
-	struct stat st;
-	int fd;
-
-	if (config_includedir == NULL)
-		return NULL;
-	if ((fd = open_config(config_includedir, &st)) == -1) {
-		if (errno != ENOENT)
-			include_error(ld, NULL, 0, config_includedir, "%s",
-			    strerror(errno));
-		return NULL;
-	}
-	return include_opened(ld, fd, &st, config_includedir, NULL, 0, 0);
-}
-
-/* The first file: only a regular file, whose errors the caller tells. */
-static char *
-read_first(struct loader *ld, const char *path, struct stat *st,
-    size_t *lenp)
-{
-	int fd;
-
-	if ((fd = open_config(path, st)) == -1)
-		return NULL;
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		errno = EISDIR;
-		if (!S_ISDIR(st->st_mode)) {
-			ld->report(LOG_ERR, "%s: not a regular file", path);
-			errno = 0;
-		}
-		return NULL;
-	}
-	(void)file_admit(ld, st, path, NULL, 0);
-	return read_file(fd, st, lenp);
-}
-
 struct servtab *
-config_read(const char *path, const char *defhost, conf_report_fn *report,
-    int *errp)
-{
-	struct loader *ld;
-	struct servtab *list, **tailp;
-	struct stat st;
-	size_t len;
-	char *text;
-
-	if ((ld = calloc(1, sizeof(*ld))) == NULL) {
-		report(LOG_ERR, "%s: out of memory", path);
-		*errp = 0;
-		return NULL;
-	}
-	ld->defhost = defhost;
-	ld->report = report;
-	if ((text = read_first(ld, path, &st, &len)) == NULL) {
-		*errp = errno;
-		free(ld);
-		return NULL;
-	}
-	list = load_text(ld, path, text, len, &st);
-	free(text);
-	for (tailp = &list; *tailp != NULL; tailp = &(*tailp)->se_next)
-		continue;
-	*tailp = include_dir_after(ld);
-	free(ld);
-	*errp = 0;
-	return list;
-}
-
-/* Every entry's look-ups at once, in one child; failures are dropped. */
-static struct servtab *
-resolve_list(struct servtab *list, uid_t euid, conf_report_fn *report)
+config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 {
 	struct servtab *sep, **prevp;
-	struct idents ids;
+	struct lookup_answers ids;
 
 	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
@@ -2362,59 +1332,8 @@ resolve_list(struct servtab *list, uid_t euid, conf_report_fn *report)
 			servtab_free(sep);
 		}
 	}
-	idents_free(&ids);
-	lookup.hung = 0;
+	lookup_free(&ids);
 	return list;
-}
-
-struct servtab *
-config_load(const char *path, const char *defhost, uid_t euid,
-    conf_report_fn *report, int *errp)
-{
-	struct servtab *list;
-	int error;
-
-	list = config_read(path, defhost, report, &error);
-	if (errp != NULL)
-		*errp = error;
-	return resolve_list(list, euid, report);
-}
-
-const char *
-sockaddr_str(const struct sockaddr *sa, char *buf, size_t size)
-{
-	const struct sockaddr_un *sun;
-	const struct sockaddr_in6 *sin6;
-	socklen_t salen;
-
-	switch (sa->sa_family) {
-	case AF_UNIX:
-		sun = (const struct sockaddr_un *)(const void *)sa;
-		snprintf(buf, size, "%.*s",
-		    (int)strnlen(sun->sun_path, sizeof(sun->sun_path)),
-		    sun->sun_path);
-		return buf;
-	case AF_INET:
-		salen = sizeof(struct sockaddr_in);
-		break;
-	case AF_INET6:
-		/* An IPv4 client of a dual-stack socket, as admins know it. */
-		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			if (inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
-			    buf, size) == NULL)
-				strlcpy(buf, "?", size);
-			return buf;
-		}
-		salen = sizeof(struct sockaddr_in6);
-		break;
-	default:
-		snprintf(buf, size, "(address family %d)", sa->sa_family);
-		return buf;
-	}
-	if (getnameinfo(sa, salen, buf, size, NULL, 0, NI_NUMERICHOST) != 0)
-		strlcpy(buf, "?", size);
-	return buf;
 }
 
 const char *
@@ -2422,6 +1341,15 @@ servtab_name(const struct servtab *sep, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s", sep->se_service, sep->se_proto);
 	return buf;
+}
+
+const char *
+servtab_where(const struct servtab *sep, char *buf, size_t size)
+{
+	char name[SVC_NAME_MAX];
+
+	return msg_where(buf, size, sep->se_file, sep->se_line,
+	    servtab_name(sep, name, sizeof(name)));
 }
 
 void

@@ -18,18 +18,17 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
-#include <limits.h>
-#include <netdb.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <time.h>
+
+#include "ratelimit.h"
 
 #include "event.h"
 
 #define CONF_LINE_MAX	4096	/* bytes in one entry, continuations included */
+/* Room for any message: the words it quotes come from one entry. */
+#define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
 #define CONF_MAXARGS	64	/* server arguments, argv[0] included */
 #define CONF_MAXCHILD	32767	/* largest max-child, as FreeBSD */
-#define CONF_MAXGROUPS	256	/* supplementary groups kept per entry */
 #define CONF_UNIXMODE	0200	/* UNIX socket mode unless given (FreeBSD) */
 #define CONF_DEFAULT	(-1)	/* limit not given: use the global default */
 #define TCPMUX_NAME_MAX	256	/* bytes of a tcpmux service name (FreeBSD) */
@@ -41,38 +40,6 @@
 
 struct builtin;
 struct forward;
-
-/*
- * What the limits of an entry remember (see ratelimit.c in inetd.h).
- * Events of the last minute are counted in 6 buckets of 10 s, as
- * FreeBSD does: the window slides by whole buckets.
- */
-#define RATE_BUCKETS	6
-#define RATE_BUCKET_SECONDS 10
-
-struct rate_window {
-	long long	 rw_tick;	/* 10 s period of the newest bucket */
-	unsigned	 rw_count[RATE_BUCKETS];	/* by period % 6 */
-};
-
-/* A message logged at most once a minute. */
-struct log_quota {
-	time_t		 lq_next;	/* may be logged again from then */
-	unsigned	 lq_missed;	/* occurrences not logged since */
-};
-
-/* Kept across a reload by the entry that takes over the socket. */
-struct svc_limits {
-	uint64_t	 sl_id;		/* names it in the per-address table */
-	struct rate_window sl_started;	/* servers started (-R, nowait.N) */
-	struct rate_window sl_failed;	/* of them, those that failed */
-	time_t		 sl_looping_until; /* 0, or closed until then */
-	time_t		 sl_throttled_until; /* 0, or no start until then */
-	struct log_quota sl_log_maxchild;
-	struct log_quota sl_log_throttled;
-	struct log_quota sl_log_perip_rate;
-	struct log_quota sl_log_perip_children;
-};
 
 /* What SIGUSR1 reports of an entry, kept across reloads (inetd.c). */
 struct svc_stats {
@@ -166,107 +133,31 @@ struct servtab	*config_parse(const char *text, size_t len, const char *file,
  * address, program, forward target.  euid is the daemon's effective
  * uid: when it is not 0, an entry for another user is refused.  Returns
  * 0, or -1 after reporting why the entry cannot be used.  Users, groups
- * and host names are looked up in a child process (one for each
- * config_load(), whatever the number of files), so that no NSS module is
- * ever loaded into the daemon and no resolver can hold it; a look-up
- * that takes longer than config_lookup_seconds (30 unless a test
- * shortens it) fails.  Numeric addresses need no child.
+ * and host names are looked up in a child process (lookup.h), one for
+ * each config_load() whatever the number of files, so that no NSS
+ * module is ever loaded into the daemon and no resolver can hold it.
+ * Numeric addresses need no child.
  */
-extern int	 config_lookup_seconds;
-
-/*
- * The look-up child: inetd executed as "inetd --look-up FROM SIZE", a
- * memory file of questions of SIZE bytes each on its standard input,
- * which it answers from question FROM on.  main() of every program that
- * calls config_resolve() or config_load() hands such a call to
- * config_lookup_serve(), whose result is the exit status.
- */
-#define CONFIG_LOOKUP_ARG	"--look-up"
-int		 config_lookup_serve(const char *from, const char *size);
-
-/* What a look-up question is about. */
-enum lookup_kind {
-	LOOKUP_USER,		/* user[:group]: uid, gid, groups */
-	LOOKUP_SOCKOWNER,	/* user: uid */
-	LOOKUP_SOCKGROUP,	/* group: gid */
-	LOOKUP_ADDRESS		/* host, port: the first address */
-};
-
-enum lookup_status {
-	LOOKUP_UNANSWERED,	/* no answer: the child says nothing */
-	LOOKUP_DIED,		/* the look-up process died on it */
-	LOOKUP_OK,
-	LOOKUP_NO_USER,
-	LOOKUP_NO_GROUP,
-	LOOKUP_TOO_MANY_GROUPS,
-	LOOKUP_NO_ADDRESS,	/* getaddrinfo() failed: gai_error */
-	LOOKUP_BAD_ANSWER	/* the daemon refused what it read */
-};
-
-/*
- * One slot of the memory file the child answers in: the question, then
- * the answer, its status written last.  The child is another process
- * whose NSS modules may be broken: the daemon reads its answers back
- * into a slot of its own and checks every field (lookup_answer_check()
- * in config.c); the questions it keeps never leave its memory.
- */
-struct lookup_slot {
-	int		 kind;		/* enum lookup_kind */
-	char		 user[LOGIN_NAME_MAX];	/* "" for none */
-	char		 group[LOGIN_NAME_MAX];
-	char		 host[NI_MAXHOST];	/* LOOKUP_ADDRESS */
-	char		 port[NI_MAXSERV];	/* "" for none */
-	int		 family;	/* getaddrinfo() hints */
-	int		 socktype;
-	int		 flags;
-	int		 status;	/* enum lookup_status */
-	uid_t		 uid;
-	gid_t		 gid;
-	int		 ngroups;
-	gid_t		 groups[CONF_MAXGROUPS];
-	int		 gai_error;	/* LOOKUP_NO_ADDRESS: why */
-	int		 sys_errno;	/* with EAI_SYSTEM */
-	socklen_t	 addrlen;
-	struct sockaddr_storage addr;
-};
-
 int		 config_resolve(struct servtab *sep, uid_t euid,
 		    conf_report_fn *report);
 
 /*
- * Read and parse a file; "include" lines are followed (a file, or a
- * directory's *.conf files in name order), and their entries take the
- * place of the line.  Nothing is looked up: the fuzzer and the tests
- * call it alone.  Only regular files are read, each at most once, and
- * at most CONF_LOAD_FILES of them.  Returns the list, or NULL with *errp
- * set to errno when the file cannot be read (EISDIR for a directory); an
- * empty file gives NULL and 0, and so does a FIFO, device or socket,
- * after it is reported.
+ * config_resolve() of every entry of list at once, in one look-up
+ * child; the entries that fail are reported and dropped.  Returns what
+ * is left of the list.
  */
-#define CONF_LOAD_FILES	1024	/* files one load reads, includes and all */
-struct servtab	*config_read(const char *path, const char *defhost,
-		    conf_report_fn *report, int *errp);
+struct servtab	*config_resolve_all(struct servtab *list, uid_t euid,
+		    conf_report_fn *report);
 
-/*
- * config_read(), then the look-ups of all the entries at once, in one
- * child; entries that fail to resolve are reported and dropped.
- */
-struct servtab	*config_load(const char *path, const char *defhost,
-		    uid_t euid, conf_report_fn *report, int *errp);
 
-/*
- * A directory whose *.conf files config_load() reads after the file it
- * is given, as if that file ended with "include dir"; a missing
- * directory is no error.  NULL (the default): none.
- */
-void		 config_set_includedir(const char *dir);
-
-/* Numeric text of an address ("127.0.0.1", "::1", a UNIX path). */
-const char	*sockaddr_str(const struct sockaddr *sa, char *buf,
-		    size_t size);
-
-/* "echo/tcp" style name of an entry, for messages. */
+/* "echo/tcp" style name of an entry, for messages (SVC_NAME_MAX). */
 const char	*servtab_name(const struct servtab *sep, char *buf,
+		    size_t size);
+/*
+ * "FILE:LINE: SERVICE/PROTO" (SVC_WHERE_MAX, util.h): every message
+ * about an entry starts with it, then ": what".
+ */
+const char	*servtab_where(const struct servtab *sep, char *buf,
 		    size_t size);
 
 void		 servtab_free(struct servtab *sep);

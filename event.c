@@ -12,22 +12,13 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "event.h"
+#include "util.h"
 
 static int		 epfd = -1;
 static long long	 wake_ms;
 static struct handler	*runq_head, **runq_tail = &runq_head;
-
-static long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 event_open(void)

@@ -52,6 +52,9 @@
 #include "config.h"
 #include "event.h"
 #include "inetd.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "util.h"
 
 #define FORWARD_CONNECT_TIMEOUT	10	/* s, default connect-timeout= */
 #define FORWARD_UDP_TIMEOUT	60	/* s, default timeout= for UDP */
@@ -286,15 +289,6 @@ static void	assoc_ready(struct handler *, uint32_t);
 static void	rule_log(struct forward *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---------------------------------------------------------- settings */
 
 static void
@@ -488,16 +482,6 @@ is_loopback(const union sockaddr_any *a)
 	    IN6_IS_ADDR_LOOPBACK(&a->sin6.sin6_addr);
 }
 
-static int
-addr_port(const union sockaddr_any *a)
-{
-	if (a->sa.sa_family == AF_INET)
-		return ntohs(a->sin.sin_port);
-	if (a->sa.sa_family == AF_INET6)
-		return ntohs(a->sin6.sin6_port);
-	return 0;
-}
-
 /*
  * An entry forwarding to its own socket would connect to itself, and
  * each such connection would make another, until a limit stopped it.
@@ -508,8 +492,8 @@ targets_itself(const struct servtab *sep, const struct forward *fw)
 	const union sockaddr_any *bind =
 	    (const union sockaddr_any *)&sep->se_ctrladdr;
 
-	if (sep->se_family == AF_UNIX || addr_port(bind) !=
-	    addr_port(&fw->fw_addr))
+	if (sep->se_family == AF_UNIX || sockaddr_port(&bind->sa) !=
+	    sockaddr_port(&fw->fw_addr.sa))
 		return 0;
 	if (is_any_address(bind))
 		return is_loopback(&fw->fw_addr) ||
@@ -536,7 +520,7 @@ forward_resolve(struct servtab *sep, const struct sockaddr *addr,
     socklen_t addrlen, char *err, size_t errsize)
 {
 	struct forward *fw = sep->se_forward;
-	char label[PATH_MAX + 64], name[PATH_MAX + 16];
+	char label[SVC_WHERE_MAX], name[SVC_NAME_MAX];
 
 	if (fw == NULL)
 		return 0;
@@ -552,8 +536,7 @@ forward_resolve(struct servtab *sep, const struct sockaddr *addr,
 		    "entry's own address", fw->fw_host, fw->fw_port);
 		return -1;
 	}
-	snprintf(label, sizeof(label), "%s:%d: %s", sep->se_file,
-	    sep->se_line, servtab_name(sep, name, sizeof(name)));
+	servtab_where(sep, label, sizeof(label));
 	free(fw->fw_label);
 	free(fw->fw_service);
 	free(fw->fw_wrapname);
@@ -601,7 +584,7 @@ addr_text(const union sockaddr_any *a, char *buf, size_t size)
 		return buf;
 	}
 	snprintf(buf, size, "%s port %d", sockaddr_str(&a->sa, host,
-	    sizeof(host)), addr_port(a));
+	    sizeof(host)), sockaddr_port(&a->sa));
 	return buf;
 }
 
@@ -1164,7 +1147,7 @@ proxy_header(char *buf, size_t size, int version, int socktype,
 		else
 			n = snprintf(buf, size, "PROXY %s %s %s %d %d\r\n",
 			    family == AF_INET ? "TCP4" : "TCP6", s, d,
-			    addr_port(&src), addr_port(&dst));
+			    sockaddr_port(&src.sa), sockaddr_port(&dst.sa));
 		return n > 0 && (size_t)n < size ? (size_t)n : 0;
 	}
 	len = family == AF_INET ? 12 : family == AF_INET6 ? 36 : 0;
@@ -1844,7 +1827,7 @@ assoc_hash_of(int listen_fd, const union sockaddr_any *peer)
 	}
 	for (i = 0; i < len; i++)
 		h = (h ^ p[i]) * 16777619u;
-	h = (h ^ (uint32_t)addr_port(peer)) * 16777619u;
+	h = (h ^ (uint32_t)sockaddr_port(&peer->sa)) * 16777619u;
 	return h % FORWARD_HASH_SIZE;
 }
 
@@ -1954,13 +1937,12 @@ assoc_end(struct assoc *a, enum result result)
 static void
 log_evicted(const struct servtab *sep)
 {
-	char name[PATH_MAX + 16], more[64];
+	char where[SVC_WHERE_MAX], more[64];
 
 	if (quiet_take(&evict_quiet_until, &evict_missed, more, sizeof(more)))
-		logmsg(LOG_WARNING, "%s:%d: %s: %d UDP clients forwarded, the "
-		    "most this inetd keeps: the one idle longest was "
-		    "forgotten%s", sep->se_file, sep->se_line,
-		    servtab_name(sep, name, sizeof(name)), FORWARD_MAXASSOC,
+		logmsg(LOG_WARNING, "%s: %d UDP clients forwarded, the most "
+		    "this inetd keeps: the one idle longest was forgotten%s",
+		    servtab_where(sep, where, sizeof(where)), FORWARD_MAXASSOC,
 		    more);
 }
 
@@ -2120,7 +2102,7 @@ local_of(struct msghdr *msg, const struct servtab *sep,
 {
 	const union sockaddr_any *bound =
 	    (const union sockaddr_any *)&sep->se_ctrladdr;
-	in_port_t port = htons(addr_port(bound));
+	in_port_t port = htons(sockaddr_port(&bound->sa));
 	struct in6_pktinfo pi6;
 	struct in_pktinfo pi;
 	struct cmsghdr *cm;
@@ -2202,7 +2184,7 @@ static int
 is_target(const struct forward *fw, union sockaddr_any a)
 {
 	unmap(&a);
-	if (addr_port(&a) != addr_port(&fw->fw_addr))
+	if (sockaddr_port(&a.sa) != sockaddr_port(&fw->fw_addr.sa))
 		return 0;
 	if (is_loopback(&a) && (is_loopback(&fw->fw_addr) ||
 	    is_any_address(&fw->fw_addr)))
@@ -2220,7 +2202,8 @@ loop_source(struct forward *fw, const union sockaddr_any *peer)
 {
 	char addr[INET6_ADDRSTRLEN + 32];
 
-	if (!builtin_loop_port(addr_port(peer)) && !is_target(fw, *peer))
+	if (!builtin_loop_port(sockaddr_port(&peer->sa)) &&
+	    !is_target(fw, *peer))
 		return 0;
 	rule_log(fw, LOG_WARNING, "loop request REFUSED from %s",
 	    addr_text(peer, addr, sizeof(addr)));

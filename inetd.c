@@ -43,6 +43,11 @@
 #include "config.h"
 #include "event.h"
 #include "inetd.h"
+#include "log.h"
+#include "load.h"
+#include "lookup.h"
+#include "ratelimit.h"
+#include "util.h"
 
 #define DEFAULT_CONFIG	"/etc/inetd.conf"
 #define DEFAULT_INCLUDEDIR "/etc/inetd.d" /* read with the default config */
@@ -140,8 +145,8 @@ main(int argc, char *argv[])
 {
 	int listening;
 
-	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
-		return config_lookup_serve(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
+		return lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
 	parse_flags(argc, argv);
 	euid = geteuid();
@@ -285,7 +290,7 @@ parse_flags(int argc, char *argv[])
 	}
 	/* Documented for tests: shortens the bound on a load's look-ups. */
 	if ((env = getenv("INETD_LOOKUP_SECONDS")) != NULL) {
-		config_lookup_seconds = strtonum(env, 1, 30, &errstr);
+		lookup_seconds = strtonum(env, 1, 30, &errstr);
 		if (errstr != NULL)
 			errx(EX_USAGE, "INETD_LOOKUP_SECONDS=%s is %s", env,
 			    errstr);
@@ -307,14 +312,14 @@ open_log(int to_stderr)
 static void
 svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
 {
-	char name[PATH_MAX + 16], msg[1024];
+	char where[SVC_WHERE_MAX], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	logmsg(priority, "%s:%d: %s: %s", sep->se_file, sep->se_line,
-	    servtab_name(sep, name, sizeof(name)), msg);
+	logmsg(priority, "%s: %s", servtab_where(sep, where, sizeof(where)),
+	    msg);
 }
 
 /* Limits from the flags, and a name in the per-address table. */
@@ -540,37 +545,6 @@ svc_is_wait(const struct servtab *sep)
 	return sep->se_wait || sep->se_socktype == SOCK_DGRAM;
 }
 
-static int
-svc_port(const struct servtab *sep)
-{
-	switch (sep->se_family) {
-	case AF_INET:
-		return ntohs(sep->se_ctrladdr.sin.sin_port);
-	case AF_INET6:
-		return ntohs(sep->se_ctrladdr.sin6.sin6_port);
-	default:
-		return 0;
-	}
-}
-
-static time_t
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 schedule_retry_at(time_t when)
 {
@@ -581,7 +555,7 @@ schedule_retry_at(time_t when)
 static void
 schedule_retry(void)
 {
-	schedule_retry_at(now() + retrytime);
+	schedule_retry_at(monotonic_seconds() + retrytime);
 }
 
 static void
@@ -595,7 +569,8 @@ bind_failed(struct servtab *sep, int fd, const char *what)
 	else
 		svc_log(sep, LOG_ERR, "%s %s port %d: %m, retrying in %d s",
 		    what, sockaddr_str(&sep->se_ctrladdr.sa, addr,
-		    sizeof(addr)), svc_port(sep), retrytime);
+		    sizeof(addr)), sockaddr_port(&sep->se_ctrladdr.sa),
+		    retrytime);
 	if (fd != -1)
 		close(fd);
 	sep->se_bind_failed = 1;
@@ -803,7 +778,7 @@ static int
 open_services(void)
 {
 	struct servtab *sep;
-	time_t t = now();
+	time_t t = monotonic_seconds();
 	int listening = 0;
 
 	/* After a reload the parked entries are gone: all are armed. */
@@ -846,7 +821,7 @@ static void
 retry_services(void)
 {
 	struct servtab *sep;
-	time_t t = now();
+	time_t t = monotonic_seconds();
 
 	if (retry_at == 0 || t < retry_at)
 		return;
@@ -869,7 +844,7 @@ retry_services(void)
 static void
 back_off(const char *why)
 {
-	time_t t = now();
+	time_t t = monotonic_seconds();
 
 	if (t >= backoff_quiet_until) {
 		logmsg(LOG_ERR, "%s: %m, pausing for %d s (logged at most "
@@ -900,7 +875,7 @@ child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer)
 
 	ch->ch_pid = pid;
 	ch->ch_sep = sep;
-	ch->ch_started_ms = now_ms();
+	ch->ch_started_ms = monotonic_ms();
 	ch->ch_datagram = 0;
 	if (peer == NULL)
 		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
@@ -970,7 +945,7 @@ static struct {
 static void
 child_fail(const struct servtab *sep, const char *what)
 {
-	char name[PATH_MAX + 16];
+	char where[SVC_WHERE_MAX];
 	int saved_errno = errno;
 
 	if (vfork_child.active) {
@@ -978,9 +953,8 @@ child_fail(const struct servtab *sep, const char *what)
 		vfork_child.error = saved_errno;
 		_exit(EX_OSERR);
 	}
-	log_msg(LOG_ERR, "%s:%d: %s: %s: %s", sep->se_file, sep->se_line,
-	    servtab_name(sep, name, sizeof(name)), what,
-	    strerror(saved_errno));
+	log_msg(LOG_ERR, "%s: %s: %s", servtab_where(sep, where,
+	    sizeof(where)), what, strerror(saved_errno));
 	_exit(EX_OSERR);
 }
 
@@ -1131,16 +1105,6 @@ set_conn_var(size_t n, const char *name, const char *value)
 	snprintf(var, CONN_VAR_SIZE, "%s=%s", name, value);
 	server_env[n] = var;
 	return n + 1;
-}
-
-static int
-sockaddr_port(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
-		    sin_port);
-	return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
-	    sin6_port);
 }
 
 /* PREFIX SIDE IP and PORT, as in TCPREMOTEIP and TCPREMOTEPORT. */
@@ -1701,7 +1665,8 @@ log_max_child(struct servtab *sep)
 	char more[64];
 	unsigned missed;
 
-	if (log_quota_take(&sep->se_limits.sl_log_maxchild, now(), &missed))
+	if (log_quota_take(&sep->se_limits.sl_log_maxchild,
+	    monotonic_seconds(), &missed))
 		svc_log(sep, LOG_WARNING, "max-child %d reached, %s%s",
 		    sep->se_maxchild, sep->se_tcpmux == TCPMUX_NONE ?
 		    "new connections wait in the queue" :
@@ -1717,7 +1682,7 @@ log_forward_share(struct servtab *sep)
 	unsigned missed;
 
 	if (forward_entry_full(sep) && log_quota_take(
-	    &sep->se_limits.sl_log_maxchild, now(), &missed))
+	    &sep->se_limits.sl_log_maxchild, monotonic_seconds(), &missed))
 		svc_log(sep, LOG_WARNING, "%d connections forwarded, the "
 		    "default max-child of a forward entry (half of what the "
 		    "forwarder serves): new connections wait in the queue%s",
@@ -1733,18 +1698,17 @@ log_forward_share(struct servtab *sep)
 static void
 stop_looping_service(struct servtab *sep)
 {
-	char name[PATH_MAX + 16], span[32];
+	char where[SVC_WHERE_MAX], span[32];
 
 	if (retrytime % 60 == 0)
 		snprintf(span, sizeof(span), "%d min", retrytime / 60);
 	else
 		snprintf(span, sizeof(span), "%d s", retrytime);
-	logmsg(LOG_ERR, "%s:%d: %s server failing (looping), service "
-	    "terminated for %s", sep->se_file, sep->se_line,
-	    servtab_name(sep, name, sizeof(name)), span);
+	logmsg(LOG_ERR, "%s server failing (looping), service terminated "
+	    "for %s", servtab_where(sep, where, sizeof(where)), span);
 	close_service(sep);
 	sep->se_stats.st_looping++;
-	svc_looping_start(sep, now() + retrytime);
+	svc_looping_start(sep, monotonic_seconds() + retrytime);
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
 
@@ -1776,7 +1740,7 @@ throttle_service(struct servtab *sep, time_t t)
 static void
 start_refused(struct servtab *sep)
 {
-	time_t t = now();
+	time_t t = monotonic_seconds();
 
 	if (svc_failing(sep, t))
 		stop_looping_service(sep);
@@ -1796,7 +1760,8 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 	 * A forward entry's child only asks tcp_wrappers and hands the
 	 * connection back: no server, so not counted by -R.
 	 */
-	if (sep->se_forward == NULL && !svc_start_admit(sep, now())) {
+	if (sep->se_forward == NULL &&
+	    !svc_start_admit(sep, monotonic_seconds())) {
 		start_refused(sep);
 		return 0;
 	}
@@ -1836,7 +1801,7 @@ log_addrtab_full(void)
 	if (addrtab_evictions(addrtab) == evictions)
 		return;
 	evictions = addrtab_evictions(addrtab);
-	if (log_quota_take(&quota, now(), &missed))
+	if (log_quota_take(&quota, monotonic_seconds(), &missed))
 		logmsg(LOG_WARNING, "table of client addresses full (%zu "
 		    "entries): the least recently seen are forgotten, %lu so "
 		    "far", addrtab_capacity(addrtab), evictions);
@@ -1851,7 +1816,7 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
 	char addr[INET6_ADDRSTRLEN + 1], more[64];
 	unsigned missed;
 
-	if (log_quota_take(quota, now(), &missed))
+	if (log_quota_take(quota, monotonic_seconds(), &missed))
 		logmsg(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
 		    "%d%s)%s", sep->se_file, sep->se_line, sep->se_service,
 		    sockaddr_str(peer, addr, sizeof(addr)), counts, limit,
@@ -1895,7 +1860,7 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 	if (!admit_forwarded(sep, peer))
 		return 0;
 	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
-	    sep->se_maxcpm, now());
+	    sep->se_maxcpm, monotonic_seconds());
 	log_addrtab_full();
 	if (!admitted) {
 		sep->se_stats.st_refused_rate++;
@@ -2176,8 +2141,8 @@ static void
 judge_start(struct servtab *sep, const struct child *ch, int status)
 {
 	struct sockaddr_storage peer;
-	long long lived_ms = now_ms() - ch->ch_started_ms;
-	time_t t = now();
+	long long lived_ms = monotonic_ms() - ch->ch_started_ms;
+	time_t t = monotonic_seconds();
 	int unread;
 
 	unread = ch->ch_datagram != 0 && lived_ms < START_FAIL_MS &&
@@ -2422,7 +2387,8 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 {
 	if (sep->se_fd == -1 && svc_looping(sep))
 		snprintf(buf, size, "looping, closed for %lld s more",
-		    (long long)(sep->se_limits.sl_looping_until - now()));
+		    (long long)(sep->se_limits.sl_looping_until -
+		    monotonic_seconds()));
 	else if (sep->se_fd == -1 && sep->se_bind_failed)
 		snprintf(buf, size, "not bound, bind retried");
 	else if (sep->se_fd == -1 && sep->se_tcpmux != TCPMUX_NONE)
@@ -2431,7 +2397,7 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 		snprintf(buf, size, "closed");
 	else if (sep->se_paused)
 		snprintf(buf, size, "its wait server runs");
-	else if (svc_throttled(sep, now()))
+	else if (svc_throttled(sep, monotonic_seconds()))
 		snprintf(buf, size, "throttled, clients wait");
 	else if (svc_at_limit(sep))
 		snprintf(buf, size, "at max-child, clients wait");
@@ -2470,15 +2436,6 @@ dump_services(void)
 		    sep->se_stats.st_refused_rate,
 		    sep->se_stats.st_refused_perip, sep->se_stats.st_looping);
 	}
-}
-
-static uint64_t
-monotonic_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /*
@@ -2639,7 +2596,7 @@ handle_signals(void)
 static int
 backing_off(void)
 {
-	if (backoff_until != 0 && now() >= backoff_until)
+	if (backoff_until != 0 && monotonic_seconds() >= backoff_until)
 		backoff_until = 0;
 	return backoff_until != 0;
 }
@@ -2664,7 +2621,7 @@ static int
 svc_waits_for_rate(const struct servtab *sep)
 {
 	return sep->se_limits.sl_throttled_until != 0 &&
-	    svc_throttled(sep, now()) && svc_next_forks(sep);
+	    svc_throttled(sep, monotonic_seconds()) && svc_next_forks(sep);
 }
 
 static int
@@ -2686,7 +2643,7 @@ svc_accepting(const struct servtab *sep)
 static int
 svc_start_allowed(struct servtab *sep)
 {
-	if (!svc_next_forks(sep) || svc_start_room(sep, now()))
+	if (!svc_next_forks(sep) || svc_start_room(sep, monotonic_seconds()))
 		return 1;
 	start_refused(sep);
 	return 0;
@@ -2756,12 +2713,13 @@ static int
 next_timeout(void)
 {
 	time_t wake = retry_at;
-	long long left = -1, t = now_ms();
+	long long left = -1, t = monotonic_ms();
 
 	if (backoff_until != 0 && (wake == 0 || backoff_until < wake))
 		wake = backoff_until;
 	if (wake != 0)
-		left = wake > now() ? (long long)(wake - now()) * 1000 : 0;
+		left = wake > monotonic_seconds() ?
+		    (long long)(wake - monotonic_seconds()) * 1000 : 0;
 	sooner(&left, builtin_deadline(), t);
 	sooner(&left, forward_deadline(), t);
 	sooner(&left, watchdog_deadline_ms(), t);

@@ -37,6 +37,8 @@
 #include "config.h"
 #include "event.h"
 #include "inetd.h"
+#include "log.h"
+#include "util.h"
 
 #define CHARGEN_RING	95	/* the printable characters ' ' to '~' */
 #define CHARGEN_WIDTH	72	/* characters in a line, then CRLF */
@@ -114,7 +116,6 @@ static ssize_t	daytime_answer(char *, size_t, size_t);
 static ssize_t	time_answer(char *, size_t, size_t);
 static const struct servtab *tcpmux_serve(const struct servtab *, int,
 		    const struct servtab *);
-static long long monotonic_ms(void);
 
 static const struct builtin builtins[] = {
 	{ "echo", SOCK_STREAM, 7, .bi_input = echo_input },
@@ -570,7 +571,7 @@ const struct servtab *
 builtin_serve(const struct servtab *sep, int fd,
     const struct servtab *services)
 {
-	char name[PATH_MAX + 16];
+	char where[SVC_WHERE_MAX];
 	struct pollfd pfd;
 	struct conn c;
 	long long left;
@@ -586,9 +587,8 @@ builtin_serve(const struct servtab *sep, int fd,
 		pfd.revents = 0;
 		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (n == -1 && errno != EINTR) {
-			logmsg(LOG_ERR, "%s:%d: %s: poll: %m", sep->se_file,
-			    sep->se_line, servtab_name(sep, name,
-			    sizeof(name)));
+			logmsg(LOG_ERR, "%s: poll: %m", servtab_where(sep,
+			    where, sizeof(where)));
 			_exit(1);
 		}
 		if (n <= 0)
@@ -643,16 +643,6 @@ builtin_closeall(void)
 }
 
 static int
-source_port(const struct sockaddr *from)
-{
-	if (from->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)from)->sin_port);
-	if (from->sa_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)from)->sin6_port);
-	return -1;
-}
-
-static int
 own_port_isset(int port)
 {
 	return own_dgram_ports[port / 8] & (1 << (port % 8));
@@ -674,7 +664,7 @@ builtin_own_ports(const struct servtab *list)
 	own_dgram_ports_any = 0;
 	for (sep = list; sep != NULL; sep = sep->se_next) {
 		if (sep->se_socktype != SOCK_DGRAM ||
-		    (port = source_port(&sep->se_ctrladdr.sa)) <= 0)
+		    (port = sockaddr_port(&sep->se_ctrladdr.sa)) <= 0)
 			continue;
 		own_dgram_ports[port / 8] |= 1 << (port % 8);
 		own_dgram_ports_any = 1;
@@ -703,30 +693,21 @@ builtin_loop_port(int port)
 	return own_port_isset(port);
 }
 
-static time_t
-monotonic_seconds(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* A flood of such datagrams must not become a flood of messages. */
 static void
 log_loop_refused(const struct servtab *sep,
     const struct sockaddr_storage *from, int port)
 {
 	time_t *quiet_until = &loop_log_quiet_until[sep->se_bi - builtins];
-	char name[PATH_MAX + 16], addr[NI_MAXHOST];
+	char where[SVC_WHERE_MAX], addr[NI_MAXHOST];
 	time_t now;
 
 	now = monotonic_seconds();
 	if (now < *quiet_until)
 		return;
 	*quiet_until = now + LOOP_LOG_INTERVAL;
-	logmsg(LOG_WARNING, "%s:%d: %s: loop request REFUSED from %s port %d",
-	    sep->se_file, sep->se_line, servtab_name(sep, name, sizeof(name)),
+	logmsg(LOG_WARNING, "%s: loop request REFUSED from %s port %d",
+	    servtab_where(sep, where, sizeof(where)),
 	    sockaddr_str((const struct sockaddr *)from, addr, sizeof(addr)),
 	    port);
 }
@@ -754,7 +735,7 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 			return;
 		if ((size_t)n > sizeof(buf))
 			continue;
-		port = source_port((struct sockaddr *)&from);
+		port = sockaddr_port((struct sockaddr *)&from);
 		if (builtin_loop_port(port)) {
 			log_loop_refused(sep, &from, port);
 			continue;
@@ -773,15 +754,6 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
  * The builtins that run in a child of their own may block, but only
  * until a deadline: they read and write through these.
  */
-static long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 0 once fd is ready for events (or in error), -1 past the deadline. */
 static int
 wait_fd(int fd, short events, long long deadline)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.c: messages to syslogd that never block the daemon.
  *
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 #define LOG_LINE_MAX	2048	/* bytes sent for a message; longer is cut */
 #define LOG_DROP_SECONDS 10	/* between two "N log messages dropped" */
@@ -44,16 +46,6 @@ static struct {
 	unsigned long	 dropped;	/* since the last report */
 	time_t		 next_report;	/* monotonic seconds */
 } lg = { NULL, 0, LOG_USER, -1, 0, 0 };
-
-static time_t
-monotonic_seconds(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return ts.tv_sec;
-}
 
 static void	log_vappend(struct log_line *, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));

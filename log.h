@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.h: the daemon's messages, sent to syslogd (/dev/log) in the
  * format of syslog(3), without ever blocking.
@@ -6,7 +7,9 @@
  * openlog(), closelog(), syslog() and vsyslog() (options LOG_PID,
  * LOG_NDELAY and LOG_PERROR), so that logmsg can be a conf_report_fn.
  * What the log socket cannot take at once is dropped and counted, and
- * the count logged once the socket takes messages again.
+ * the count logged once the socket takes messages again.  Messages go
+ * through logmsg() everywhere; with -d (and until the daemon detaches)
+ * logopen(LOG_PERROR) copies them to stderr.
  */
 #ifndef INETD_LOG_H
 #define INETD_LOG_H

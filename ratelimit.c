@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "inetd.h"
+#include "ratelimit.h"
 
 /*
  * Entry 0 is never used, so that a link of 0 is the end: the zeroed

@@ -4,19 +4,29 @@
 # tests/check.sh (and by `make check-deb`):
 #   - `make deb` builds it (dpkg-buildpackage in a copy of the tree);
 #   - dpkg-deb -I / -c: metadata (Provides/Conflicts/Replaces
-#     inet-superserver, Depends, conffiles) and files where Debian has them;
+#     inet-superserver and openbsd-inetd, Depends with tcpd, Pre-Depends,
+#     the trigger, conffiles) and files where Debian has them;
 #   - dpkg --root into a scratch root (maintainer scripts chrootless, with
-#     DPKG_ROOT): /etc/inetd.conf created once and then left alone;
+#     DPKG_ROOT): /etc/inetd.conf created once and then left alone, and
+#     removed by a purge when no service is left in it;
+#   - in a scratch root, inetd.service stays enabled (deb-systemd-helper's
+#     state) when openbsd-inetd, which uses the same unit name, is purged;
+#   - apt-get -s with a private dpkg status and cache: tcpd comes with us,
+#     and talkd (`openbsd-inetd | xinetd`) installs beside us;
+#   - lintian -I -E --pedantic reports nothing (debian/lintian-overrides
+#     says why for what it would);
 #   - update-inetd(8) --file adds, disables, enables and removes a service
-#     in our default inetd.conf, and `inetd -t` accepts every step; and its
-#     SIGHUP through /run/inetd.pid (a private /run in a mount namespace)
-#     makes a running inetd serve the service it added;
+#     in our default inetd.conf, and `inetd -t` accepts every step; it adds
+#     tftp to it; and its SIGHUP through /run/inetd.pid (a private /run in
+#     a mount namespace) makes a running inetd serve the service it added;
 #   - the LSB init script starts, reloads (refusing a bad file), reports
-#     status and stops a daemon on a loopback high port;
+#     status and stops a daemon on a loopback high port; reload and
+#     force-reload of a stopped daemon succeed quietly; the daemon's
+#     messages at start come after the LSB status line;
 #   - systemd-analyze verifies the unit.
 # Nothing outside a temporary directory is written: no /etc, no dpkg
-# database or log of this machine.  Prints "PASS name" / "FAIL name: why"
-# and "N passed, M failed".
+# database, apt state or log of this machine.  Prints "PASS name" /
+# "FAIL name: why" and "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -71,17 +81,30 @@ check_metadata() {
 	local depends
 	[ "$(field Package)" = inetd ] ||
 	    { echo "Package $(field Package)"; return 1; }
+	# openbsd-inetd too: what depends on `openbsd-inetd | xinetd`
+	# (talkd) accepts us, and dpkg takes its files over.
 	for f in Provides Conflicts Replaces; do
-		[ "$(field $f)" = inet-superserver ] ||
+		[ "$(field $f)" = "inet-superserver, openbsd-inetd" ] ||
 		    { echo "$f: $(field $f)"; return 1; }
 	done
+	# tcpd: the lines packages add run /usr/sbin/tcpd.
 	depends=$(field Depends)
-	for dep in libwrap0 libc6 update-inetd; do
-		case ", $depends" in
-		*", $dep"*) ;;
+	for dep in libwrap0 libc6 update-inetd tcpd; do
+		case ", $depends," in
+		*", $dep "*|*", $dep,"*) ;;
 		*) echo "Depends lacks $dep: $depends"; return 1 ;;
 		esac
 	done
+	# The postinst calls update-rc.d and deb-systemd-helper under set -e.
+	[ "$(field Pre-Depends)" = "init-system-helpers (>= 1.54~)" ] ||
+	    { echo "Pre-Depends: $(field Pre-Depends)"; return 1; }
+	case "$(field Maintainer)" in
+	*@localhost*|*@*.localdomain*|*'<>'*)
+		echo "Maintainer: $(field Maintainer)"; return 1 ;;
+	esac
+	dpkg-deb -I "$DEB" triggers | grep -qx \
+	    'interest-noawait /etc/init.d/openbsd-inetd' ||
+	    { echo "no trigger on openbsd-inetd's purge"; return 1; }
 	# libbsd is linked in (see the Makefile): named, not depended on.
 	case "$(field Static-Built-Using)" in
 	"libbsd (= "*) ;;
@@ -145,13 +168,25 @@ dpkg_root() {
 	dpkg --root="$R" --log="$TMP/dpkg.log" --force-script-chrootless \
 	    --force-depends --force-not-root "$@"
 }
-check_install() {
+new_root() {
+	rm -rf "$R"
 	mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/etc"
 	: >"$R/var/lib/dpkg/status"
+}
+check_install() {
+	new_root
 	dpkg_root -i "$DEB" || return 1
 	cmp "$R/etc/inetd.conf" "$X/usr/share/inetd/inetd.conf" ||
 	    { echo "postinst did not create /etc/inetd.conf"; return 1; }
 	[ -f "$R/usr/sbin/inetd" ] || return 1
+	# The untouched template, or one whose services are all commented
+	# out, goes with a purge, as openbsd-inetd's does.
+	printf '#<off># daytime\tstream\ttcp\tnowait\troot\tinternal\n' \
+	    >>"$R/etc/inetd.conf"
+	dpkg_root -P inetd || return 1
+	[ ! -e "$R/etc/inetd.conf" ] ||
+	    { echo "purge left a file without services"; return 1; }
+	dpkg_root -i "$DEB" || return 1
 	# An admin's file survives a reinstall, a removal and a purge.
 	echo "daytime stream tcp nowait root internal" >>"$R/etc/inetd.conf"
 	cp "$R/etc/inetd.conf" "$TMP/mine.conf"
@@ -168,6 +203,200 @@ check_install() {
 	    { echo "purge changed /etc/inetd.conf"; return 1; }
 }
 run deb_install_scratch_root check_install
+
+# ------------------------------------- openbsd-inetd and the shared unit
+# openbsd-inetd ships the same unit name, inetd.service, and its postrm
+# runs `deb-systemd-helper purge inetd.service`, which deletes the links
+# and the state deb-systemd-helper keeps for that name (in
+# /var/lib/systemd/deb-systemd-helper-enabled), whichever package made
+# them.  A stand-in with its files and its maintainer script snippets
+# (dh_installsystemd's, as in bookworm's 0.20221205-2~deb12u1; DPKG_ROOT
+# added to its rm of inetd.conf) goes through dpkg in a scratch root.
+# deb-systemd-helper follows DPKG_ROOT and, with no systemctl in that
+# root, makes the links itself: no systemd runs or is asked anything.
+make_openbsd_inetd() {
+	local d=$TMP/openbsd-inetd
+	mkdir -p "$d/DEBIAN" "$d/lib/systemd/system" "$d/etc/init.d"
+	cat >"$d/DEBIAN/control" <<-EOF
+	Package: openbsd-inetd
+	Version: 0.20221205-2~deb12u1
+	Architecture: all
+	Maintainer: test <test@example.org>
+	Provides: inet-superserver
+	Description: stand-in for openbsd-inetd
+	EOF
+	printf '[Service]\nExecStart=/usr/sbin/inetd -i\n[Install]\n%s\n' \
+	    'WantedBy=multi-user.target' >"$d/lib/systemd/system/inetd.service"
+	printf '#!/bin/sh\nexit 0\n' >"$d/etc/init.d/openbsd-inetd"
+	chmod 0755 "$d/etc/init.d/openbsd-inetd"
+	echo /etc/init.d/openbsd-inetd >"$d/DEBIAN/conffiles"
+	cat >"$d/DEBIAN/postinst" <<-'EOF'
+	#!/bin/sh
+	set -e
+	if [ "$1" = "configure" ]; then
+		deb-systemd-helper unmask 'inetd.service' >/dev/null || true
+		if deb-systemd-helper --quiet was-enabled 'inetd.service'; then
+			deb-systemd-helper enable 'inetd.service' >/dev/null || true
+		else
+			deb-systemd-helper update-state 'inetd.service' >/dev/null || true
+		fi
+	fi
+	EOF
+	cat >"$d/DEBIAN/postrm" <<-'EOF'
+	#!/bin/sh -e
+	if [ "$1" = "purge" ]; then
+	  if [ -e "$DPKG_ROOT/etc/inetd.conf" ] &&
+	      ! grep -q '^[[:alnum:][/]' "$DPKG_ROOT/etc/inetd.conf"; then
+	    rm "$DPKG_ROOT/etc/inetd.conf"
+	  fi
+	fi
+	if [ "$1" = "purge" ]; then
+		if [ -x "/usr/bin/deb-systemd-helper" ]; then
+			deb-systemd-helper purge 'inetd.service' >/dev/null || true
+		fi
+	fi
+	EOF
+	chmod 0755 "$d/DEBIAN/postinst" "$d/DEBIAN/postrm"
+	dpkg-deb --root-owner-group -b "$d" "$TMP/openbsd-inetd.deb" >/dev/null
+}
+# dpkg runs no trigger of a package whose dependencies are not met:
+# empty packages stand in for ours.
+make_stubs() {
+	local d=$TMP/stub pkg
+	for pkg in libc6:2.36-9 libwrap0:7.6.q-32 update-inetd:4.53 \
+	    tcpd:7.6.q-32 init-system-helpers:1.65.2; do
+		rm -rf "$d"
+		mkdir -p "$d/DEBIAN"
+		printf '%s\n' "Package: ${pkg%%:*}" "Version: ${pkg#*:}" \
+		    'Architecture: all' 'Maintainer: test <test@example.org>' \
+		    'Description: stand-in' >"$d/DEBIAN/control"
+		dpkg-deb --root-owner-group -b "$d" "$TMP/stubs/${pkg%%:*}.deb" \
+		    >/dev/null || return 1
+	done
+}
+WANTS=etc/systemd/system/multi-user.target.wants/inetd.service
+unit_enabled() {
+	[ -L "$R/$WANTS" ] &&
+	    DPKG_ROOT=$R DPKG_MAINTSCRIPT_PACKAGE=inetd \
+	    deb-systemd-helper --quiet is-enabled inetd.service
+}
+check_openbsd_inetd_purge() {
+	mkdir -p "$TMP/stubs"
+	make_openbsd_inetd && make_stubs || return 1
+	new_root
+	dpkg_root -i "$TMP"/stubs/*.deb || return 1
+	dpkg_root -i "$TMP/openbsd-inetd.deb" || return 1
+	unit_enabled || { echo "stand-in did not enable its unit"; return 1; }
+	# What `apt install ./inetd_*.deb` does: dpkg removes openbsd-inetd
+	# in favour of inetd (Conflicts + Replaces), its conffiles stay.
+	dpkg_root -i "$DEB" || return 1
+	unit_enabled || { echo "not enabled after install"; return 1; }
+	dpkg_root -P openbsd-inetd || return 1
+	unit_enabled || { echo "disabled by openbsd-inetd's purge"; return 1; }
+	[ -f "$R/etc/inetd.conf" ] ||
+	    { echo "no /etc/inetd.conf after openbsd-inetd's purge"; return 1; }
+	# Our own purge still disables it, and leaves no state.
+	dpkg_root -P inetd || return 1
+	[ ! -L "$R/$WANTS" ] || { echo "purge left the unit enabled"; return 1; }
+	[ ! -e "$R/var/lib/systemd/deb-systemd-helper-enabled/inetd.service.dsh-also" ] ||
+	    { echo "purge left deb-systemd-helper's state"; return 1; }
+	# The other way round: openbsd-inetd installed after us keeps its
+	# unit enabled when we are purged.
+	dpkg_root -i "$DEB" || return 1
+	dpkg_root -r inetd || return 1
+	dpkg_root -i "$TMP/openbsd-inetd.deb" || return 1
+	dpkg_root -P inetd || return 1
+	unit_enabled || { echo "our purge disabled openbsd-inetd's unit"; return 1; }
+}
+if command -v deb-systemd-helper >/dev/null; then
+	run deb_unit_enabled_after_openbsd_inetd_purge check_openbsd_inetd_purge
+else
+	echo "SKIP deb_unit_enabled_after_openbsd_inetd_purge: no deb-systemd-helper"
+fi
+
+# ------------------------------------------------------------------- apt
+# apt-get -s against Debian's archive with a private dpkg status, cache and
+# lists: what apt would install, nothing installed.  The machine's lists
+# are read when it has some, else fetched into the test directory.
+APT=$TMP/apt
+apt_sim() {
+	apt-get -q -o Dir::State::status="$APT/status" \
+	    -o Dir::Cache="$APT/cache" \
+	    -o Dir::State::extended_states="$APT/extended_states" \
+	    -o Debug::NoLocking=1 ${APT_LISTS:+-o Dir::State::Lists="$APT_LISTS"} \
+	    "$@"
+}
+apt_lists() {
+	mkdir -p "$APT/cache"
+	: >"$APT/status"
+	ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && return 0
+	[ "$(id -u)" = 0 ] || return 1
+	APT_LISTS=$APT/lists
+	mkdir -p "$APT_LISTS/partial"
+	apt_sim update >"$APT/update.log" 2>&1 &&
+	    ls "$APT_LISTS"/*_Packages* >/dev/null 2>&1
+}
+# apt_plan OUT ARGS...: the Inst/Remv lines of `apt-get -s ARGS`.
+apt_plan() {
+	local out=$1
+	shift
+	apt_sim -s "$@" >"$out.log" 2>&1 ||
+	    { tail -n 5 "$out.log"; return 1; }
+	grep -E '^(Inst|Remv) ' "$out.log" | cut -d' ' -f1,2 >"$out"
+}
+check_apt() {
+	local p deps
+	# A fresh system: our package and talkd, which Depends on
+	# `openbsd-inetd | xinetd`, together, with tcpd pulled in.
+	apt_plan "$APT/fresh" install "$DEB" talkd || return 1
+	for p in inetd talkd tcpd; do
+		grep -qx "Inst $p" "$APT/fresh" ||
+		    { echo "fresh: $p not installed"; return 1; }
+	done
+	if grep -E '^Inst (openbsd-inetd|xinetd)$' "$APT/fresh"; then
+		echo "fresh: another inetd chosen"
+		return 1
+	fi
+	# This machine with inetd installed: `apt-get install talkd` keeps
+	# it.  Our dependencies are named too, for those this machine lacks.
+	cp /var/lib/dpkg/status "$APT/status"
+	{
+		echo
+		dpkg-deb -f "$DEB" | sed '/^Description:/,$d'
+		echo "Status: install ok installed"
+		echo "Description: inetd"
+	} >>"$APT/status"
+	deps=$(dpkg-deb -f "$DEB" Pre-Depends Depends | cut -d' ' -f2- |
+	    tr ',' '\n' | sed 's/[[:space:]]*(.*//; s/^[[:space:]]*//')
+	# shellcheck disable=SC2086
+	apt_plan "$APT/added" install talkd $deps || return 1
+	grep -qx "Inst talkd" "$APT/added" ||
+	    { echo "talkd not installed"; return 1; }
+	if grep -E '^(Remv inetd|Inst openbsd-inetd|Inst xinetd)$' \
+	    "$APT/added"; then
+		echo "installing talkd replaces inetd"
+		return 1
+	fi
+}
+if ! apt_lists; then
+	echo "SKIP apt_dependencies: no apt lists, and none fetched" \
+	    "(needs root and Debian's archive)"
+else
+	run apt_dependencies check_apt
+fi
+
+# ---------------------------------------------------------------- lintian
+check_lintian() {
+	local out
+	out=$(lintian -I -E --pedantic "$DEB" 2>&1 |
+	    grep -v '^running with root privileges')
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+if command -v lintian >/dev/null; then
+	run lintian check_lintian
+else
+	echo "SKIP lintian: lintian is not installed (make deps)"
+fi
 
 # ----------------------------------------------------------- update-inetd
 check_update_inetd() {
@@ -201,6 +430,20 @@ check_update_inetd() {
 	    { echo "-t after --remove"; return 1; }
 }
 run update_inetd check_update_inetd
+
+# update-inetd refuses to add a service whose line a single '#' comments
+# out ("entry is commented out by user"): the default file has none.
+check_update_inetd_tftp() {
+	local conf=$TMP/tftp.conf line
+	cp "$X/usr/share/inetd/inetd.conf" "$conf"
+	line='tftp\tdgram\tudp\twait\troot\t/usr/sbin/in.tftpd\tin.tftpd -s /srv/tftp'
+	UPDATE_INETD_FAKE_IT=1 DEBIAN_FRONTEND=noninteractive \
+	    update-inetd --file "$conf" --group BOOT --add "$line" 2>&1 |
+	    grep -v 'uninitialized value'
+	grep -qxF "$(printf '%b' "$line")" "$conf" ||
+	    { echo "--add tftp: no entry"; return 1; }
+}
+run update_inetd_add_tftp check_update_inetd_tftp
 
 # update-inetd's SIGHUP reaches a running inetd through /run/inetd.pid: a
 # private mount namespace with its own /run, so the machine's is untouched.
@@ -301,6 +544,51 @@ check_init_script() {
 	esac
 }
 run init_script check_init_script
+
+# update-inetd runs force-reload after each change, inetd running or not.
+check_init_reload_stopped() {
+	local action out
+	"$INIT" status >/dev/null && { echo "inetd runs"; return 1; }
+	for action in reload force-reload; do
+		out=$("$INIT" $action 2>&1) ||
+		    { echo "$action failed: $out"; return 1; }
+		[ -z "$out" ] || { echo "$action printed: $out"; return 1; }
+	done
+	[ ! -s "$DAEMON_PIDFILE" ] || { echo "$action started inetd"; return 1; }
+}
+run init_script_reload_when_stopped check_init_reload_stopped
+
+# What the daemon prints before it detaches (a port in use) comes on its
+# own line after the LSB status line, not glued to it.
+check_init_start_messages() {
+	local busy=$((PORT + 2)) out holder
+	python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+time.sleep(30)' "$busy" &
+	holder=$!
+	echo "127.0.0.1:$busy stream tcp nowait root internal daytime" \
+	    >"$TMP/init.conf"
+	echo "127.0.0.1:$PORT stream tcp nowait root internal daytime" \
+	    >>"$TMP/init.conf"
+	for _ in $(seq 1 50); do
+		nc -z 127.0.0.1 "$busy" 2>/dev/null && break
+		sleep 0.1
+	done
+	out=$("$INIT" start 2>&1)
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	daytime_answers "$PORT" || { echo "daytime on $PORT"; return 1; }
+	"$INIT" stop >/dev/null || { echo "stop failed"; return 1; }
+	echo "$out" | grep -q "^inetd\[[0-9]*\]: .*$busy.*in use" ||
+	    { echo "no message of its own: $out"; return 1; }
+	if echo "$out" | grep -q '.inetd\[[0-9]'; then
+		echo "message glued to the status line: $out"
+		return 1
+	fi
+}
+run init_script_start_messages check_init_start_messages
 
 # ------------------------------------------------------------ systemd unit
 check_unit() {

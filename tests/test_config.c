@@ -31,6 +31,9 @@
 
 #include "config.h"
 #include "inetd.h"
+#include "load.h"
+#include "lookup.h"
+#include "util.h"
 
 static const char	*first_message(void);
 #define UNIT_CONTEXT()	first_message()
@@ -66,7 +69,7 @@ capture(int priority, const char *fmt, ...)
 }
 
 /*
- * A user in more than CONF_MAXGROUPS groups cannot be made without
+ * A user in more than LOOKUP_MAXGROUPS groups cannot be made without
  * editing /etc/group, so the test replaces libc's getgrouplist() (the
  * program's own definition wins) and fails it on request: in the
  * environment, which the look-up process (this program) inherits.
@@ -79,7 +82,7 @@ getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 	int (*real)(const char *, gid_t, gid_t *, int *);
 
 	if (getenv(FAKE_MANY_GROUPS) != NULL) {
-		*ngroups = CONF_MAXGROUPS + 1;
+		*ngroups = LOOKUP_MAXGROUPS + 1;
 		return -1;
 	}
 	*(void **)&real = dlsym(RTLD_NEXT, "getgrouplist");
@@ -124,7 +127,7 @@ corrupt_answers(const char *mode)
 		if (strcmp(mode, "ngroups-negative") == 0)
 			v[i].ngroups = -1;
 		else if (strcmp(mode, "ngroups-big") == 0)
-			v[i].ngroups = CONF_MAXGROUPS + 1;
+			v[i].ngroups = LOOKUP_MAXGROUPS + 1;
 		else if (strcmp(mode, "status") == 0)
 			v[i].status = 1000;
 		else if (strcmp(mode, "addrlen") == 0)
@@ -1168,6 +1171,69 @@ test_sockaddr_str(void)
 }
 
 /*
+ * The place every message about an entry starts with, "FILE:LINE:
+ * SERVICE/PROTO", built once (msg_where(), servtab_where()) and cut,
+ * never overrun, when the buffer is short.
+ */
+static int
+test_where(void)
+{
+	char buf[SVC_WHERE_MAX], small[8];
+
+	CHECK(streq(msg_where(buf, sizeof(buf), "a.conf", 12, "echo/tcp"),
+	    "a.conf:12: echo/tcp"));
+	CHECK(streq(msg_where(buf, sizeof(buf), "a.conf", 3, NULL),
+	    "a.conf:3"));
+	CHECK(streq(msg_where(small, sizeof(small), "a.conf", 12, "x"),
+	    "a.conf:"));
+	parse("\n\necho stream tcp nowait root internal\n"
+	    "/run/x.sock stream unix nowait root internal echo\n");
+	CHECK(count(list) == 2);
+	CHECK(streq(servtab_where(nth(0), buf, sizeof(buf)),
+	    CONF ":3: echo/tcp"));
+	CHECK(streq(servtab_where(nth(1), buf, sizeof(buf)),
+	    CONF ":4: /run/x.sock/unix"));
+	/* A parse error and a resolve error start the same way. */
+	parse("finger stream tcp nowait root internal\n");
+	CHECK(nmsgs == 1 && strncmp(msgs[0].text, CONF ":1: finger/tcp: ",
+	    strlen(CONF ":1: finger/tcp: ")) == 0);
+	return 1;
+}
+
+/* Only IPv4 and IPv6 addresses have a port; the clock never steps back. */
+static int
+test_port_and_clock(void)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr_un sun;
+	long long ms;
+	time_t s;
+	uint64_t us;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(7);
+	CHECK(sockaddr_port((struct sockaddr *)&sin) == 7);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(65535);
+	CHECK(sockaddr_port((struct sockaddr *)&sin6) == 65535);
+	sin6.sin6_port = 0;
+	CHECK(sockaddr_port((struct sockaddr *)&sin6) == 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	CHECK(sockaddr_port((struct sockaddr *)&sun) == -1);
+
+	s = monotonic_seconds();
+	ms = monotonic_ms();
+	us = monotonic_usec();
+	CHECK(s > 0 && ms / 1000 >= s && us / 1000 >= (uint64_t)ms);
+	CHECK(monotonic_ms() >= ms && monotonic_seconds() >= s);
+	return 1;
+}
+
+/*
  * Any bytes: no crash, no read past the text (ASan), every message
  * placed at a line, every entry complete.
  */
@@ -1605,9 +1671,9 @@ test_resolve_lookup_hangs(void)
 {
 	int loaded;
 
-	config_lookup_seconds = 1;
+	lookup_seconds = 1;
 	loaded = load_lookups("lookup-hangs");
-	config_lookup_seconds = 30;
+	lookup_seconds = 30;
 	CHECK(loaded);
 	CHECK(count(list) == 0);
 	CHECK(nmsgs == 2);
@@ -2054,6 +2120,8 @@ main(int argc, char *argv[])
 		{ "good_and_bad_lines", test_good_and_bad_lines },
 		{ "servtab_name", test_names },
 		{ "sockaddr_str", test_sockaddr_str },
+		{ "where", test_where },
+		{ "port_and_clock", test_port_and_clock },
 		{ "garbage", test_garbage },
 		{ "truncations", test_truncations },
 		{ "resolve_addresses", test_resolve_addresses },
@@ -2075,8 +2143,8 @@ main(int argc, char *argv[])
 		{ "include_special_files", test_include_special_files },
 	};
 
-	if (argc == 4 && strcmp(argv[1], CONFIG_LOOKUP_ARG) == 0)
-		return config_lookup_serve(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
+		return lookup_serve(argv[2], argv[3]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	make_tmpdir();
 	test_parse_errors();

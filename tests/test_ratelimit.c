@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "inetd.h"
+#include "ratelimit.h"
 #include "unit.h"
 
 #define T0		1000000	/* a start time on a bucket boundary */

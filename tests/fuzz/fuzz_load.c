@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "load.h"
 
 #define MSG_MAX		(2 * CONF_LINE_MAX)
 #define NFILES		8	/* f0.conf .. f3.conf, d/f4.conf .. d/f7.conf */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * util.h: the small helpers every layer of the daemon needs, written
+ * once: the text and port of a socket address, the monotonic clock, and
+ * the "FILE:LINE: NAME" place that starts every message about an entry.
+ * Nothing here knows an inetd.conf entry: config.c and the daemon build
+ * on these, never the other way round.
+ */
+#ifndef INETD_UTIL_H
+#define INETD_UTIL_H
+
+#include <sys/socket.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Room for "FILE:LINE: ", a path and a line number. */
+#define FILE_LINE_MAX	(PATH_MAX + 16)
+/*
+ * Room for the name of an entry, "SERVICE/PROTO" (servtab_name()): a
+ * service is a name, a port or a UNIX path, a protocol a short word.
+ */
+#define SVC_NAME_MAX	(PATH_MAX + 16)
+/* Room for "FILE:LINE: SERVICE/PROTO" (msg_where(), servtab_where()). */
+#define SVC_WHERE_MAX	(FILE_LINE_MAX + SVC_NAME_MAX)
+
+/* Numeric text of an address ("127.0.0.1", "::1", a UNIX path). */
+const char	*sockaddr_str(const struct sockaddr *sa, char *buf,
+		    size_t size);
+/* The port of an IPv4 or IPv6 address; -1 for any other family. */
+int		 sockaddr_port(const struct sockaddr *sa);
+
+/* CLOCK_MONOTONIC, which never steps: in s, ms and us. */
+time_t		 monotonic_seconds(void);
+long long	 monotonic_ms(void);
+uint64_t	 monotonic_usec(void);
+
+/*
+ * "FILE:LINE: NAME", or "FILE:LINE" when name is NULL: where a message
+ * about a line of a configuration file starts, before ": what".
+ */
+const char	*msg_where(char *buf, size_t size, const char *file, int line,
+		    const char *name);
+
+/* Whether s is a non-empty string of ASCII digits. */
+int		 all_digits(const char *s);
+
+#endif /* INETD_UTIL_H */
