@@ -20,16 +20,21 @@
 PROG		= inetd
 SRCS		= inetd.c config.c internal.c auth.c ratelimit.c forward.c log.c \
 		  util.c lookup.c load.c event.c
-UNIT_SRCS	= tests/test_config.c config.c internal.c auth.c forward.c \
-		  ratelimit.c log.c util.c lookup.c load.c event.c
+# The parser's test and fuzzers give it a builtins table of their own.
+PARSER_SRCS	= config.c load.c lookup.c util.c tests/stub_builtins.c
+# The builtins table and its builtins: all but the daemon's inetd.c.
+BUILTIN_SRCS	= $(filter-out inetd.c,$(SRCS))
+UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
+BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
-FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(filter-out tests/%,$(UNIT_SRCS))
-FUZZ_HDRS	= config.h inetd.h log.h util.h lookup.h load.h
+FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(PARSER_SRCS)
+FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(BUILTIN_SRCS)
+FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(BUILTIN_SRCS)
+FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(BUILTIN_SRCS)
+FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(PARSER_SRCS)
+FUZZ_HDRS	= config.h inetd.h log.h util.h lookup.h load.h ratelimit.h \
+		  tests/stub_builtins.h
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -90,6 +95,9 @@ $(PROG): $(call objs,$(OBJDIR),$(SRCS))
 tests/test_config: $(call objs,$(OBJDIR),$(UNIT_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+tests/test_builtins: $(call objs,$(OBJDIR),$(BUILTINS_TEST_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests/test_ratelimit: $(call objs,$(OBJDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -100,6 +108,9 @@ $(ASANDIR)/inetd: $(call objs,$(ASANDIR),$(SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(ASANDIR)/test_config: $(call objs,$(ASANDIR),$(UNIT_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(ASANDIR)/test_builtins: $(call objs,$(ASANDIR),$(BUILTINS_TEST_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # One clang command: the sources are few, and the objects of the other
@@ -189,9 +200,10 @@ run: deps
 	@mkdir -p build
 	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
 
-check-build: $(PROG) tests/test_config tests/test_ratelimit tests/probe \
-	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_ratelimit \
-	$(FUZZ_TARGETS)
+check-build: $(PROG) tests/test_config tests/test_builtins \
+	tests/test_ratelimit tests/probe $(ASANDIR)/inetd \
+	$(ASANDIR)/test_config $(ASANDIR)/test_builtins \
+	$(ASANDIR)/test_ratelimit $(FUZZ_TARGETS)
 
 # The last line of the output is the sum over all parts: "N passed, M failed,
 # K skipped" (a build that fails counts as one failure).
@@ -269,5 +281,5 @@ check-deb: deps
 	@bash tests/package.sh
 
 clean:
-	rm -rf build $(PROG) tests/test_config tests/test_ratelimit tests/probe \
-	    tests/__pycache__
+	rm -rf build $(PROG) tests/test_config tests/test_builtins \
+	    tests/test_ratelimit tests/probe tests/__pycache__

@@ -188,7 +188,7 @@ auth_options(const struct servtab *sep, struct auth_options *o, char *why,
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = AUTH_TIMEOUT_MS;
 	o->osname = AUTH_OSNAME;
-	if (sep->se_argc > 0 && strcmp(argv[0], builtin_name(sep->se_bi)) == 0)
+	if (sep->se_argc > 0 && strcmp(argv[0], AUTH_NAME) == 0)
 		i = 1;
 	for (; i < sep->se_argc; i++) {
 		arg = argv[i];
@@ -221,7 +221,7 @@ auth_options(const struct servtab *sep, struct auth_options *o, char *why,
 }
 
 int
-auth_check(const struct servtab *sep, char *why, size_t size)
+auth_check(struct servtab *sep, char *why, size_t size)
 {
 	struct auth_options o;
 

@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "inetd.h"
 #include "lookup.h"
 #include "util.h"
 
@@ -77,6 +76,9 @@ struct entry {
 	int		 internal;
 	struct servtab	*se;
 };
+
+/* What the parser asks of the builtins table (config_set_builtins()). */
+static const struct config_builtins *builtins;
 
 static const struct socktype {
 	const char	*name;
@@ -700,11 +702,10 @@ find_builtin(struct entry *e)
 		name[n++] = se->se_argv[0];
 	name[n++] = e->service;
 	for (i = 0; i < n; i++) {
-		if ((se->se_bi = builtin_find(name[i], se->se_socktype)) ==
-		    NULL)
+		if (builtins == NULL || (se->se_bi = builtins->cb_find(name[i],
+		    se->se_socktype)) == NULL)
 			continue;
-		if (builtin_check_args(se, why, sizeof(why)) == -1 ||
-		    forward_parse(se, why, sizeof(why)) == -1) {
+		if (builtins->cb_parse(se, why, sizeof(why)) == -1) {
 			entry_error(e, "%s", why);
 			return -1;
 		}
@@ -712,7 +713,8 @@ find_builtin(struct entry *e)
 	}
 	entry_error(e, "no builtin service named '%s' for %s (there are: "
 	    "%s)", name[0], socktype_name(se->se_socktype),
-	    builtin_names(se->se_socktype, why, sizeof(why)));
+	    builtins != NULL ? builtins->cb_names(se->se_socktype, why,
+	    sizeof(why)) : "");
 	return -1;
 }
 
@@ -968,16 +970,15 @@ bind_question(const struct servtab *sep, struct lookup_question *q)
 	return 1;
 }
 
+/* The address a builtin needs (a forward target), if any. */
 static int
-forward_question(const struct servtab *sep, struct lookup_question *q)
+builtin_question(const struct servtab *sep, struct lookup_question *q)
 {
-	if (sep->se_forward == NULL)
-		return 0;
 	memset(q, 0, sizeof(*q));
 	q->kind = LOOKUP_ADDRESS;
 	q->family = AF_UNSPEC;
-	forward_target(sep->se_forward, &q->host, &q->port, &q->socktype);
-	return 1;
+	return sep->se_bi != NULL &&
+	    builtins->cb_target(sep, &q->host, &q->port, &q->socktype);
 }
 
 /* Up to five questions an entry asks. */
@@ -998,7 +999,7 @@ entry_questions(const struct servtab *sep, struct lookup_question *q)
 		    .group = sep->se_sockgroup };
 	if (bind_question(sep, &q[n]))
 		n++;
-	if (forward_question(sep, &q[n]))
+	if (builtin_question(sep, &q[n]))
 		n++;
 	return n;
 }
@@ -1257,7 +1258,7 @@ resolve_program(struct servtab *sep, conf_report_fn *report)
 }
 
 static int
-resolve_forward(struct servtab *sep, conf_report_fn *report,
+resolve_builtin(struct servtab *sep, conf_report_fn *report,
     const struct lookup_answers *ids)
 {
 	struct sockaddr_storage addr;
@@ -1265,11 +1266,11 @@ resolve_forward(struct servtab *sep, conf_report_fn *report,
 	char why[CONF_MSG_MAX];
 	socklen_t len;
 
-	if (!forward_question(sep, &q))
+	if (!builtin_question(sep, &q))
 		return 0;
 	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
 		return -1;
-	if (forward_resolve(sep, (struct sockaddr *)&addr, len, why,
+	if (builtins->cb_resolve(sep, (struct sockaddr *)&addr, len, why,
 	    sizeof(why)) == 0)
 		return 0;
 	resolve_error(sep, report, "%s", why);
@@ -1294,7 +1295,7 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
 	    (sep->se_family == AF_UNIX &&
 	    resolve_socket_owner(sep, euid, report, ids) == -1) ||
 	    (sep->se_server != NULL && resolve_program(sep, report) == -1) ||
-	    resolve_forward(sep, report, ids) == -1)
+	    resolve_builtin(sep, report, ids) == -1)
 		return -1;
 	if (sep->se_class != NULL)
 		report(LOG_DEBUG, "%s: login class %s ignored on Linux",
@@ -1315,6 +1316,12 @@ config_resolve(struct servtab *sep, uid_t euid, conf_report_fn *report)
 	ret = resolve_entry(sep, euid, report, &ids);
 	lookup_free(&ids);
 	return ret;
+}
+
+void
+config_set_builtins(const struct config_builtins *table)
+{
+	builtins = table;
 }
 
 struct servtab *
@@ -1370,7 +1377,8 @@ servtab_free(struct servtab *sep)
 	free(sep->se_sockgroup);
 	free(sep->se_server);
 	free(sep->se_groups);
-	forward_free(sep->se_forward);
+	if (sep->se_bi != NULL)
+		builtins->cb_free(sep);
 	free(sep->se_include);
 	for (i = 0; i < sep->se_argc; i++)
 		free(sep->se_argv[i]);

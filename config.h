@@ -39,7 +39,6 @@
 #define TCPMUX_PLUS	2	/* "tcpmux/+NAME": inetd sends "+Go" */
 
 struct builtin;
-struct forward;
 
 /* What SIGUSR1 reports of an entry, kept across reloads (inetd.c). */
 struct svc_stats {
@@ -75,7 +74,7 @@ struct servtab {
 	mode_t	 se_sockmode;		/* UNIX socket mode */
 	char	*se_server;		/* absolute path; NULL when internal */
 	const struct builtin *se_bi;	/* builtin service, or NULL */
-	struct forward *se_forward;	/* forward builtin: its settings */
+	void	*se_private;		/* the builtin's, freed by its hook */
 	int	 se_argc;
 	char	**se_argv;		/* se_argc of them, then NULL */
 	/*
@@ -110,6 +109,37 @@ struct servtab {
 
 	struct servtab *se_next;
 };
+
+/*
+ * What the parser and the loader need of the builtins table: the
+ * program gives it (the daemon internal.c's builtin_config; a test or a
+ * fuzzer a table of its own), so that config.c calls no builtin's code.
+ * Until one is given, no "internal" entry loads.
+ */
+struct config_builtins {
+	/* The row of the builtin named name for socktype, or NULL. */
+	const struct builtin *(*cb_find)(const char *name, int socktype);
+	/* "echo, discard, ..." for socktype, for a message. */
+	const char	*(*cb_names)(int socktype, char *buf, size_t size);
+	/*
+	 * The arguments of the entry of a row, checked: 0, or -1 with why.
+	 * What they say may be kept in se_private.
+	 */
+	int		 (*cb_parse)(struct servtab *sep, char *why,
+			    size_t size);
+	/* 1 with the address the entry's builtin needs looked up, or 0. */
+	int		 (*cb_target)(const struct servtab *sep,
+			    const char **host, const char **port,
+			    int *socktype);
+	/* That address, found: 0, or -1 with why it cannot be used. */
+	int		 (*cb_resolve)(struct servtab *sep,
+			    const struct sockaddr *addr, socklen_t addrlen,
+			    char *why, size_t size);
+	/* Frees what the builtin keeps in se_private. */
+	void		 (*cb_free)(struct servtab *sep);
+};
+
+void		 config_set_builtins(const struct config_builtins *table);
 
 /*
  * Receives each diagnostic: priority is LOG_ERR for an entry that is

@@ -297,8 +297,9 @@ forward_ref(struct forward *fw)
 	fw->fw_refs++;
 }
 
-void
-forward_free(struct forward *fw)
+/* The settings go with their last user: entry, connection or client. */
+static void
+forward_unref(struct forward *fw)
 {
 	if (fw == NULL || --fw->fw_refs > 0)
 		return;
@@ -308,6 +309,19 @@ forward_free(struct forward *fw)
 	free(fw->fw_service);
 	free(fw->fw_wrapname);
 	free(fw);
+}
+
+void
+forward_free(void *private)
+{
+	forward_unref(private);
+}
+
+/* The settings of a forward entry, as forward_parse() made them. */
+static struct forward *
+settings(const struct servtab *sep)
+{
+	return sep->se_private;
 }
 
 /* "HOST:PORT" or "[IPv6]:PORT" into the two strings it names. */
@@ -441,7 +455,7 @@ parse_settings(int socktype, char *const args[], int nargs, char *err,
 	}
 	return fw;
 fail:
-	forward_free(fw);
+	forward_unref(fw);
 	return NULL;
 }
 
@@ -454,14 +468,11 @@ forward_parse(struct servtab *sep, char *err, size_t errsize)
 {
 	int first;
 
-	if (sep->se_bi == NULL ||
-	    strcmp(builtin_name(sep->se_bi), FORWARD_NAME) != 0)
-		return 0;
 	first = sep->se_argc > 0 &&
 	    strcmp(sep->se_argv[0], FORWARD_NAME) == 0 ? 1 : 0;
-	sep->se_forward = parse_settings(sep->se_socktype, sep->se_argv +
+	sep->se_private = parse_settings(sep->se_socktype, sep->se_argv +
 	    first, sep->se_argc - first, err, errsize);
-	return sep->se_forward == NULL ? -1 : 0;
+	return sep->se_private == NULL ? -1 : 0;
 }
 
 static int
@@ -505,13 +516,16 @@ targets_itself(const struct servtab *sep, const struct forward *fw)
 	    &fw->fw_addr.sin6.sin6_addr));
 }
 
-void
-forward_target(const struct forward *fw, const char **host,
+int
+forward_target(const struct servtab *sep, const char **host,
     const char **port, int *socktype)
 {
+	const struct forward *fw = settings(sep);
+
 	*host = fw->fw_host;
 	*port = fw->fw_port;
 	*socktype = fw->fw_socktype;
+	return 1;
 }
 
 /* config.c looked the target up (forward_target()) as it looks up all. */
@@ -519,11 +533,9 @@ int
 forward_resolve(struct servtab *sep, const struct sockaddr *addr,
     socklen_t addrlen, char *err, size_t errsize)
 {
-	struct forward *fw = sep->se_forward;
+	struct forward *fw = settings(sep);
 	char label[SVC_WHERE_MAX], name[SVC_NAME_MAX];
 
-	if (fw == NULL)
-		return 0;
 	if (addrlen > sizeof(fw->fw_addr)) {
 		snprintf(err, errsize, "address of forward target %s is too "
 		    "long", fw->fw_host);
@@ -557,9 +569,22 @@ forward_resolve(struct servtab *sep, const struct sockaddr *addr,
 }
 
 const char *
-forward_wrap_name(const struct forward *fw)
+forward_wrap_name(const struct servtab *sep)
 {
-	return fw->fw_wrapname;
+	return settings(sep)->fw_wrapname;
+}
+
+/*
+ * -W: the child of the entry let the client in; the daemon forwards the
+ * connection, which the child gives back (see builtin_serve()).
+ */
+const struct servtab *
+forward_child(const struct servtab *sep, int fd,
+    const struct servtab *services)
+{
+	(void)fd;
+	(void)services;
+	return sep;
 }
 
 static int
@@ -907,49 +932,48 @@ peer_count_out(struct conn *c)
 }
 
 /* The default limits: shares of the table, never less than one. */
-int
+static int
 forward_peer_limit(void)
 {
 	return capacity >= FORWARD_PEER_SHARE ?
 	    capacity / FORWARD_PEER_SHARE : 1;
 }
 
-int
+static int
 forward_entry_limit(void)
 {
 	return capacity >= FORWARD_ENTRY_SHARE ?
 	    capacity / FORWARD_ENTRY_SHARE : 1;
 }
 
-static int
-is_tcp_forward(const struct servtab *sep)
-{
-	return sep->se_forward != NULL && sep->se_socktype == SOCK_STREAM;
-}
-
 /*
- * Whether peer may open one more connection through sep: 0 when the
- * entry sets no max-child-per-ip and the address holds its share of the
- * table already.
+ * Whether peer may open one more connection through the TCP entry sep:
+ * 0 when the entry sets no max-child-per-ip and the address holds its
+ * share of the table (*limit) already.
  */
 int
-forward_peer_admit(const struct servtab *sep, const struct sockaddr *peer)
+forward_peer_admit(const struct servtab *sep, const struct sockaddr *peer,
+    int *limit)
 {
 	struct peer_addr pa;
 	int i;
 
-	if (!is_tcp_forward(sep) || sep->se_maxperip > 0 ||
-	    peer_addr_set(&pa, peer) == -1 || (i = peer_find(&pa)) == 0)
+	*limit = forward_peer_limit();
+	if (sep->se_maxperip > 0 || peer_addr_set(&pa, peer) == -1 ||
+	    (i = peer_find(&pa)) == 0)
 		return 1;
-	return peers[i - 1].pc_conns < forward_peer_limit();
+	return peers[i - 1].pc_conns < *limit;
 }
 
-/* An entry without max-child holds its share of the table: it waits. */
+/*
+ * A TCP entry without max-child holds its share of the table (*limit):
+ * it waits.
+ */
 int
-forward_entry_full(const struct servtab *sep)
+forward_entry_full(const struct servtab *sep, int *limit)
 {
-	return is_tcp_forward(sep) && sep->se_maxchild == 0 &&
-	    sep->se_children >= forward_entry_limit();
+	*limit = forward_entry_limit();
+	return sep->se_maxchild == 0 && sep->se_children >= *limit;
 }
 
 /* ------------------------------------------------------ TCP: slots */
@@ -1053,7 +1077,7 @@ conn_end(struct conn *c, enum result result)
 	if (c->c_sep != NULL)
 		c->c_sep->se_children--;
 	peer_count_out(c);
-	forward_free(c->c_fw);
+	forward_unref(c->c_fw);
 	c->c_fw = NULL;
 	c->c_sep = NULL;
 	c->c_next = conns_freed;
@@ -1774,7 +1798,7 @@ forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 	union sockaddr_any who;
 	int i, n = 0;
 
-	if (sep->se_forward == NULL || (peer->sa_family != AF_INET &&
+	if ((peer->sa_family != AF_INET &&
 	    peer->sa_family != AF_INET6))
 		return 0;
 	addr_copy(&who, peer);
@@ -1792,7 +1816,7 @@ forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 void
 forward_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 {
-	struct forward *fw = sep->se_forward;
+	struct forward *fw = settings(sep);
 	int on = 1;
 
 	/*
@@ -1926,7 +1950,7 @@ assoc_end(struct assoc *a, enum result result)
 	*link = a->a_hnext;
 	lru_unlink(a);
 	close(a->a_fd);
-	forward_free(a->a_fw);
+	forward_unref(a->a_fw);
 	a->a_fw = NULL;
 	a->a_sep = NULL;
 	a->a_hnext = assocs_free;
@@ -1969,7 +1993,7 @@ static struct assoc *
 assoc_new(struct servtab *sep, const union sockaddr_any *peer,
     socklen_t peerlen)
 {
-	struct forward *fw = sep->se_forward;
+	struct forward *fw = settings(sep);
 	struct assoc *a;
 	unsigned h;
 	int fd;
@@ -2055,10 +2079,8 @@ assoc_send(struct assoc *a, const char *data, size_t len)
  * cleared for another entry's that takes it over at a reload.
  */
 int
-forward_socket_options(const struct servtab *sep, int fd)
+forward_socket_options(const struct servtab *sep, int fd, int on)
 {
-	int on = sep->se_forward != NULL;
-
 	if (sep->se_socktype != SOCK_DGRAM ||
 	    (sep->se_family != AF_INET && sep->se_family != AF_INET6))
 		return 0;
@@ -2198,12 +2220,12 @@ is_target(const struct forward *fw, union sockaddr_any a)
  * relaying it could start the two answering each other for ever.
  */
 static int
-loop_source(struct forward *fw, const union sockaddr_any *peer)
+loop_source(struct forward *fw, const union sockaddr_any *peer,
+    loop_port_fn *loop_port)
 {
 	char addr[INET6_ADDRSTRLEN + 32];
 
-	if (!builtin_loop_port(sockaddr_port(&peer->sa)) &&
-	    !is_target(fw, *peer))
+	if (!loop_port(sockaddr_port(&peer->sa)) && !is_target(fw, *peer))
 		return 0;
 	rule_log(fw, LOG_WARNING, "loop request REFUSED from %s",
 	    addr_text(peer, addr, sizeof(addr)));
@@ -2212,7 +2234,8 @@ loop_source(struct forward *fw, const union sockaddr_any *peer)
 
 /* Datagrams waiting on a forward entry's socket, a bounded batch. */
 void
-forward_dgram(struct servtab *sep, dgram_admit_fn *admit)
+forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
+    loop_port_fn *loop_port)
 {
 	union sockaddr_any peer, local;
 	struct assoc *a;
@@ -2225,7 +2248,7 @@ forward_dgram(struct servtab *sep, dgram_admit_fn *admit)
 		if ((n = dgram_recv(sep, &peer, &peerlen, &local)) == -1)
 			return;
 		if (peer.sa.sa_family == 0 ||
-		    loop_source(sep->se_forward, &peer))
+		    loop_source(settings(sep), &peer, loop_port))
 			continue;
 		if ((a = assoc_find(sep->se_fd, &peer)) == NULL) {
 			/* Limits count clients, not each datagram. */
@@ -2398,6 +2421,8 @@ forward_run(void)
 void
 forward_take_over(struct servtab *old, struct servtab *sep)
 {
+	/* The same row: sep forwards too (see internal.c). */
+	struct forward *fw = sep->se_bi == old->se_bi ? settings(sep) : NULL;
 	struct assoc *a;
 	int i;
 
@@ -2410,14 +2435,14 @@ forward_take_over(struct servtab *old, struct servtab *sep)
 		a = &assocs[i];
 		if (a->a_fw == NULL || a->a_sep != old)
 			continue;
-		if (!same_target(a->a_fw, sep->se_forward)) {
+		if (!same_target(a->a_fw, fw)) {
 			now_ms = monotonic_ms();
 			assoc_end(a, R_REPLACED);
 			continue;
 		}
-		forward_ref(sep->se_forward);
-		forward_free(a->a_fw);
-		a->a_fw = sep->se_forward;
+		forward_ref(fw);
+		forward_unref(a->a_fw);
+		a->a_fw = fw;
 		a->a_sep = sep;
 	}
 }

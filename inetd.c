@@ -148,6 +148,7 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
 		return lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
+	config_set_builtins(&builtin_config);
 	parse_flags(argc, argv);
 	euid = geteuid();
 	if (check_only)
@@ -519,14 +520,8 @@ wrap_wanted(const struct servtab *sep)
 {
 	if (sep->se_family == AF_UNIX)
 		return 0;
-	/*
-	 * A UDP forwarder keeps its clients' associations in the daemon,
-	 * where hosts_access() would block the loop: not wrapped.
-	 */
-	if (sep->se_forward != NULL && sep->se_socktype == SOCK_DGRAM)
-		return 0;
 	if (sep->se_bi != NULL)
-		return wrap_builtins;
+		return wrap_builtins && builtin_wrapped(sep);
 	return wrap_programs &&
 	    !(sep->se_wait && sep->se_socktype == SOCK_STREAM);
 }
@@ -605,7 +600,7 @@ set_socket_options(struct servtab *sep, int fd)
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
 		return -1;
-	return sep->se_forward != NULL ? forward_socket_options(sep, fd) : 0;
+	return builtin_socket_options(sep, NULL, fd);
 }
 
 /*
@@ -1236,10 +1231,8 @@ wrap_daemon_name(const struct servtab *sep)
 {
 	const char *slash;
 
-	if (sep->se_forward != NULL)
-		return forward_wrap_name(sep->se_forward);
 	if (sep->se_bi != NULL)
-		return builtin_name(sep->se_bi);
+		return builtin_wrap_name(sep);
 	slash = strrchr(sep->se_argv[0], '/');
 	return slash != NULL ? slash + 1 : sep->se_argv[0];
 }
@@ -1322,8 +1315,7 @@ wrap_deciding_name(const struct servtab *sep, struct request_info *req)
 	char deny_all[32];
 	int fd, i;
 
-	if (sep->se_bi != NULL || sep->se_forward != NULL ||
-	    strcmp(names[0], names[1]) == 0 ||
+	if (sep->se_bi != NULL || strcmp(names[0], names[1]) == 0 ||
 	    (fd = wrap_deny_all_table(deny_all, sizeof(deny_all))) == -1)
 		return names[0];
 	for (i = 0; i < 2; i++) {
@@ -1544,9 +1536,12 @@ tcpmux_hand_back(const struct servtab *chosen)
 	    strlen(chosen->se_service));
 }
 
+/* See builtin_serve(): sep itself, or the entry tcpmux chose. */
 static void __attribute__((noreturn))
-forward_hand_back(const struct servtab *sep)
+builtin_hand_back(const struct servtab *sep, const struct servtab *chosen)
 {
+	if (chosen != sep)
+		tcpmux_hand_back(chosen);
 	hand_back(sep, MUX_FORWARD, &sep->se_limits.sl_id,
 	    sizeof(sep->se_limits.sl_id));
 }
@@ -1565,15 +1560,13 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	child_new_session(sep);
 	if (wrap_wanted(sep))
 		wrap_child(sep, peer);
-	if (sep->se_forward != NULL)
-		forward_hand_back(sep);
 	/* Builtins keep inetd's credentials: auth needs them. */
 	if (sep->se_bi != NULL) {
 		setproctitle("%s [%s]", builtin_name(sep->se_bi),
 		    peer != NULL ? sockaddr_str(peer, addr, sizeof(addr)) :
 		    "");
-		/* Only tcpmux returns, with the entry its client named. */
-		tcpmux_hand_back(builtin_serve(sep, STDIN_FILENO, services));
+		builtin_hand_back(sep, builtin_serve(sep, STDIN_FILENO,
+		    services));
 	}
 	if (tcpmux_go(sep, STDIN_FILENO) == -1)
 		_exit(0);
@@ -1680,14 +1673,14 @@ log_forward_share(struct servtab *sep)
 {
 	char more[64];
 	unsigned missed;
+	int limit;
 
-	if (forward_entry_full(sep) && log_quota_take(
+	if (builtin_entry_full(sep, &limit) && log_quota_take(
 	    &sep->se_limits.sl_log_maxchild, monotonic_seconds(), &missed))
 		svc_log(sep, LOG_WARNING, "%d connections forwarded, the "
 		    "default max-child of a forward entry (half of what the "
 		    "forwarder serves): new connections wait in the queue%s",
-		    forward_entry_limit(),
-		    missed_text(missed, more, sizeof(more)));
+		    limit, missed_text(missed, more, sizeof(more)));
 }
 
 /*
@@ -1760,7 +1753,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer)
 	 * A forward entry's child only asks tcp_wrappers and hands the
 	 * connection back: no server, so not counted by -R.
 	 */
-	if (sep->se_forward == NULL &&
+	if (!builtin_counts_own(sep) &&
 	    !svc_start_admit(sep, monotonic_seconds())) {
 		start_refused(sep);
 		return 0;
@@ -1827,11 +1820,13 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
 static int
 admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
 {
-	if (forward_peer_admit(sep, peer))
+	int limit;
+
+	if (builtin_peer_admit(sep, peer, &limit))
 		return 1;
 	sep->se_stats.st_refused_perip++;
 	log_peer_refused(sep, &sep->se_limits.sl_log_perip_children, peer,
-	    "forwarded connections", forward_peer_limit(),
+	    "forwarded connections", limit,
 	    ", the default of an address");
 	return 0;
 }
@@ -1851,7 +1846,7 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 		return 1;	/* a UNIX-domain client has no address */
 	if (sep->se_maxperip > 0 &&
 	    svc_peer_at_limit(sep, children_of_peer(sep, &pa) +
-	    forward_peer_count(sep, peer))) {
+	    builtin_peer_count(sep, peer))) {
 		sep->se_stats.st_refused_perip++;
 		log_peer_refused(sep, &sep->se_limits.sl_log_perip_children,
 		    peer, "counts", sep->se_maxperip, "");
@@ -1895,14 +1890,11 @@ accept_connection(struct servtab *sep)
 	}
 	sep->se_stats.st_accepted++;
 	log_connection(sep, (struct sockaddr *)&peer);
-	if (sep->se_forward != NULL && !wrap_wanted(sep)) {
-		forward_accept(sep, fd, (struct sockaddr *)&peer);
+	if (sep->se_bi != NULL && !wrap_wanted(sep) &&
+	    builtin_accept(sep, fd, (struct sockaddr *)&peer) == 0) {
 		log_forward_share(sep);
 		return;
 	}
-	if (sep->se_bi != NULL && !svc_forks_to_count(sep) &&
-	    !wrap_wanted(sep) && builtin_accept(sep, fd) == 0)
-		return;
 	spawn(sep, fd, (struct sockaddr *)&peer);
 	close(fd);
 }
@@ -2048,8 +2040,7 @@ forward_take_back(uint64_t id, int fd)
 	int flags;
 
 	for (sep = services; sep != NULL; sep = sep->se_next)
-		if (sep->se_forward != NULL && sep->se_limits.sl_id == id &&
-		    sep->se_socktype == SOCK_STREAM)
+		if (builtin_counts_own(sep) && sep->se_limits.sl_id == id)
 			break;
 	memset(&peer, 0, sizeof(peer));
 	/* The child made the socket blocking for itself. */
@@ -2060,8 +2051,10 @@ forward_take_back(uint64_t id, int fd)
 		close(fd);
 		return;
 	}
-	forward_accept(sep, fd, (struct sockaddr *)&peer);
-	log_forward_share(sep);
+	if (builtin_accept(sep, fd, (struct sockaddr *)&peer) == -1)
+		close(fd);
+	else
+		log_forward_share(sep);
 }
 
 /* What a child handed back (see hand_back()); fd is taken care of. */
@@ -2288,11 +2281,10 @@ take_over(struct servtab *sep, struct servtab *old)
 	sep->se_stats = old->se_stats;
 	svc_looping_end(sep);
 	old->se_fd = -1;
-	if (sep->se_fd != -1 && (sep->se_forward != NULL ||
-	    old->se_forward != NULL) &&
-	    forward_socket_options(sep, sep->se_fd) == -1)
+	if (sep->se_fd != -1 &&
+	    builtin_socket_options(sep, old, sep->se_fd) == -1)
 		svc_log(sep, LOG_WARNING, "socket options: %m");
-	forward_take_over(old, sep);
+	builtin_take_over(old, sep);
 }
 
 /* Children of removed entries are reaped, but count for nothing. */
@@ -2371,7 +2363,7 @@ reload(void)
 	free(ht.ht_slot);
 	for (old = services; old != NULL; old = next) {
 		next = old->se_next;
-		forward_forget(old);
+		builtin_forget(old);
 		close_service(old);
 		servtab_free(old);
 	}
@@ -2549,7 +2541,6 @@ die(void)
 
 	notify("STOPPING=1");
 	builtin_closeall();
-	forward_closeall();
 	for (sep = services; sep != NULL; sep = next) {
 		next = sep->se_next;
 		close_service(sep);
@@ -2613,7 +2604,7 @@ svc_next_forks(const struct servtab *sep)
 		return 1;
 	if (sep->se_socktype == SOCK_DGRAM)
 		return 0;
-	return svc_forks_to_count(sep) || builtin_forks(sep);
+	return builtin_forks(sep);
 }
 
 /* Throttled, and the next client would need a child: it waits. */
@@ -2627,12 +2618,14 @@ svc_waits_for_rate(const struct servtab *sep)
 static int
 svc_accepting(const struct servtab *sep)
 {
+	int limit;
+
 	if (sep->se_fd == -1 || sep->se_paused)
 		return 0;
 	if (sep->se_bi != NULL && sep->se_socktype == SOCK_DGRAM &&
 	    !svc_is_wait(sep))
 		return 1;
-	return !svc_at_limit(sep) && !forward_entry_full(sep) &&
+	return !svc_at_limit(sep) && !builtin_entry_full(sep, &limit) &&
 	    !children_full() && !svc_waits_for_rate(sep);
 }
 

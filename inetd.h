@@ -26,13 +26,57 @@
  */
 #define BUILTIN_IDLE_SECONDS 60
 
-/* internal.c */
+/* Whether the daemon answers a datagram from this sender (limits). */
+typedef int	 dgram_admit_fn(struct servtab *sep,
+		    const struct sockaddr *from);
+/* Whether a datagram from this port may be a service's answer. */
+typedef int	 loop_port_fn(int port);
+
+/*
+ * internal.c: the builtins table.  A row carries every hook the daemon
+ * needs of its builtin; the functions below call the hooks of an
+ * entry's row (sep->se_bi), and do nothing for a row without one.
+ */
 const struct builtin *builtin_find(const char *name, int socktype);
 const char	*builtin_name(const struct builtin *bi);
 const char	*builtin_names(int socktype, char *buf, size_t size);
-int		 builtin_accept(struct servtab *sep, int fd);
+/* What the parser needs of the table: main() gives it to config.c. */
+extern const struct config_builtins builtin_config;
+/*
+ * Serves the connection in the daemon, or -1: it needs a child (the
+ * entry's limits count children, or the table is full).
+ */
+int		 builtin_accept(struct servtab *sep, int fd,
+		    const struct sockaddr *peer);
 /* Whether the next connection of the stream entry would get a child. */
 int		 builtin_forks(const struct servtab *sep);
+/*
+ * The builtin serves its connections in the daemon and counts them in
+ * se_children itself; a child of its entry (-W) runs no server.
+ */
+int		 builtin_counts_own(const struct servtab *sep);
+/* The daemon name for tcp_wrappers, and whether they check it at all. */
+const char	*builtin_wrap_name(const struct servtab *sep);
+int		 builtin_wrapped(const struct servtab *sep);
+/*
+ * Limits of the connections served in the daemon: for max-child-per-ip,
+ * the entry's connections from peer's address; whether the address, or
+ * the entry, is below its default share (*limit) of the table.
+ */
+int		 builtin_peer_count(const struct servtab *sep,
+		    const struct sockaddr *peer);
+int		 builtin_peer_admit(const struct servtab *sep,
+		    const struct sockaddr *peer, int *limit);
+int		 builtin_entry_full(const struct servtab *sep, int *limit);
+/*
+ * The options the builtin of sep sets on its socket fd, or, when old
+ * had the socket before a reload, those of old's builtin cleared.
+ */
+int		 builtin_socket_options(const struct servtab *sep,
+		    const struct servtab *old, int fd);
+/* Reload: sep takes over old's socket; old is about to be freed. */
+void		 builtin_take_over(struct servtab *old, struct servtab *sep);
+void		 builtin_forget(struct servtab *old);
 /* Instead of BUILTIN_IDLE_SECONDS, for tests ($INETD_IDLE_SECONDS). */
 void		 builtin_set_idle_timeout(int seconds);
 /*
@@ -43,17 +87,13 @@ long long	 builtin_deadline(void);
 /* After each wait of the loop: the idle connections close. */
 void		 builtin_run(void);
 /*
- * Serves the connection in a forked child and exits; tcpmux returns
- * instead the entry of services whose server is to run on it.
+ * Serves the connection in a forked child and exits, or returns the
+ * entry whose connection the daemon takes back: tcpmux's choice among
+ * services, whose server is to run on it, or sep itself, which the
+ * daemon serves once the child has checked the client (forward, -W).
  */
 const struct servtab *builtin_serve(const struct servtab *sep, int fd,
 		    const struct servtab *services);
-/* The entry's arguments make sense to its builtin; else why not. */
-int		 builtin_check_args(const struct servtab *sep, char *why,
-		    size_t size);
-/* Whether the daemon answers a datagram from this sender (limits). */
-typedef int	 dgram_admit_fn(struct servtab *sep,
-		    const struct sockaddr *from);
 void		 builtin_dgram(struct servtab *sep, dgram_admit_fn *admit);
 /*
  * The ports of the datagram entries of the list: no builtin or forward
@@ -61,6 +101,7 @@ void		 builtin_dgram(struct servtab *sep, dgram_admit_fn *admit);
  */
 void		 builtin_own_ports(const struct servtab *list);
 int		 builtin_loop_port(int port);
+/* At exit: every connection of every builtin. */
 void		 builtin_closeall(void);
 /*
  * For builtins in a child of their own: a line read a byte at a time,
@@ -84,9 +125,10 @@ void		 builtin_linger_exit(int fd) __attribute__((noreturn));
 int		 tcpmux_go(const struct servtab *sep, int fd);
 
 /* auth.c: the ident service, a builtin (see internal.c) */
+#define AUTH_NAME	"auth"
 const struct servtab *auth_serve(const struct servtab *sep, int fd,
 		    const struct servtab *services);
-int		 auth_check(const struct servtab *sep, char *why,
+int		 auth_check(struct servtab *sep, char *why,
 		    size_t size);
 /*
  * A query, "LPORT , FPORT": 0, or -1 with the ports it gave (out of
@@ -110,14 +152,34 @@ int		 auth_parse_query(const char *line, size_t len,
 #define FORWARD_MAXCONN	16384
 #define FORWARD_MAXASSOC 4096
 
-/* At load: the entry's arguments (pure), then its target (look-up). */
+/*
+ * The hooks of its two rows of the builtins table (internal.c): see
+ * struct builtin there.  Its settings are the entry's se_private.
+ */
 int		 forward_parse(struct servtab *sep, char *why, size_t size);
-void		 forward_target(const struct forward *fw, const char **host,
+int		 forward_target(const struct servtab *sep, const char **host,
 		    const char **port, int *socktype);
 int		 forward_resolve(struct servtab *sep,
 		    const struct sockaddr *addr, socklen_t addrlen, char *why,
 		    size_t size);
-void		 forward_free(struct forward *fw);
+void		 forward_free(void *private);
+const struct servtab *forward_child(const struct servtab *sep, int fd,
+		    const struct servtab *services);
+void		 forward_accept(struct servtab *sep, int fd,
+		    const struct sockaddr *peer);
+void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
+		    loop_port_fn *loop_port);
+int		 forward_socket_options(const struct servtab *sep, int fd,
+		    int on);
+int		 forward_peer_count(const struct servtab *sep,
+		    const struct sockaddr *peer);
+int		 forward_peer_admit(const struct servtab *sep,
+		    const struct sockaddr *peer, int *limit);
+int		 forward_entry_full(const struct servtab *sep, int *limit);
+const char	*forward_wrap_name(const struct servtab *sep);
+void		 forward_take_over(struct servtab *old, struct servtab *sep);
+void		 forward_forget(struct servtab *old);
+void		 forward_closeall(void);
 /* At startup, after event_open(); log_connections: -l. */
 void		 forward_init(int log_connections);
 /* INETD_PIPE_BUDGET: -1 with *errstr set when bytes is out of range. */
@@ -125,36 +187,13 @@ int		 forward_set_pipe_budget(const char *bytes,
 		    const char **errstr);
 /* In a child before exec: the descriptor limit inetd was given. */
 void		 forward_restore_limits(void);
-void		 forward_accept(struct servtab *sep, int fd,
-		    const struct sockaddr *peer);
-void		 forward_dgram(struct servtab *sep, dgram_admit_fn *admit);
-/* The options of a UDP forward entry's socket, set or cleared. */
-int		 forward_socket_options(const struct servtab *sep, int fd);
 /*
  * When the loop must call forward_run() next, in monotonic ms (the
  * first timeout, or sooner); 0: never.
  */
 long long	 forward_deadline(void);
-/* After each wait of the loop: timeouts, and the work queued. */
+/* After each wait of the loop: timeouts, and the slots freed. */
 void		 forward_run(void);
-/* Reload: sep takes over old's socket; old is about to be freed. */
-void		 forward_take_over(struct servtab *old, struct servtab *sep);
-void		 forward_forget(struct servtab *old);
-void		 forward_closeall(void);
-/*
- * Limits: the default shares of the table of an address and of an entry
- * (forward_peer_admit() and forward_entry_full() say whether they are
- * reached), and an entry's connections from peer's address.
- */
-int		 forward_peer_admit(const struct servtab *sep,
-		    const struct sockaddr *peer);
-int		 forward_peer_limit(void);
-int		 forward_entry_full(const struct servtab *sep);
-int		 forward_entry_limit(void);
-int		 forward_peer_count(const struct servtab *sep,
-		    const struct sockaddr *peer);
-/* The daemon name for tcp_wrappers. */
-const char	*forward_wrap_name(const struct forward *fw);
 /*
  * The PROXY protocol header, version 1 or 2, for src talking to dst
  * over socktype: its length, 0 if it does not fit in size.

@@ -71,14 +71,53 @@ struct builtin {
 	ssize_t		(*bi_answer)(char *buf, size_t len, size_t size);
 	/*
 	 * Stream: serves the connection on fd in a forked child, where it
-	 * may block.  Exits, or returns the entry of services whose server
-	 * is to run on the connection (tcpmux).
+	 * may block.  Exits, or returns the entry whose connection the
+	 * daemon takes back (see builtin_serve()).
 	 */
 	const struct servtab *(*bi_child)(const struct servtab *sep, int fd,
 			    const struct servtab *services);
-	/* Checks the entry's arguments at load; NULL: they are ignored. */
-	int		(*bi_check)(const struct servtab *sep, char *why,
+
+	/*
+	 * The builtins with state of their own (forward) give the rest.
+	 * At load: checks the entry's arguments, and may keep what they
+	 * say in se_private, which bi_free frees; NULL: they are ignored.
+	 */
+	int		(*bi_parse)(struct servtab *sep, char *why,
 			    size_t size);
+	/* At load: the address the look-up child finds, if any (1). */
+	int		(*bi_target)(const struct servtab *sep,
+			    const char **host, const char **port,
+			    int *socktype);
+	int		(*bi_resolve)(struct servtab *sep,
+			    const struct sockaddr *addr, socklen_t addrlen,
+			    char *why, size_t size);
+	void		(*bi_free)(void *private);
+	/* Stream: serves the connection in the daemon, counted as a child. */
+	void		(*bi_accept)(struct servtab *sep, int fd,
+			    const struct sockaddr *peer);
+	/*
+	 * Datagram: takes the datagrams waiting on the entry's socket,
+	 * refusing those loop_port says may be a service's answer.
+	 */
+	void		(*bi_dgram)(struct servtab *sep, dgram_admit_fn *admit,
+			    loop_port_fn *loop_port);
+	/* Sets its options on the entry's socket (on), or clears them. */
+	int		(*bi_socket_options)(const struct servtab *sep, int fd,
+			    int on);
+	/* The limits of the connections it serves (see inetd.h). */
+	int		(*bi_peer_count)(const struct servtab *sep,
+			    const struct sockaddr *peer);
+	int		(*bi_peer_admit)(const struct servtab *sep,
+			    const struct sockaddr *peer, int *limit);
+	int		(*bi_entry_full)(const struct servtab *sep, int *limit);
+	/* The daemon name for tcp_wrappers; NULL: bi_name. */
+	const char	*(*bi_wrap_name)(const struct servtab *sep);
+	/* Reload: the entry sep takes over old's socket, or old goes. */
+	void		(*bi_take_over)(struct servtab *old,
+			    struct servtab *sep);
+	void		(*bi_forget)(struct servtab *old);
+	void		(*bi_closeall)(void);
+	int		 bi_unwrapped;	/* tcp_wrappers never check it */
 };
 
 /*
@@ -128,12 +167,35 @@ static const struct builtin builtins[] = {
 	{ "chargen", SOCK_DGRAM, 19, .bi_answer = chargen_answer },
 	{ "daytime", SOCK_DGRAM, 13, .bi_answer = daytime_answer },
 	{ "time", SOCK_DGRAM, 37, .bi_answer = time_answer },
-	{ "auth", SOCK_STREAM, 113, .bi_child = auth_serve,
-	    .bi_check = auth_check },
+	{ AUTH_NAME, SOCK_STREAM, 113, .bi_child = auth_serve,
+	    .bi_parse = auth_check },
 	{ "tcpmux", SOCK_STREAM, 1, .bi_child = tcpmux_serve },
-	/* Served by forward.c, with the entry's se_forward. */
-	{ .bi_name = FORWARD_NAME, .bi_socktype = SOCK_STREAM },
-	{ .bi_name = FORWARD_NAME, .bi_socktype = SOCK_DGRAM },
+	/*
+	 * Served by forward.c in the daemon; under -W a child checks the
+	 * client, then gives the connection back (forward_child).
+	 */
+	{ FORWARD_NAME, SOCK_STREAM, 0, .bi_child = forward_child,
+	    .bi_parse = forward_parse, .bi_target = forward_target,
+	    .bi_resolve = forward_resolve, .bi_free = forward_free,
+	    .bi_accept = forward_accept,
+	    .bi_socket_options = forward_socket_options,
+	    .bi_peer_count = forward_peer_count,
+	    .bi_peer_admit = forward_peer_admit,
+	    .bi_entry_full = forward_entry_full,
+	    .bi_wrap_name = forward_wrap_name,
+	    .bi_take_over = forward_take_over, .bi_forget = forward_forget,
+	    .bi_closeall = forward_closeall },
+	/*
+	 * A UDP forwarder keeps its clients' associations in the daemon,
+	 * where hosts_access() would block the loop: not wrapped.
+	 */
+	{ FORWARD_NAME, SOCK_DGRAM, 0, .bi_dgram = forward_dgram,
+	    .bi_parse = forward_parse, .bi_target = forward_target,
+	    .bi_resolve = forward_resolve, .bi_free = forward_free,
+	    .bi_socket_options = forward_socket_options,
+	    .bi_wrap_name = forward_wrap_name,
+	    .bi_take_over = forward_take_over, .bi_forget = forward_forget,
+	    .bi_closeall = forward_closeall, .bi_unwrapped = 1 },
 };
 #define NBUILTINS	(sizeof(builtins) / sizeof(builtins[0]))
 
@@ -499,12 +561,122 @@ builtin_name(const struct builtin *bi)
 	return bi->bi_name;
 }
 
-int
-builtin_check_args(const struct servtab *sep, char *why, size_t size)
+static int
+builtin_parse_args(struct servtab *sep, char *why, size_t size)
 {
-	if (sep->se_bi->bi_check == NULL)
+	if (sep->se_bi->bi_parse == NULL)
 		return 0;
-	return sep->se_bi->bi_check(sep, why, size);
+	return sep->se_bi->bi_parse(sep, why, size);
+}
+
+static int
+builtin_target(const struct servtab *sep, const char **host,
+    const char **port, int *socktype)
+{
+	if (sep->se_bi == NULL || sep->se_bi->bi_target == NULL)
+		return 0;
+	return sep->se_bi->bi_target(sep, host, port, socktype);
+}
+
+static int
+builtin_resolve(struct servtab *sep, const struct sockaddr *addr,
+    socklen_t addrlen, char *why, size_t size)
+{
+	if (sep->se_bi == NULL || sep->se_bi->bi_resolve == NULL)
+		return 0;
+	return sep->se_bi->bi_resolve(sep, addr, addrlen, why, size);
+}
+
+static void
+builtin_free(struct servtab *sep)
+{
+	if (sep->se_bi != NULL && sep->se_bi->bi_free != NULL)
+		sep->se_bi->bi_free(sep->se_private);
+	sep->se_private = NULL;
+}
+
+const struct config_builtins builtin_config = {
+	.cb_find = builtin_find,
+	.cb_names = builtin_names,
+	.cb_parse = builtin_parse_args,
+	.cb_target = builtin_target,
+	.cb_resolve = builtin_resolve,
+	.cb_free = builtin_free,
+};
+
+const char *
+builtin_wrap_name(const struct servtab *sep)
+{
+	if (sep->se_bi->bi_wrap_name != NULL)
+		return sep->se_bi->bi_wrap_name(sep);
+	return sep->se_bi->bi_name;
+}
+
+int
+builtin_wrapped(const struct servtab *sep)
+{
+	return !sep->se_bi->bi_unwrapped;
+}
+
+int
+builtin_peer_count(const struct servtab *sep, const struct sockaddr *peer)
+{
+	if (sep->se_bi == NULL || sep->se_bi->bi_peer_count == NULL)
+		return 0;
+	return sep->se_bi->bi_peer_count(sep, peer);
+}
+
+int
+builtin_peer_admit(const struct servtab *sep, const struct sockaddr *peer,
+    int *limit)
+{
+	if (sep->se_bi == NULL || sep->se_bi->bi_peer_admit == NULL)
+		return 1;
+	return sep->se_bi->bi_peer_admit(sep, peer, limit);
+}
+
+int
+builtin_entry_full(const struct servtab *sep, int *limit)
+{
+	if (sep->se_bi == NULL || sep->se_bi->bi_entry_full == NULL)
+		return 0;
+	return sep->se_bi->bi_entry_full(sep, limit);
+}
+
+int
+builtin_counts_own(const struct servtab *sep)
+{
+	return sep->se_bi != NULL && sep->se_bi->bi_accept != NULL;
+}
+
+/*
+ * The builtin of the entry that has the socket now sets its options;
+ * else the one that had it clears its own.
+ */
+int
+builtin_socket_options(const struct servtab *sep, const struct servtab *old,
+    int fd)
+{
+	if (sep->se_bi != NULL && sep->se_bi->bi_socket_options != NULL)
+		return sep->se_bi->bi_socket_options(sep, fd, 1);
+	if (old != NULL && old->se_bi != NULL &&
+	    old->se_bi->bi_socket_options != NULL)
+		return old->se_bi->bi_socket_options(sep, fd, 0);
+	return 0;
+}
+
+void
+builtin_take_over(struct servtab *old, struct servtab *sep)
+{
+	if (old->se_bi != NULL && old->se_bi->bi_take_over != NULL)
+		old->se_bi->bi_take_over(old, sep);
+}
+
+void
+builtin_forget(struct servtab *old)
+{
+	if (old->se_bi != NULL && old->se_bi->bi_forget != NULL)
+		old->se_bi->bi_forget(old);
 }
 
 /*
@@ -523,11 +695,17 @@ answer_and_close(const struct builtin *bi, int fd)
 }
 
 int
-builtin_accept(struct servtab *sep, int fd)
+builtin_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 {
 	const struct builtin *bi = sep->se_bi;
 	struct conn *c;
 
+	if (bi->bi_accept != NULL) {
+		bi->bi_accept(sep, fd, peer);
+		return 0;
+	}
+	if (svc_forks_to_count(sep))
+		return -1;
 	if (bi->bi_answer != NULL) {
 		answer_and_close(bi, fd);
 		return 0;
@@ -550,7 +728,11 @@ builtin_forks(const struct servtab *sep)
 {
 	const struct builtin *bi = sep->se_bi;
 
-	if (sep->se_forward != NULL || bi->bi_answer != NULL)
+	if (bi->bi_accept != NULL)
+		return 0;
+	if (svc_forks_to_count(sep))
+		return 1;
+	if (bi->bi_answer != NULL)
 		return 0;
 	return bi->bi_child != NULL || conns_used == BUILTIN_MAXCONN;
 }
@@ -635,11 +817,17 @@ builtin_run(void)
 void
 builtin_closeall(void)
 {
+	void (*done)(void) = NULL;
+	const struct builtin *bi;
 	struct conn *c;
 
 	for (c = conns; c < conns_end; c++)
 		if (c->c_bi != NULL)
 			conn_close(c);
+	/* Both rows of a builtin may share its function: once is enough. */
+	for (bi = builtins; bi < builtins + NBUILTINS; bi++)
+		if (bi->bi_closeall != NULL && bi->bi_closeall != done)
+			(done = bi->bi_closeall)();
 }
 
 static int
@@ -721,8 +909,8 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 	ssize_t n, reply;
 	int i, port;
 
-	if (sep->se_forward != NULL) {
-		forward_dgram(sep, admit);
+	if (sep->se_bi->bi_dgram != NULL) {
+		sep->se_bi->bi_dgram(sep, admit, builtin_loop_port);
 		return;
 	}
 	for (i = 0; i < DGRAM_BATCH; i++) {

@@ -90,14 +90,13 @@ svc_at_limit(const struct servtab *sep)
 /*
  * Connections served inside the daemon are no children: an entry whose
  * children are limited has each of its connections served by a child,
- * so that the limits count every one of them.  The forward builtin
- * counts its connections in se_children itself.
+ * so that the limits count every one of them (but for a builtin that
+ * counts its connections in se_children itself: builtin_counts_own()).
  */
 int
 svc_forks_to_count(const struct servtab *sep)
 {
-	return sep->se_forward == NULL &&
-	    (sep->se_maxchild > 0 || sep->se_maxperip > 0);
+	return sep->se_maxchild > 0 || sep->se_maxperip > 0;
 }
 
 /* Counts a server about to start; 0 when that is one too many. */

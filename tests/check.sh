@@ -58,6 +58,8 @@ run_part() {
 
 run_part unit tests/test_config
 run_part unit-asan build/asan/test_config
+run_part unit-builtins tests/test_builtins
+run_part unit-builtins-asan build/asan/test_builtins
 run_part unit-ratelimit tests/test_ratelimit
 run_part unit-ratelimit-asan build/asan/test_ratelimit
 # Valgrind also sees reads of uninitialised memory, which ASan does not.
@@ -66,6 +68,7 @@ VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full"
 VALGRIND="$VALGRIND --trace-children=yes"
 VALGRIND="$VALGRIND --errors-for-leak-kinds=definite,indirect"
 run_part unit-valgrind $VALGRIND tests/test_config
+run_part unit-builtins-valgrind $VALGRIND tests/test_builtins
 run_part unit-ratelimit-valgrind $VALGRIND tests/test_ratelimit
 run_part fuzz tests/fuzz/run.sh build/fuzz/fuzz_config 60
 # The other inputs are small: a short run each finds what is shallow.

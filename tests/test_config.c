@@ -2,7 +2,8 @@
 /*
  * test_config.c: unit tests of the inetd.conf parser (config.c).
  *
- * Every field form and every message of config_parse(), and the
+ * Every field form and every message of config_parse(), with a
+ * builtins table of the test's own (stub_builtins.c), and the
  * look-ups of config_resolve() and config_load() that work on any
  * Debian machine (users root, nobody and daemon, group nogroup,
  * /etc/services, loopback addresses).  Files are written only in a
@@ -22,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,43 +30,21 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "inetd.h"
 #include "load.h"
 #include "lookup.h"
+#include "stub_builtins.h"
 #include "util.h"
 
 static const char	*first_message(void);
 #define UNIT_CONTEXT()	first_message()
 #include "unit.h"
+#include "unit_conf.h"
 
 #define CONF		"t.conf"	/* file name the messages carry */
-#define MAXMSGS		16		/* messages kept per test */
-#define MSG_MAX		(3 * CONF_LINE_MAX)
 #define NOBODY		65534		/* uid of nobody, gid of nogroup */
 #define FUZZ_ROUNDS	2000
 
-static struct {
-	int	 priority;
-	char	 text[MSG_MAX];
-} msgs[MAXMSGS];
-static int	 nmsgs;			/* all reported, even past MAXMSGS */
-
-static struct servtab *list;		/* what the running test parsed */
 static char	 tmpdir[256];
-
-static void
-capture(int priority, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (nmsgs < MAXMSGS) {
-		msgs[nmsgs].priority = priority;
-		va_start(ap, fmt);
-		vsnprintf(msgs[nmsgs].text, sizeof(msgs[nmsgs].text), fmt, ap);
-		va_end(ap);
-	}
-	nmsgs++;
-}
 
 /*
  * A user in more than LOOKUP_MAXGROUPS groups cannot be made without
@@ -166,27 +144,6 @@ getpwnam(const char *name)
 	return real(name);
 }
 
-/* What a failure adds to its reason: the parser's first message. */
-static const char *
-first_message(void)
-{
-	static char text[MSG_MAX + 32];
-
-	if (nmsgs == 0)
-		return "";
-	snprintf(text, sizeof(text), "; first message: %s", msgs[0].text);
-	return text;
-}
-
-/* After each test: nothing parsed, nothing reported. */
-static void
-forget(void)
-{
-	config_free(list);
-	list = NULL;
-	nmsgs = 0;
-}
-
 static void
 result(const char *name, int ok)
 {
@@ -275,12 +232,7 @@ expand(const char *tmpl)
 /*
  * Parse errors: each line is dropped with exactly this message.
  */
-static const struct parse_error {
-	const char	*name;
-	const char	*text;
-	int		 entries;	/* good entries left */
-	const char	*want;		/* the message starts so */
-} parse_errors[] = {
+static const struct parse_error parse_errors[] = {
 	{ "fields_five", "echo stream tcp nowait root\n", 0,
 	  "t.conf:1: echo/tcp: missing fields: expected at least 6, got 5" },
 	{ "fields_two", "\n\necho stream\n", 0,
@@ -423,29 +375,6 @@ static const struct parse_error {
 	{ "builtin_numeric_no_arg", "8007 stream tcp nowait root internal\n",
 	  0, "t.conf:1: 8007/tcp: no builtin service named '8007' for "
 	  "stream" },
-	{ "auth_unknown_option", "auth stream tcp nowait root internal auth "
-	  "-r -x\n", 0, "t.conf:1: auth/tcp: auth: unknown option -x "
-	  "(expected -d, -f, -F, -g, -i, -n, -o, -r or -t)" },
-	{ "auth_no_value", "auth stream tcp nowait root internal auth -r "
-	  "-t\n", 0, "t.conf:1: auth/tcp: auth: option -t needs a value" },
-	{ "auth_bad_timeout", "auth stream tcp nowait root internal auth -t "
-	  "soon\n", 0, "t.conf:1: auth/tcp: auth: bad timeout 'soon' for "
-	  "-t: expected seconds, from 0.001 to 3600" },
-	{ "auth_zero_timeout", "auth stream tcp nowait root internal auth "
-	  "-t0\n", 0, "t.conf:1: auth/tcp: auth: bad timeout '0' for -t" },
-	{ "auth_bad_osname", "auth stream tcp nowait root internal auth -o "
-	  "UNIX:X\n", 0, "t.conf:1: auth/tcp: auth: bad system name "
-	  "'UNIX:X' for -o" },
-	{ "auth_long_fallback", "auth stream tcp nowait root internal auth "
-	  "-d abcdefghijklmnopqrstuvwxyz0123456789\n", 0, "t.conf:1: "
-	  "auth/tcp: auth: bad fallback name 'abcdefghijklmnopqrstuvwxyz"
-	  "0123456789' for -d" },
-	{ "auth_argument", "auth stream tcp nowait root internal auth -r "
-	  "extra\n", 0, "t.conf:1: auth/tcp: auth: unexpected argument "
-	  "'extra'" },
-	{ "auth_unix", "/run/ident.sock stream unix nowait root internal "
-	  "auth\n", 0, "t.conf:1: /run/ident.sock/unix: auth: needs a TCP "
-	  "socket" },
 	{ "auth_dgram", "auth dgram udp wait root internal\n", 0,
 	  "t.conf:1: auth/udp: no builtin service named 'auth' for dgram" },
 	{ "host_bracket_unclosed", "[::1:echo stream tcp6 nowait root "
@@ -481,29 +410,6 @@ static const struct parse_error {
 	  "continuation line (starting with a space or tab) without an "
 	  "entry before it" },
 };
-
-static int
-check_parse_error(const struct parse_error *t)
-{
-	parse(t->text);
-	CHECK(count(list) == t->entries);
-	CHECK(nmsgs == 1);
-	CHECK(msgs[0].priority == LOG_ERR);
-	CHECK(strncmp(msgs[0].text, t->want, strlen(t->want)) == 0);
-	return 1;
-}
-
-static void
-test_parse_errors(void)
-{
-	char name[128];
-	size_t i;
-
-	for (i = 0; i < nitems(parse_errors); i++) {
-		snprintf(name, sizeof(name), "error_%s", parse_errors[i].name);
-		result(name, check_parse_error(&parse_errors[i]));
-	}
-}
 
 static int
 test_exec_entry(void)
@@ -564,10 +470,10 @@ test_internal_by_service(void)
 	    "daytime dgram udp wait root internal\n");
 	CHECK(nmsgs == 0 && count(list) == 2);
 	CHECK(list->se_server == NULL);
-	CHECK(list->se_bi == builtin_find("echo", SOCK_STREAM));
+	CHECK(list->se_bi == stub_builtin("echo", SOCK_STREAM));
 	CHECK(list->se_bi != NULL);
 	CHECK(list->se_argc == 0 && list->se_argv[0] == NULL);
-	CHECK(nth(1)->se_bi == builtin_find("daytime", SOCK_DGRAM));
+	CHECK(nth(1)->se_bi == stub_builtin("daytime", SOCK_DGRAM));
 	CHECK(nth(1)->se_bi != NULL);
 	return 1;
 }
@@ -580,9 +486,9 @@ test_internal_by_argument(void)
 	CHECK(nmsgs == 0 && count(list) == 2);
 	CHECK(streq(list->se_host, "127.0.0.1"));
 	CHECK(streq(list->se_service, "8007"));
-	CHECK(list->se_bi == builtin_find("echo", SOCK_STREAM));
+	CHECK(list->se_bi == stub_builtin("echo", SOCK_STREAM));
 	CHECK(list->se_argc == 1 && streq(list->se_argv[0], "echo"));
-	CHECK(nth(1)->se_bi == builtin_find("chargen", SOCK_DGRAM));
+	CHECK(nth(1)->se_bi == stub_builtin("chargen", SOCK_DGRAM));
 	return 1;
 }
 
@@ -592,7 +498,7 @@ test_internal_option_argument(void)
 {
 	parse("time stream tcp nowait root internal -v\n");
 	CHECK(nmsgs == 0 && count(list) == 1);
-	CHECK(list->se_bi == builtin_find("time", SOCK_STREAM));
+	CHECK(list->se_bi == stub_builtin("time", SOCK_STREAM));
 	return 1;
 }
 
@@ -606,7 +512,7 @@ test_auth_entries(void)
 	    "113 stream tcp46 nowait root internal auth -rnFgi -t2.5 -dguest\n"
 	    "auth stream tcp nowait root internal -r\n");
 	CHECK(nmsgs == 0 && count(list) == 4);
-	CHECK(list->se_bi == builtin_find("auth", SOCK_STREAM));
+	CHECK(list->se_bi == stub_builtin("auth", SOCK_STREAM));
 	CHECK(list->se_bi != NULL);
 	CHECK(nth(1)->se_bi == list->se_bi && nth(1)->se_argc == 8);
 	CHECK(nth(2)->se_bi == list->se_bi);
@@ -622,7 +528,7 @@ test_tcpmux_entries(void)
 	    "tcpmux/Hello stream tcp nowait nobody /bin/cat cat\n"
 	    "tcpmux/+date stream tcp6 nowait root /bin/date date\n");
 	CHECK(nmsgs == 0 && count(list) == 3);
-	CHECK(list->se_bi == builtin_find("tcpmux", SOCK_STREAM));
+	CHECK(list->se_bi == stub_builtin("tcpmux", SOCK_STREAM));
 	CHECK(list->se_bi != NULL && list->se_tcpmux == TCPMUX_NONE);
 	CHECK(streq(nth(1)->se_service, "tcpmux/Hello"));
 	CHECK(nth(1)->se_tcpmux == TCPMUX_PLAIN && nth(1)->se_bi == NULL);
@@ -2146,8 +2052,9 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
 		return lookup_serve(argv[2], argv[3]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	config_set_builtins(&stub_builtins);
 	make_tmpdir();
-	test_parse_errors();
+	run_parse_errors(parse_errors, nitems(parse_errors));
 	unit_run(tests, nitems(tests), forget);
 	test_resolve_errors();
 	remove_tmpdir();

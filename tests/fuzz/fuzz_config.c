@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "../stub_builtins.h"
 
 #define MSG_MAX	(2 * CONF_LINE_MAX)
 
@@ -76,6 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct servtab *list, *sep;
 
+	config_set_builtins(&stub_builtins);
 	list = config_parse((const char *)data, size, "fuzz.conf",
 	    defhosts[size % (sizeof(defhosts) / sizeof(defhosts[0]))],
 	    format_report);

@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "load.h"
+#include "../stub_builtins.h"
 
 #define MSG_MAX		(2 * CONF_LINE_MAX)
 #define NFILES		8	/* f0.conf .. f3.conf, d/f4.conf .. d/f7.conf */
@@ -165,6 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (dir[0] == '\0')
 		make_tree();
+	config_set_builtins(&stub_builtins);
 	write_tree(data, size);
 	/* As /etc/inetd.d after /etc/inetd.conf, for half the inputs. */
 	snprintf(includedir, sizeof(includedir), "%s/d", dir);
