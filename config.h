@@ -22,6 +22,8 @@
 
 #include "ratelimit.h"
 
+#include "event.h"
+
 #define CONF_LINE_MAX	4096	/* bytes in one entry, continuations included */
 /* Room for any message: the words it quotes come from one entry. */
 #define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
@@ -98,6 +100,7 @@ struct servtab {
 
 	/* Run-time state, owned by inetd.c. */
 	int	 se_fd;			/* listening socket, -1 when closed */
+	struct handler se_handler;	/* se_fd's in the loop (event.h) */
 	int	 se_children;		/* live children of this entry */
 	int	 se_paused;		/* wait service: a child has the socket */
 	int	 se_bind_failed;	/* bind failed: retry later */

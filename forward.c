@@ -3,11 +3,12 @@
  * forward.c: the forward builtin, a TCP and UDP port forwarder served
  * by the daemon itself, with no process per connection.
  *
- * Every forwarded socket lives in the epoll set of inetd.c's loop, with
- * its listeners, and inetd.c hands this file its events
- * (forward_events): one wait a wake-up serves both, the number of
- * connections is not bounded by FD_SETSIZE and no large descriptor is
- * ever put in an fd_set.  A TCP connection moves bulk data with
+ * Every forwarded socket is registered in the loop's one epoll set
+ * (event.h), with a handler embedded in its connection or association:
+ * one wait a wake-up serves them and the listeners alike, and the
+ * number of connections is bounded by the table only.  Their deadlines
+ * are not in the set: the loop asks forward_deadline() how long it may
+ * wait.  A TCP connection moves bulk data with
  * splice(2) through a pipe, taken from a small pool only while data is
  * in flight, so those bytes never pass through user space; a short
  * message, the common case, takes one recv() and one send() through a
@@ -27,10 +28,8 @@
  * a socket (forward_take_over) and which goes (forward_forget).
  */
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -51,6 +50,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "event.h"
 #include "inetd.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -81,7 +81,6 @@
  */
 #define FORWARD_COPY_SIZE	(16 * 1024)
 #define FORWARD_STEP_ROUNDS	4	/* reads a direction a pass */
-#define FORWARD_EVENTS		256	/* epoll events taken a pass */
 #define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
 #define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
 #define FORWARD_HASH_SIZE	4096	/* buckets of the association table */
@@ -96,14 +95,14 @@
 #define FORWARD_PEER_SHARE	8	/* an address: 1/8 of the table */
 #define FORWARD_PEER_HASH	4096	/* buckets of the address counts */
 /*
- * Descriptors just below FD_SETSIZE are kept for the sockets inetd.c
- * puts in its fd_sets, so that a reload can still open listeners while
- * thousands of connections are forwarded.
+ * Descriptors left to the rest of the daemon (listeners, builtin
+ * connections, children's pipes), so that a reload can still open
+ * listeners while thousands of connections are forwarded.
  */
-#define FORWARD_FD_RESERVE	256
+#define FORWARD_FD_KEPT		1024
 /* Descriptors the forwarder may need: two sockets and two pipes each. */
 #define FORWARD_NOFILE		(4 * FORWARD_MAXCONN + FORWARD_MAXASSOC + \
-				 FD_SETSIZE)
+				 FORWARD_FD_KEPT)
 
 /* The settings of one forward entry, shared by its connections. */
 struct forward {
@@ -176,28 +175,28 @@ struct flow {
 };
 
 /*
- * A forwarded TCP connection.  The run queue and the wait for a pipe
- * link slots rather than connections: a slot freed while queued stays
- * queued, and whoever takes it next is merely looked at once more.
+ * A forwarded TCP connection.  The loop's run queue (through the client
+ * side's handler) and the wait for a pipe link slots rather than
+ * connections: a slot freed while queued stays queued, and whoever
+ * takes it next is merely looked at once more.
  */
 struct conn {
 	struct forward	*c_fw;		/* NULL: slot free */
 	struct servtab	*c_sep;		/* counted in; NULL once removed */
-	uint32_t	 c_gen;		/* tells epoll events of reused slots */
+	struct handler	 c_handler[2];	/* by side, in the loop */
 	int		 c_fd[2];	/* by enum side */
 	uint8_t		 c_ready[2];	/* CAN_READ, CAN_WRITE by side */
 	uint8_t		 c_connecting;
 	uint8_t		 c_nodelay;	/* TCP_NODELAY set on the target */
 	uint8_t		 c_outwatch;	/* 1 << side: watched for EPOLLOUT */
 	uint8_t		 c_first_eof;	/* 1 + side that closed first */
-	uint8_t		 c_queued;
 	uint8_t		 c_pipewait;
 	struct flow	 c_flow[2];	/* by source side */
 	int64_t		 c_start;	/* ms */
 	int64_t		 c_active;	/* ms, last data */
 	union sockaddr_any c_peer;	/* family 0: not an IP client */
 	int		 c_peerslot;	/* its address's count: slot + 1 */
-	int		 c_next;	/* free list, run queue */
+	int		 c_next;	/* free lists */
 	int		 c_waitnext;	/* pipe wait list */
 };
 
@@ -215,7 +214,7 @@ struct peer_count {
 struct assoc {
 	struct forward	*a_fw;		/* NULL: slot free */
 	struct servtab	*a_sep;
-	uint32_t	 a_gen;
+	struct handler	 a_handler;	/* a_fd's, in the loop */
 	int		 a_fd;		/* connected to the target */
 	int		 a_listen_fd;	/* the entry's socket, the key */
 	union sockaddr_any a_peer;
@@ -233,25 +232,9 @@ struct assoc {
 	uint64_t	 a_dgrams[2];
 };
 
-/*
- * What an epoll event is about: a tag, a slot and its generation.  The
- * lowest bit is set, which tells these events from inetd.c's in the set
- * both use: its data are pointers, aligned.
- */
-enum tag { T_CLIENT, T_TARGET, T_ASSOC, T_TIMER };
-
-#define EV_DATA(tag, slot, gen) \
-	((uint64_t)(gen) << 32 | (uint64_t)(slot) << 3 | (tag) << 1 | 1)
-#define EV_OURS(data)	((int)((data) & 1))
-#define EV_TAG(data)	((int)(((data) >> 1) & 3))
-#define EV_SLOT(data)	((int)(((data) >> 3) & 0x1fffffff))
-#define EV_GEN(data)	((uint32_t)((data) >> 32))
-
 static int		 log_each;	/* inetd -l */
-static int		 epfd = -1;	/* inetd.c's loop's */
-static int		 timerfd = -1;
-static int		 wakefd = -1;	/* always writable: select() returns */
-static int64_t		 timer_at;	/* ms the timer is set for, 0: none */
+/* The earliest deadline of the tables, or sooner; 0: none. */
+static int64_t		 timer_at;
 static int64_t		 now_ms;	/* of this pass */
 static struct rlimit	 nofile_orig;	/* restored for servers */
 static int		 nofile_changed;
@@ -260,8 +243,13 @@ static int		 capacity = FORWARD_MAXCONN;
 static struct conn	 conns[FORWARD_MAXCONN];	/* touched as used */
 static int		 conns_used;	/* slots ever used */
 static int		 conns_free = -1;
+/*
+ * Slots freed during this pass of the loop, free for the next: events
+ * of the same wake-up may still name them, and must not find another
+ * connection there.
+ */
+static int		 conns_freed = -1;
 static int		 nconns;
-static int		 runq_head = -1, runq_tail = -1;
 static int		 pipewait_head = -1, pipewait_tail = -1;
 static int		 pipe_pool[FORWARD_PIPE_POOL][2];
 static int		 npipes_pooled;
@@ -295,6 +283,9 @@ static char		 copybuf[FORWARD_COPY_SIZE];
 static void	conn_end(struct conn *, enum result);
 static void	conn_refuse(struct conn *, enum result, int);
 static void	assoc_end(struct assoc *, enum result);
+static void	client_ready(struct handler *, uint32_t);
+static void	target_ready(struct handler *, uint32_t);
+static void	assoc_ready(struct handler *, uint32_t);
 static void	rule_log(struct forward *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
@@ -717,8 +708,8 @@ set_capacity(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur ==
 	    RLIM_INFINITY)
 		return;
-	room = rl.rlim_cur > FD_SETSIZE ? (rl.rlim_cur - FD_SETSIZE) / 2 :
-	    0;
+	room = rl.rlim_cur > FORWARD_FD_KEPT ?
+	    (rl.rlim_cur - FORWARD_FD_KEPT) / 2 : 0;
 	if (room < (rlim_t)capacity)
 		capacity = room > 0 ? (int)room : 1;
 }
@@ -728,20 +719,6 @@ forward_restore_limits(void)
 {
 	if (nofile_changed)
 		(void)setrlimit(RLIMIT_NOFILE, &nofile_orig);
-}
-
-/* Keeps the reserve below FD_SETSIZE free (FORWARD_FD_RESERVE). */
-static int
-relocate_fd(int fd)
-{
-	int high;
-
-	if (fd < FD_SETSIZE - FORWARD_FD_RESERVE || fd >= FD_SETSIZE)
-		return fd;
-	if ((high = fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE)) == -1)
-		return fd;	/* no room up there: use it as it is */
-	close(fd);
-	return high;
 }
 
 /* The bytes in f's pipe change by delta, and those of all pipes. */
@@ -788,8 +765,6 @@ open_pipe(struct flow *f)
 	}
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
-	p[0] = relocate_fd(p[0]);
-	p[1] = relocate_fd(p[1]);
 	/* A smaller pipe still works, in smaller steps, but is not pooled. */
 	f->fl_pipe_sized = fcntl(p[0], F_SETPIPE_SZ, FORWARD_PIPE_SIZE) != -1;
 	return 0;
@@ -820,24 +795,12 @@ flow_drop_pipe(struct flow *f)
 
 /* ----------------------------------------------------------- timers */
 
-static void
-timer_set(int64_t at)
-{
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = at / 1000;
-	its.it_value.tv_nsec = (at % 1000) * 1000000;
-	if (timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
-		timer_at = at;
-}
-
-/* The timer goes off at the earliest deadline, or sooner. */
+/* The loop wakes up at the earliest deadline, or sooner. */
 static void
 timer_want(int64_t at)
 {
 	if (at != 0 && (timer_at == 0 || at < timer_at))
-		timer_set(at);
+		timer_at = at;
 }
 
 static int64_t
@@ -864,22 +827,18 @@ earliest(int64_t *soonest, int64_t at)
 }
 
 /*
- * Deadlines only move later as data flows, so the timer is set at the
- * earliest when a connection starts, and found again here when it goes
- * off: one pass over the tables, only then.
+ * Deadlines only move later as data flows, so the earliest is known
+ * when a connection starts, and found again here when it is reached:
+ * one pass over the tables, only then.
  */
 static void
 timer_expired(void)
 {
 	struct conn *c;
 	struct assoc *a;
-	uint64_t ticks;
 	int64_t at, soonest = 0;
 	int i;
 
-	/* Only the wake-up matters, not how many expirations it counts. */
-	if (read(timerfd, &ticks, sizeof(ticks)) == -1)
-		ticks = 0;
 	timer_at = 0;
 	for (i = 0; i < conns_used; i++) {
 		c = &conns[i];
@@ -1022,17 +981,7 @@ forward_entry_full(const struct servtab *sep, int *limit)
 static void
 runq_push(struct conn *c)
 {
-	int slot = c - conns;
-
-	if (c->c_queued)
-		return;
-	c->c_queued = 1;
-	c->c_next = -1;
-	if (runq_tail == -1)
-		runq_head = slot;
-	else
-		conns[runq_tail].c_next = slot;
-	runq_tail = slot;
+	event_queue(&c->c_handler[CLIENT]);
 }
 
 static void
@@ -1077,11 +1026,12 @@ conn_alloc(void)
 	if (conns_free != -1) {
 		c = &conns[conns_free];
 		conns_free = c->c_next;
-	} else
+	} else if (conns_used < FORWARD_MAXCONN)
 		c = &conns[conns_used++];
+	else
+		return NULL;	/* the rest are freed this pass */
 	nconns++;
 	/* Queue links belong to the slot (see struct conn). */
-	c->c_gen++;
 	c->c_fd[CLIENT] = c->c_fd[TARGET] = -1;
 	c->c_ready[CLIENT] = c->c_ready[TARGET] = 0;
 	c->c_connecting = 1;
@@ -1130,9 +1080,23 @@ conn_end(struct conn *c, enum result result)
 	forward_unref(c->c_fw);
 	c->c_fw = NULL;
 	c->c_sep = NULL;
-	c->c_next = conns_free;
-	conns_free = c - conns;
+	c->c_next = conns_freed;
+	conns_freed = c - conns;
 	nconns--;
+}
+
+/* The slots freed this pass are free for the next (conns_freed). */
+static void
+conns_release(void)
+{
+	struct conn *c;
+
+	while (conns_freed != -1) {
+		c = &conns[conns_freed];
+		conns_freed = c->c_next;
+		c->c_next = conns_free;
+		conns_free = c - conns;
+	}
 }
 
 /*
@@ -1283,23 +1247,6 @@ send_proxy_header(struct conn *c)
 
 /* ----------------------------------------------------- TCP: relaying */
 
-static int
-watch_op(int op, int fd, enum tag tag, int slot, uint32_t gen,
-    uint32_t events)
-{
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.u64 = EV_DATA(tag, slot, gen);
-	return epoll_ctl(epfd, op, fd, &ev);
-}
-
-static int
-watch(int fd, enum tag tag, int slot, uint32_t gen, uint32_t events)
-{
-	return watch_op(EPOLL_CTL_ADD, fd, tag, slot, gen, events);
-}
 
 /*
  * A side known to be writable (conn_relay_early) is watched without
@@ -1312,8 +1259,7 @@ wait_writable(struct conn *c, enum side side)
 	c->c_ready[side] &= ~CAN_WRITE;
 	if (c->c_outwatch & (1 << side))
 		return 0;
-	if (watch_op(EPOLL_CTL_MOD, c->c_fd[side], side == CLIENT ?
-	    T_CLIENT : T_TARGET, c - conns, c->c_gen, CONN_EVENTS) == -1)
+	if (event_mod(c->c_fd[side], CONN_EVENTS, &c->c_handler[side]) == -1)
 		return -1;
 	c->c_outwatch |= 1 << side;
 	return 0;
@@ -1785,7 +1731,7 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd,
     const struct sockaddr *peer)
 {
 	struct conn *c;
-	int slot, early;
+	int early;
 	uint32_t events = CONN_EVENTS;
 
 	now_ms = monotonic_ms();
@@ -1794,12 +1740,11 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd,
 		close(fd);
 		return;
 	}
-	slot = c - conns;
 	c->c_fw = fw;
 	forward_ref(fw);
 	if ((c->c_sep = count_in) != NULL)
 		count_in->se_children++;
-	c->c_fd[CLIENT] = relocate_fd(fd);
+	c->c_fd[CLIENT] = fd;
 	addr_copy(&c->c_peer, peer);
 	peer_count_in(c);
 	if ((c->c_fd[TARGET] = socket(fw->fw_addr.sa.sa_family, SOCK_STREAM |
@@ -1808,7 +1753,6 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd,
 		conn_end(c, R_SOCKET_FAILED);
 		return;
 	}
-	c->c_fd[TARGET] = relocate_fd(c->c_fd[TARGET]);
 	if (connect(c->c_fd[TARGET], &fw->fw_addr.sa, fw->fw_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		conn_refuse(c, R_CONNECT_FAILED, errno);
@@ -1823,8 +1767,10 @@ conn_start(struct forward *fw, struct servtab *count_in, int fd,
 		events &= ~EPOLLOUT;
 	} else
 		c->c_outwatch = 1 << CLIENT | 1 << TARGET;
-	if (watch(c->c_fd[CLIENT], T_CLIENT, slot, c->c_gen, events) == -1 ||
-	    watch(c->c_fd[TARGET], T_TARGET, slot, c->c_gen, events) == -1) {
+	c->c_handler[CLIENT].h_ready = client_ready;
+	c->c_handler[TARGET].h_ready = target_ready;
+	if (event_add(c->c_fd[CLIENT], events, &c->c_handler[CLIENT]) == -1 ||
+	    event_add(c->c_fd[TARGET], events, &c->c_handler[TARGET]) == -1) {
 		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		conn_end(c, R_SOCKET_FAILED);
 		return;
@@ -2040,7 +1986,6 @@ assoc_alloc(struct servtab *sep)
 	} else
 		a = &assocs[assocs_used++];
 	nassocs++;
-	a->a_gen++;
 	return a;
 }
 
@@ -2058,14 +2003,14 @@ assoc_new(struct servtab *sep, const union sockaddr_any *peer,
 		rule_log(fw, LOG_ERR, "socket: %s", strerror(errno));
 		return NULL;
 	}
-	fd = relocate_fd(fd);
 	if (connect(fd, &fw->fw_addr.sa, fw->fw_addrlen) == -1) {
 		rule_log(fw, LOG_WARNING, "connect: %s", strerror(errno));
 		close(fd);
 		return NULL;
 	}
 	a = assoc_alloc(sep);
-	if (watch(fd, T_ASSOC, a - assocs, a->a_gen, EPOLLIN) == -1) {
+	a->a_handler.h_ready = assoc_ready;
+	if (event_add(fd, EPOLLIN, &a->a_handler) == -1) {
 		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		close(fd);
 		a->a_hnext = assocs_free;
@@ -2406,116 +2351,66 @@ assoc_event(struct assoc *a)
 
 /* -------------------------------------------------------- the loop */
 
-static void
-dispatch(const struct epoll_event *ev)
-{
-	uint64_t data = ev->data.u64;
-	int slot = EV_SLOT(data);
-	struct conn *c;
-	struct assoc *a;
-
-	switch (EV_TAG(data)) {
-	case T_CLIENT:
-	case T_TARGET:
-		c = &conns[slot];
-		if (c->c_fw != NULL && c->c_gen == EV_GEN(data))
-			conn_event(c, EV_TAG(data) == T_CLIENT ? CLIENT :
-			    TARGET, ev->events);
-		break;
-	case T_ASSOC:
-		a = &assocs[slot];
-		if (a->a_fw != NULL && a->a_gen == EV_GEN(data))
-			assoc_event(a);
-		break;
-	default:
-		timer_expired();
-		break;
-	}
-}
-
-/* Those that had more to do than one step allowed, once each. */
-static void
-run_queued(void)
-{
-	struct conn *c;
-	int slot = runq_head;
-
-	runq_head = runq_tail = -1;
-	while (slot != -1) {
-		c = &conns[slot];
-		slot = c->c_next;
-		c->c_queued = 0;
-		if (c->c_fw != NULL)
-			conn_step(c);
-	}
-}
-
-static int
-open_event_fds(void)
-{
-	if ((timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
-	    TFD_CLOEXEC)) == -1 ||
-	    (wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
-		return -1;
-	timer_at = 0;
-	return watch(timerfd, T_TIMER, 0, 0, EPOLLIN);
-}
-
 /*
- * The connections wait in the loop's own epoll set: one epoll_wait() a
- * wake-up for listeners and forwarded data alike.
+ * The handlers of the loop.  A slot freed during the wake-up is not
+ * reused before the next (conns_freed): an event for it finds it free.
  */
-int
-forward_init(int log_connections, int loop_epfd)
+static void
+side_ready(struct conn *c, enum side side, uint32_t events)
+{
+	now_ms = event_now_ms();
+	if (c->c_fw != NULL)
+		conn_event(c, side, events);
+}
+
+static void
+client_ready(struct handler *h, uint32_t events)
+{
+	side_ready(container_of(h, struct conn, c_handler[CLIENT]), CLIENT,
+	    events);
+}
+
+static void
+target_ready(struct handler *h, uint32_t events)
+{
+	side_ready(container_of(h, struct conn, c_handler[TARGET]), TARGET,
+	    events);
+}
+
+static void
+assoc_ready(struct handler *h, uint32_t events)
+{
+	struct assoc *a = container_of(h, struct assoc, a_handler);
+
+	(void)events;
+	now_ms = event_now_ms();
+	if (a->a_fw != NULL)
+		assoc_event(a);
+}
+
+void
+forward_init(int log_connections)
 {
 	log_each = log_connections;
 	peer_seed = (uint64_t)arc4random() << 32 | arc4random();
 	raise_nofile_limit();
 	set_capacity();
-	epfd = loop_epfd;
-	if (open_event_fds() == -1)
-		return -1;
-	if (wakefd >= FD_SETSIZE) {
-		errno = EMFILE;
-		return -1;
-	}
-	return 0;
 }
 
-/*
- * The events of the loop's set that are ours are served, the others
- * moved to the front; returns how many of those there are.
- */
-int
-forward_events(struct epoll_event *ev, int n)
+long long
+forward_deadline(void)
 {
-	int i, theirs = 0;
-
-	now_ms = monotonic_ms();
-	for (i = 0; i < n; i++) {
-		if (EV_OURS(ev[i].data.u64))
-			dispatch(&ev[i]);
-		else
-			ev[theirs++] = ev[i];
-	}
-	return theirs;
+	return timer_at;
 }
 
-/* With work queued, the loop must not sleep: wakefd is writable. */
-int
-forward_fdset(fd_set *wfds)
-{
-	if (runq_head == -1)
-		return -1;
-	FD_SET(wakefd, wfds);
-	return wakefd;
-}
-
+/* After the loop's wait: the deadlines reached, the slots freed. */
 void
 forward_run(void)
 {
-	if (runq_head != -1)
-		run_queued();
+	now_ms = event_now_ms();
+	if (timer_at != 0 && now_ms >= timer_at)
+		timer_expired();
+	conns_release();
 }
 
 /*

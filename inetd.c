@@ -2,20 +2,20 @@
 /*
  * inetd: the Internet super-server.
  *
- * One process and one loop: a socket per inetd.conf(5) entry, a
- * self-pipe for signals, the hand-back channel, and the connections of
- * the builtins that the daemon serves itself.  Each event (accept,
- * spawn, reap, retry, reload, die) is its own function below; main()
- * only sets them up, with the flags it parsed into struct inetd_options,
- * and gives the other modules the part of them each needs: a child's
- * life before its server runs is spawn.c's, TCP wrappers are wrap.c's,
- * tcpmux is tcpmux.c's, and the table of children is children.c's.
+ * One process and one wait (event.c's epoll set): a socket per
+ * inetd.conf(5) entry, a self-pipe for signals, the hand-back channel,
+ * and the connections of the builtins that the daemon serves itself.
+ * Each event (accept, spawn, reap, retry, reload, die) is its own
+ * function below; main() only sets them up, with the flags it parsed
+ * into struct inetd_options, and gives the other modules the part of
+ * them each needs: a child's life before its server runs is spawn.c's,
+ * TCP wrappers are wrap.c's, tcpmux is tcpmux.c's, and the table of
+ * children is children.c's.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "event.h"
 #include "inetd.h"
 #include "children.h"
 #include "handback.h"
@@ -540,66 +541,80 @@ set_socket_options(struct servtab *sep, int fd)
 }
 
 /*
- * The listening sockets wait in an epoll set, not in select()'s: a
- * wake-up costs the same with 5 services as with 10,000, and a listener
- * may have any descriptor.  The self-pipe and forward.c's connections
- * are in it too, so that when nothing else is waited for, one
- * epoll_wait() is the loop's only wait (see wait_for_events).  A
- * listener that is not to be served now (paused, at a limit, backing
- * off) is disarmed on its next event and parked until it may be again.
+ * Every descriptor the loop waits on is in the one epoll set of event.c,
+ * with the handler of its owner: the listeners (se_handler), the
+ * self-pipe, the hand-back channel, and the connections that internal.c
+ * and forward.c serve.  A listener that is not to be served now
+ * (paused, at a limit, backing off) is disarmed on its next event and
+ * parked until it may be again.  The self-pipe and the channel only
+ * note that they are ready: serve_forever() serves them after the
+ * others, since a reload frees the entries whose events came with them.
  */
-#define WAKE_EVENTS	256	/* events taken per wake-up */
-
-static int		 wait_epfd = -1;
-/* Even, as the servtab pointers: forward.c's events have odd data. */
-static int		 sigpipe_mark, mux_mark;
-static fd_set		 idle_rfds;	/* all select() waits for when idle */
 static struct servtab	**parked;
 static size_t		 nparked, parked_size;
+static int		 signals_pending, mux_pending;
+
+static void
+signals_ready(struct handler *h, uint32_t events)
+{
+	(void)h;
+	(void)events;
+	signals_pending = 1;
+}
+
+static void
+mux_ready(struct handler *h, uint32_t events)
+{
+	(void)h;
+	(void)events;
+	mux_pending = 1;
+}
+
+static struct handler	 sigpipe_handler = { .h_ready = signals_ready };
+static struct handler	 mux_handler = { .h_ready = mux_ready };
 
 /*
  * Children hand connections back on this channel (handback.c);
  * the daemon's end waits among the listeners.
  */
 static void
-open_mux_channel(struct epoll_event *ev)
+open_mux_channel(void)
 {
 	if (handback_open(mux_channel) == -1)
 		err(EX_OSERR, "hand-back channel");
 	opts.spawn.so_handback_fd = mux_channel[1];
-	ev->data.ptr = &mux_mark;
-	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, mux_channel[0], ev) == -1)
+	if (event_add(mux_channel[0], EPOLLIN, &mux_handler) == -1)
 		err(EX_OSERR, "epoll_ctl");
 }
 
 static void
 open_wait_set(void)
 {
-	struct epoll_event ev;
-
-	if ((wait_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+	if (event_open() == -1)
 		err(EX_OSERR, "epoll");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = &sigpipe_mark;
-	if (epoll_ctl(wait_epfd, EPOLL_CTL_ADD, sigpipe[0], &ev) == -1)
+	if (event_add(sigpipe[0], EPOLLIN, &sigpipe_handler) == -1)
 		err(EX_OSERR, "epoll_ctl");
-	FD_ZERO(&idle_rfds);
-	FD_SET(sigpipe[0], &idle_rfds);
-	open_mux_channel(&ev);
-	if (forward_init(opts.log_connections, wait_epfd) == -1)
-		err(EX_OSERR, "forwarding: epoll");
+	open_mux_channel();
+	forward_init(opts.log_connections);
 }
 
-static int
-listener_arm(struct servtab *sep, int op, uint32_t events)
-{
-	struct epoll_event ev;
+static void	listener_ready(struct servtab *sep);
 
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.ptr = sep;
-	return epoll_ctl(wait_epfd, op, sep->se_fd, &ev);
+static void
+listener_event(struct handler *h, uint32_t events)
+{
+	(void)events;
+	listener_ready(container_of(h, struct servtab, se_handler));
+}
+
+/* The first time with add, then to disarm (0) or arm (EPOLLIN) it. */
+static int
+listener_arm(struct servtab *sep, int add, uint32_t events)
+{
+	sep->se_handler.h_ready = listener_event;
+	if (add)
+		return event_add(sep->se_fd, events, &sep->se_handler);
+	return event_mod(sep->se_fd, events, &sep->se_handler);
 }
 
 static void
@@ -607,7 +622,7 @@ listener_forget(struct servtab *sep)
 {
 	size_t i;
 
-	(void)epoll_ctl(wait_epfd, EPOLL_CTL_DEL, sep->se_fd, NULL);
+	(void)event_del(sep->se_fd);
 	for (i = 0; i < nparked; i++)
 		if (parked[i] == sep) {
 			parked[i] = parked[--nparked];
@@ -668,7 +683,7 @@ open_service(struct servtab *sep)
 		return;
 	}
 	sep->se_fd = fd;
-	if (listener_arm(sep, EPOLL_CTL_ADD, EPOLLIN) == -1) {
+	if (listener_arm(sep, 1, EPOLLIN) == -1) {
 		sep->se_fd = -1;
 		bind_failed(sep, fd, "epoll_ctl for");
 	}
@@ -704,7 +719,7 @@ open_services(void)
 		if (sep->se_fd == -1)
 			open_service(sep);
 		else	/* taken over: its events are for this entry now */
-			(void)listener_arm(sep, EPOLL_CTL_MOD, EPOLLIN);
+			(void)listener_arm(sep, 0, EPOLLIN);
 		if (sep->se_fd != -1)
 			listening++;
 	}
@@ -1495,7 +1510,7 @@ static void
 park(struct servtab *sep)
 {
 	if (nparked == parked_size ||
-	    listener_arm(sep, EPOLL_CTL_MOD, 0) == -1)
+	    listener_arm(sep, 0, 0) == -1)
 		return;		/* out of memory: it stays armed */
 	parked[nparked++] = sep;
 }
@@ -1510,7 +1525,7 @@ unpark(void)
 		return;
 	while (i < nparked) {
 		if (!svc_accepting(parked[i]) ||
-		    listener_arm(parked[i], EPOLL_CTL_MOD, EPOLLIN) == -1)
+		    listener_arm(parked[i], 0, EPOLLIN) == -1)
 			i++;
 		else
 			parked[i] = parked[--nparked];
@@ -1531,129 +1546,74 @@ listener_ready(struct servtab *sep)
 		service_ready(sep);
 }
 
-static int
-fill_fdsets(fd_set *rfds, fd_set *wfds)
+/* A deadline in monotonic ms (0: none) shortens the wait to left ms. */
+static void
+sooner(long long *left, long long deadline, long long t)
 {
-	int maxfd = sigpipe[0], bfd;
+	long long ms;
 
-	FD_ZERO(rfds);
-	FD_ZERO(wfds);
-	FD_SET(sigpipe[0], rfds);
-	if ((bfd = builtin_fdset(rfds, wfds)) > maxfd)
-		maxfd = bfd;
-	if ((bfd = forward_fdset(wfds)) > maxfd)
-		maxfd = bfd;
-	return maxfd;
+	if (deadline == 0)
+		return;
+	ms = deadline > t ? deadline - t : 0;
+	if (*left == -1 || ms < *left)
+		*left = ms;
 }
 
 /*
- * Wake up for the next retry, the end of a back-off or of a throttle,
- * or the first idle builtin connection to close, if any.
+ * The wait ends for the next retry, the end of a back-off or of a
+ * throttle, the watchdog's ping, and whatever internal.c and forward.c
+ * have to do next (an idle connection to close, work queued); in ms,
+ * -1 for none.
  */
-static struct timeval *
-next_timeout(struct timeval *tv)
+static int
+next_timeout(void)
 {
 	time_t wake = retry_at;
-	long long left = -1, idle = builtin_deadline(), t;
+	long long left = -1, t = monotonic_ms();
 
 	if (backoff_until != 0 && (wake == 0 || backoff_until < wake))
 		wake = backoff_until;
 	if (wake != 0)
 		left = wake > monotonic_seconds() ?
 		    (long long)(wake - monotonic_seconds()) * 1000 : 0;
-	if (idle != 0) {
-		t = monotonic_ms();
-		if (left == -1 || idle - t < left)
-			left = idle > t ? idle - t : 0;
-	}
-	if (left == -1)
-		return NULL;
-	tv->tv_sec = left / 1000;
-	tv->tv_usec = left % 1000 * 1000;
-	return tv;
-}
-
-static int
-timeout_ms(const struct timeval *tv)
-{
-	if (tv == NULL)
-		return -1;
-	if (tv->tv_sec >= INT_MAX / 1000 - 1)
-		return INT_MAX;
-	return tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000;
+	sooner(&left, builtin_deadline(), t);
+	sooner(&left, forward_deadline(), t);
+	sooner(&left, watchdog_deadline_ms(), t);
+	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
 /*
- * The listeners' events from the epoll set, the other descriptors in
- * rfds and wfds as select() leaves them; forward.c's events are served
- * here.  With no builtin stream open and no forwarded connection with
- * work queued, the only wait is epoll_wait(); else select() waits for
- * everything, the epoll set among the rest.
+ * One wait for everything: the handlers of the descriptors that are
+ * ready run from event_wait().
  */
-static int
-wait_for_events(fd_set *rfds, fd_set *wfds, struct epoll_event *ev)
+static void
+wait_for_events(void)
 {
-	static const fd_set none;
-	struct timeval tv, *timeout;
-	int maxfd, i, n, nlisten = 0;
-
-	maxfd = fill_fdsets(rfds, wfds);
-	timeout = watchdog_timeout(next_timeout(&tv), &tv);
-	if (memcmp(rfds, &idle_rfds, sizeof(*rfds)) == 0 &&
-	    memcmp(wfds, &none, sizeof(*wfds)) == 0) {
-		FD_ZERO(rfds);
-		n = epoll_wait(wait_epfd, ev, WAKE_EVENTS, timeout_ms(timeout));
-	} else {
-		FD_SET(wait_epfd, rfds);
-		if (wait_epfd > maxfd)
-			maxfd = wait_epfd;
-		if (select(maxfd + 1, rfds, wfds, NULL, timeout) == -1)
-			n = -1;
-		else
-			n = FD_ISSET(wait_epfd, rfds) ?
-			    epoll_wait(wait_epfd, ev, WAKE_EVENTS, 0) : 0;
+	if (event_wait(next_timeout()) == -1 && errno != EINTR) {
+		logmsg(LOG_ERR, "waiting for events: %m");
+		sleep(BACKOFF_SECONDS);
 	}
-	if (n == -1) {
-		if (errno != EINTR) {
-			logmsg(LOG_ERR, "waiting for events: %m");
-			sleep(BACKOFF_SECONDS);
-		}
-		FD_ZERO(rfds);
-		FD_ZERO(wfds);
-		return 0;
-	}
-	n = forward_events(ev, n);
-	for (i = 0; i < n; i++) {
-		if (ev[i].data.ptr == &sigpipe_mark)
-			FD_SET(sigpipe[0], rfds);
-		else if (ev[i].data.ptr == &mux_mark)
-			FD_SET(mux_channel[0], rfds);
-		else
-			ev[nlisten++] = ev[i];
-	}
-	return nlisten;
 }
 
+/* Wait, serve what is ready, then what is due. */
 static void
 serve_forever(void)
 {
-	struct epoll_event ev[WAKE_EVENTS];
-	fd_set rfds, wfds;
-	int i, n;
-
 	for (;;) {
 		unpark();
-		n = wait_for_events(&rfds, &wfds, ev);
-		for (i = 0; i < n; i++)
-			listener_ready(ev[i].data.ptr);
-		builtin_run(&rfds, &wfds);
+		wait_for_events();
+		builtin_run();
 		forward_run();
-		if (FD_ISSET(mux_channel[0], &rfds))
+		if (mux_pending) {
+			mux_pending = 0;
 			mux_take_back();
+		}
 		retry_services();
 		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */
-		if (FD_ISSET(sigpipe[0], &rfds))
+		if (signals_pending) {
+			signals_pending = 0;
 			handle_signals();
+		}
 	}
 }

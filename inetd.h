@@ -6,7 +6,6 @@
 #ifndef INETD_INETD_H
 #define INETD_INETD_H
 
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -15,8 +14,8 @@
 
 /*
  * Stream builtins (echo, discard, chargen) are served by the daemon
- * itself, up to this many connections at once; past it, or when the
- * descriptor is too large for select(), the connection gets a child.
+ * itself, up to this many connections at once; past it, the
+ * connection gets a child.
  */
 #define BUILTIN_MAXCONN	256
 #define BUILTIN_BUFSIZE	8192	/* echo buffer per connection */
@@ -82,10 +81,12 @@ void		 builtin_forget(struct servtab *old);
 /* Instead of BUILTIN_IDLE_SECONDS, for tests ($INETD_IDLE_SECONDS). */
 void		 builtin_set_idle_timeout(int seconds);
 /*
- * When the first idle connection of the table is to be closed, in
- * monotonic ms, as builtin_fdset() last saw them; 0: none.
+ * When the loop must call builtin_run() next, in monotonic ms (the
+ * first idle connection to close, or sooner); 0: no connection is open.
  */
 long long	 builtin_deadline(void);
+/* After each wait of the loop: the idle connections close. */
+void		 builtin_run(void);
 /*
  * Serves the connection in a forked child and exits, or returns the
  * entry whose connection the daemon takes back: tcpmux's choice among
@@ -94,8 +95,6 @@ long long	 builtin_deadline(void);
  */
 const struct servtab *builtin_serve(const struct servtab *sep, int fd,
 		    const struct servtab *services);
-int		 builtin_fdset(fd_set *rfds, fd_set *wfds);
-void		 builtin_run(const fd_set *rfds, const fd_set *wfds);
 void		 builtin_dgram(struct servtab *sep, dgram_admit_fn *admit);
 /*
  * The ports of the datagram entries of the list: no builtin or forward
@@ -141,11 +140,10 @@ int		 auth_parse_query(const char *line, size_t len,
 
 /*
  * forward.c: the forward builtin, TCP and UDP forwarding served by the
- * daemon.  Its sockets live in the main loop's epoll set, and their
- * events go to forward_events(); at most FORWARD_MAXCONN TCP connections
- * and FORWARD_MAXASSOC UDP clients are forwarded at once.
+ * daemon.  Its sockets wait in the loop's one epoll set (event.h), with
+ * handlers of forward.c's; at most FORWARD_MAXCONN TCP connections and
+ * FORWARD_MAXASSOC UDP clients are forwarded at once.
  */
-struct epoll_event;
 #define FORWARD_NAME	"forward"
 #define FORWARD_MAXCONN	16384
 #define FORWARD_MAXASSOC 4096
@@ -178,19 +176,19 @@ const char	*forward_wrap_name(const struct servtab *sep);
 void		 forward_take_over(struct servtab *old, struct servtab *sep);
 void		 forward_forget(struct servtab *old);
 void		 forward_closeall(void);
-/*
- * At startup; log_connections: -l; loop_epfd: the main loop's epoll set.
- * -1 with errno when it fails.
- */
-int		 forward_init(int log_connections, int loop_epfd);
+/* At startup, after event_open(); log_connections: -l. */
+void		 forward_init(int log_connections);
 /* INETD_PIPE_BUDGET: -1 with *errstr set when bytes is out of range. */
 int		 forward_set_pipe_budget(const char *bytes,
 		    const char **errstr);
 /* In a child before exec: the descriptor limit inetd was given. */
 void		 forward_restore_limits(void);
-/* Serves its events of the n, returns how many others, moved first. */
-int		 forward_events(struct epoll_event *ev, int n);
-int		 forward_fdset(fd_set *wfds);
+/*
+ * When the loop must call forward_run() next, in monotonic ms (the
+ * first timeout, or sooner); 0: never.
+ */
+long long	 forward_deadline(void);
+/* After each wait of the loop: timeouts, and the slots freed. */
 void		 forward_run(void);
 /*
  * The PROXY protocol header, version 1 or 2, for src talking to dst

@@ -4,9 +4,11 @@
  *
  * echo (RFC 862), discard (863), chargen (864), daytime (867) and
  * time (868), over TCP and UDP.  A stream connection is a slot in a
- * fixed table, stepped from the main select() loop with non-blocking
- * I/O of at most one buffer each way per step, so no client can stall
- * the daemon or another client.  Beyond the table the daemon forks and
+ * fixed table, its socket registered once in the loop's epoll set
+ * (event.h), edge-triggered, and stepped with non-blocking I/O of at
+ * most one buffer each way per pass of the loop: one with more to do is
+ * queued for the next pass, so no client can stall the daemon or
+ * another client.  Beyond the table the daemon forks and
  * the child runs the same step code under poll().  A connection that
  * moves no byte for the idle timeout is closed, in the table and in a
  * child alike, so that idle clients cannot hold the table for ever.
@@ -15,6 +17,7 @@
  * client or on the system: they always run in a child of their own.
  */
 #include <sys/param.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -33,6 +36,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "event.h"
 #include "inetd.h"
 #include "log.h"
 #include "tcpmux.h"
@@ -46,6 +50,7 @@
 #define SECONDS_1900_TO_1970 2208988800ULL	/* RFC 868 epoch */
 #define DGRAM_BATCH	16	/* datagrams per call: others get a turn */
 #define LOOP_LOG_INTERVAL 60	/* s between loop refusal messages */
+#define CONN_EVENTS	(EPOLLIN | EPOLLRDHUP | EPOLLET)
 
 struct conn;
 
@@ -119,13 +124,22 @@ struct builtin {
 
 /*
  * A stream connection.  It refers to its builtin row only, never to
- * the servtab entry, which a reload may free while it runs.
+ * the servtab entry, which a reload may free while it runs.  In the
+ * table, the socket is edge-triggered: c_can_read and c_can_write say
+ * what epoll reported and no read or write has used up since.  A slot
+ * freed while its handler is queued (event_queue) stays queued, and
+ * whoever takes it next is merely stepped once more.
  */
 struct conn {
 	const struct builtin *c_bi;	/* NULL: slot free */
 	int		 c_fd;
 	int		 c_in_table;	/* one of conns[], counted */
 	int		 c_eof;		/* no more input: flush, then close */
+	struct handler	 c_handler;	/* in the table: c_fd's in the loop */
+	uint8_t		 c_can_read;
+	uint8_t		 c_can_write;
+	uint8_t		 c_fin;		/* EPOLLRDHUP: a FIN after the data */
+	uint8_t		 c_outwatch;	/* registered for EPOLLOUT */
 	long long	 c_active;	/* monotonic ms a byte last moved */
 	size_t		 c_off;		/* output is c_buf[c_off..+c_len] */
 	size_t		 c_len;
@@ -193,7 +207,8 @@ static struct conn	conns[BUILTIN_MAXCONN];
 static struct conn	*conns_end = conns;
 static int		 conns_used;	/* slots taken */
 static long long	 idle_ms = BUILTIN_IDLE_SECONDS * 1000LL;
-static long long	 idle_deadline;	/* earliest of the table's, 0: none */
+/* The earliest idle deadline of the table, or sooner; 0: none. */
+static long long	 idle_deadline;
 
 /* Per builtin, so that a flood at several addresses logs once too. */
 static time_t		loop_log_quiet_until[NBUILTINS];
@@ -365,14 +380,24 @@ conn_events(const struct conn *c)
 static int
 conn_receive(struct conn *c, long long now)
 {
+	size_t room;
 	ssize_t n;
 
 	if (c->c_off + c->c_len == sizeof(c->c_buf)) {
 		memmove(c->c_buf, c->c_buf + c->c_off, c->c_len);
 		c->c_off = 0;
 	}
-	n = recv(c->c_fd, c->c_buf + c->c_off + c->c_len,
-	    sizeof(c->c_buf) - c->c_off - c->c_len, MSG_DONTWAIT);
+	room = sizeof(c->c_buf) - c->c_off - c->c_len;
+	n = recv(c->c_fd, c->c_buf + c->c_off + c->c_len, room,
+	    MSG_DONTWAIT);
+	/*
+	 * A read that did not fill the room emptied the socket: the next
+	 * data brings an event.  A FIN that came with it brings none: the
+	 * next read sees it.
+	 */
+	if ((n > 0 && (size_t)n < room && !c->c_fin) ||
+	    (n == -1 && errno != EINTR))
+		c->c_can_read = 0;
 	if (n > 0)
 		c->c_bi->bi_input(c, n);
 	else if (n == 0)
@@ -392,6 +417,8 @@ conn_transmit(struct conn *c, long long now)
 
 	n = send(c->c_fd, c->c_buf + c->c_off, c->c_len,
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == -1 ? errno != EINTR : (size_t)n < c->c_len)
+		c->c_can_write = 0;	/* full: EPOLLOUT tells when not */
 	if (n == -1)
 		return try_again_later() ? 0 : -1;
 	c->c_active = now;
@@ -404,7 +431,7 @@ conn_transmit(struct conn *c, long long now)
 
 /*
  * The only code that serves a stream builtin, in the daemon and in a
- * child alike.  revents says what poll() or select() reported; the
+ * child alike.  revents says what poll() or epoll reported; the
  * write is tried even when only input was reported, since the socket
  * is non-blocking and fresh input usually finds room to be echoed.
  */
@@ -432,6 +459,73 @@ conn_free_slot(void)
 		if (c->c_bi == NULL)
 			return c;
 	return conns_end < conns + BUILTIN_MAXCONN ? conns_end++ : NULL;
+}
+
+/* Whether a step would do something: else the next event says when. */
+static int
+conn_runnable(const struct conn *c)
+{
+	return (c->c_can_read && conn_wants_input(c)) ||
+	    (c->c_can_write && (c->c_len > 0 || c->c_bi->bi_refill != NULL));
+}
+
+/*
+ * A connection of the table, with what epoll has reported so far.  One
+ * that found its socket full is watched for EPOLLOUT from then on: an
+ * echo or discard client that reads what it is sent never costs more
+ * than its registration.
+ */
+static void
+conn_serve(struct conn *c, long long now)
+{
+	conn_step(c, (c->c_can_read ? POLLIN : 0) |
+	    (c->c_can_write ? POLLOUT : 0), now);
+	if (c->c_bi == NULL)
+		return;
+	if (!c->c_can_write && !c->c_outwatch) {
+		c->c_outwatch = 1;
+		if (event_mod(c->c_fd, CONN_EVENTS | EPOLLOUT,
+		    &c->c_handler) == -1) {
+			conn_close(c);
+			return;
+		}
+	}
+	if (conn_runnable(c))
+		event_queue(&c->c_handler);
+}
+
+static void
+conn_ready(struct handler *h, uint32_t events)
+{
+	struct conn *c = container_of(h, struct conn, c_handler);
+
+	if (c->c_bi == NULL)
+		return;		/* closed since the wake-up */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->c_can_read = 1;
+	if (events & EPOLLRDHUP)
+		c->c_fin = 1;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->c_can_write = 1;
+	conn_serve(c, event_now_ms());
+}
+
+/*
+ * Registered once, until it closes.  A fresh socket has room: a reply
+ * goes out without waiting for EPOLLOUT, which only chargen, always
+ * writing, waits for from the start.
+ */
+static int
+conn_watch(struct conn *c)
+{
+	c->c_handler.h_ready = conn_ready;
+	c->c_can_read = 0;
+	c->c_can_write = 1;
+	c->c_fin = 0;
+	c->c_outwatch = c->c_bi->bi_refill != NULL;
+	if (c->c_outwatch)
+		return event_add(c->c_fd, EPOLLOUT | EPOLLET, &c->c_handler);
+	return event_add(c->c_fd, CONN_EVENTS, &c->c_handler);
 }
 
 const struct builtin *
@@ -616,13 +710,16 @@ builtin_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 		answer_and_close(bi, fd);
 		return 0;
 	}
-	if (bi->bi_child != NULL)
-		return -1;
-	if (fd >= FD_SETSIZE || (c = conn_free_slot()) == NULL)
+	if (bi->bi_child != NULL || (c = conn_free_slot()) == NULL)
 		return -1;
 	conn_open(c, bi, fd);
+	if (conn_watch(c) == -1) {
+		c->c_bi = NULL;
+		return -1;
+	}
 	c->c_in_table = 1;
-	conns_used++;
+	if (conns_used++ == 0 || idle_deadline == 0)
+		idle_deadline = c->c_active + idle_ms;
 	return 0;
 }
 
@@ -649,7 +746,7 @@ builtin_set_idle_timeout(int seconds)
 long long
 builtin_deadline(void)
 {
-	return idle_deadline;
+	return conns_used > 0 ? idle_deadline : 0;
 }
 
 const struct servtab *
@@ -686,51 +783,35 @@ builtin_serve(const struct servtab *sep, int fd,
 	_exit(0);
 }
 
-int
-builtin_fdset(fd_set *rfds, fd_set *wfds)
+/*
+ * Deadlines only move later as bytes move, so the earliest is known
+ * when a connection opens, and found again here when it is reached:
+ * one pass over the table, only then.
+ */
+static void
+close_idle(long long now)
 {
 	struct conn *c;
-	int events, maxfd = -1;
 
 	idle_deadline = 0;
 	for (c = conns; c < conns_end; c++) {
 		if (c->c_bi == NULL)
 			continue;
-		if (idle_deadline == 0 || c->c_active + idle_ms < idle_deadline)
+		if (now - c->c_active >= idle_ms)
+			conn_close(c);	/* nothing moved for too long */
+		else if (idle_deadline == 0 ||
+		    c->c_active + idle_ms < idle_deadline)
 			idle_deadline = c->c_active + idle_ms;
-		events = conn_events(c);
-		if (events & POLLIN)
-			FD_SET(c->c_fd, rfds);
-		if (events & POLLOUT)
-			FD_SET(c->c_fd, wfds);
-		maxfd = MAX(maxfd, c->c_fd);
 	}
-	return maxfd;
 }
 
 void
-builtin_run(const fd_set *rfds, const fd_set *wfds)
+builtin_run(void)
 {
-	struct conn *c;
-	long long now;
-	int revents;
+	long long now = event_now_ms();
 
-	if (conns_used == 0)
-		return;
-	now = monotonic_ms();
-	for (c = conns; c < conns_end; c++) {
-		if (c->c_bi == NULL)
-			continue;
-		revents = 0;
-		if (FD_ISSET(c->c_fd, rfds))
-			revents |= POLLIN;
-		if (FD_ISSET(c->c_fd, wfds))
-			revents |= POLLOUT;
-		if (revents != 0)
-			conn_step(c, revents, now);
-		if (c->c_bi != NULL && now - c->c_active >= idle_ms)
-			conn_close(c);	/* idle: nothing moved for too long */
-	}
+	if (conns_used > 0 && now >= idle_deadline)
+		close_idle(now);
 }
 
 void

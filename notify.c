@@ -6,7 +6,6 @@
  * loop, so that a loop that hangs gets the daemon restarted.
  */
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 
 #include <limits.h>
@@ -113,22 +112,14 @@ notify(const char *fmt, ...)
 		notify_failed_logged = 0;
 }
 
-/* The loop must not sleep past the next watchdog ping. */
-struct timeval *
-watchdog_timeout(struct timeval *timeout, struct timeval *tv)
+/* When the loop must ping the watchdog next, in monotonic ms; 0: never. */
+long long
+watchdog_deadline_ms(void)
 {
-	uint64_t now_usec, left;
-
 	if (watchdog_usec == 0)
-		return timeout;
-	now_usec = monotonic_usec();
-	left = watchdog_due > now_usec ? watchdog_due - now_usec : 0;
-	if (timeout != NULL && (uint64_t)timeout->tv_sec * 1000000 +
-	    (uint64_t)timeout->tv_usec <= left)
-		return timeout;
-	tv->tv_sec = left / 1000000;
-	tv->tv_usec = left % 1000000;
-	return tv;
+		return 0;
+	/* Rounded up: waking before the ping is due would only spin. */
+	return (long long)((watchdog_due + 999) / 1000);
 }
 
 /* From the main loop: a loop that hangs stops pinging. */

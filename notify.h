@@ -6,8 +6,6 @@
 #ifndef INETD_NOTIFY_H
 #define INETD_NOTIFY_H
 
-struct timeval;
-
 /* At startup: the socket and watchdog systemd names; their variables go. */
 void		 notify_open(void);
 /* One datagram of "KEY=value" lines. */
@@ -15,11 +13,10 @@ void		 notify(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 notify_reloading(void);
 /*
- * The wait's timeout, or tv set to the time left until the next ping
- * when that comes first; then watchdog_ping() after each wake-up.
+ * When the loop must wake to ping the watchdog, in monotonic ms (0:
+ * never); then watchdog_ping() after each wake-up.
  */
-struct timeval	*watchdog_timeout(struct timeval *timeout,
-		    struct timeval *tv);
+long long	 watchdog_deadline_ms(void);
 void		 watchdog_ping(void);
 
 #endif /* INETD_NOTIFY_H */

@@ -27,6 +27,20 @@ def echo_tcp(t):
 
 
 @test
+def echo_data_and_fin(t):
+    """Data and the FIN that follows at once, before the daemon reads:
+    the echo comes back and the connection closes, though no event
+    follows the one that reported both (the sockets are edge-triggered)."""
+    port = serve_builtin(t, "echo")
+    for i in range(20):
+        data = b"%d" % i * (i * 100 + 1)
+        with tcp(port) as s:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            check_bytes(recv_to_eof(s, seconds=10), data, f"echo {i}")
+
+
+@test
 def echo_tcp_1mb(t):
     port = serve_builtin(t, "echo")
     data = os.urandom(1 << 20)

@@ -334,6 +334,24 @@ def clients_never_read(t):
           f"descriptors {open_fds(d.pid)}, before {fds}")
 
 
+@test
+def builtin_conn_past_1024(t):
+    """An echo connection whose descriptor in the daemon is past 1024
+    (FD_SETSIZE) is served in the daemon's table like any other, not
+    handed to a child: the loop's one wait has no such bound."""
+    echo = t.port()
+    listeners = [f"{t.path(f's{i}')} stream unix nowait {ME} internal "
+                 "daytime" for i in range(1100)]
+    d = t.daemon(listeners +
+                 [f"127.0.0.1:{echo} stream tcp nowait {ME} internal echo"])
+    check(len(open_fds(d.pid)) > 1100,
+          f"the daemon holds {len(open_fds(d.pid))} descriptors")
+    with tcp(echo) as s:
+        check_bytes(exchange(s, b"past 1024"), b"past 1024", "echo")
+        check(children_of(d.pid) == {},
+              f"children {children_of(d.pid)}: the echo got one")
+
+
 UDP_SIZE_SERVER = """\
 import socket
 s = socket.socket(fileno=0)
