@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "util.h"
@@ -56,6 +57,30 @@ int
 event_del(int fd)
 {
 	return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/*
+ * A descriptor leaves the epoll set when its last copy is closed, and a
+ * child fork()ed a moment ago holds copies until it has closed the
+ * daemon's descriptors: while one may exist, a descriptor is taken out
+ * of the set before it is closed, so that no event of it reaches the
+ * owner that takes its handler next.  Otherwise the close does it, for
+ * no system call more.
+ */
+static int	copies_elsewhere;
+
+void
+event_copies_elsewhere(int maybe)
+{
+	copies_elsewhere = maybe;
+}
+
+int
+event_close(int fd)
+{
+	if (copies_elsewhere)
+		(void)event_del(fd);
+	return close(fd);
 }
 
 void

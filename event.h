@@ -38,6 +38,13 @@ int		 event_add(int fd, uint32_t events, struct handler *h);
 int		 event_mod(int fd, uint32_t events, struct handler *h);
 int		 event_del(int fd);
 /*
+ * Closes a registered fd, taking it out of the set first while a child
+ * may hold a copy (event_copies_elsewhere(1): a fork()ed child is
+ * running; vfork()ed ones exec with every copy closed).
+ */
+int		 event_close(int fd);
+void		 event_copies_elsewhere(int maybe);
+/*
  * Waits at most timeout_ms (-1: no limit), or not at all with handlers
  * queued, and calls the handlers of the descriptors that are ready, then
  * those that were queued; -1 with errno when the wait failed.

@@ -1054,7 +1054,7 @@ close_reset(int fd)
 	struct linger lg = { 1, 0 };
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
+	(void)event_close(fd);
 }
 
 static void
@@ -1070,7 +1070,7 @@ conn_end(struct conn *c, enum result result)
 			if (reset)
 				close_reset(c->c_fd[side]);
 			else
-				close(c->c_fd[side]);
+				(void)event_close(c->c_fd[side]);
 		}
 		flow_drop_pipe(&c->c_flow[side]);
 	}
@@ -1949,7 +1949,7 @@ assoc_end(struct assoc *a, enum result result)
 		continue;
 	*link = a->a_hnext;
 	lru_unlink(a);
-	close(a->a_fd);
+	(void)event_close(a->a_fd);
 	forward_unref(a->a_fw);
 	a->a_fw = NULL;
 	a->a_sep = NULL;

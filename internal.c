@@ -350,7 +350,7 @@ conn_open(struct conn *c, const struct builtin *bi, int fd)
 static void
 conn_close(struct conn *c)
 {
-	(void)close(c->c_fd);
+	(void)event_close(c->c_fd);
 	c->c_bi = NULL;
 	if (c->c_in_table)
 		conns_used--;
