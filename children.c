@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "children.h"
+#include "event.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "reload.h"
@@ -24,6 +25,7 @@
 
 static struct child	 children[MAXCHILDREN];
 static int		 nchildren;
+static int		 nforked;	/* of them, started by fork() */
 static int		 children_full_logged;
 
 int
@@ -40,12 +42,27 @@ children_full(void)
 	return 1;
 }
 
+/*
+ * A child of fork() holds copies of the daemon's descriptors until it
+ * has closed them: while one runs, closing a descriptor does not take
+ * it out of the epoll set (see event_close()).
+ */
+static void
+count_forked(int delta)
+{
+	nforked += delta;
+	event_copies_elsewhere(nforked > 0);
+}
+
 void
 child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer,
-    uint64_t datagram, long long started_ms)
+    uint64_t datagram, long long started_ms, int forked)
 {
 	struct child *ch = &children[nchildren];
 
+	if (forked)
+		count_forked(1);
+	ch->ch_forked = forked;
 	ch->ch_pid = pid;
 	ch->ch_sep = sep;
 	ch->ch_started_ms = started_ms;
@@ -80,6 +97,8 @@ child_remove(pid_t pid, struct child *ch)
 			continue;
 		*ch = children[i];
 		children[i] = children[--nchildren];
+		if (ch->ch_forked)
+			count_forked(-1);
 		return ch->ch_sep;
 	}
 	return NULL;

@@ -21,6 +21,7 @@ struct child {
 	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
 	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
 	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
+	int		 ch_forked;	/* by fork(): had the daemon's fds */
 };
 
 /* Whether the table is full (logged once each time it gets full). */
@@ -28,11 +29,12 @@ int		 children_full(void);
 /*
  * A child just started for sep (whose count of children it adds to),
  * for a client at peer (NULL: none), for the datagram of that
- * fingerprint (0: none), at started_ms.  The table is not full.
+ * fingerprint (0: none), at started_ms; forked: by fork(), not
+ * vfork().  The table is not full.
  */
 void		 child_add(pid_t pid, struct servtab *sep,
 		    const struct sockaddr *peer, uint64_t datagram,
-		    long long started_ms);
+		    long long started_ms, int forked);
 /* Children of the entry serving that client, for max-child-per-ip. */
 int		 children_of_peer(const struct servtab *sep,
 		    const struct peer_addr *pa);

@@ -907,7 +907,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 		back_off("fork");
 		return 0;
 	}
-	child_add(pid, sep, peer, datagram, monotonic_ms());
+	child_add(pid, sep, peer, datagram, monotonic_ms(), spawn_forks(sep));
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
 	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)

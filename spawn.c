@@ -415,13 +415,19 @@ vfork_server(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	return pid;
 }
 
+int
+spawn_forks(const struct servtab *sep)
+{
+	return sep->se_bi != NULL || wrap_wanted(sep);
+}
+
 pid_t
 spawn_child(const struct servtab *sep, int fd, const struct sockaddr *peer,
     const struct servtab *services)
 {
 	pid_t pid;
 
-	if (sep->se_bi == NULL && !wrap_wanted(sep))
+	if (!spawn_forks(sep))
 		return vfork_server(sep, fd, peer);
 	if ((pid = fork()) == 0)
 		run_child(sep, fd, peer, services);

@@ -35,6 +35,8 @@ struct spawn_options {
  * and the servers' environment are noted.
  */
 void		 spawn_init(const struct spawn_options *options);
+/* Whether sep's children are started by fork(), not vfork(). */
+int		 spawn_forks(const struct servtab *sep);
 /*
  * A child for the connection (or the socket of a wait entry) on fd,
  * from peer (NULL if none); services is the running list (tcpmux
