@@ -23,8 +23,8 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
 		  wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
-BUILTIN_SRCS	= config.c internal.c tcpmux.c auth.c ratelimit.c forward.c \
-		  log.c util.c lookup.c load.c event.c
+BUILTIN_SRCS	= config.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
+		  forward.c log.c util.c lookup.c load.c event.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
 PARSER_SRCS	= config.c load.c lookup.c util.c tests/stub_builtins.c
