@@ -23,8 +23,8 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
 		  wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
-BUILTIN_SRCS	= config.c internal.c tcpmux.c auth.c ratelimit.c forward.c \
-		  log.c util.c lookup.c load.c event.c
+BUILTIN_SRCS	= config.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
+		  forward.c log.c util.c lookup.c load.c event.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
 PARSER_SRCS	= config.c load.c lookup.c util.c tests/stub_builtins.c
@@ -33,12 +33,14 @@ BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
-FUZZ_SRCS	= tests/fuzz/fuzz_config.c $(PARSER_SRCS)
-FUZZ_AUTH_SRCS	= tests/fuzz/fuzz_auth.c $(BUILTIN_SRCS)
-FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(BUILTIN_SRCS)
-FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(BUILTIN_SRCS)
-FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(PARSER_SRCS)
-FUZZ_HDRS	= config.h inetd.h log.h util.h lookup.h load.h ratelimit.h \
+# Each fuzzer: tests/fuzz/fuzz_NAME.c with the sources FUZZ_NAME_SRCS.
+FUZZ_config_SRCS = $(PARSER_SRCS)
+FUZZ_auth_SRCS	= $(BUILTIN_SRCS)
+FUZZ_tcpmux_SRCS = $(BUILTIN_SRCS)
+FUZZ_proxy_SRCS	= $(BUILTIN_SRCS)
+FUZZ_load_SRCS	= $(PARSER_SRCS)
+FUZZ_HDRS	= auth.h builtin.h clientio.h config.h inetd.h log.h util.h \
+		  lookup.h load.h ratelimit.h \
 		  tests/stub_builtins.h
 
 CC		?= cc
@@ -60,9 +62,7 @@ SANITIZE	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 # libFuzzer comes with clang only, whatever CC is.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 300
-FUZZ_TARGETS	= $(FUZZDIR)/fuzz_config $(FUZZDIR)/fuzz_auth \
-		  $(FUZZDIR)/fuzz_tcpmux $(FUZZDIR)/fuzz_proxy \
-		  $(FUZZDIR)/fuzz_load
+FUZZ_TARGETS	= $(addprefix $(FUZZDIR)/fuzz_,config auth tcpmux proxy load)
 
 # run and check install the packages first, then build in a sub-make, so
 # pkg-config is only needed by the goals that compile.
@@ -125,30 +125,12 @@ $(ASANDIR)/test_builtins: $(call objs,$(ASANDIR),$(BUILTINS_TEST_SRCS))
 
 # One clang command: the sources are few, and the objects of the other
 # builds carry neither the fuzzer's coverage hooks nor its compiler.
-$(FUZZDIR)/fuzz_config: $(FUZZ_SRCS) $(FUZZ_HDRS)
+.SECONDEXPANSION:
+$(FUZZ_TARGETS): $(FUZZDIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*_SRCS) \
+    $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
-	    -o $@ $(FUZZ_SRCS) $(LIBS)
-
-$(FUZZDIR)/fuzz_auth: $(FUZZ_AUTH_SRCS) $(FUZZ_HDRS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
-	    -o $@ $(FUZZ_AUTH_SRCS) $(LIBS)
-
-$(FUZZDIR)/fuzz_tcpmux: $(FUZZ_TCPMUX_SRCS) $(FUZZ_HDRS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
-	    -o $@ $(FUZZ_TCPMUX_SRCS) $(LIBS)
-
-$(FUZZDIR)/fuzz_proxy: $(FUZZ_PROXY_SRCS) $(FUZZ_HDRS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
-	    -o $@ $(FUZZ_PROXY_SRCS) $(LIBS)
-
-$(FUZZDIR)/fuzz_load: $(FUZZ_LOAD_SRCS) $(FUZZ_HDRS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(SANITIZE) $(LDFLAGS) \
-	    -o $@ $(FUZZ_LOAD_SRCS) $(LIBS)
+	    -o $@ $< $(FUZZ_$*_SRCS) $(LIBS)
 
 $(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -36,8 +36,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "clientio.h"
 #include "config.h"
-#include "inetd.h"
 #include "log.h"
 #include "util.h"
 
@@ -246,7 +247,7 @@ auth_send(int fd, const struct auth_options *o, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(reply))
 		return -1;
-	return builtin_write(fd, reply, n, o->timeout_ms);
+	return client_write(fd, reply, n, o->timeout_ms);
 }
 
 static int
@@ -536,7 +537,7 @@ read_dotfiles(const struct auth_options *o, const struct auth_owner *ow,
 		read_dotfiles_as_owner(o, ow, pipefd[1]);
 	}
 	close(pipefd[1]);
-	len = builtin_read_line(pipefd[0], line, sizeof(line), o->timeout_ms);
+	len = client_read_line(pipefd[0], line, sizeof(line), o->timeout_ms);
 	close(pipefd[0]);
 	(void)kill(pid, SIGKILL);	/* one stuck on a file gives up now */
 	(void)waitpid(pid, NULL, 0);
@@ -679,11 +680,11 @@ auth_serve(const struct servtab *sep, int fd, const struct servtab *services)
 	len = sizeof(ends.remote);
 	if (getpeername(fd, (struct sockaddr *)&ends.remote, &len) == -1)
 		_exit(0);
-	while ((n = builtin_read_line(fd, line, sizeof(line),
+	while ((n = client_read_line(fd, line, sizeof(line),
 	    o.timeout_ms)) != LINE_END) {
 		if (n == LINE_TOOLONG) {
 			(void)auth_error(fd, &o, &none, ID_UNKNOWN);
-			builtin_linger_exit(fd);
+			client_linger_exit(fd);
 		}
 		if (auth_answer(fd, &o, &ends, line, n) == -1)
 			break;

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "config.h"
 #include "event.h"
 #include "inetd.h"

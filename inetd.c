@@ -37,11 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin.h"
+#include "children.h"
 #include "config.h"
 #include "event.h"
-#include "inetd.h"
-#include "children.h"
 #include "handback.h"
+#include "inetd.h"
 #include "load.h"
 #include "log.h"
 #include "lookup.h"

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "builtin.h"
 #include "config.h"
 #include "event.h"
 #include "inetd.h"
@@ -318,13 +320,6 @@ time_answer(char *buf, size_t len, size_t size)
 	t = htonl((uint32_t)((uint64_t)time(NULL) + SECONDS_1900_TO_1970));
 	memcpy(buf, &t, sizeof(t));
 	return sizeof(t);
-}
-
-/* Whether a failed read or write is worth trying again later. */
-static int
-try_again_later(void)
-{
-	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
 static void
@@ -938,100 +933,3 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 	}
 }
 
-/*
- * The builtins that run in a child of their own may block, but only
- * until a deadline: they read and write through these.
- */
-/* 0 once fd is ready for events (or in error), -1 past the deadline. */
-static int
-wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd pfd;
-	long long left;
-	int n;
-
-	for (;;) {
-		if ((left = deadline - monotonic_ms()) <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n > 0)
-			return 0;
-		if (n == -1 && errno != EINTR)
-			return -1;
-	}
-}
-
-ssize_t
-builtin_read_line(int fd, char *buf, size_t size, int timeout_ms)
-{
-	long long deadline = monotonic_ms() + timeout_ms;
-	size_t len = 0;
-	ssize_t n;
-	char c;
-
-	for (;;) {
-		if (wait_fd(fd, POLLIN, deadline) == -1)
-			return LINE_END;
-		if ((n = read(fd, &c, 1)) == -1 && try_again_later())
-			continue;
-		if (n <= 0)
-			return LINE_END;
-		if (c == '\n')
-			break;
-		if (len == size - 1)
-			return LINE_TOOLONG;
-		buf[len++] = c;
-	}
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	buf[len] = '\0';
-	return len;
-}
-
-int
-builtin_write(int fd, const char *buf, size_t len, int timeout_ms)
-{
-	long long deadline = monotonic_ms() + timeout_ms;
-	ssize_t n;
-
-	while (len > 0) {
-		if (wait_fd(fd, POLLOUT, deadline) == -1)
-			return -1;
-		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == -1) {
-			if (try_again_later())
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * The client may have sent more than was read: closing with unread
- * input resets the connection, and a reset can destroy the reply before
- * the client has read it.  So the reply ends with a FIN, and the input
- * is read and thrown away until the client closes, for a bounded time.
- */
-#define LINGER_MS	2000
-#define LINGER_MAX	65536	/* bytes thrown away at most */
-
-void
-builtin_linger_exit(int fd)
-{
-	long long deadline = monotonic_ms() + LINGER_MS;
-	size_t total = 0;
-	char buf[512];
-	ssize_t n;
-
-	(void)shutdown(fd, SHUT_WR);
-	while (total < LINGER_MAX && wait_fd(fd, POLLIN, deadline) == 0 &&
-	    (n = read(fd, buf, sizeof(buf))) > 0)
-		total += n;
-	_exit(0);
-}

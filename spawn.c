@@ -31,9 +31,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "config.h"
-#include "inetd.h"
 #include "handback.h"
+#include "inetd.h"
 #include "log.h"
 #include "spawn.h"
 #include "tcpmux.h"

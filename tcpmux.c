@@ -19,8 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "clientio.h"
 #include "config.h"
-#include "inetd.h"
 #include "ratelimit.h"
 #include "tcpmux.h"
 
@@ -63,7 +63,7 @@ tcpmux_help(int fd, const struct servtab *services)
 			continue;
 		n = snprintf(line, sizeof(line), "%s\r\n", tcpmux_name(sep));
 		if (n < 0 || (size_t)n >= sizeof(line) ||
-		    builtin_write(fd, line, n, TCPMUX_TIMEOUT_MS) == -1)
+		    client_write(fd, line, n, TCPMUX_TIMEOUT_MS) == -1)
 			return;
 	}
 }
@@ -82,7 +82,7 @@ tcpmux_refuse(int fd, const char *reply, int timeout_ms)
 	int i;
 
 	if (timeout_ms > 0)
-		(void)builtin_write(fd, reply, strlen(reply), timeout_ms);
+		(void)client_write(fd, reply, strlen(reply), timeout_ms);
 	else
 		(void)send(fd, reply, strlen(reply),
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -97,7 +97,7 @@ static void __attribute__((noreturn))
 tcpmux_turn_away(int fd, const char *reply)
 {
 	tcpmux_refuse(fd, reply, TCPMUX_TIMEOUT_MS);
-	builtin_linger_exit(fd);
+	client_linger_exit(fd);
 }
 
 /*
@@ -113,14 +113,14 @@ tcpmux_serve(const struct servtab *sep, int fd,
 	ssize_t len;
 
 	(void)sep;
-	len = builtin_read_line(fd, name, sizeof(name), TCPMUX_TIMEOUT_MS);
+	len = client_read_line(fd, name, sizeof(name), TCPMUX_TIMEOUT_MS);
 	if (len == LINE_TOOLONG)
 		tcpmux_turn_away(fd, "-Service name too long\r\n");
 	if (len == LINE_END)
 		_exit(0);
 	if (strcasecmp(name, "help") == 0) {
 		tcpmux_help(fd, services);
-		builtin_linger_exit(fd);
+		client_linger_exit(fd);
 	}
 	if ((size_t)len != strlen(name) ||
 	    (chosen = tcpmux_find(services, name)) == NULL)
@@ -133,7 +133,7 @@ tcpmux_go(const struct servtab *sep, int fd)
 {
 	if (sep->se_tcpmux != TCPMUX_PLUS)
 		return 0;
-	return builtin_write(fd, "+Go\r\n", 5, TCPMUX_TIMEOUT_MS);
+	return client_write(fd, "+Go\r\n", 5, TCPMUX_TIMEOUT_MS);
 }
 
 /* The entry offered under that service field ("tcpmux/+NAME"), now. */

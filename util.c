@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,4 +120,10 @@ all_digits(const char *s)
 		if (*s < '0' || *s > '9')
 			return 0;
 	return 1;
+}
+
+int
+try_again_later(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }

@@ -45,5 +45,7 @@ const char	*msg_where(char *buf, size_t size, const char *file, int line,
 
 /* Whether s is a non-empty string of ASCII digits. */
 int		 all_digits(const char *s);
+/* Whether a read or write that failed with errno may succeed later. */
+int		 try_again_later(void);
 
 #endif /* INETD_UTIL_H */

@@ -24,8 +24,8 @@
 #include <tcpd.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "config.h"
-#include "inetd.h"
 #include "log.h"
 #include "util.h"
 #include "wrap.h"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "builtin.h"
 #include "config.h"
 #include "inetd.h"
 #include "lookup.h"

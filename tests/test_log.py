@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Integration tests of inetd's messages to syslogd (/dev/log): their format
 and priority, a log socket that stops reading (the daemon keeps serving, and
 says how many messages it dropped), and a syslogd that restarts.

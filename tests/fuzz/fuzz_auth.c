@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_auth.c: libFuzzer harness for the query parser of the auth
  * builtin (RFC 1413), auth_parse_query().
  *
- * The input is a line as builtin_read_line() gives it: any bytes, NUL
+ * The input is a line as client_read_line() gives it: any bytes, NUL
  * included, then a NUL.  The parser must not crash or read past the
  * line, and what it accepts must be a query: two ports from 1 to 65535,
  * made of digits, blanks and one comma, that parse again the same once
@@ -13,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inetd.h"
+#include "auth.h"
+#include "clientio.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_proxy.c: libFuzzer harness for the PROXY protocol header the
  * forward builtin sends, proxy_header(), checked by a round trip.

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_tcpmux.c: libFuzzer harness for the line reader of the tcpmux
- * and auth builtins, builtin_read_line(), with tcpmux's buffer.
+ * and auth builtins, client_read_line(), with tcpmux's buffer.
  *
  * The input is what a client sends before it closes: it is written to a
  * socket pair and read back a line at a time, as tcpmux reads the name
@@ -17,13 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "inetd.h"
+#include "clientio.h"
+#include "config.h"
 
 #define READ_TIMEOUT_MS	1000	/* the bytes are all there already */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* What builtin_read_line() must return for the bytes at data. */
+/* What client_read_line() must return for the bytes at data. */
 static ssize_t
 expected_line(const uint8_t *data, size_t left, size_t bufsize,
     size_t *taken)
@@ -78,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	do {
 		want = expected_line(data + off, size - off, sizeof(line),
 		    &taken);
-		got = builtin_read_line(sv[0], line, sizeof(line),
+		got = client_read_line(sv[0], line, sizeof(line),
 		    READ_TIMEOUT_MS);
 		if (got != want || (got >= 0 && (line[got] != '\0' ||
 		    memcmp(line, data + off, got) != 0)))
