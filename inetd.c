@@ -39,6 +39,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "forward.h"
 #include "inetd.h"
 #include "children.h"
 #include "handback.h"

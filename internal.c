@@ -37,6 +37,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "forward.h"
 #include "inetd.h"
 #include "log.h"
 #include "tcpmux.h"

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "forward.h"
 #include "inetd.h"
 #include "handback.h"
 #include "log.h"

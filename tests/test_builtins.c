@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "forward.h"
 #include "inetd.h"
 #include "lookup.h"
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inetd.h"
+#include "proxy.h"
 
 #define V2_HEADER	16
 #define V2_INET_LEN	12
