@@ -24,7 +24,8 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c internal.c tcpmux.c auth.c ratelimit.c forward.c \
-		  relay.c assoc.c proxy.c log.c util.c lookup.c load.c event.c
+		  fwd.c relay.c assoc.c proxy.c log.c util.c lookup.c load.c \
+		  event.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
 PARSER_SRCS	= config.c load.c lookup.c util.c tests/stub_builtins.c
@@ -39,7 +40,7 @@ FUZZ_TCPMUX_SRCS = tests/fuzz/fuzz_tcpmux.c $(BUILTIN_SRCS)
 FUZZ_PROXY_SRCS	= tests/fuzz/fuzz_proxy.c $(BUILTIN_SRCS)
 FUZZ_LOAD_SRCS	= tests/fuzz/fuzz_load.c $(PARSER_SRCS)
 FUZZ_HDRS	= config.h inetd.h log.h util.h lookup.h load.h ratelimit.h \
-		  forward.h forward_impl.h proxy.h tests/stub_builtins.h
+		  forward.h fwd.h proxy.h tests/stub_builtins.h
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config

@@ -2,11 +2,12 @@
 /*
  * forward.c: the forward builtin, a TCP and UDP port forwarder served
  * by the daemon itself, with no process per connection.  This file
- * holds what an entry is: its settings (struct forward) as parsed,
- * resolved and freed, the hooks of its two rows of the builtins table,
- * the messages of a rule, the descriptor limit and the timers.  TCP
- * connections are relayed by relay.c, UDP clients by assoc.c, and the
- * PROXY headers both may send are written by proxy.c.
+ * holds the hooks of its two rows of the builtins table: an entry's
+ * settings (struct forward) as parsed and resolved, accept, reload,
+ * and what the loop calls (forward_deadline, forward_run); and the
+ * descriptor limit.  TCP connections are relayed by relay.c, UDP
+ * clients by assoc.c; what all three share is in fwd.c (fwd.h), and the
+ * PROXY headers are written by proxy.c.
  *
  * Every forwarded socket is registered in the loop's one epoll set
  * (event.h), with a handler embedded in its connection or association:
@@ -17,28 +18,24 @@
  *
  * Connections and associations refer to their entry's settings (struct
  * forward) by a reference of their own, since a reload may free the
- * entry while they run.  inetd.c tells this file which entry takes over
- * a socket (forward_take_over) and which goes (forward_forget).
+ * entry while they run.  The daemon tells this file, through the
+ * builtins table, which entry takes over a socket (forward_take_over)
+ * and which goes (forward_forget).
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
-#include <time.h>
 
 #include "config.h"
 #include "event.h"
 #include "forward.h"
-#include "forward_impl.h"
-#include "log.h"
+#include "fwd.h"
 #include "proxy.h"
 #include "util.h"
 
@@ -50,66 +47,19 @@
  */
 #define FORWARD_TCP_TIMEOUT	3600	/* s, default timeout= for TCP */
 #define FORWARD_TIMEOUT_MAX	(7 * 24 * 3600)	/* largest timeout= */
-#define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
 /* Descriptors the forwarder may need: two sockets and two pipes each. */
 #define FORWARD_NOFILE		(4 * FORWARD_MAXCONN + FORWARD_MAXASSOC + \
 				 FORWARD_FD_KEPT)
 
-const char *const result_words[] = {
-	[R_NONE] = "closed",
-	[R_CLIENT_CLOSED] = "done-remote-closed",
-	[R_TARGET_CLOSED] = "done-local-closed",
-	[R_CLIENT_RESET] = "remote-reset",
-	[R_TARGET_RESET] = "local-reset",
-	[R_CONNECT_FAILED] = "local-connect-failed",
-	[R_CONNECT_TIMEOUT] = "local-connect-timeout",
-	[R_SOCKET_FAILED] = "local-socket-failed",
-	[R_IDLE_TIMEOUT] = "idle-timeout",
-	[R_EXPIRED] = "expired",
-	[R_EVICTED] = "evicted",
-	[R_REPLACED] = "reconfigured",
-};
-
-int			 forward_log_each;	/* inetd -l */
-int64_t			 forward_now_ms;	/* of this pass */
-/* The earliest deadline of the tables, or sooner; 0: none. */
-static int64_t		 timer_at;
 static struct rlimit	 nofile_orig;	/* restored for servers */
 static int		 nofile_changed;
 
 /* ---------------------------------------------------------- settings */
 
 void
-forward_ref(struct forward *fw)
-{
-	fw->fw_refs++;
-}
-
-/* The settings go with their last user: entry, connection or client. */
-void
-forward_unref(struct forward *fw)
-{
-	if (fw == NULL || --fw->fw_refs > 0)
-		return;
-	free(fw->fw_host);
-	free(fw->fw_port);
-	free(fw->fw_label);
-	free(fw->fw_service);
-	free(fw->fw_wrapname);
-	free(fw);
-}
-
-void
 forward_free(void *private)
 {
 	forward_unref(private);
-}
-
-/* The settings of a forward entry, as forward_parse() made them. */
-struct forward *
-forward_settings(const struct servtab *sep)
-{
-	return sep->se_private;
 }
 
 /* "HOST:PORT" or "[IPv6]:PORT" into the two strings it names. */
@@ -263,24 +213,6 @@ forward_parse(struct servtab *sep, char *err, size_t errsize)
 	return sep->se_private == NULL ? -1 : 0;
 }
 
-int
-is_any_address(const union sockaddr_any *a)
-{
-	if (a->sa.sa_family == AF_INET)
-		return a->sin.sin_addr.s_addr == htonl(INADDR_ANY);
-	return a->sa.sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_UNSPECIFIED(&a->sin6.sin6_addr);
-}
-
-int
-is_loopback(const union sockaddr_any *a)
-{
-	if (a->sa.sa_family == AF_INET)
-		return (ntohl(a->sin.sin_addr.s_addr) >> 24) == 127;
-	return a->sa.sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_LOOPBACK(&a->sin6.sin6_addr);
-}
-
 /*
  * An entry forwarding to its own socket would connect to itself, and
  * each such connection would make another, until a limit stopped it.
@@ -375,19 +307,6 @@ forward_child(const struct servtab *sep, int fd,
 	return sep;
 }
 
-int
-same_host(union sockaddr_any a, union sockaddr_any b)
-{
-	sockaddr_unmap(&a);
-	sockaddr_unmap(&b);
-	if (a.sa.sa_family != b.sa.sa_family)
-		return 0;
-	if (a.sa.sa_family == AF_INET)
-		return a.sin.sin_addr.s_addr == b.sin.sin_addr.s_addr;
-	return a.sa.sa_family == AF_INET6 &&
-	    IN6_ARE_ADDR_EQUAL(&a.sin6.sin6_addr, &b.sin6.sin6_addr);
-}
-
 /*
  * The connection fd, accepted from peer on sep's socket, counts as its
  * child.
@@ -413,59 +332,6 @@ forward_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 }
 
 /* ----------------------------------------------------------- logging */
-
-/* "ADDR port N"; an address not looked up, or a UNIX one, by name. */
-const char *
-addr_text(const union sockaddr_any *a, char *buf, size_t size)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-
-	if (a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6) {
-		snprintf(buf, size, "%s", a->sa.sa_family == AF_UNIX ?
-		    "a UNIX socket" : "an unknown address");
-		return buf;
-	}
-	snprintf(buf, size, "%s port %d", sockaddr_str(&a->sa, host,
-	    sizeof(host)), sockaddr_port(&a->sa));
-	return buf;
-}
-
-/*
- * Failures of a rule (a target down, descriptors short) come with each
- * connection: at most one message every FORWARD_LOG_INTERVAL seconds,
- * saying how many were left out.
- */
-int
-quiet_take(time_t *until, unsigned *missed, char *more, size_t size)
-{
-	time_t now = forward_now_ms / 1000;
-
-	more[0] = '\0';
-	if (now < *until) {
-		(*missed)++;
-		return 0;
-	}
-	if (*missed > 0)
-		snprintf(more, size, " (%u more like it not logged)", *missed);
-	*missed = 0;
-	*until = now + FORWARD_LOG_INTERVAL;
-	return 1;
-}
-
-void
-rule_log(struct forward *fw, int priority, const char *fmt, ...)
-{
-	char msg[512], more[64];
-	va_list ap;
-
-	if (!quiet_take(&fw->fw_quiet_until, &fw->fw_quiet_missed, more,
-	    sizeof(more)))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	logmsg(priority, "%s: %s%s", fw->fw_label, msg, more);
-}
 
 /* --------------------------------------------------------- resources */
 
@@ -508,21 +374,6 @@ forward_restore_limits(void)
 
 /* ------------------------------------------------------------ timers */
 
-/* The loop wakes up at the earliest deadline, or sooner. */
-void
-timer_want(int64_t at)
-{
-	if (at != 0 && (timer_at == 0 || at < timer_at))
-		timer_at = at;
-}
-
-void
-earliest(int64_t *soonest, int64_t at)
-{
-	if (at != 0 && (*soonest == 0 || at < *soonest))
-		*soonest = at;
-}
-
 /*
  * Deadlines only move later as data flows, so the earliest is known
  * when a connection starts, and found again here when it is reached:
@@ -533,7 +384,7 @@ timer_expired(void)
 {
 	int64_t soonest = 0;
 
-	timer_at = 0;
+	timer_reset();
 	relay_expire(&soonest);
 	assoc_expire(&soonest);
 	timer_want(soonest);
@@ -552,7 +403,7 @@ forward_init(int log_connections)
 long long
 forward_deadline(void)
 {
-	return timer_at;
+	return timer_deadline();
 }
 
 /* After the loop's wait: the deadlines reached, the slots freed. */
@@ -560,7 +411,7 @@ void
 forward_run(void)
 {
 	forward_now_ms = event_now_ms();
-	if (timer_at != 0 && forward_now_ms >= timer_at)
+	if (timer_due())
 		timer_expired();
 	relays_release();
 }

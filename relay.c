@@ -33,7 +33,7 @@
 #include "config.h"
 #include "event.h"
 #include "forward.h"
-#include "forward_impl.h"
+#include "fwd.h"
 #include "log.h"
 #include "proxy.h"
 #include "ratelimit.h"

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * forward_impl.h: what the files of the forward builtin share, and no
- * other file needs.  forward.c holds an entry's settings (struct
- * forward), the rule's messages and the timers; relay.c relays TCP
- * connections, assoc.c UDP clients (associations); proxy.c writes the
- * PROXY headers both send.
+ * fwd.h: what the files of the forward builtin share, and no other
+ * file needs.  forward.c holds the hooks of the entry (parse, resolve,
+ * accept, reload) and calls relay.c, which relays TCP connections, and
+ * assoc.c, which forwards UDP clients (associations); all three call
+ * fwd.c below them: an entry's settings (struct forward), the messages
+ * of a rule, addresses, the clock and the timer.  proxy.c writes the
+ * PROXY headers relay.c and assoc.c send.
  */
-#ifndef INETD_FORWARD_IMPL_H
-#define INETD_FORWARD_IMPL_H
+#ifndef INETD_FWD_H
+#define INETD_FWD_H
 
 #include <sys/socket.h>
 #include <stdint.h>
@@ -67,7 +69,7 @@ extern int		 forward_log_each;
 /* Monotonic ms of this pass of the loop, set as each event comes. */
 extern int64_t		 forward_now_ms;
 
-/* forward.c: the settings, by reference (see forward_unref()). */
+/* fwd.c: the settings, by reference (see forward_unref()). */
 struct forward	*forward_settings(const struct servtab *sep);
 void		 forward_ref(struct forward *fw);
 void		 forward_unref(struct forward *fw);
@@ -91,6 +93,13 @@ void		 rule_log(struct forward *fw, int priority, const char *fmt,
 void		 timer_want(int64_t at);
 /* *soonest becomes at when at is a deadline (not 0) and earlier. */
 void		 earliest(int64_t *soonest, int64_t at);
+/*
+ * The deadline (0: none), whether this pass has reached it, and, before
+ * the tables are looked over for the next, none.
+ */
+long long	 timer_deadline(void);
+int		 timer_due(void);
+void		 timer_reset(void);
 
 /* relay.c: the TCP connections. */
 void		 relay_init(void);
@@ -111,4 +120,4 @@ void		 assoc_take_over(struct servtab *old, struct servtab *sep,
 void		 assoc_forget(struct servtab *old);
 void		 assoc_closeall(void);
 
-#endif /* INETD_FORWARD_IMPL_H */
+#endif /* INETD_FWD_H */
