@@ -39,7 +39,7 @@
 #include "builtin.h"
 #include "config.h"
 #include "event.h"
-#include "inetd.h"
+#include "forward.h"
 #include "log.h"
 #include "tcpmux.h"
 #include "util.h"
@@ -108,7 +108,7 @@ struct builtin {
 	/* Sets its options on the entry's socket (on), or clears them. */
 	int		(*bi_socket_options)(const struct servtab *sep, int fd,
 			    int on);
-	/* The limits of the connections it serves (see inetd.h). */
+	/* The limits of the connections it serves (see builtin.h). */
 	int		(*bi_peer_count)(const struct servtab *sep,
 			    const struct sockaddr *peer);
 	int		(*bi_peer_admit)(const struct servtab *sep,

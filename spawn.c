@@ -33,8 +33,8 @@
 
 #include "builtin.h"
 #include "config.h"
+#include "forward.h"
 #include "handback.h"
-#include "inetd.h"
 #include "log.h"
 #include "spawn.h"
 #include "tcpmux.h"

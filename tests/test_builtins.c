@@ -16,7 +16,7 @@
 
 #include "builtin.h"
 #include "config.h"
-#include "inetd.h"
+#include "forward.h"
 #include "lookup.h"
 
 static const char	*first_message(void);

@@ -24,7 +24,7 @@ import threading
 import harness
 from harness import *  # noqa: F401,F403
 
-ADDRTAB_SIZE = 4096     # per-address entries in the daemon (inetd.h)
+ADDRTAB_SIZE = 4096     # per-address entries in the daemon (ratelimit.h)
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
     else os.path.realpath(sys.executable)
 

@@ -10,8 +10,8 @@
  * versions 1 and 2 written here from the specification (haproxy's
  * proxy-protocol.txt), which must find the ends it was given: IPv4 for
  * a mapped address, UNKNOWN / UNSPEC unless both ends are IP of one
- * family.  In a buffer of the size forward.c gives, a header always
- * fits; in a smaller one it fits, or its length is 0.
+ * family.  In a buffer of the size relay.c or assoc.c gives, a header
+ * always fits; in a smaller one it fits, or its length is 0.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inetd.h"
+#include "proxy.h"
 
 #define V2_HEADER	16
 #define V2_INET_LEN	12
@@ -208,7 +208,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	make_end(&in, &dst);
 	version = flags & 1 ? 2 : 1;
 	socktype = flags & 2 ? SOCK_DGRAM : SOCK_STREAM;
-	/* The buffers of forward.c, or a smaller one. */
+	/* The buffers of relay.c and assoc.c, or a smaller one. */
 	bufsize = version == 1 ? PROXY_V1_MAX + 1 : PROXY_V2_MAX;
 	if (flags & 4)
 		bufsize = (small[0] << 8 | small[1]) % bufsize;
@@ -219,7 +219,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	family = src.family == dst.family && (src.family == AF_INET ||
 	    src.family == AF_INET6) ? src.family : AF_UNSPEC;
 	if (len == 0 && !(flags & 4))
-		abort();	/* forward.c's buffer is too small */
+		abort();	/* their buffer is too small */
 	if (len > bufsize)
 		abort();
 	if (len > 0 && version == 1)

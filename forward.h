@@ -1,23 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * inetd.h: the forwarder (forward.c), as the other modules call it.
+ * forward.h: the forward builtin, TCP and UDP forwarding served by the
+ * daemon, as the builtins table (internal.c) and the daemon call it.
+ * Its sockets wait in the loop's one epoll set (event.h), with handlers
+ * of its own; at most FORWARD_MAXCONN TCP connections (relay.c) and
+ * FORWARD_MAXASSOC UDP clients (assoc.c) are forwarded at once.
  */
-#ifndef INETD_INETD_H
-#define INETD_INETD_H
+#ifndef INETD_FORWARD_H
+#define INETD_FORWARD_H
 
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <stddef.h>
 
 #include "builtin.h"
-#include "config.h"
 
-/*
- * forward.c: the forward builtin, TCP and UDP forwarding served by the
- * daemon.  Its sockets wait in the loop's one epoll set (event.h), with
- * handlers of forward.c's; at most FORWARD_MAXCONN TCP connections and
- * FORWARD_MAXASSOC UDP clients are forwarded at once.
- */
+struct servtab;
+
 #define FORWARD_NAME	"forward"
 #define FORWARD_MAXCONN	16384
 #define FORWARD_MAXASSOC 4096
@@ -64,19 +61,5 @@ void		 forward_restore_limits(void);
 long long	 forward_deadline(void);
 /* After each wait of the loop: timeouts, and the slots freed. */
 void		 forward_run(void);
-/*
- * The PROXY protocol header, version 1 or 2, for src talking to dst
- * over socktype: its length, 0 if it does not fit in size.
- */
-#define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
-#define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
-union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-};
-size_t		 proxy_header(char *buf, size_t size, int version,
-		    int socktype, union sockaddr_any src,
-		    union sockaddr_any dst);
 
-#endif /* INETD_INETD_H */
+#endif /* INETD_FORWARD_H */

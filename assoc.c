@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * assoc.c: the forward builtin's UDP clients.  A client gets an
+ * association: a socket of its own connected to the target, so that the
+ * target's replies can be told apart and sent back to that client from
+ * the service's socket, from the address the client sent to (pktinfo).
+ * Associations are found by a hash of the client's address, and the one
+ * idle longest (LRU) makes room for a new client when the table is
+ * full.  A datagram that may be the echo of one relayed before (a loop)
+ * is dropped.
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "forward.h"
+#include "fwd.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+
+#define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
+#define FORWARD_HASH_SIZE	4096	/* buckets of the association table */
+
+/* A UDP client of a forward entry, and its socket to the target. */
+struct assoc {
+	struct forward	*a_fw;		/* NULL: slot free */
+	struct servtab	*a_sep;
+	struct handler	 a_handler;	/* a_fd's, in the loop */
+	int		 a_fd;		/* connected to the target */
+	int		 a_listen_fd;	/* the entry's socket, the key */
+	union sockaddr_any a_peer;
+	socklen_t	 a_peerlen;
+	/*
+	 * The entry's address the client last sent to: the destination in
+	 * PROXY headers, and the source of the replies.
+	 */
+	union sockaddr_any a_local;
+	int		 a_hnext;	/* hash chain, free list: slot + 1 */
+	int		 a_older, a_newer;	/* by last activity */
+	int64_t		 a_start;
+	int64_t		 a_active;
+	uint64_t	 a_bytes[2];	/* by source side */
+	uint64_t	 a_dgrams[2];
+};
+
+static struct assoc	 assocs[FORWARD_MAXASSOC];
+static int		 assocs_used;
+/*
+ * The hash chains and the free list link slot + 1, so that 0 ends them and
+ * the hash, zeroed as bss, costs no memory until a UDP client comes.
+ */
+static int		 assocs_free;
+static int		 nassocs;
+static int		 assoc_hash[FORWARD_HASH_SIZE];
+static int		 lru_oldest = -1, lru_newest = -1;
+static time_t		 evict_quiet_until;
+static unsigned		 evict_missed;
+static char		 dgram[BUILTIN_DGRAMMAX];	/* kept off the stack */
+
+static void	assoc_end(struct assoc *, enum result);
+static void	assoc_ready(struct handler *, uint32_t);
+
+/* ------------------------------------------------------- the clients */
+
+static int
+same_target(const struct forward *a, const struct forward *b)
+{
+	return a != NULL && b != NULL && a->fw_socktype == b->fw_socktype &&
+	    a->fw_proxy == b->fw_proxy && a->fw_addrlen == b->fw_addrlen &&
+	    memcmp(&a->fw_addr, &b->fw_addr, a->fw_addrlen) == 0;
+}
+
+static int64_t
+assoc_deadline(const struct assoc *a)
+{
+	return a->a_active + (int64_t)a->a_fw->fw_timeout * 1000;
+}
+
+static unsigned
+assoc_hash_of(int listen_fd, const union sockaddr_any *peer)
+{
+	const unsigned char *p;
+	size_t i, len;
+	uint32_t h = 2166136261u ^ (uint32_t)listen_fd;	/* FNV-1a */
+
+	if (peer->sa.sa_family == AF_INET) {
+		p = (const unsigned char *)&peer->sin.sin_addr;
+		len = 4;
+	} else {
+		p = (const unsigned char *)&peer->sin6.sin6_addr;
+		len = 16;
+	}
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	h = (h ^ (uint32_t)sockaddr_port(&peer->sa)) * 16777619u;
+	return h % FORWARD_HASH_SIZE;
+}
+
+static int
+same_peer(const union sockaddr_any *a, const union sockaddr_any *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return 0;
+	if (a->sa.sa_family == AF_INET)
+		return a->sin.sin_port == b->sin.sin_port &&
+		    a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+	return a->sin6.sin6_port == b->sin6.sin6_port &&
+	    IN6_ARE_ADDR_EQUAL(&a->sin6.sin6_addr, &b->sin6.sin6_addr) &&
+	    a->sin6.sin6_scope_id == b->sin6.sin6_scope_id;
+}
+
+static struct assoc *
+assoc_find(int listen_fd, const union sockaddr_any *peer)
+{
+	struct assoc *a;
+	int link;
+
+	for (link = assoc_hash[assoc_hash_of(listen_fd, peer)]; link != 0;
+	    link = a->a_hnext) {
+		a = &assocs[link - 1];
+		if (a->a_listen_fd == listen_fd && same_peer(&a->a_peer, peer))
+			return a;
+	}
+	return NULL;
+}
+
+static void
+lru_unlink(struct assoc *a)
+{
+	if (a->a_older != -1)
+		assocs[a->a_older].a_newer = a->a_newer;
+	else
+		lru_oldest = a->a_newer;
+	if (a->a_newer != -1)
+		assocs[a->a_newer].a_older = a->a_older;
+	else
+		lru_newest = a->a_older;
+}
+
+static void
+lru_make_newest(struct assoc *a)
+{
+	int slot = a - assocs;
+
+	a->a_older = lru_newest;
+	a->a_newer = -1;
+	if (lru_newest != -1)
+		assocs[lru_newest].a_newer = slot;
+	else
+		lru_oldest = slot;
+	lru_newest = slot;
+}
+
+static void
+assoc_touch(struct assoc *a)
+{
+	a->a_active = forward_now_ms;
+	if (lru_newest != a - assocs) {
+		lru_unlink(a);
+		lru_make_newest(a);
+	}
+}
+
+static void
+log_assoc_end(const struct assoc *a, enum result result)
+{
+	char from[INET6_ADDRSTRLEN + 32], to[INET6_ADDRSTRLEN + 32];
+	int64_t ms = forward_now_ms - a->a_start;
+
+	logmsg(LOG_INFO, "%s from %s to %s: %s, %llu datagrams %llu bytes "
+	    "in, %llu datagrams %llu bytes out, %lld.%03lld s",
+	    a->a_fw->fw_service, addr_text(&a->a_peer, from, sizeof(from)),
+	    addr_text(&a->a_fw->fw_addr, to, sizeof(to)), result_words[result],
+	    (unsigned long long)a->a_dgrams[CLIENT],
+	    (unsigned long long)a->a_bytes[CLIENT],
+	    (unsigned long long)a->a_dgrams[TARGET],
+	    (unsigned long long)a->a_bytes[TARGET],
+	    (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+static void
+assoc_end(struct assoc *a, enum result result)
+{
+	int slot = a - assocs, *link;
+
+	if (forward_log_each)
+		log_assoc_end(a, result);
+	for (link = &assoc_hash[assoc_hash_of(a->a_listen_fd, &a->a_peer)];
+	    *link != slot + 1; link = &assocs[*link - 1].a_hnext)
+		continue;
+	*link = a->a_hnext;
+	lru_unlink(a);
+	(void)event_close(a->a_fd);
+	forward_unref(a->a_fw);
+	a->a_fw = NULL;
+	a->a_sep = NULL;
+	a->a_hnext = assocs_free;
+	assocs_free = slot + 1;
+	nassocs--;
+}
+
+static void
+log_evicted(const struct servtab *sep)
+{
+	char where[SVC_WHERE_MAX], more[64];
+
+	if (quiet_take(&evict_quiet_until, &evict_missed, more, sizeof(more)))
+		logmsg(LOG_WARNING, "%s: %d UDP clients forwarded, the most "
+		    "this inetd keeps: the one idle longest was forgotten%s",
+		    servtab_where(sep, where, sizeof(where)), FORWARD_MAXASSOC,
+		    more);
+}
+
+/* A slot for a new client; when all are taken, the one idle longest. */
+static struct assoc *
+assoc_alloc(struct servtab *sep)
+{
+	struct assoc *a;
+
+	if (nassocs == FORWARD_MAXASSOC) {
+		log_evicted(sep);
+		assoc_end(&assocs[lru_oldest], R_EVICTED);
+	}
+	if (assocs_free != 0) {
+		a = &assocs[assocs_free - 1];
+		assocs_free = a->a_hnext;
+	} else
+		a = &assocs[assocs_used++];
+	nassocs++;
+	return a;
+}
+
+static struct assoc *
+assoc_new(struct servtab *sep, const union sockaddr_any *peer,
+    socklen_t peerlen)
+{
+	struct forward *fw = forward_settings(sep);
+	struct assoc *a;
+	unsigned h;
+	int fd;
+
+	if ((fd = socket(fw->fw_addr.sa.sa_family, SOCK_DGRAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		rule_log(fw, LOG_ERR, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	if (connect(fd, &fw->fw_addr.sa, fw->fw_addrlen) == -1) {
+		rule_log(fw, LOG_WARNING, "connect: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	a = assoc_alloc(sep);
+	a->a_handler.h_ready = assoc_ready;
+	if (event_add(fd, EPOLLIN, &a->a_handler) == -1) {
+		rule_log(fw, LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		close(fd);
+		a->a_hnext = assocs_free;
+		assocs_free = a - assocs + 1;
+		nassocs--;
+		return NULL;
+	}
+	a->a_fw = fw;
+	forward_ref(fw);
+	a->a_sep = sep;
+	a->a_fd = fd;
+	a->a_listen_fd = sep->se_fd;
+	a->a_peer = *peer;
+	a->a_peerlen = peerlen;
+	a->a_start = a->a_active = forward_now_ms;
+	memset(a->a_bytes, 0, sizeof(a->a_bytes));
+	memset(a->a_dgrams, 0, sizeof(a->a_dgrams));
+	h = assoc_hash_of(a->a_listen_fd, peer);
+	a->a_hnext = assoc_hash[h];
+	assoc_hash[h] = a - assocs + 1;
+	lru_make_newest(a);
+	timer_want(assoc_deadline(a));
+	return a;
+}
+
+static void
+log_new_client(const struct servtab *sep, const union sockaddr_any *peer)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+
+	logmsg(LOG_INFO, "%s from %s", sep->se_service,
+	    sockaddr_str(&peer->sa, addr, sizeof(addr)));
+}
+
+/* The datagram goes to the target, after a PROXY header if asked. */
+static void
+assoc_send(struct assoc *a, const char *data, size_t len)
+{
+	char header[PROXY_V2_MAX];
+	struct iovec iov[2];
+	struct msghdr msg;
+	size_t hlen = 0;
+
+	if (a->a_fw->fw_proxy != 0)
+		hlen = proxy_header(header, sizeof(header), 2, SOCK_DGRAM,
+		    a->a_peer, a->a_local);
+	memset(&msg, 0, sizeof(msg));
+	iov[0].iov_base = header;
+	iov[0].iov_len = hlen;
+	iov[1].iov_base = (void *)data;
+	iov[1].iov_len = len;
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
+	/* A full socket or an ICMP error loses the datagram, as UDP may. */
+	if (sendmsg(a->a_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
+		a->a_dgrams[CLIENT]++;
+		a->a_bytes[CLIENT] += len;
+	}
+}
+
+/* ----------------------------------------------------------- pktinfo */
+
+/*
+ * The entry's socket tells the address each datagram was sent to
+ * (IP_PKTINFO, IPV6_RECVPKTINFO): with a socket bound to every address,
+ * getsockname() would say 0.0.0.0, and a dual-stack one an IPv6
+ * address to an IPv4 client.  Set for a UDP forward entry's socket,
+ * cleared for another entry's that takes it over at a reload.
+ */
+int
+forward_socket_options(const struct servtab *sep, int fd, int on)
+{
+	if (sep->se_socktype != SOCK_DGRAM ||
+	    (sep->se_family != AF_INET && sep->se_family != AF_INET6))
+		return 0;
+	/* On a dual-stack socket, IPv4 datagrams come with both. */
+	if ((sep->se_family == AF_INET || !sep->se_v6only) &&
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == -1)
+		return -1;
+	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_RECVPKTINFO, &on, sizeof(on)) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+set_local_v4(union sockaddr_any *a, int family, struct in_addr addr,
+    in_port_t port)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET) {
+		a->sin.sin_family = AF_INET;
+		a->sin.sin_addr = addr;
+		a->sin.sin_port = port;
+		return;
+	}
+	a->sin6.sin6_family = AF_INET6;	/* as the dual-stack socket's peers */
+	a->sin6.sin6_addr.s6_addr[10] = 0xff;
+	a->sin6.sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&a->sin6.sin6_addr.s6_addr[12], &addr, 4);
+	a->sin6.sin6_port = port;
+}
+
+/*
+ * Where the datagram of msg was sent, on the entry's port.  For IPv4
+ * the kernel's specific destination: the address itself, or for a
+ * broadcast the address of the interface, since no reply can come from
+ * a broadcast address.  0, or -1 when the socket did not say.
+ */
+static int
+local_of(struct msghdr *msg, const struct servtab *sep,
+    union sockaddr_any *local)
+{
+	const union sockaddr_any *bound =
+	    (const union sockaddr_any *)&sep->se_ctrladdr;
+	in_port_t port = htons(sockaddr_port(&bound->sa));
+	struct in6_pktinfo pi6;
+	struct in_pktinfo pi;
+	struct cmsghdr *cm;
+	int found = -1;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			set_local_v4(local, sep->se_family, pi.ipi_spec_dst,
+			    port);
+			return 0;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
+			memset(local, 0, sizeof(*local));
+			local->sin6.sin6_family = AF_INET6;
+			local->sin6.sin6_addr = pi6.ipi6_addr;
+			local->sin6.sin6_port = port;
+			if (IN6_IS_ADDR_LINKLOCAL(&pi6.ipi6_addr))
+				local->sin6.sin6_scope_id = pi6.ipi6_ifindex;
+			found = 0;
+		}
+	}
+	return found;
+}
+
+/*
+ * The next datagram on the entry's socket, into dgram: its length, or
+ * -1 when none is left.  *peer is its sender, of family 0 for one to
+ * drop (too big, or not from an Internet address), and *local the
+ * address it was sent to.
+ */
+static ssize_t
+dgram_recv(const struct servtab *sep, union sockaddr_any *peer,
+    socklen_t *peerlen, union sockaddr_any *local)
+{
+	union {
+		struct cmsghdr	align;
+		char		buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+				    CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} control;
+	struct sockaddr_storage from;
+	struct iovec iov;
+	struct msghdr msg;
+	ssize_t n;
+
+	iov.iov_base = dgram;
+	iov.iov_len = sizeof(dgram);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &from;
+	msg.msg_namelen = sizeof(from);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = &control;
+	msg.msg_controllen = sizeof(control);
+	/* With MSG_TRUNC, n is the datagram's size, not what fit. */
+	if ((n = recvmsg(sep->se_fd, &msg, MSG_DONTWAIT | MSG_TRUNC)) == -1)
+		return -1;
+	memset(peer, 0, sizeof(*peer));
+	if ((size_t)n > sizeof(dgram) || (from.ss_family != AF_INET &&
+	    from.ss_family != AF_INET6))
+		return n;
+	memcpy(peer, &from, from.ss_family == AF_INET ? sizeof(peer->sin) :
+	    sizeof(peer->sin6));
+	*peerlen = msg.msg_namelen;
+	if (local_of(&msg, sep, local) == -1)
+		memcpy(local, &sep->se_ctrladdr, sizeof(*local));
+	return n;
+}
+
+/* ------------------------------------------------------------- loops */
+
+/*
+ * The target itself, on its port: when it is on a loopback address,
+ * any loopback address, since a server bound to every address may
+ * answer from any of them.
+ */
+static int
+is_target(const struct forward *fw, union sockaddr_any a)
+{
+	sockaddr_unmap(&a);
+	if (sockaddr_port(&a.sa) != sockaddr_port(&fw->fw_addr.sa))
+		return 0;
+	if (is_loopback(&a) && (is_loopback(&fw->fw_addr) ||
+	    is_any_address(&fw->fw_addr)))
+		return 1;
+	return same_host(a, fw->fw_addr);
+}
+
+/*
+ * A client that is the target, or on a port of this daemon's own
+ * datagram services, may be the echo of a datagram relayed before:
+ * relaying it could start the two answering each other for ever.
+ */
+static int
+loop_source(struct forward *fw, const union sockaddr_any *peer,
+    loop_port_fn *loop_port)
+{
+	char addr[INET6_ADDRSTRLEN + 32];
+
+	if (!loop_port(sockaddr_port(&peer->sa)) && !is_target(fw, *peer))
+		return 0;
+	rule_log(fw, LOG_WARNING, "loop request REFUSED from %s",
+	    addr_text(peer, addr, sizeof(addr)));
+	return 1;
+}
+
+/* Datagrams waiting on a forward entry's socket, a bounded batch. */
+void
+forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
+    loop_port_fn *loop_port)
+{
+	union sockaddr_any peer, local;
+	struct assoc *a;
+	socklen_t peerlen;
+	ssize_t n;
+	int i;
+
+	forward_now_ms = monotonic_ms();
+	for (i = 0; i < FORWARD_DGRAM_BATCH; i++) {
+		if ((n = dgram_recv(sep, &peer, &peerlen, &local)) == -1)
+			return;
+		if (peer.sa.sa_family == 0 ||
+		    loop_source(forward_settings(sep), &peer, loop_port))
+			continue;
+		if ((a = assoc_find(sep->se_fd, &peer)) == NULL) {
+			/* Limits count clients, not each datagram. */
+			if (admit != NULL && !admit(sep, &peer.sa))
+				continue;
+			if ((a = assoc_new(sep, &peer, peerlen)) == NULL)
+				continue;
+			if (forward_log_each)
+				log_new_client(sep, &peer);
+		}
+		a->a_local = local;
+		assoc_touch(a);
+		assoc_send(a, dgram, n);
+	}
+}
+
+/* ----------------------------------------------------------- replies */
+
+static size_t
+put_cmsg(char *buf, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *cm = (struct cmsghdr *)buf;
+
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), data, len);
+	return CMSG_SPACE(len);
+}
+
+/*
+ * A reply goes to the client from the address the client sent to, as
+ * the client expects, through IP_PKTINFO or IPV6_PKTINFO (which takes an
+ * IPv4-mapped address for an IPv4 client of a dual-stack socket).
+ */
+static ssize_t
+reply_send(const struct assoc *a, size_t len)
+{
+	union {
+		struct cmsghdr	align;
+		char		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} control;
+	const union sockaddr_any *from = &a->a_local;
+	struct in6_pktinfo pi6;
+	struct in_pktinfo pi;
+	struct iovec iov;
+	struct msghdr msg;
+
+	iov.iov_base = dgram;
+	iov.iov_len = len;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = (void *)&a->a_peer;
+	msg.msg_namelen = a->a_peerlen;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	memset(&control, 0, sizeof(control));
+	if (from->sa.sa_family == AF_INET) {
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = from->sin.sin_addr;
+		msg.msg_controllen = put_cmsg(control.buf, IPPROTO_IP,
+		    IP_PKTINFO, &pi, sizeof(pi));
+	} else if (from->sa.sa_family == AF_INET6 &&
+	    !IN6_IS_ADDR_MULTICAST(&from->sin6.sin6_addr)) {
+		memset(&pi6, 0, sizeof(pi6));
+		pi6.ipi6_addr = from->sin6.sin6_addr;
+		pi6.ipi6_ifindex = from->sin6.sin6_scope_id;
+		msg.msg_controllen = put_cmsg(control.buf, IPPROTO_IPV6,
+		    IPV6_PKTINFO, &pi6, sizeof(pi6));
+	}
+	if (msg.msg_controllen > 0)
+		msg.msg_control = &control;
+	return sendmsg(a->a_listen_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Replies of the target, back to the client from the entry's socket. */
+static void
+assoc_event(struct assoc *a)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < FORWARD_DGRAM_BATCH; i++) {
+		n = recv(a->a_fd, dgram, sizeof(dgram), MSG_DONTWAIT |
+		    MSG_TRUNC);
+		if (n == -1) {
+			if (errno == EAGAIN)
+				return;
+			continue;	/* an ICMP error: the target is down */
+		}
+		if ((size_t)n > sizeof(dgram))
+			continue;
+		/* The entry's socket was closed (looping) or reopened. */
+		if (a->a_sep == NULL || a->a_sep->se_fd != a->a_listen_fd)
+			return;
+		assoc_touch(a);
+		if (reply_send(a, n) != -1) {
+			a->a_dgrams[TARGET]++;
+			a->a_bytes[TARGET] += n;
+		}
+	}
+}
+
+static void
+assoc_ready(struct handler *h, uint32_t events)
+{
+	struct assoc *a = container_of(h, struct assoc, a_handler);
+
+	(void)events;
+	forward_now_ms = event_now_ms();
+	if (a->a_fw != NULL)
+		assoc_event(a);
+}
+
+void
+assoc_expire(int64_t *soonest)
+{
+	struct assoc *a;
+	int64_t at;
+	int i;
+
+	for (i = 0; i < assocs_used; i++) {
+		a = &assocs[i];
+		if (a->a_fw == NULL)
+			continue;
+		if ((at = assoc_deadline(a)) > forward_now_ms)
+			earliest(soonest, at);
+		else
+			assoc_end(a, R_EXPIRED);
+	}
+}
+
+/* The clients follow sep when fw, its settings, has the same target. */
+void
+assoc_take_over(struct servtab *old, struct servtab *sep,
+    struct forward *fw)
+{
+	struct assoc *a;
+	int i;
+
+	if (nassocs == 0)
+		return;		/* a reload of many entries stays linear */
+	for (i = 0; i < assocs_used; i++) {
+		a = &assocs[i];
+		if (a->a_fw == NULL || a->a_sep != old)
+			continue;
+		if (!same_target(a->a_fw, fw)) {
+			forward_now_ms = monotonic_ms();
+			assoc_end(a, R_REPLACED);
+			continue;
+		}
+		forward_ref(fw);
+		forward_unref(a->a_fw);
+		a->a_fw = fw;
+		a->a_sep = sep;
+	}
+}
+
+void
+assoc_forget(struct servtab *old)
+{
+	int i;
+
+	if (nassocs == 0)
+		return;
+	forward_now_ms = monotonic_ms();
+	for (i = 0; i < assocs_used; i++)
+		if (assocs[i].a_fw != NULL && assocs[i].a_sep == old)
+			assoc_end(&assocs[i], R_REPLACED);
+}
+
+void
+assoc_closeall(void)
+{
+	int i;
+
+	for (i = 0; i < assocs_used; i++)
+		if (assocs[i].a_fw != NULL)
+			assoc_end(&assocs[i], R_NONE);
+}
