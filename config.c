@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "lookup.h"
+#include "options.h"
 #include "util.h"
 
 /* "FILE:LINE: " and a name made of the words of an entry. */
@@ -1380,6 +1381,7 @@ servtab_free(struct servtab *sep)
 	if (sep->se_bi != NULL)
 		builtins->cb_free(sep);
 	free(sep->se_include);
+	options_free(sep);
 	for (i = 0; i < sep->se_argc; i++)
 		free(sep->se_argv[i]);
 	free(sep->se_argv);

@@ -39,6 +39,7 @@
 #define TCPMUX_PLUS	2	/* "tcpmux/+NAME": inetd sends "+Go" */
 
 struct builtin;
+struct svc_options;
 
 /* What SIGUSR1 reports of an entry, kept across reloads (inetd.c). */
 struct svc_stats {
@@ -77,6 +78,7 @@ struct servtab {
 	void	*se_private;		/* the builtin's, freed by its hook */
 	int	 se_argc;
 	char	**se_argv;		/* se_argc of them, then NULL */
+	struct svc_options *se_opts;	/* key-values options, or NULL */
 	/*
 	 * An "include PATH" line: config_parse() returns it as a node with
 	 * only this, se_file and se_line set; config_load() follows it.
