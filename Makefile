@@ -19,13 +19,13 @@
 
 PROG		= inetd
 # The daemon: main, its loop, and everything about its children.
-DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
-		  wrap.c
+DAEMON_SRCS	= inetd.c children.c exitlog.c handback.c notify.c reload.c \
+		  spawn.c wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c options.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
 		  forward.c fwd.c relay.c assoc.c proxy.c log.c util.c lookup.c \
-		  load.c event.c
+		  load.c event.c journal.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
 PARSER_SRCS	= config.c options.c load.c lookup.c util.c tests/stub_builtins.c

@@ -175,17 +175,20 @@ assoc_touch(struct assoc *a)
 static void
 log_assoc_end(const struct assoc *a, enum result result)
 {
-	char from[INET6_ADDRSTRLEN + 32], to[INET6_ADDRSTRLEN + 32];
+	char from[LOG_CLIENT_MAX], to[INET6_ADDRSTRLEN + 32];
 	int64_t ms = forward_now_ms - a->a_start;
+	struct log_event ev = { .le_service = a->a_fw->fw_service,
+	    .le_peer = &a->a_peer.sa,
+	    .le_has = LOG_EVENT_DURATION | LOG_EVENT_BYTES, .le_ms = ms,
+	    .le_bytes_in = a->a_bytes[CLIENT],
+	    .le_bytes_out = a->a_bytes[TARGET] };
 
-	logmsg(LOG_INFO, "%s from %s to %s: %s, %llu datagrams %llu bytes "
-	    "in, %llu datagrams %llu bytes out, %lld.%03lld s",
-	    a->a_fw->fw_service, addr_text(&a->a_peer, from, sizeof(from)),
+	logevent(LOG_INFO, &ev, "%s from %s to %s: %s, %llu datagrams %llu "
+	    "bytes in, %llu datagrams %llu bytes out, %lld.%03lld s",
+	    a->a_fw->fw_service, log_client(&a->a_peer.sa, from, sizeof(from)),
 	    addr_text(&a->a_fw->fw_addr, to, sizeof(to)), result_words[result],
-	    (unsigned long long)a->a_dgrams[CLIENT],
-	    (unsigned long long)a->a_bytes[CLIENT],
-	    (unsigned long long)a->a_dgrams[TARGET],
-	    (unsigned long long)a->a_bytes[TARGET],
+	    (unsigned long long)a->a_dgrams[CLIENT], ev.le_bytes_in,
+	    (unsigned long long)a->a_dgrams[TARGET], ev.le_bytes_out,
 	    (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
@@ -291,10 +294,12 @@ assoc_new(struct servtab *sep, const union sockaddr_any *peer,
 static void
 log_new_client(const struct servtab *sep, const union sockaddr_any *peer)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
+	struct log_event ev = { .le_service = sep->se_service,
+	    .le_peer = &peer->sa };
+	char addr[LOG_CLIENT_MAX];
 
-	logmsg(LOG_INFO, "%s from %s", sep->se_service,
-	    sockaddr_str(&peer->sa, addr, sizeof(addr)));
+	logevent(LOG_INFO, &ev, "%s from %s", sep->se_service,
+	    log_client_addr(&peer->sa, addr, sizeof(addr)));
 }
 
 /* The datagram goes to the target, after a PROXY header if asked. */
@@ -479,12 +484,12 @@ static int
 loop_source(struct forward *fw, const union sockaddr_any *peer,
     loop_port_fn *loop_port)
 {
-	char addr[INET6_ADDRSTRLEN + 32];
+	char addr[LOG_CLIENT_MAX];
 
 	if (!loop_port(sockaddr_port(&peer->sa)) && !is_target(fw, *peer))
 		return 0;
 	rule_log(fw, LOG_WARNING, "loop request REFUSED from %s",
-	    addr_text(peer, addr, sizeof(addr)));
+	    log_client(&peer->sa, addr, sizeof(addr)));
 	return 1;
 }
 

@@ -3,10 +3,10 @@
  * children.c: the daemon's table of its running children.
  *
  * A child is noted when it starts and forgotten when it is reaped: its
- * entry's count of children, max-child-per-ip and the judgement of a
- * server that failed at once need to know what it was started for.  The
- * table has a fixed size (MAXCHILDREN): past it, new connections wait
- * in the listen queue.
+ * entry's count of children, max-child-per-ip, the judgement of a
+ * server that failed at once and the line about its exit need to know
+ * what it was started for, and when.  The table has a fixed size
+ * (MAXCHILDREN): past it, new connections wait in the listen queue.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -20,6 +20,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "reload.h"
+#include "util.h"
 
 #define MAXCHILDREN	16384	/* children tracked at once */
 
@@ -67,10 +68,11 @@ child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer,
 	ch->ch_sep = sep;
 	ch->ch_started_ms = started_ms;
 	ch->ch_datagram = datagram;
+	ch->ch_port = -1;
 	if (peer == NULL)
 		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
-	else
-		(void)peer_addr_set(&ch->ch_peer, peer);
+	else if (peer_addr_set(&ch->ch_peer, peer) == 0)
+		ch->ch_port = sockaddr_port(peer);
 	nchildren++;
 	sep->se_children++;
 }

@@ -19,7 +19,8 @@ struct child {
 	pid_t		 ch_pid;
 	struct servtab	*ch_sep;	/* NULL: its entry was removed */
 	struct peer_addr ch_peer;	/* its client, for max-child-per-ip */
-	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
+	int		 ch_port;	/* the client's, -1: none */
+	long long	 ch_started_ms;	/* monotonic: when it started */
 	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
 	int		 ch_forked;	/* by fork(): had the daemon's fds */
 };

@@ -108,20 +108,10 @@ same_host(union sockaddr_any a, union sockaddr_any b)
 	    IN6_ARE_ADDR_EQUAL(&a.sin6.sin6_addr, &b.sin6.sin6_addr);
 }
 
-/* "ADDR port N"; an address not looked up, or a UNIX one, by name. */
 const char *
 addr_text(const union sockaddr_any *a, char *buf, size_t size)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-
-	if (a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6) {
-		snprintf(buf, size, "%s", a->sa.sa_family == AF_UNIX ?
-		    "a UNIX socket" : "an unknown address");
-		return buf;
-	}
-	snprintf(buf, size, "%s port %d", sockaddr_str(&a->sa, host,
-	    sizeof(host)), sockaddr_port(&a->sa));
-	return buf;
+	return sockaddr_text(&a->sa, buf, size);
 }
 
 /* ----------------------------------------------------------- logging */

@@ -41,8 +41,10 @@
 #include "children.h"
 #include "config.h"
 #include "event.h"
+#include "exitlog.h"
 #include "forward.h"
 #include "handback.h"
+#include "journal.h"
 #include "load.h"
 #include "log.h"
 #include "lookup.h"
@@ -77,6 +79,7 @@ struct inetd_options {
 	int		 pidfile_given;
 	const char	*config_path;
 	int		 retrytime;	/* $INETD_RETRY_SECONDS */
+	const char	*journal_socket; /* $INETD_JOURNAL_SOCKET */
 	struct limit_defaults limits;	/* -c, -C, -s, -R */
 	struct wrap_options wrap;	/* -w, -W (and -l) */
 	struct spawn_options spawn;	/* -E, and descriptors for children */
@@ -86,6 +89,7 @@ static struct inetd_options opts = {
 	.pidfile_path = DEFAULT_PIDFILE,
 	.config_path = DEFAULT_CONFIG,
 	.retrytime = RETRYTIME,
+	.journal_socket = JOURNAL_SOCKET,
 	.limits = { .ld_maxrate = DEFAULT_MAXRATE },
 	.spawn = { .so_debug_fd = -1, .so_handback_fd = -1 },
 };
@@ -135,6 +139,8 @@ main(int argc, char *argv[])
 	euid = geteuid();
 	if (opts.check_only)
 		exit(check_config());
+	if (journal_stderr())
+		logjournal(opts.journal_socket);
 	open_log(1);
 	wrap_init(&opts.wrap);
 	make_addr_table();
@@ -161,7 +167,7 @@ main(int argc, char *argv[])
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inetd [-dEiltWw] [-a address] [-C rate] "
+	fprintf(stderr, "usage: inetd [-dEHiltWw] [-a address] [-C rate] "
 	    "[-c maximum] [-p pidfile]\n"
 	    "             [-R rate] [-s maximum] [configuration_file]\n");
 	exit(EX_USAGE);
@@ -187,7 +193,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:tWw")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:c:dEHilp:R:s:tWw")) != -1) {
 		switch (ch) {
 		case 'a':
 			o->bind_default = optarg;
@@ -216,6 +222,9 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 			break;
 		case 'E':
 			o->spawn.so_keep_environment = 1;
+			break;
+		case 'H':
+			logprivate(1);
 			break;
 		case 'i':
 			o->foreground = 1;
@@ -278,6 +287,9 @@ parse_test_environment(struct inetd_options *o)
 			errx(EX_USAGE, "INETD_IDLE_SECONDS=%s is %s", env,
 			    errstr);
 	}
+	/* A journal of the test's, when stderr is the journal's. */
+	if ((env = getenv("INETD_JOURNAL_SOCKET")) != NULL)
+		o->journal_socket = env;
 	/* Shortens the bound on a load's look-ups. */
 	if ((env = getenv("INETD_LOOKUP_SECONDS")) != NULL) {
 		lookup_seconds = strtonum(env, 1, 30, &errstr);
@@ -891,6 +903,7 @@ static int
 spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
     uint64_t datagram)
 {
+	long long now = monotonic_ms();	/* one read for both */
 	pid_t pid;
 
 	if (children_full())
@@ -900,7 +913,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 	 * connection back: no server, so not counted by -R.
 	 */
 	if (!builtin_counts_own(sep) &&
-	    !svc_start_admit(sep, monotonic_seconds())) {
+	    !svc_start_admit(sep, (time_t)(now / 1000))) {
 		start_refused(sep);
 		return 0;
 	}
@@ -908,7 +921,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 		back_off("fork");
 		return 0;
 	}
-	child_add(pid, sep, peer, datagram, monotonic_ms(), spawn_forks(sep));
+	child_add(pid, sep, peer, datagram, now, spawn_forks(sep));
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
 	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)
@@ -919,11 +932,13 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 static void
 log_connection(const struct servtab *sep, const struct sockaddr *peer)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
+	struct log_event ev = { .le_service = sep->se_service,
+	    .le_peer = peer };
+	char addr[LOG_CLIENT_MAX];
 
 	if (opts.log_connections)
-		logmsg(LOG_INFO, "%s from %s", sep->se_service,
-		    sockaddr_str(peer, addr, sizeof(addr)));
+		logevent(LOG_INFO, &ev, "%s from %s", sep->se_service,
+		    log_client_addr(peer, addr, sizeof(addr)));
 }
 
 /*
@@ -952,13 +967,13 @@ log_peer_refused(const struct servtab *sep, struct log_quota *quota,
     const struct sockaddr *peer, const char *counts, int limit,
     const char *unit)
 {
-	char addr[INET6_ADDRSTRLEN + 1], more[64];
+	char addr[LOG_CLIENT_MAX], more[64];
 	unsigned missed;
 
 	if (log_quota_take(quota, monotonic_seconds(), &missed))
 		logmsg(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
 		    "%d%s)%s", sep->se_file, sep->se_line, sep->se_service,
-		    sockaddr_str(peer, addr, sizeof(addr)), counts, limit,
+		    log_client_addr(peer, addr, sizeof(addr)), counts, limit,
 		    unit, missed_text(missed, more, sizeof(more)));
 }
 
@@ -1209,17 +1224,6 @@ resume_service(struct servtab *sep)
 		(void)fcntl(sep->se_fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-static void
-report_child_status(const struct servtab *sep, pid_t pid, int status)
-{
-	if (WIFSIGNALED(status))
-		svc_log(sep, LOG_WARNING, "child %d killed by signal %d",
-		    (int)pid, WTERMSIG(status));
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		svc_log(sep, LOG_WARNING, "child %d exited with status %d",
-		    (int)pid, WEXITSTATUS(status));
-}
-
 /*
  * A server that failed at once counts toward looping: when as many
  * failed in a minute as the entry may start, and one more was to start
@@ -1254,7 +1258,7 @@ reap_children(void)
 		if ((sep = child_remove(pid, &ch)) == NULL)
 			continue;	/* its entry was removed by a reload */
 		sep->se_children--;
-		report_child_status(sep, pid, status);
+		exit_log(sep, &ch, status, opts.log_connections);
 		judge_start(sep, &ch, status);
 		if (sep->se_paused)
 			resume_service(sep);
@@ -1580,6 +1584,7 @@ next_timeout(void)
 	sooner(&left, builtin_deadline(), t);
 	sooner(&left, forward_deadline(), t);
 	sooner(&left, watchdog_deadline_ms(), t);
+	sooner(&left, exit_log_deadline(), t);
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
@@ -1610,6 +1615,7 @@ serve_forever(void)
 			mux_take_back();
 		}
 		retry_services();
+		exit_log_run(services);
 		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */
 		if (signals_pending) {

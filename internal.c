@@ -879,20 +879,20 @@ builtin_loop_port(int port)
 /* A flood of such datagrams must not become a flood of messages. */
 static void
 log_loop_refused(const struct servtab *sep,
-    const struct sockaddr_storage *from, int port)
+    const struct sockaddr_storage *from)
 {
 	time_t *quiet_until = &loop_log_quiet_until[sep->se_bi - builtins];
-	char where[SVC_WHERE_MAX], addr[NI_MAXHOST];
+	char where[SVC_WHERE_MAX], client[LOG_CLIENT_MAX];
 	time_t now;
 
 	now = monotonic_seconds();
 	if (now < *quiet_until)
 		return;
 	*quiet_until = now + LOOP_LOG_INTERVAL;
-	logmsg(LOG_WARNING, "%s: loop request REFUSED from %s port %d",
+	logmsg(LOG_WARNING, "%s: loop request REFUSED from %s",
 	    servtab_where(sep, where, sizeof(where)),
-	    sockaddr_str((const struct sockaddr *)from, addr, sizeof(addr)),
-	    port);
+	    log_client((const struct sockaddr *)from, client,
+	    sizeof(client)));
 }
 
 void
@@ -920,7 +920,7 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 			continue;
 		port = sockaddr_port((struct sockaddr *)&from);
 		if (builtin_loop_port(port)) {
-			log_loop_refused(sep, &from, port);
+			log_loop_refused(sep, &from);
 			continue;
 		}
 		if (!admit(sep, (struct sockaddr *)&from))

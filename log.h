@@ -14,6 +14,10 @@
 #ifndef INETD_LOG_H
 #define INETD_LOG_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <stdarg.h>
 #include <syslog.h>
 
@@ -29,5 +33,46 @@ void	vlogmsg(int priority, const char *fmt, va_list ap)
  * messages to the daemon's stderr instead.
  */
 void	logperror(int fd);
+
+/*
+ * A line about a connection or a server's exit: with the journal as the
+ * log, its fields go with it; else it is a message as any other.
+ */
+#define LOG_EVENT_EXIT		0x1	/* le_pid, le_status */
+#define LOG_EVENT_DURATION	0x2	/* le_ms */
+#define LOG_EVENT_BYTES		0x4	/* le_bytes_in, le_bytes_out */
+
+struct log_event {
+	const char		*le_service;	/* SERVICE= */
+	const struct sockaddr	*le_peer;	/* REMOTE_ADDR=, NULL: none */
+	unsigned		 le_has;	/* which of these are set: */
+	pid_t			 le_pid;	/* PID= */
+	int			 le_status;	/* EXIT_CODE=, EXIT_STATUS= */
+	long long		 le_ms;		/* DURATION_MS= */
+	unsigned long long	 le_bytes_in;	/* BYTES_IN=, from the client */
+	unsigned long long	 le_bytes_out;	/* BYTES_OUT= */
+};
+
+void	logevent(int priority, const struct log_event *ev, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Lines of logevent() go to the journal's socket at path (NULL: they
+ * go to syslogd as the others): when the standard error is the
+ * journal's (journal_stderr()).
+ */
+void	logjournal(const char *path);
+
+/* Room for a client's address and port in a message. */
+#define LOG_CLIENT_MAX	(INET6_ADDRSTRLEN + sizeof(" port 65535"))
+/*
+ * -H: no message shows a client's address or port, and no journal
+ * field.  Every message that names a client formats it with these:
+ * "ADDR port N" (sockaddr_text()), "ADDR" (sockaddr_str()), or
+ * "(hidden)".
+ */
+void	logprivate(int on);
+const char *log_client(const struct sockaddr *sa, char *buf, size_t size);
+const char *log_client_addr(const struct sockaddr *sa, char *buf,
+	    size_t size);
 
 #endif

@@ -303,6 +303,54 @@ log_quota_take(struct log_quota *q, time_t now, unsigned *missed)
 	return 1;
 }
 
+/* The count of a window that is over, which then closes; 0 if none. */
+static unsigned
+log_burst_close(struct log_burst *b, time_t now)
+{
+	unsigned missed = 0;
+
+	if (b->lb_end != 0 && now >= b->lb_end) {
+		missed = b->lb_missed;
+		memset(b, 0, sizeof(*b));
+	}
+	return missed;
+}
+
+/*
+ * Whether a message may be logged: at most max in the window of seconds
+ * that the first opens.  *missed: those left out in the window that
+ * ended before this one, to be said first (usually 0).
+ */
+int
+log_burst_take(struct log_burst *b, unsigned max, int seconds, time_t now,
+    unsigned *missed)
+{
+	*missed = log_burst_close(b, now);
+	if (b->lb_end == 0)
+		b->lb_end = now + seconds;
+	if (b->lb_logged < max) {
+		b->lb_logged++;
+		return 1;
+	}
+	if (b->lb_missed < UINT_MAX)
+		b->lb_missed++;
+	return 0;
+}
+
+/* Messages left out in a window now over, to be said once; or 0. */
+unsigned
+log_burst_over(struct log_burst *b, time_t now)
+{
+	return log_burst_close(b, now);
+}
+
+/* When log_burst_over() will have a count to say; 0: never. */
+time_t
+log_burst_due(const struct log_burst *b)
+{
+	return b->lb_missed > 0 ? b->lb_end : 0;
+}
+
 /* -1 for an address without a host part (a UNIX socket's peer). */
 int
 peer_addr_set(struct peer_addr *pa, const struct sockaddr *sa)

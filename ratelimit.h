@@ -38,6 +38,16 @@ struct log_quota {
 	unsigned	 lq_missed;	/* occurrences not logged since */
 };
 
+/*
+ * Messages of one kind logged at most N a window of S seconds; those
+ * past N are counted, and the count said once when the window is over.
+ */
+struct log_burst {
+	time_t		 lb_end;	/* 0: no window open */
+	unsigned	 lb_logged;	/* in the window */
+	unsigned	 lb_missed;	/* not logged in it */
+};
+
 /* Kept across a reload by the entry that takes over the socket. */
 struct svc_limits {
 	uint64_t	 sl_id;		/* names it in the per-address table */
@@ -49,6 +59,7 @@ struct svc_limits {
 	struct log_quota sl_log_throttled;
 	struct log_quota sl_log_perip_rate;
 	struct log_quota sl_log_perip_children;
+	struct log_burst sl_log_exits;	/* servers that failed (exitlog.c) */
 };
 
 #define DEFAULT_MAXRATE	256	/* -R: servers started a minute (FreeBSD) */
@@ -109,6 +120,10 @@ void		 rate_note(struct rate_window *w, time_t now);
 time_t		 rate_room_at(struct rate_window *w, int limit, time_t now);
 int		 log_quota_take(struct log_quota *q, time_t now,
 		    unsigned *missed);
+int		 log_burst_take(struct log_burst *b, unsigned max,
+		    int seconds, time_t now, unsigned *missed);
+unsigned	 log_burst_over(struct log_burst *b, time_t now);
+time_t		 log_burst_due(const struct log_burst *b);
 
 int		 peer_addr_set(struct peer_addr *pa,
 		    const struct sockaddr *sa);

@@ -159,16 +159,19 @@ static void	target_ready(struct handler *, uint32_t);
 static void
 log_relay_end(const struct relay *r, enum result result)
 {
-	char from[INET6_ADDRSTRLEN + 32], to[INET6_ADDRSTRLEN + 32];
+	char from[LOG_CLIENT_MAX], to[INET6_ADDRSTRLEN + 32];
 	int64_t ms = forward_now_ms - r->r_start;
+	struct log_event ev = { .le_service = r->r_fw->fw_service,
+	    .le_peer = &r->r_peer.sa,
+	    .le_has = LOG_EVENT_DURATION | LOG_EVENT_BYTES, .le_ms = ms,
+	    .le_bytes_in = r->r_flow[CLIENT].fl_bytes,
+	    .le_bytes_out = r->r_flow[TARGET].fl_bytes };
 
-	logmsg(LOG_INFO, "%s from %s to %s: %s, %llu bytes in, %llu bytes "
-	    "out, %lld.%03lld s", r->r_fw->fw_service,
-	    addr_text(&r->r_peer, from, sizeof(from)),
+	logevent(LOG_INFO, &ev, "%s from %s to %s: %s, %llu bytes in, %llu "
+	    "bytes out, %lld.%03lld s", r->r_fw->fw_service,
+	    log_client(&r->r_peer.sa, from, sizeof(from)),
 	    addr_text(&r->r_fw->fw_addr, to, sizeof(to)),
-	    result_words[result],
-	    (unsigned long long)r->r_flow[CLIENT].fl_bytes,
-	    (unsigned long long)r->r_flow[TARGET].fl_bytes,
+	    result_words[result], ev.le_bytes_in, ev.le_bytes_out,
 	    (long long)(ms / 1000), (long long)(ms % 1000));
 }
 

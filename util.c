@@ -56,6 +56,21 @@ sockaddr_str(const struct sockaddr *sa, char *buf, size_t size)
 	return buf;
 }
 
+const char *
+sockaddr_text(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) {
+		snprintf(buf, size, "%s", sa->sa_family == AF_UNIX ?
+		    "a UNIX socket" : "an unknown address");
+		return buf;
+	}
+	snprintf(buf, size, "%s port %d", sockaddr_str(sa, host,
+	    sizeof(host)), sockaddr_port(sa));
+	return buf;
+}
+
 int
 sockaddr_port(const struct sockaddr *sa)
 {

@@ -28,6 +28,12 @@
 /* Numeric text of an address ("127.0.0.1", "::1", a UNIX path). */
 const char	*sockaddr_str(const struct sockaddr *sa, char *buf,
 		    size_t size);
+/*
+ * "ADDR port N"; an address not looked up, or a UNIX one, by name
+ * ("a UNIX socket").  Room: INET6_ADDRSTRLEN + 16.
+ */
+const char	*sockaddr_text(const struct sockaddr *sa, char *buf,
+		    size_t size);
 /* The port of an IPv4 or IPv6 address; -1 for any other family. */
 int		 sockaddr_port(const struct sockaddr *sa);
 

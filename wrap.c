@@ -246,7 +246,7 @@ wrap_allows(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	const char *program = sep->se_bi != NULL ? "internal" :
 	    sep->se_server;
 	const char *name;
-	char addr[INET6_ADDRSTRLEN + 1];
+	char addr[LOG_CLIENT_MAX];
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
 	struct request_info req;
@@ -259,7 +259,7 @@ wrap_allows(const struct servtab *sep, int fd, const struct sockaddr *peer)
 	req.hostaddr = libwrap.sock_hostaddr;
 	name = wrap_deciding_name(sep, &req);
 	libwrap.request_set(&req, RQ_DAEMON, name, 0);
-	sockaddr_str(peer, addr, sizeof(addr));
+	log_client_addr(peer, addr, sizeof(addr));
 	if (!libwrap.hosts_access(&req)) {
 		logmsg(LOG_AUTH | LOG_WARNING, "refused connection from %s, "
 		    "service %s (%s)", addr, name, program);

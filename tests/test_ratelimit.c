@@ -174,6 +174,38 @@ test_log_quota(void)
 }
 
 static int
+test_log_burst(void)
+{
+	struct log_burst b;
+	unsigned missed = 99;
+	int i;
+
+	memset(&b, 0, sizeof(b));
+	CHECK(log_burst_due(&b) == 0);
+	for (i = 0; i < 3; i++) {
+		CHECK(log_burst_take(&b, 3, 10, T0 + i, &missed) == 1);
+		CHECK(missed == 0);
+	}
+	CHECK(log_burst_due(&b) == 0);
+	CHECK(log_burst_take(&b, 3, 10, T0 + 3, &missed) == 0);
+	CHECK(log_burst_take(&b, 3, 10, T0 + 9, &missed) == 0);
+	CHECK(log_burst_due(&b) == T0 + 10);
+	CHECK(log_burst_over(&b, T0 + 9) == 0);
+	/* The next window's first message comes after the count. */
+	CHECK(log_burst_take(&b, 3, 10, T0 + 10, &missed) == 1);
+	CHECK(missed == 2);
+	CHECK(log_burst_due(&b) == 0);
+	CHECK(log_burst_take(&b, 1, 10, T0 + 11, &missed) == 0);
+	/* Said once, by the timer, when no message follows. */
+	CHECK(log_burst_over(&b, T0 + 20) == 1);
+	CHECK(log_burst_over(&b, T0 + 21) == 0);
+	CHECK(log_burst_due(&b) == 0);
+	CHECK(log_burst_take(&b, 1, 10, T0 + 40, &missed) == 1);
+	CHECK(missed == 0);
+	return 1;
+}
+
+static int
 test_defaults(void)
 {
 	struct limit_defaults ld = { 5, 6, 7, 8 };
@@ -582,6 +614,7 @@ main(void)
 		{ "rate_sliding", test_rate_sliding },
 		{ "rate_jumps", test_rate_jumps },
 		{ "log_quota", test_log_quota },
+		{ "log_burst", test_log_burst },
 		{ "defaults", test_defaults },
 		{ "max_child", test_max_child },
 		{ "max_child_per_ip", test_max_child_per_ip },
