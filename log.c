@@ -181,21 +181,45 @@ log_send(struct log_dest *d, const void *buf, size_t len)
 	return -1;
 }
 
+/* The fields every message to the journal has. */
+static void
+journal_compose(struct journal_msg *m, int priority, const char *msg)
+{
+	if ((priority & LOG_FACMASK) == 0)
+		priority |= lg.facility;
+	journal_begin(m);
+	journal_field(m, "MESSAGE", msg);
+	journal_fieldf(m, "PRIORITY", "%d", LOG_PRI(priority));
+	journal_fieldf(m, "SYSLOG_FACILITY", "%d", LOG_FAC(priority));
+	journal_field(m, "SYSLOG_IDENTIFIER", log_ident());
+}
+
 /*
- * The count of dropped messages goes first, when its time has come:
- * 0 if it went or must wait, -1 if the socket is still full.
+ * The count of dropped messages goes first, to where the message goes,
+ * when its time has come: 0 if it went or must wait, -1 if the socket
+ * is still full.
  */
 static int
-log_report_drops(void)
+log_report_drops(struct log_dest *d)
 {
+	struct journal_msg m;
 	struct log_line l;
+	char text[64];
 	time_t now;
+	int sent;
 
 	if (lg.dropped == 0 || (now = monotonic_seconds()) < lg.next_report)
 		return 0;
-	log_compose(&l, LOG_WARNING, "%lu log message%s dropped",
-	    lg.dropped, lg.dropped == 1 ? "" : "s");
-	if (log_send(&syslogd, l.buf, l.len) == -1)
+	snprintf(text, sizeof(text), "%lu log message%s dropped", lg.dropped,
+	    lg.dropped == 1 ? "" : "s");
+	if (d == &journal) {
+		journal_compose(&m, LOG_WARNING, text);
+		sent = log_send(d, m.jm_buf, m.jm_len);
+	} else {
+		log_compose(&l, LOG_WARNING, "%s", text);
+		sent = log_send(d, l.buf, l.len);
+	}
+	if (sent == -1)
 		return -1;
 	lg.dropped = 0;
 	lg.next_report = now + LOG_DROP_SECONDS;
@@ -213,7 +237,7 @@ log_perror(const struct log_line *l)
 static void
 log_deliver(struct log_dest *d, const void *buf, size_t len)
 {
-	if ((log_report_drops() == -1 || log_send(d, buf, len) == -1) &&
+	if ((log_report_drops(d) == -1 || log_send(d, buf, len) == -1) &&
 	    lg.dropped < ULONG_MAX)
 		lg.dropped++;
 }
@@ -357,13 +381,7 @@ logevent(int priority, const struct log_event *ev, const char *fmt, ...)
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if ((priority & LOG_FACMASK) == 0)
-		priority |= lg.facility;
-	journal_begin(&m);
-	journal_field(&m, "MESSAGE", msg);
-	journal_fieldf(&m, "PRIORITY", "%d", LOG_PRI(priority));
-	journal_fieldf(&m, "SYSLOG_FACILITY", "%d", LOG_FAC(priority));
-	journal_field(&m, "SYSLOG_IDENTIFIER", log_ident());
+	journal_compose(&m, priority, msg);
 	journal_event(&m, ev);
 	if (lg.option & LOG_PERROR) {
 		log_compose(&l, priority, "%s", msg);
