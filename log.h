@@ -38,19 +38,19 @@ void	logperror(int fd);
  * A line about a connection or a server's exit: with the journal as the
  * log, its fields go with it; else it is a message as any other.
  */
-#define LOG_EVENT_EXIT		0x1	/* le_pid, le_status */
-#define LOG_EVENT_DURATION	0x2	/* le_ms */
-#define LOG_EVENT_BYTES		0x4	/* le_bytes_in, le_bytes_out */
+#define LOG_EVENT_EXIT	0x1	/* le_pid, le_status */
+#define LOG_EVENT_DURATION 0x2	/* le_ms */
+#define LOG_EVENT_BYTES	0x4	/* le_bytes_in, le_bytes_out */
 
 struct log_event {
-	const char		*le_service;	/* SERVICE= */
-	const struct sockaddr	*le_peer;	/* REMOTE_ADDR=, NULL: none */
-	unsigned		 le_has;	/* which of these are set: */
-	pid_t			 le_pid;	/* PID= */
-	int			 le_status;	/* EXIT_CODE=, EXIT_STATUS= */
-	long long		 le_ms;		/* DURATION_MS= */
-	unsigned long long	 le_bytes_in;	/* BYTES_IN=, from the client */
-	unsigned long long	 le_bytes_out;	/* BYTES_OUT= */
+	const char	*le_service;	/* SERVICE= */
+	const struct sockaddr *le_peer;	/* REMOTE_ADDR=; NULL: none */
+	unsigned	 le_has;	/* which of those below are set */
+	pid_t		 le_pid;	/* PID= */
+	int		 le_status;	/* of waitpid(): EXIT_CODE=, ... */
+	long long	 le_ms;		/* DURATION_MS= */
+	unsigned long long le_bytes_in;	/* BYTES_IN=: from the client */
+	unsigned long long le_bytes_out; /* BYTES_OUT=: to it */
 };
 
 void	logevent(int priority, const struct log_event *ev, const char *fmt,

@@ -59,7 +59,7 @@ struct svc_limits {
 	struct log_quota sl_log_throttled;
 	struct log_quota sl_log_perip_rate;
 	struct log_quota sl_log_perip_children;
-	struct log_burst sl_log_exits;	/* servers that failed (exitlog.c) */
+	struct log_burst sl_log_exits;	/* failed servers (exitlog.c) */
 };
 
 #define DEFAULT_MAXRATE	256	/* -R: servers started a minute (FreeBSD) */

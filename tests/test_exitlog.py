@@ -37,7 +37,7 @@ EXIT_LOG_MAX = 10       # failed exits logged per entry and window (exitlog.h)
 EXIT_LOG_SECONDS = 10   # the window
 FLOOD = 400             # crashing servers started, at most...
 FLOOD_SECONDS = 8       # ...in this time
-EXIT = r"child (\d+) (exited with status \d+|killed by signal \d+ \(\w+\))"
+EXIT = r"child (\d+) (exited with status \d+|killed by signal \d+)"
 COUNT = re.compile(r"(\d+) more failed exits? not logged \(at most "
                    rf"{EXIT_LOG_MAX} every {EXIT_LOG_SECONDS} s\)")
 
