@@ -306,24 +306,27 @@ logprivate(int on)
 	lg.private = on;
 }
 
+/* text's words for the address, or "(hidden)" with -H. */
+static const char *
+log_client_as(const char *(*text)(const struct sockaddr *, char *, size_t),
+    const struct sockaddr *sa, char *buf, size_t size)
+{
+	if (!lg.private)
+		return text(sa, buf, size);
+	snprintf(buf, size, "(hidden)");
+	return buf;
+}
+
 const char *
 log_client(const struct sockaddr *sa, char *buf, size_t size)
 {
-	if (lg.private)
-		snprintf(buf, size, "(hidden)");
-	else
-		sockaddr_text(sa, buf, size);
-	return buf;
+	return log_client_as(sockaddr_text, sa, buf, size);
 }
 
 const char *
 log_client_addr(const struct sockaddr *sa, char *buf, size_t size)
 {
-	if (lg.private)
-		snprintf(buf, size, "(hidden)");
-	else
-		sockaddr_str(sa, buf, size);
-	return buf;
+	return log_client_as(sockaddr_str, sa, buf, size);
 }
 
 /* What systemd says of a process that ended: its EXIT_CODE= words. */

@@ -14,7 +14,6 @@ log file the harness gives it) as systemd would.
 usage: test_exitlog.py [INETD] [TEST ...]  (see harness.py)
 """
 
-import contextlib
 import os
 import re
 import signal
@@ -155,19 +154,10 @@ def exit_rate_limit(t):
 
 # ------------------------------------------------------------------ journal
 
-def journal_socket(t):
-    path = t.path("journal")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    s.bind(path)
-    return s, path
-
-
 def journal_daemon(t, lines, flags=("-l",), stream=True):
     """A daemon whose stderr is "the journal" (stream) or not, and the
     test's journal socket."""
-    s, path = journal_socket(t)
+    s, path = test_log.log_socket(t, "journal"), t.path("journal")
     log = t.path("inetd.log")       # the harness's stderr file, made first
     open(log, "wb").close()
     st = os.stat(log)

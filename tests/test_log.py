@@ -42,9 +42,10 @@ exec "$@"
 """
 
 
-def log_socket(t):
-    """The test's /dev/log: a datagram socket nobody reads until we do."""
-    path = t.path("log")
+def log_socket(t, name="log"):
+    """The test's /dev/log (or another log of that name): a datagram
+    socket nobody reads until we do."""
+    path = t.path(name)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
