@@ -154,17 +154,17 @@ def exit_rate_limit(t):
 
 # ------------------------------------------------------------------ journal
 
-def journal_daemon(t, lines, flags=("-l",), stream=True):
+def journal_daemon(t, lines, flags=("-l",), stream=True, name="inetd"):
     """A daemon whose stderr is "the journal" (stream) or not, and the
     test's journal socket."""
     s, path = test_log.log_socket(t, "journal"), t.path("journal")
-    log = t.path("inetd.log")       # the harness's stderr file, made first
+    log = t.path(name + ".log")     # the harness's stderr file, made first
     open(log, "wb").close()
     st = os.stat(log)
     env = {"INETD_JOURNAL_SOCKET": path,
            "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}" if stream else
            f"{st.st_dev}:{st.st_ino + 1}"}
-    return s, t.daemon(lines, flags=flags, env=env)
+    return s, t.daemon(lines, flags=flags, env=env, name=name)
 
 
 def parse_fields(data):
@@ -221,13 +221,15 @@ def check_fields(m, want):
 def journal_fields(t):
     """stderr is the journal: the connection line, the exit line and the
     end of a forwarded connection go to the journal's socket with their
-    fields; the message is the text of the syslog line."""
+    fields; the message is the text of the syslog line.  A newline in a
+    value (here the name of the configuration file) takes the binary form
+    of the protocol."""
     ports, lines = servers(t, "/bin/sh sh -c \"echo hi; exit 3\"")
     daytime, fwd = t.port(), t.port()
     lines += [f"127.0.0.1:{daytime} stream tcp nowait {ME} internal daytime",
               f"127.0.0.1:{fwd} stream tcp nowait {ME} internal forward "
               f"127.0.0.1:{daytime}"]
-    s, d = journal_daemon(t, lines)
+    s, d = journal_daemon(t, lines, name="inetd\nconf")
     seen = []
     got, cport = served(ports[0])
     check(got == b"hi\n", f"server said {got!r}")
@@ -243,9 +245,9 @@ def journal_fields(t):
                          EXIT_STATUS=3))
     check(re.fullmatch(r"\d+", m.get("PID", "")) and
           re.fullmatch(r"\d+", m.get("DURATION_MS", "")), f"exit: {m}")
-    check(re.fullmatch(rf"{d.conf}:1: {ports[0]}/tcp: child {m['PID']} "
-                       r"exited with status 3 after \d+\.\d{3} s, client "
-                       rf"{OTHER} port {cport}", m["MESSAGE"]),
+    check(re.fullmatch(rf"{re.escape(d.conf)}:1: {ports[0]}/tcp: child "
+                       rf"{m['PID']} exited with status 3 after \d+\.\d{{3}} "
+                       rf"s, client {OTHER} port {cport}", m["MESSAGE"]),
           f"exit MESSAGE={m['MESSAGE']!r}")
     got, cport = served(fwd)
     check_daytime(got)
