@@ -119,6 +119,21 @@ def nice_and_umask(t):
 
 
 @test
+def kept_across_reload(t):
+    """A reload applies the keys of the new file to the next servers."""
+    d, port = probe_daemon(t, nice="5")
+    check(facts(port)["nice"] == ["5"], "nice = 5 not applied")
+    with open(d.conf, "w") as f:
+        f.write(entry(port, PROBE_BUILT, "probe", nice="10",
+                      no_new_privs="yes") + "\n")
+    d.reload()
+    got = facts(port)
+    check(got["nice"] == ["10"], f"after the reload: nice {got['nice']}")
+    check(fact(got, "status", "NoNewPrivs") == "1",
+          "no_new_privs of the new file not applied")
+
+
+@test
 def no_new_privs(t):
     _, port = probe_daemon(t, no_new_privs="yes")
     check(fact(facts(port), "status", "NoNewPrivs") == "1",
