@@ -137,16 +137,29 @@ parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
+/* One decimal number from min to max. */
+static int
+parse_bounded(char *const *values, int nvalues, long min, long max,
+    int *out, char *why, size_t size)
+{
+	if (one_value(nvalues, why, size) == -1)
+		return -1;
+	if (parse_int(values[0], min, max, out) == -1) {
+		snprintf(why, size, "%s: not a number from %ld to %ld",
+		    values[0], min, max);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_nice(struct svc_options *opts, int index, char *const *values,
     int nvalues, char *why, size_t size)
 {
 	(void)index;
-	if (one_value(nvalues, why, size) == -1)
+	if (parse_bounded(values, nvalues, -20, 19, &opts->so_nice, why,
+	    size) == -1)
 		return -1;
-	if (parse_int(values[0], -20, 19, &opts->so_nice) == -1)
-		return refuse(why, size, "%s: not a number from -20 to 19",
-		    values[0]);
 	opts->so_nice_set = 1;
 	return 0;
 }
@@ -177,14 +190,8 @@ parse_timeout(struct svc_options *opts, int index, char *const *values,
     int nvalues, char *why, size_t size)
 {
 	(void)index;
-	if (one_value(nvalues, why, size) == -1)
-		return -1;
-	if (parse_int(values[0], 1, OPT_TIMEOUT_MAX, &opts->so_timeout) == -1) {
-		snprintf(why, size, "%s: not a number of seconds from 1 to %d",
-		    values[0], OPT_TIMEOUT_MAX);
-		return -1;
-	}
-	return 0;
+	return parse_bounded(values, nvalues, 1, OPT_TIMEOUT_MAX,
+	    &opts->so_timeout, why, size);
 }
 
 /* yes or no, into the int at index bytes into opts. */

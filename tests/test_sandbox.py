@@ -305,18 +305,11 @@ def fails_closed(t):
     """The kernel refuses a namespace to a daemon that is not root: the
     connection is refused, logged with the entry, never served bare."""
     need_root()
-    nobody = pwd.getpwnam("nobody")
-    binary = t.path("inetd")
-    shutil.copy(harness.INETD, binary)
-    os.chmod(binary, 0o755)
-    rundir = t.path("run")
-    os.mkdir(rundir)
-    os.chown(rundir, nobody.pw_uid, nobody.pw_gid)
+    binary, pidfile = t.nobody_files()
     port = t.port()
     d = t.daemon([entry(port, t.probe(), "probe", user="nobody",
                         private_network="yes")],
-                 user="nobody", binary=binary,
-                 pidfile=os.path.join(rundir, "pid"))
+                 user="nobody", binary=binary, pidfile=pidfile)
     with tcp(port) as s:
         got = recv_to_eof(s)
     check(got == b"", f"the server ran: {got[:80]!r}")
