@@ -218,15 +218,27 @@ def chroot(t):
     if unshare is None or shutil.which("ldd") is None:
         raise Skip("no unshare(1) or ldd(1)")
     root = make_chroot(t)
-    port = t.port()
+    os.mkdir(os.path.join(root, "tmp"))
+    port, confined = t.port(), t.port()
     # The probe reads /proc: the daemon's private namespace mounts it there.
-    t.daemon([entry(port, "/probe", "probe", chroot=root)],
+    t.daemon([entry(port, "/probe", "probe", chroot=root),
+              entry(confined, "/probe", "probe", chroot=root,
+                    protect_system="yes", private_tmp="yes")],
              wrapper=[unshare, "-m", "--propagation", "private", "sh", "-c",
                       'mount --bind /proc "$0/proc" && exec "$@"', root])
     st = os.stat(root)
     got = facts(port)
     check(got["root"] == [f"{st.st_dev} {st.st_ino}"],
           f"the server's / is {got['root']}, not {root}")
+    check(fact(got, "writable", "/") == "yes", "the chroot is read-only")
+    # With protect_system, DIR is a read-only mount of its own, and the
+    # private /tmp is DIR's /tmp.
+    got = facts(confined)
+    check(fact(got, "writable", "/") == "EROFS",
+          f"/ in the chroot: {fact(got, 'writable', '/')}")
+    check(fact(got, "writable", "/tmp") == "yes", "private /tmp read-only")
+    check(fact(got, "mount", "/tmp").startswith("tmpfs"),
+          f"/tmp is {fact(got, 'mount', '/tmp')}")
 
 
 @test
