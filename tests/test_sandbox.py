@@ -313,6 +313,20 @@ def timeout(t):
 
 
 @test
+def timeout_builtin_child(t):
+    """A builtin served in a child (tcpmux reading a name) has it too."""
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} on socktype = stream, protocol = tcp, "
+                  f"wait = no, user = {ME}, exec = internal, args = tcpmux, "
+                  "timeout = 1;"])
+    t.child_signals.add(15)
+    with tcp(port) as s:
+        line = d.wait_log("ran past its timeout of 1 s")
+        check(f"{d.conf}:1:" in line, f"logged {line!r}")
+        check(recv_to_eof(s) == b"", "tcpmux answered a silent client")
+
+
+@test
 def fails_closed(t):
     """The kernel refuses a namespace to a daemon that is not root: the
     connection is refused, logged with the entry, never served bare."""
