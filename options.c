@@ -22,7 +22,7 @@ struct option_row {
 	int		(*or_parse)(struct svc_options *opts, int index,
 			    char *const *values, int nvalues, char *why,
 			    size_t size);
-	int		 or_index;	/* what or_parse sets: OPT_RLIMIT_* */
+	int		 or_index;	/* OPT_RLIMIT_*, or a flag's offset */
 	int		 or_exec_only;	/* no meaning for a builtin */
 };
 

@@ -190,8 +190,8 @@ print_files(FILE *out)
 	ssize_t len;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		fprintf(out, "writable %s %s\n", paths[i],
-		    access(paths[i], W_OK) == 0 ? "yes" : strerrorname_np(errno));
+		fprintf(out, "writable %s %s\n", paths[i], access(paths[i],
+		    W_OK) == 0 ? "yes" : strerrorname_np(errno));
 	if ((dir = opendir("/tmp")) != NULL) {
 		while ((dp = readdir(dir)) != NULL)
 			n += dp->d_name[0] != '.';
