@@ -640,5 +640,15 @@ def corpus_netbsd(t):
     check_corpus(t, "netbsd.inetd.conf")
 
 
+@test
+def corpus_netbsd_keyvalues(t):
+    """NetBSD 10's key-values definitions, over lines and several on a
+    line, and its positional extensions: only the test programs, which
+    this system lacks, are refused."""
+    errors = check_corpus(t, "netbsd-keyvalues.inetd.conf")
+    check(len(errors) == 7 and all("/usr/tests/" in e for e in
+          errors.values()), f"errors: {errors}")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
