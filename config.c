@@ -1359,10 +1359,16 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 	struct servtab *sep, **prevp;
 	struct lookup_answers ids;
 
+	char where[SVC_WHERE_MAX];
+	int rc;
+
 	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
-		if (resolve_entry(sep, euid, report, &ids) == 0 &&
-		    !sep->se_off)
+		if ((rc = resolve_entry(sep, euid, report, &ids)) == 0 &&
+		    sep->se_off)
+			report(LOG_DEBUG, "%s: off: checked, not loaded",
+			    servtab_where(sep, where, sizeof(where)));
+		if (rc == 0 && !sep->se_off)
 			prevp = &sep->se_next;
 		else {
 			*prevp = sep->se_next;
