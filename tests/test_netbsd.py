@@ -3,8 +3,8 @@
 """Integration tests of NetBSD's inetd.conf syntax: the key-values
 notation (definitions over lines, several on a line, comments, quoted
 values with escapes, off entries), the positional extensions (socket
-buffer sizes, accept-max and the accept filter, wait:max), .include
-patterns and the -f flag.  Each effect is read over a real connection:
+buffer sizes, accept-max and the accept filter, wait:max) and .include
+patterns (-f: test_system.py).  Each effect is read over a real connection:
 the probe reports the buffers and TCP_DEFER_ACCEPT of the socket it
 inherited, and the limits are driven by clients.
 
@@ -12,7 +12,6 @@ usage: test_netbsd.py [INETD] [TEST ...]  (see harness.py)
 """
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -281,7 +280,7 @@ def reload_changes_buffers(t):
           "the entry turned off still listens")
 
 
-# -------------------------------------------------------- .include and -f
+# ------------------------------------------------------------- .include
 
 @test
 def dot_include(t):
@@ -307,39 +306,6 @@ def dot_include(t):
     check(f"{t.path('main.conf')}:3: include {t.path('missing.conf')}: "
           "No such file or directory" in err, err)
     check("1 error" in err, err)
-
-
-@test
-def netbsd_foreground_flag(t):
-    """-f, NetBSD's: no fork, no debug output; the process started is the
-    daemon, and serves."""
-    port = t.port()
-    conf, pidfile = t.path("fg.conf"), t.path("fg.pid")
-    write(conf, f"127.0.0.1:{port} stream tcp nowait {ME} internal "
-          "daytime\n")
-    with open(t.path("fg.log"), "wb") as log:
-        proc = subprocess.Popen([harness.INETD, "-f", "-p", pidfile, conf],
-                                stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=log, start_new_session=True,
-                                env=daemon_env())
-    try:
-        check(wait_until(lambda: tcp_reachable(port) or
-                         proc.poll() is not None, READY_TIMEOUT),
-              "not listening")
-        check(proc.poll() is None, f"exited with status {proc.poll()}")
-        with open(pidfile) as f:
-            check(f.read().strip() == str(proc.pid), "pidfile is not ours")
-        with tcp(port) as s:
-            check_daytime(recv_to_eof(s))
-        proc.send_signal(signal.SIGTERM)
-        check(proc.wait(STOP_TIMEOUT) == 0, "exit status after SIGTERM")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
-    with open(t.path("fg.log"), "rb") as f:
-        text = f.read().decode(errors="replace")
-    check(not sanitizer_report(text), f"sanitizer: {text}")
 
 
 if __name__ == "__main__":

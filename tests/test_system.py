@@ -503,12 +503,22 @@ def notify_not_inherited(t):
 def foreground_flag(t):
     """-i: not debug mode, yet no fork: the started process is the daemon,
     tells systemd it is ready, and serves."""
+    check_foreground(t, "-i")
+
+
+@test
+def netbsd_foreground_flag(t):
+    """-f, NetBSD's name for -i, so that its rc scripts work."""
+    check_foreground(t, "-f")
+
+
+def check_foreground(t, flag):
     n = Notify(t, abstract=True)
     port = t.port()
     conf, pidfile = t.path("fg.conf"), t.path("fg.pid")
     write(conf, builtin_lines(port, "daytime"))
     with open(t.path("fg.log"), "wb") as log:
-        proc = subprocess.Popen([harness.INETD, "-i", "-p", pidfile, conf],
+        proc = subprocess.Popen([harness.INETD, flag, "-p", pidfile, conf],
                                 stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=log, start_new_session=True,
                                 env=daemon_env({"NOTIFY_SOCKET": n.env}))
