@@ -132,9 +132,10 @@ entry_error(struct entry *e, const char *fmt, ...)
 	char name[CONF_MSG_MAX];
 	va_list ap;
 
+	/* The protocol without its NetBSD buffer sizes. */
 	if (e->nword > F_PROTO)
-		snprintf(name, sizeof(name), "%s/%s", e->word[F_SERVICE],
-		    e->word[F_PROTO]);
+		snprintf(name, sizeof(name), "%s/%.*s", e->word[F_SERVICE],
+		    (int)strcspn(e->word[F_PROTO], ","), e->word[F_PROTO]);
 	va_start(ap, fmt);
 	vreport(e->p->report, LOG_ERR, e->p->file, e->line,
 	    e->nword > F_PROTO ? name : NULL, fmt, ap);

@@ -423,7 +423,8 @@ static const struct parse_error parse_errors[] = {
 	{ "proto_option", "echo stream tcp,bufsize=1 nowait root internal\n",
 	  0, "t.conf:1: echo/tcp: unknown protocol option 'bufsize' "
 	  "(expected sndbuf=SIZE or rcvbuf=SIZE)" },
-	{ "accept_filter", "echo stream:dnsready tcp nowait root internal\n",
+	{ "accept_filter", "echo stream:dnsready tcp,sndbuf=1k nowait root "
+	  "internal\n",
 	  0, "t.conf:1: echo/tcp: accept filter 'dnsready' is not supported "
 	  "on Linux (dataready and httpready are, as TCP_DEFER_ACCEPT)" },
 	{ "accept_filter_udp", "echo dgram:dataready udp wait root "
@@ -1935,8 +1936,8 @@ test_kv_layout(void)
 	    "        # a whole line of comment, wait = yes;\n"
 	    "  user = nobody, group = nogroup,   exec = /bin/cat,\n"
 	    "args = cat '#not a comment' \"x;y\", wait = no; 8015 on "
-	    "protocol = udp6, user = root, args = echo; 8016 stream tcp nowait root "
-	    "internal echo\n"
+	    "protocol = udp6, user = root, args = echo; 8016 stream tcp "
+	    "nowait root internal echo\n"
 	    "\tx\n"
 	    "::1:8017 off protocol=tcp6,user=root,args=echo;\n");
 	CHECK(nmsgs == 0 && count(list) == 4);
@@ -1987,8 +1988,10 @@ test_kv_keys(void)
 	    "9001 on bind = 127.0.0.2, protocol = udp, user = root,\n"
 	    "  max_child = 7, max_conn_per_ip_per_minute = 9,\n"
 	    "  exec = internal, args = echo;\n"
-	    "9002 on bind = *, protocol = tcp, user = root, args = echo;\n");
-	CHECK(nmsgs == 0 && count(list) == 3);
+	    "9002 on bind = *, protocol = tcp, user = root, args = echo;\n"
+	    "9003 on bind = [::1], protocol = tcp6, user = root, args = echo;\n");
+	CHECK(nmsgs == 0 && count(list) == 4);
+	CHECK(streq(nth(3)->se_host, "::1"));
 	CHECK(streq(nth(0)->se_host, "::1") && nth(0)->se_family == AF_INET6);
 	CHECK(streq(nth(0)->se_user, "root:wheel") || (streq(nth(0)->se_user,
 	    "root") && streq(nth(0)->se_group, "wheel")));
