@@ -16,6 +16,7 @@
  *	umask OCTAL
  *	path TEXT		($PATH, "(unset)" if none)
  *	nice N			(getpriority)
+ *	sndbuf N, rcvbuf N	(SO_SNDBUF, SO_RCVBUF of descriptor 0)
  *	status NAME VALUE	(NoNewPrivs, CapPrm, CapEff, CapBnd, CapAmb)
  *	limit NAME SOFT HARD	(/proc/self/limits; spaces in NAME are _)
  *	ns NAME LINK		(/proc/self/ns/mnt and net)
@@ -247,6 +248,29 @@ print_process(FILE *out)
 	fprintf(out, "nice %d\n", getpriority(PRIO_PROCESS, 0));
 }
 
+/* The buffers of the socket inetd gave: its listener's, inherited. */
+static void
+print_socket(FILE *out)
+{
+	static const struct {
+		const char	*name;
+		int		 option;
+	} opts[] = {
+		{ "sndbuf", SO_SNDBUF },
+		{ "rcvbuf", SO_RCVBUF },
+	};
+	socklen_t len;
+	size_t i;
+	int value;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		len = sizeof(value);
+		if (getsockopt(STDIN_FILENO, SOL_SOCKET, opts[i].option,
+		    &value, &len) == 0)
+			fprintf(out, "%s %d\n", opts[i].name, value);
+	}
+}
+
 static void
 write_all(int fd, const char *buf, size_t len)
 {
@@ -298,6 +322,7 @@ main(int argc, char *argv[])
 	print_argv(out, argc, argv);
 	print_fds(out);
 	print_process(out);
+	print_socket(out);
 	print_status(out);
 	print_limits(out);
 	print_mounts(out);
