@@ -675,6 +675,12 @@ assoc_forget(struct servtab *old)
 			assoc_end(&assocs[i], R_REPLACED);
 }
 
+int
+assoc_count(void)
+{
+	return nassocs;
+}
+
 void
 assoc_closeall(void)
 {
