@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""Integration tests of the upgrade in place (SIGUSR2, inetd.8 UPGRADE).
+"""Integration tests of the upgrade in place (SIGUSR2, "Upgrade in place"
+in inetd.8).
 
 The daemon replaces itself with the binary at its path while threads of
 this process keep it busy: no connection may fail or be cut, the PID
