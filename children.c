@@ -54,15 +54,16 @@ count_forked(int delta)
 	event_copies_elsewhere(nforked > 0);
 }
 
-/* Noted as it was, its entry having counted it already. */
-void
+/* Noted as it was; its entry counts it if this returns 0. */
+int
 child_restore(const struct child *ch)
 {
 	if (nchildren == MAXCHILDREN)
-		return;
+		return -1;
 	if (ch->ch_forked)
 		count_forked(1);
 	children[nchildren++] = *ch;
+	return 0;
 }
 
 const struct child *

@@ -238,8 +238,8 @@ put_entry(FILE *f, const struct servtab *sep)
 	fprintf(f, "entry %d %d %d %d", sep->se_fd, sep->se_family,
 	    sep->se_socktype, sep->se_v6only);
 	put_hex(f, &sep->se_ctrladdr, sep->se_ctrladdr_size);
-	fprintf(f, " %d %d %lu %lu %lu %lu %llu", sep->se_paused,
-	    sep->se_children, st->st_accepted, st->st_refused_rate,
+	fprintf(f, " %d %lu %lu %lu %lu %llu", sep->se_paused,
+	    st->st_accepted, st->st_refused_rate,
 	    st->st_refused_perip, st->st_looping,
 	    (unsigned long long)sl->sl_id);
 	put_window(f, &sl->sl_started);
@@ -662,7 +662,6 @@ get_counts(struct record *r, struct servtab *sep)
 	struct svc_stats *st = &sep->se_stats;
 
 	sep->se_paused = number(r, 0, 1);
-	sep->se_children = number(r, 0, INT_MAX);
 	st->st_accepted = number(r, 0, LLONG_MAX);
 	st->st_refused_rate = number(r, 0, LLONG_MAX);
 	st->st_refused_perip = number(r, 0, LLONG_MAX);
@@ -716,8 +715,12 @@ get_child(struct record *r, struct servtab **entries, int nentries)
 	ch.ch_forked = number(r, 0, 1);
 	ch.ch_peer.pa_family = number(r, 0, AF_MAX);
 	(void)hex(r, ch.ch_peer.pa_bytes, sizeof(ch.ch_peer.pa_bytes));
-	if (!r->bad)
-		child_restore(&ch);
+	/*
+	 * Counted again from the children: a forward entry's count also
+	 * held its connections, which the keeper ends.
+	 */
+	if (!r->bad && child_restore(&ch) == 0 && ch.ch_sep != NULL)
+		ch.ch_sep->se_children++;
 }
 
 static void

@@ -267,6 +267,57 @@ def upgrade_notify(t):
     check_tcp_builtin("echo", port)
 
 
+class HoldBackend:
+    """A TCP server thread that keeps each client until it closes."""
+
+    def __init__(self, t):
+        self.port = t.port()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(16)
+        self.conns = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        for _ in range(16):
+            conn, _ = self.sock.accept()
+            self.conns.append(conn)
+            threading.Thread(target=self.hold, args=(conn,),
+                             daemon=True).start()
+
+    @staticmethod
+    def hold(conn):
+        with conn:
+            conn.settimeout(TEST_TIMEOUT)
+            while conn.recv(4096):
+                pass
+
+
+@test
+def upgrade_forward_max_child(t):
+    """Forwarded connections that the old image's keeper finishes do not
+    stay counted in the new image: max-child 2 serves again once the two
+    open across the upgrade have ended."""
+    backend = HoldBackend(t)
+    port = t.port()
+    d = t.daemon([f"127.0.0.1:{port} stream tcp nowait/2 {ME} internal "
+                  f"forward 127.0.0.1:{backend.port}"])
+    held = [tcp(port) for _ in range(2)]
+    check(wait_until(lambda: len(backend.conns) == 2, IO_TIMEOUT),
+          "the two connections were not forwarded")
+    upgrade(d)
+    for s in held:
+        s.close()
+    check(wait_until(lambda: not children_of(d.pid), IO_TIMEOUT),
+          "the keeper did not end with its connections")
+    with tcp(port) as s:
+        check(wait_until(lambda: len(backend.conns) == 3, IO_TIMEOUT),
+              "a new connection was not forwarded after the upgrade: "
+              "max-child still counts the keeper's")
+    check_idle(d.pid)
+
+
 def replace_binary(path, text, mode=0o755):
     """Rename a new file over path, as dpkg does."""
     new = path + ".new"
