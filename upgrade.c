@@ -329,7 +329,8 @@ describe(const struct upgrade_state *st)
 
 /*
  * The keeper's share of the daemon: the connections, and the sockets of
- * the UDP forward entries, from which its clients' replies go.
+ * the datagram builtins, from which the replies to forward's UDP
+ * clients go.
  */
 static void
 keeper_release(const struct upgrade_state *st)
@@ -342,7 +343,7 @@ keeper_release(const struct upgrade_state *st)
 			continue;
 		/* The epoll set was the daemon's: its listeners leave it. */
 		(void)event_del(sep->se_fd);
-		if (sep->se_socktype == SOCK_DGRAM && builtin_counts_own(sep))
+		if (sep->se_socktype == SOCK_DGRAM && sep->se_bi != NULL)
 			continue;
 		close(sep->se_fd);
 		sep->se_fd = -1;

@@ -79,6 +79,28 @@ class Backend:
             self.errors.append(f"backend: {e}")
 
 
+class UdpEcho:
+    """A UDP server thread sending each datagram back."""
+
+    def __init__(self, t):
+        self.port = t.port()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.settimeout(0.2)
+        self.stop = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        for _ in steps(TEST_TIMEOUT):
+            if self.stop.is_set():
+                return
+            try:
+                data, peer = self.sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            self.sock.sendto(data, peer)
+
+
 class Load:
     """Client threads, each repeating its exchange until stopped."""
 
@@ -138,6 +160,21 @@ def cat_once(port):
         check_bytes(recv_to_eof(s), data, "cat")
 
 
+def udp_once(port):
+    """A UDP client of the forward entry, a few datagrams long."""
+    with udp_socket() as s:
+        s.settimeout(IO_TIMEOUT)
+        for i in range(5):
+            data = os.urandom(500)
+            s.sendto(data, ("127.0.0.1", port))
+            try:
+                got, _ = s.recvfrom(2048)
+            except socket.timeout:
+                raise Fail(f"no answer to datagram {i}") from None
+            check_bytes(got, data, "forwarded datagram")
+            time.sleep(0.05)
+
+
 def stream_once(port):
     with tcp(port) as s:
         got = 0
@@ -189,10 +226,12 @@ def no_zombies(pid):
 
 @test
 def upgrade_under_load(t):
-    """20 upgrades while daytime, echo, an exec'd cat and a forwarded
-    stream are in use: no failure, no cut stream, the same PID."""
-    ports = [t.port() for _ in range(5)]
+    """20 upgrades while daytime, echo, an exec'd cat, a forwarded stream
+    and forwarded datagrams are in use: no failure, no cut stream, the
+    same PID."""
+    ports = [t.port() for _ in range(6)]
     backend = Backend(t)
+    udp_backend = UdpEcho(t)
     d = t.daemon([
         f"127.0.0.1:{ports[0]} stream tcp nowait {ME} internal daytime",
         f"127.0.0.1:{ports[1]} stream tcp nowait {ME} internal echo",
@@ -201,6 +240,8 @@ def upgrade_under_load(t):
         f"127.0.0.1:{backend.port}",
         # A server started before the upgrades, ending after them.
         f"127.0.0.1:{ports[4]} stream tcp nowait {ME} /bin/sleep sleep 3",
+        f"127.0.0.1:{ports[5]} dgram udp wait {ME} internal forward "
+        f"127.0.0.1:{udp_backend.port} timeout=2",
     ])
     held = tcp(ports[4])
     check(wait_until(lambda: children_of(d.pid), IO_TIMEOUT),
@@ -211,6 +252,7 @@ def upgrade_under_load(t):
     load.run("echo2", lambda: echo_once(ports[1]))
     load.run("cat", lambda: cat_once(ports[2]))
     load.run("stream", lambda: stream_once(ports[3]))
+    load.run("udp", lambda: udp_once(ports[5]))
     try:
         for _ in range(UPGRADES):
             upgrade(d)
@@ -218,10 +260,11 @@ def upgrade_under_load(t):
     finally:
         load.finish()
         backend.stop.set()
+        udp_backend.stop.set()
         held.close()
     check(not load.errors, "; ".join(load.errors[:3]))
     check(not backend.errors, "; ".join(backend.errors[:3]))
-    for name in ("daytime", "echo", "cat", "stream"):
+    for name in ("daytime", "echo", "cat", "stream", "udp"):
         check(load.done.get(name, 0) > 0, f"no {name} exchange completed")
     check(d.log().count(UPGRADED) == UPGRADES, "not every upgrade done")
     check_same_daemon(d)
