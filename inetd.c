@@ -63,6 +63,8 @@
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
+#define PIDFILE_WAIT_MS	1000	/* for a child's copy of the pidfile's lock */
+#define PIDFILE_TICK_MS	10
 
 /*
  * The flags, and what the environment sets for tests: main() fills it,
@@ -423,11 +425,26 @@ check_config(void)
 static void
 open_pidfile(void)
 {
+	struct timespec tick = { 0, PIDFILE_TICK_MS * 1000 * 1000 };
 	pid_t other;
+	int tries = PIDFILE_WAIT_MS / PIDFILE_TICK_MS;
 
-	pidfh = pidfile_open(opts.pidfile_path, 0600, &other);
+	/*
+	 * After an upgrade, a child forked a moment before the exec may
+	 * hold the old image's lock until it has closed its copy.
+	 */
+	while ((pidfh = pidfile_open(opts.pidfile_path, 0600,
+	    &other)) == NULL && errno == EEXIST && other == getpid() &&
+	    tries-- > 0)
+		(void)nanosleep(&tick, NULL);
 	if (pidfh != NULL)
 		return;
+	if (errno == EEXIST && other == getpid()) {
+		logmsg(LOG_WARNING, "pidfile %s: still locked by a child of "
+		    "the image before the upgrade, continuing",
+		    opts.pidfile_path);
+		return;
+	}
 	if (errno == EEXIST)
 		errx(EX_UNAVAILABLE, "already running, pid %d (%s)",
 		    (int)other, opts.pidfile_path);
