@@ -44,18 +44,19 @@ def chunk_at(offset, n):
     return PATTERN[start:start + n]
 
 
-class Backend:
-    """A TCP server thread: each client gets STREAM_BYTES, paced."""
+class Server:
+    """A server thread on a port of 127.0.0.1: once() serves what comes
+    (a client, a datagram), until stop is set."""
 
-    def __init__(self, t):
+    def __init__(self, t, kind):
         self.port = t.port()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock = socket.socket(socket.AF_INET, kind)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(64)
+        if kind == socket.SOCK_STREAM:
+            self.sock.listen(64)
         self.sock.settimeout(0.2)
         self.stop = threading.Event()
-        self.errors = []
         threading.Thread(target=self.serve, daemon=True).start()
 
     def serve(self):
@@ -63,42 +64,56 @@ class Backend:
             if self.stop.is_set():
                 return
             try:
-                conn, _ = self.sock.accept()
+                self.once()
             except socket.timeout:
                 continue
-            threading.Thread(target=self.send, args=(conn,),
-                             daemon=True).start()
 
-    def send(self, conn):
+
+class Backend(Server):
+    """TCP: handler(conn) runs in a thread of its own for each client."""
+
+    def __init__(self, t, handler):
+        self.handler = handler
+        self.errors = []
+        self.accepted = 0
+        super().__init__(t, socket.SOCK_STREAM)
+
+    def once(self):
+        conn, _ = self.sock.accept()
+        self.accepted += 1
+        threading.Thread(target=self.run, args=(conn,), daemon=True).start()
+
+    def run(self, conn):
         try:
             with conn:
-                for off in range(0, STREAM_BYTES, STREAM_CHUNK):
-                    conn.sendall(chunk_at(off, STREAM_CHUNK))
-                    time.sleep(STREAM_PAUSE)
+                self.handler(conn)
         except OSError as e:
             self.errors.append(f"backend: {e}")
 
 
-class UdpEcho:
-    """A UDP server thread sending each datagram back."""
+class UdpEcho(Server):
+    """UDP: each datagram goes back to its sender."""
 
     def __init__(self, t):
-        self.port = t.port()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.settimeout(0.2)
-        self.stop = threading.Event()
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__(t, socket.SOCK_DGRAM)
 
-    def serve(self):
-        for _ in steps(TEST_TIMEOUT):
-            if self.stop.is_set():
-                return
-            try:
-                data, peer = self.sock.recvfrom(2048)
-            except socket.timeout:
-                continue
-            self.sock.sendto(data, peer)
+    def once(self):
+        data, peer = self.sock.recvfrom(2048)
+        self.sock.sendto(data, peer)
+
+
+def send_stream(conn):
+    """STREAM_BYTES, paced so that a transfer spans upgrades."""
+    for off in range(0, STREAM_BYTES, STREAM_CHUNK):
+        conn.sendall(chunk_at(off, STREAM_CHUNK))
+        time.sleep(STREAM_PAUSE)
+
+
+def hold(conn):
+    """Keeps the client until it closes."""
+    conn.settimeout(TEST_TIMEOUT)
+    while conn.recv(4096):
+        pass
 
 
 class Load:
@@ -230,7 +245,7 @@ def upgrade_under_load(t):
     and forwarded datagrams are in use: no failure, no cut stream, the
     same PID."""
     ports = [t.port() for _ in range(6)]
-    backend = Backend(t)
+    backend = Backend(t, send_stream)
     udp_backend = UdpEcho(t)
     d = t.daemon([
         f"127.0.0.1:{ports[0]} stream tcp nowait {ME} internal daytime",
@@ -310,44 +325,17 @@ def upgrade_notify(t):
     check_tcp_builtin("echo", port)
 
 
-class HoldBackend:
-    """A TCP server thread that keeps each client until it closes."""
-
-    def __init__(self, t):
-        self.port = t.port()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(16)
-        self.conns = []
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        for _ in range(16):
-            conn, _ = self.sock.accept()
-            self.conns.append(conn)
-            threading.Thread(target=self.hold, args=(conn,),
-                             daemon=True).start()
-
-    @staticmethod
-    def hold(conn):
-        with conn:
-            conn.settimeout(TEST_TIMEOUT)
-            while conn.recv(4096):
-                pass
-
-
 @test
 def upgrade_forward_max_child(t):
     """Forwarded connections that the old image's keeper finishes do not
     stay counted in the new image: max-child 2 serves again once the two
     open across the upgrade have ended."""
-    backend = HoldBackend(t)
+    backend = Backend(t, hold)
     port = t.port()
     d = t.daemon([f"127.0.0.1:{port} stream tcp nowait/2 {ME} internal "
                   f"forward 127.0.0.1:{backend.port}"])
     held = [tcp(port) for _ in range(2)]
-    check(wait_until(lambda: len(backend.conns) == 2, IO_TIMEOUT),
+    check(wait_until(lambda: backend.accepted == 2, IO_TIMEOUT),
           "the two connections were not forwarded")
     upgrade(d)
     for s in held:
@@ -355,7 +343,7 @@ def upgrade_forward_max_child(t):
     check(wait_until(lambda: not children_of(d.pid), IO_TIMEOUT),
           "the keeper did not end with its connections")
     with tcp(port) as s:
-        check(wait_until(lambda: len(backend.conns) == 3, IO_TIMEOUT),
+        check(wait_until(lambda: backend.accepted == 3, IO_TIMEOUT),
               "a new connection was not forwarded after the upgrade: "
               "max-child still counts the keeper's")
     check_idle(d.pid)
