@@ -138,8 +138,10 @@ main(int argc, char *argv[])
 	config_set_builtins(&builtin_config);
 	parse_flags(&opts, argc, argv);
 	euid = geteuid();
-	if (opts.check_only)
+	if (opts.check_only) {
+		upgrade_check_answer();
 		exit(check_config());
+	}
 	upgrade_init(argc, argv, argc - optind == 1 ? opts.config_path : NULL);
 	open_log(1);
 	wrap_init(&opts.wrap);

@@ -45,6 +45,7 @@
 #include "util.h"
 
 #define UPGRADE_ENV	"INETD_UPGRADE_FD"
+#define UPGRADE_CHECK_ENV "INETD_UPGRADE_CHECK"
 #define UPGRADE_MAGIC	"inetd-upgrade 1"	/* the format's version */
 #define UPGRADE_OUTPUT_MAX 1024	/* of -t's output, logged on failure */
 #define KEEPER_WAIT_MS	1000	/* the keeper's longest wait */
@@ -86,7 +87,21 @@ upgrade_init(int argc, char *argv[], const char *config_path)
 
 /* -------------------------------------------------- checking the binary */
 
-/* What -t wrote, a line a message. */
+/*
+ * -t run by upgrade_check(): the format of the state this binary reads,
+ * before the check's messages, so that a program that is not inetd, or
+ * an inetd that would inherit nothing, is refused.
+ */
+void
+upgrade_check_answer(void)
+{
+	if (getenv(UPGRADE_CHECK_ENV) == NULL)
+		return;
+	printf("%s\n", UPGRADE_MAGIC);
+	fflush(stdout);
+}
+
+/* What -t wrote after the format, a line a message. */
 static void
 log_check_output(char *out)
 {
@@ -94,7 +109,9 @@ log_check_output(char *out)
 
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
-		logmsg(LOG_ERR, "upgrade: %s -t: %s", self_path, line);
+		if (strcmp(line, UPGRADE_MAGIC) != 0)
+			logmsg(LOG_ERR, "upgrade: %s -t: %s", self_path,
+			    line);
 }
 
 /* Reads the check's output until its end or the deadline: 0 at its end. */
@@ -148,6 +165,7 @@ check_child(int out)
 {
 	(void)dup2(out, STDOUT_FILENO);
 	(void)dup2(out, STDERR_FILENO);
+	(void)setenv(UPGRADE_CHECK_ENV, "1", 1);
 	execve(self_path, check_argv, environ);
 	dprintf(STDERR_FILENO, "%s\n", strerror(errno));
 	_exit(127);
@@ -181,10 +199,15 @@ upgrade_check(void)
 	(void)read_check_output(pipefd[0], out, sizeof(out), deadline);
 	close(pipefd[0]);
 	status = wait_check(pid, deadline);
-	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    strncmp(out, UPGRADE_MAGIC "\n", sizeof(UPGRADE_MAGIC)) == 0)
 		return 0;
 	log_check_output(out);
-	if (status == -1)
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		logmsg(LOG_ERR, "upgrade refused: %s -t does not read the "
+		    "state in the format \"%s\"; the running inetd goes on",
+		    self_path, UPGRADE_MAGIC);
+	else if (status == -1)
 		logmsg(LOG_ERR, "upgrade refused: %s -t did not end in %d s; "
 		    "the running inetd goes on", self_path,
 		    UPGRADE_CHECK_SECONDS);

@@ -42,6 +42,8 @@ struct upgrade_inheritance {
  * its exec (config_path, when the command line names one, absolute).
  */
 void		 upgrade_init(int argc, char *argv[], const char *config_path);
+/* -t: when upgrade_check() runs it, the format of the state it reads. */
+void		 upgrade_check_answer(void);
 /*
  * SIGUSR2: checks that the binary starts (-t), then execs it with the
  * state; a process forked first finishes the connections served in the

@@ -360,8 +360,8 @@ def replace_binary(path, text, mode=0o755):
 
 @test
 def upgrade_refused(t):
-    """A new binary that cannot start, or that refuses the file, leaves
-    the running daemon serving, and the log says why."""
+    """A new binary that cannot start, that is not inetd, or that refuses
+    the file, leaves the running daemon serving, and the log says why."""
     binary = t.path("inetd")
     shutil.copy(harness.INETD, binary)
     port = t.port()
@@ -377,6 +377,10 @@ def upgrade_refused(t):
     replace_binary(binary, "not a program\n", mode=0o644)
     upgrade(d, ok=False)
     d.wait_log("-t: Permission denied")
+    # A program that is not inetd, whatever its -t says.
+    replace_binary(binary, "#!/bin/sh\nexit 0\n")
+    upgrade(d, ok=False)
+    d.wait_log("does not read the state in the format")
     shutil.copy(harness.INETD, binary + ".new")
     os.rename(binary + ".new", binary)
     with open(d.conf, "a") as f:
