@@ -349,6 +349,29 @@ def upgrade_forward_max_child(t):
     check_idle(d.pid)
 
 
+@test
+def upgrade_tcpmux_hand_back(t):
+    """A tcpmux client that names its service only after the upgrade:
+    its child hands the connection back on the channel the new image
+    inherited, which starts the server."""
+    port = t.port()
+    d = t.daemon([
+        f"127.0.0.1:{port} stream tcp nowait {ME} internal tcpmux",
+        f"tcpmux/+Echo stream tcp nowait {ME} /bin/cat cat",
+    ])
+    with tcp(port) as s:
+        check(wait_until(lambda: children_of(d.pid), IO_TIMEOUT),
+              "no tcpmux child")
+        upgrade(d)
+        s.sendall(b"Echo\r\n")
+        check_bytes(recv_exact(s, 5), b"+Go\r\n", "tcpmux answer")
+        s.sendall(b"after\n")
+        s.shutdown(socket.SHUT_WR)
+        check_bytes(recv_to_eof(s), b"after\n", "the server's echo")
+    no_zombies(d.pid)
+    check_same_daemon(d)
+
+
 def replace_binary(path, text, mode=0o755):
     """Rename a new file over path, as dpkg does."""
     new = path + ".new"
