@@ -160,7 +160,7 @@ wait_check(pid_t pid, long long deadline)
 	return -1;
 }
 
-static void
+static void __attribute__((noreturn))
 check_child(int out)
 {
 	(void)dup2(out, STDOUT_FILENO);
@@ -322,12 +322,14 @@ static int
 describe(const struct upgrade_state *st)
 {
 	const struct servtab *sep;
-	FILE *f;
-	int fd, copy, failed;
+	FILE *f = NULL;
+	int fd, copy = -1, failed;
 
 	if ((fd = memfd_create("inetd-upgrade", 0)) == -1 ||
 	    (copy = dup(fd)) == -1 || (f = fdopen(copy, "w")) == NULL) {
 		logmsg(LOG_ERR, "upgrade: the description: %m");
+		if (copy != -1)
+			close(copy);
 		if (fd != -1)
 			close(fd);
 		return -1;
@@ -391,10 +393,10 @@ keeper_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
-	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+	for (i = 0; i < nitems(ignored); i++)
 		(void)sigaction(ignored[i], &sa, NULL);
 	sa.sa_handler = SIG_DFL;
-	for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
+	for (i = 0; i < nitems(reset); i++)
 		(void)sigaction(reset[i], &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -418,12 +420,13 @@ keeper_timeout(void)
  * byte instead: the exec failed, and the daemon serves on), then serves
  * the connections until the last one ends.
  */
-static void
-keeper_run(const struct upgrade_state *st, int sync)
+static void __attribute__((noreturn))
+keeper_run(const struct upgrade_state *st, int sync, int description)
 {
 	time_t until = monotonic_seconds() + UPGRADE_KEEP_SECONDS;
 	char c = 'k';
 
+	close(description);
 	keeper_signals();
 	/* Its lock would keep the new image from the pidfile. */
 	if (st->us_pidfile_fd != -1)
@@ -452,7 +455,7 @@ keeper_run(const struct upgrade_state *st, int sync)
  * its exec.  It has closed its copy of the pidfile by then.
  */
 static pid_t
-keeper_start(const struct upgrade_state *st, int *sync)
+keeper_start(const struct upgrade_state *st, int description, int *sync)
 {
 	int sp[2];
 	pid_t pid;
@@ -464,7 +467,7 @@ keeper_start(const struct upgrade_state *st, int *sync)
 	}
 	if ((pid = fork()) == 0) {
 		close(sp[0]);
-		keeper_run(st, sp[1]);
+		keeper_run(st, sp[1], description);
 	}
 	close(sp[1]);
 	if (pid == -1 || read(sp[0], &c, 1) != 1) {
@@ -552,7 +555,7 @@ upgrade(const struct upgrade_state *st)
 		return;
 	block_signals(&saved);
 	if (prepare_exec(st, fd) == -1 || (builtin_open_count() > 0 &&
-	    (keeper = keeper_start(st, &sync)) == -1)) {
+	    (keeper = keeper_start(st, fd, &sync)) == -1)) {
 		undo(st, fd, &saved);
 		return;
 	}
