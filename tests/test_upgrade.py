@@ -229,6 +229,20 @@ def check_same_daemon(d):
     check(pids == {str(d.pid)}, f"log lines of other processes: {pids}")
 
 
+def fds_added(pid, before):
+    """What the daemon holds that it did not before, but the pipes that
+    forward keeps for reuse."""
+    added = []
+    for fd in open_fds(pid):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue    # closed meanwhile
+        if fd not in before and not link.startswith("pipe:"):
+            added.append(link)
+    return added
+
+
 def no_zombies(pid):
     """Every child of the daemon that ended was reaped: no zombies, and
     the daemon's table is empty once they are gone."""
@@ -258,6 +272,7 @@ def upgrade_under_load(t):
         f"127.0.0.1:{ports[5]} dgram udp wait {ME} internal forward "
         f"127.0.0.1:{udp_backend.port} timeout=2",
     ])
+    fds = open_fds(d.pid)
     held = tcp(ports[4])
     check(wait_until(lambda: children_of(d.pid), IO_TIMEOUT),
           "the sleep server did not start")
@@ -283,9 +298,14 @@ def upgrade_under_load(t):
         check(load.done.get(name, 0) > 0, f"no {name} exchange completed")
     check(d.log().count(UPGRADED) == UPGRADES, "not every upgrade done")
     check_same_daemon(d)
+    inherited = re.search(r"upgraded in place: (\d+) children", d.log())
+    check(int(inherited.group(1)) >= 1, "the first upgrade inherited no "
+          "child: the sleep server was running")
     no_zombies(d.pid)
     os.kill(d.pid, signal.SIGUSR1)
     d.wait_log("0 children running")
+    check(wait_until(lambda: not fds_added(d.pid, fds), IO_TIMEOUT),
+          f"descriptors left after the upgrades: {fds_added(d.pid, fds)}")
 
 
 @test
