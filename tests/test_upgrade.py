@@ -35,6 +35,7 @@ STREAM_CHUNK = 64 << 10
 STREAM_PAUSE = 0.01     # s between two chunks: a transfer spans upgrades
 UPGRADED = "upgraded in place"
 REFUSED = "upgrade refused"
+FORMAT = "inetd-upgrade 1"     # of the state: what -t names
 PATTERN = bytes(range(251)) * (STREAM_CHUNK // 251 + 2)
 
 
@@ -424,6 +425,16 @@ def upgrade_refused(t):
     replace_binary(binary, "#!/bin/sh\nexit 0\n")
     upgrade(d, ok=False)
     d.wait_log("does not read the state in the format")
+    # One that passes the check, then cannot be executed: the keeper
+    # started for the echo connection goes, the daemon serves it on.
+    replace_binary(binary, f"#!/bin/sh\necho '{FORMAT}'\n"
+                   "chmod 644 \"$0\"\n")
+    os.kill(d.pid, signal.SIGUSR2)
+    d.wait_log("upgrade: execve", "Permission denied",
+               "the running inetd goes on")
+    d.wait_log("upgrading to", "finished by a child")
+    check(wait_until(lambda: not children_of(d.pid), IO_TIMEOUT),
+          "the keeper of a failed exec did not go")
     shutil.copy(harness.INETD, binary + ".new")
     os.rename(binary + ".new", binary)
     with open(d.conf, "a") as f:
