@@ -245,12 +245,9 @@ def fds_added(pid, before):
 
 
 def no_zombies(pid):
-    """Every child of the daemon that ended was reaped: no zombies, and
-    the daemon's table is empty once they are gone."""
-    def reaped():
-        kids = children_of(pid)
-        return not kids
-    check(wait_until(reaped, IO_TIMEOUT * 2),
+    """Every child of the daemon has ended and was reaped: none is left,
+    not even as a zombie."""
+    check(wait_until(lambda: not children_of(pid), IO_TIMEOUT * 2),
           f"children of the daemon left: {children_of(pid)}")
 
 
