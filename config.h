@@ -32,6 +32,12 @@
 #define CONF_UNIXMODE	0200	/* UNIX socket mode unless given (FreeBSD) */
 #define CONF_DEFAULT	(-1)	/* limit not given: use the global default */
 #define TCPMUX_NAME_MAX	256	/* bytes of a tcpmux service name (FreeBSD) */
+/*
+ * NetBSD's accept filters dataready and httpready are TCP_DEFER_ACCEPT:
+ * a connection reaches accept() once its first data arrived, or after
+ * this many seconds of the kernel's SYN-ACK retries without any.
+ */
+#define CONF_DEFER_SECONDS 30
 
 /* se_tcpmux: how the tcpmux builtin offers an entry. */
 #define TCPMUX_NONE	0	/* it does not: an entry of its own */
@@ -67,6 +73,10 @@ struct servtab {
 	int	 se_maxcpm;		/* wait/N/M: per IP per minute */
 	int	 se_maxperip;		/* wait/N/M/P: children per IP */
 	int	 se_maxrate;		/* nowait.N: invocations per minute */
+	int	 se_sndbuf;		/* tcp,sndbuf=N: SO_SNDBUF; 0: default */
+	int	 se_rcvbuf;		/* tcp,rcvbuf=N: SO_RCVBUF; 0: default */
+	int	 se_deferaccept;	/* stream:dataready: TCP_DEFER_ACCEPT */
+	int	 se_off;		/* key-values "off": checked, not opened */
 	char	*se_user;
 	char	*se_group;		/* NULL: the user's login group */
 	char	*se_class;		/* login class: unused on Linux */
@@ -84,6 +94,7 @@ struct servtab {
 	 * only this, se_file and se_line set; config_load() follows it.
 	 */
 	char	*se_include;
+	int	 se_include_glob;	/* ".include": se_include is a pattern */
 
 	/* Resolved once at load (config_resolve). */
 	uid_t	 se_uid;
@@ -111,6 +122,14 @@ struct servtab {
 
 	struct servtab *se_next;
 };
+
+/*
+ * Receives each diagnostic: priority is LOG_ERR for an entry that is
+ * dropped, LOG_WARNING for something ignored, LOG_DEBUG for notes.
+ * The message carries "FILE:LINE: " already and has no newline.
+ */
+typedef void conf_report_fn(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * The hooks of a builtin with settings of its own (forward), which the
@@ -146,17 +165,17 @@ struct config_builtins {
 	builtin_resolve_fn *cb_resolve;
 	/* Frees what the builtin keeps in se_private. */
 	void		 (*cb_free)(struct servtab *sep);
+	/*
+	 * Once all are resolved: the entries of list that relay to one
+	 * another in a loop, reported and dropped; returns what is left.
+	 * NULL: no builtin relays.
+	 */
+	struct servtab	*(*cb_drop_loops)(struct servtab *list,
+			    conf_report_fn *report);
 };
 
 void		 config_set_builtins(const struct config_builtins *table);
 
-/*
- * Receives each diagnostic: priority is LOG_ERR for an entry that is
- * dropped, LOG_WARNING for something ignored, LOG_DEBUG for notes.
- * The message carries "FILE:LINE: " already and has no newline.
- */
-typedef void conf_report_fn(int priority, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /*
  * Parse the text of one configuration file (len bytes, need not be
@@ -171,19 +190,19 @@ struct servtab	*config_parse(const char *text, size_t len, const char *file,
  * Look up what the entry names: user, groups, service port, bind
  * address, program, forward target.  euid is the daemon's effective
  * uid: when it is not 0, an entry for another user is refused.  Returns
- * 0, or -1 after reporting why the entry cannot be used.  Users, groups
- * and host names are looked up in a child process (lookup.h), one for
- * each config_load() whatever the number of files, so that no NSS
- * module is ever loaded into the daemon and no resolver can hold it.
- * Numeric addresses need no child.
+ * 0, or -1 after reporting why the entry cannot be used.  Users,
+ * groups, host and service names are looked up in a child process
+ * (lookup.h), one for each config_load() whatever the number of files,
+ * so that no NSS module is ever loaded into the daemon and no resolver
+ * can hold it.  Numeric addresses and ports need no child.
  */
 int		 config_resolve(struct servtab *sep, uid_t euid,
 		    conf_report_fn *report);
 
 /*
  * config_resolve() of every entry of list at once, in one look-up
- * child; the entries that fail are reported and dropped.  Returns what
- * is left of the list.
+ * child; the entries that fail are reported and dropped, and so are
+ * the "off" entries that pass.  Returns what is left of the list.
  */
 struct servtab	*config_resolve_all(struct servtab *list, uid_t euid,
 		    conf_report_fn *report);

@@ -238,6 +238,15 @@ targets_itself(const struct servtab *sep, const struct forward *fw)
 }
 
 int
+forward_relays_to(const struct servtab *sep, const struct servtab *other)
+{
+	const struct forward *fw = forward_settings(sep);
+
+	return other->se_socktype == fw->fw_socktype &&
+	    targets_itself(other, fw);
+}
+
+int
 forward_target(const struct servtab *sep, const char **host,
     const char **port, int *socktype)
 {
@@ -402,6 +411,12 @@ long long
 forward_deadline(void)
 {
 	return timer_deadline();
+}
+
+int
+forward_open_count(void)
+{
+	return relay_count() + assoc_count();
 }
 
 /* After the loop's wait: the deadlines reached, the slots freed. */

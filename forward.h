@@ -24,6 +24,9 @@ struct servtab;
  * struct builtin there.  Its settings are the entry's se_private.
  */
 int		 forward_parse(struct servtab *sep, char *why, size_t size);
+/* Whether a connection to sep's target arrives at other (relay loops). */
+int		 forward_relays_to(const struct servtab *sep,
+		    const struct servtab *other);
 int		 forward_target(const struct servtab *sep, const char **host,
 		    const char **port, int *socktype);
 int		 forward_resolve(struct servtab *sep,
@@ -59,6 +62,8 @@ void		 forward_restore_limits(void);
  * first timeout, or sooner); 0: never.
  */
 long long	 forward_deadline(void);
+/* TCP connections and UDP clients forwarded now. */
+int		 forward_open_count(void);
 /* After each wait of the loop: timeouts, and the slots freed. */
 void		 forward_run(void);
 
