@@ -24,10 +24,11 @@ import sys
 import harness
 from harness import *  # noqa: F401,F403
 
-# test_log's private /dev/log (the priorities) and test_wrap's private
-# hosts.allow, without their tests.
+# test_log's private /dev/log (the priorities), test_wrap's private
+# hosts.allow and test_upgrade's SIGUSR2, without their tests.
 _own_tests = list(harness.TESTS)
 import test_log  # noqa: E402
+import test_upgrade  # noqa: E402
 import test_wrap  # noqa: E402
 harness.TESTS[:] = _own_tests
 
@@ -113,6 +114,22 @@ def exit_failures_without_l(t):
     exit_line(d, ports[1], bad, "exited with status 4")
     check(not d.log_lines(f"port {ok}"), "an exit with status 0 was "
           "logged without -l")
+
+
+@test
+def exit_line_after_upgrade(t):
+    """A server started before an upgrade in place (SIGUSR2) is logged
+    with its client, port included, when the new image reaps it."""
+    ports, lines = servers(t, "/bin/sh sh -c \"read line; exit 5\"")
+    d = t.daemon(lines)
+    s, cport = connect_from(ports[0])
+    with s:
+        check(wait_until(lambda: children_of(d.pid), IO_TIMEOUT),
+              "no server started")
+        test_upgrade.upgrade(d)
+        s.sendall(b"go\n")
+        recv_to_eof(s)
+    exit_line(d, ports[0], cport, "exited with status 5")
 
 
 def exits_accounted(d, port):
