@@ -20,7 +20,8 @@
 #     tftp to it; and its SIGHUP through /run/inetd.pid (a private /run in
 #     a mount namespace) makes a running inetd serve the service it added;
 #   - the LSB init script starts, reloads (refusing a bad file), reports
-#     status and stops a daemon on a loopback high port; reload and
+#     status and stops a daemon on a loopback high port; it starts one
+#     on a file with a bad line, which serves the rest; reload and
 #     force-reload of a stopped daemon succeed quietly; the daemon's
 #     messages at start come after the LSB status line;
 #   - systemd-analyze verifies the unit.
@@ -590,6 +591,22 @@ time.sleep(30)' "$busy" &
 }
 run init_script_start_messages check_init_start_messages
 
+# One bad line does not keep inetd from starting (at boot, say): it
+# serves the valid entries and reports the bad one after the status line.
+check_init_start_bad_line() {
+	local out
+	{
+		echo "127.0.0.1:$PORT stream tcp nowait nosuchuser internal echo"
+		echo "127.0.0.1:$PORT2 stream tcp nowait root internal daytime"
+	} >"$TMP/init.conf"
+	out=$("$INIT" start 2>&1) || { echo "start failed: $out"; return 1; }
+	daytime_answers "$PORT2" || { echo "daytime on $PORT2"; return 1; }
+	"$INIT" stop >/dev/null || { echo "stop failed"; return 1; }
+	echo "$out" | grep -q "init.conf:1: .*nosuchuser" ||
+	    { echo "bad line not reported: $out"; return 1; }
+}
+run init_script_start_bad_line check_init_start_bad_line
+
 # ------------------------------------------------------------ systemd unit
 check_unit() {
 	mkdir -p "$TMP/unit"
@@ -598,7 +615,7 @@ check_unit() {
 	systemd-analyze verify --man=no "$TMP/unit/inetd.service" || return 1
 	grep -qx 'Type=notify' "$TMP/unit/inetd.service" &&
 	    grep -q '^WatchdogSec=' "$TMP/unit/inetd.service" &&
-	    grep -q '^ExecStartPre=.* -t ' "$TMP/unit/inetd.service" &&
+	    ! grep -q '^ExecStartPre=.* -t ' "$TMP/unit/inetd.service" &&
 	    grep -q '^ExecReload=.* -t ' "$TMP/unit/inetd.service" &&
 	    grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' \
 	    "$TMP/unit/inetd.service" &&
