@@ -24,6 +24,8 @@
 #     on a file with a bad line, which serves the rest; reload and
 #     force-reload of a stopped daemon succeed quietly; the daemon's
 #     messages at start come after the LSB status line;
+#   - tests/install.sh installs it with apt and dpkg in a private root
+#     (an overlay over /) next to Debian's openbsd-inetd, tcpd and talkd;
 #   - systemd-analyze verifies the unit.
 # Nothing outside a temporary directory is written: no /etc, no dpkg
 # database, apt state or log of this machine.  Prints "PASS name" /
@@ -606,6 +608,32 @@ check_init_start_bad_line() {
 	    { echo "bad line not reported: $out"; return 1; }
 }
 run init_script_start_bad_line check_init_start_bad_line
+
+# ------------------------------------------------ install in a private root
+# tests/install.sh: apt and dpkg on this machine's system seen through an
+# overlay, in private namespaces, with Debian's tcpd, openbsd-inetd and
+# talkd (make test-debs).
+DEBS=$TOP/build/test-debs
+check_install_private_root() {
+	local out=$TMP/install.out
+	mkdir "$TMP/install"
+	bash tests/install.sh "$DEB" "$DEBS" "$TMP/install" >"$out" 2>&1
+	grep -E '^(PASS|FAIL) ' "$out"
+	npass=$((npass + $(grep -c '^PASS ' "$out")))
+	nfail=$((nfail + $(grep -c '^FAIL ' "$out")))
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out" ||
+	    fail install "ended without a summary: $(tail -n 3 "$out" |
+	    tr '\n' ' ')"
+}
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+	echo "SKIP install: needs root and unshare(1)"
+elif ! ls "$DEBS"/tcpd_*.deb "$DEBS"/openbsd-inetd_*.deb \
+    "$DEBS"/talkd_*.deb >/dev/null 2>&1; then
+	echo "SKIP install: no tcpd, openbsd-inetd and talkd in $DEBS" \
+	    "(make test-debs)"
+else
+	check_install_private_root
+fi
 
 # ------------------------------------------------------------ systemd unit
 check_unit() {
