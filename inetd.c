@@ -1379,10 +1379,10 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 		    monotonic_seconds()));
 	else if (sep->se_fd == -1 && sep->se_bind_failed)
 		snprintf(buf, size, "not bound, bind retried");
-	else if (sep->se_fd == -1 && sep->se_program_missing)
-		snprintf(buf, size, "not bound, program not installed");
 	else if (sep->se_fd == -1 && sep->se_tcpmux != TCPMUX_NONE)
 		snprintf(buf, size, "offered by tcpmux");
+	else if (sep->se_fd == -1 && sep->se_program_missing)
+		snprintf(buf, size, "not bound, program not installed");
 	else if (sep->se_fd == -1)
 		snprintf(buf, size, "closed");
 	else if (sep->se_paused)

@@ -36,24 +36,8 @@ R=$W/root
 INETD_DEB=/tmp/debs/$(basename "$DEB")
 export DEBIAN_FRONTEND=noninteractive
 
-npass=0
-nfail=0
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
-run() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$name"
-	else
-		fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
-	fi
-}
-finish() {
-	echo "$npass passed, $nfail failed"
-	[ "$nfail" -eq 0 ]
-	exit
-}
+# shellcheck source=tests/report.sh
+. "$(dirname "$0")/report.sh"
 
 # A command in the root, as root there.
 in_root() { chroot "$R" "$@"; }

@@ -34,8 +34,8 @@ set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
 
-npass=0
-nfail=0
+# shellcheck source=tests/report.sh
+. tests/report.sh
 TMP=$(mktemp -d /tmp/inetd-package.XXXXXX)
 chmod 0755 "$TMP"
 DAEMON_PIDFILE=$TMP/run/inetd.pid
@@ -46,25 +46,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
-# run NAME COMMAND...: PASS when the command succeeds, else FAIL with the
-# last lines it printed.
-run() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$name"
-	else
-		fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
-	fi
-}
-finish() {
-	echo "$npass passed, $nfail failed"
-	[ "$nfail" -eq 0 ]
-	exit
-}
 
 # ------------------------------------------------------------------ build
 if ! make -s deb DEBDIR="$TMP/deb" >"$TMP/build.log" 2>&1; then
