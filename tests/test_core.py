@@ -7,6 +7,7 @@ usage: test_core.py [INETD] [TEST ...]  (see harness.py)
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -547,6 +548,48 @@ def reload_port_busy(t):
           "freed port not bound within 8 s")
     check_tcp_builtin("echo", busy)
     check_tcp_builtin("echo", keep)
+
+
+# The daemon alone in a network namespace of its own, whose addresses
+# the test may change: only its loopback, brought up.
+NETNS_WRAPPER = 'ip link set lo up && exec "$@"'
+
+
+def in_netns(d, *argv):
+    return subprocess.run(["nsenter", "-t", str(d.pid), "-n", *argv],
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=IO_TIMEOUT)
+
+
+def daytime_in_netns(d, host, port):
+    out = in_netns(d, "nc", "-w", "2", host, str(port)).stdout
+    return b":" in out
+
+
+@test
+def reload_address_not_up(t):
+    """An address not configured at a reload is a condition of the
+    system: the rest loads, and the entry binds once the address is up."""
+    if not IS_ROOT or not shutil.which("unshare") or \
+            not shutil.which("nsenter") or not shutil.which("nc"):
+        raise Skip("needs root, unshare(1), nsenter(1) and nc(1)")
+    keep, port, added = t.port(), t.port(), t.port()
+    good = f"127.0.0.1:{keep} stream tcp nowait {ME} internal daytime"
+    d = t.daemon([good], env={"INETD_RETRY_SECONDS": "1"},
+                 wrapper=["unshare", "-n", "sh", "-c", NETNS_WRAPPER, "sh"])
+    write_conf(d, [good,
+                   f"192.0.2.1:{port} stream tcp nowait {ME} "
+                   "internal daytime",
+                   f"127.0.0.1:{added} stream tcp nowait {ME} "
+                   "internal daytime"])
+    d.reload()
+    d.wait_log(f"{d.conf}:2:", "Cannot assign requested address")
+    check(daytime_in_netns(d, "127.0.0.1", added), "new entry not served")
+    check(daytime_in_netns(d, "127.0.0.1", keep), "old entry not served")
+    done = in_netns(d, "ip", "addr", "add", "192.0.2.1/32", "dev", "lo")
+    check(done.returncode == 0, f"ip addr add: {done.stderr!r}")
+    check(wait_until(lambda: daytime_in_netns(d, "192.0.2.1", port), 8,
+                     interval=0.2), "address up, entry not bound within 8 s")
 
 
 def dual_stack_answers(port, name):
