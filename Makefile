@@ -20,7 +20,7 @@
 PROG		= inetd
 # The daemon: main, its loop, and everything about its children.
 DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
-		  wrap.c
+		  stats.c wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c options.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \

@@ -50,6 +50,7 @@
 #include "ratelimit.h"
 #include "reload.h"
 #include "spawn.h"
+#include "stats.h"
 #include "tcpmux.h"
 #include "util.h"
 #include "wrap.h"
@@ -783,35 +784,6 @@ back_off(const char *why)
 }
 
 
-/* " (N more since the last such message)", or nothing. */
-static const char *
-missed_text(unsigned missed, char *buf, size_t size)
-{
-	if (missed == 0)
-		return "";
-	snprintf(buf, size, " (%u more since the last such message)", missed);
-	return buf;
-}
-
-/*
- * Once for each time it is reached, and at most once a minute.  An entry
- * offered by tcpmux has no queue: its clients are turned away.
- */
-static void
-log_max_child(struct servtab *sep)
-{
-	char more[64];
-	unsigned missed;
-
-	if (log_quota_take(&sep->se_limits.sl_log_maxchild,
-	    monotonic_seconds(), &missed))
-		svc_log(sep, LOG_WARNING, "max-child %d reached, %s%s",
-		    sep->se_maxchild, sep->se_tcpmux == TCPMUX_NONE ?
-		    "new connections wait in the queue" :
-		    "tcpmux clients are turned away",
-		    missed_text(missed, more, sizeof(more)));
-}
-
 /* A forward entry without max-child at its share of the table. */
 static void
 log_forward_share(struct servtab *sep)
@@ -845,7 +817,7 @@ stop_looping_service(struct servtab *sep)
 	logmsg(LOG_ERR, "%s server failing (looping), service terminated "
 	    "for %s", servtab_where(sep, where, sizeof(where)), span);
 	close_service(sep);
-	sep->se_stats.st_looping++;
+	stats_looping(sep);
 	svc_looping_start(sep, monotonic_seconds() + opts.retrytime);
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
@@ -912,7 +884,7 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
 	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)
-		log_max_child(sep);
+		stats_max_child(sep);
 	return 1;
 }
 
@@ -926,42 +898,6 @@ log_connection(const struct servtab *sep, const struct sockaddr *peer)
 		    sockaddr_str(peer, addr, sizeof(addr)));
 }
 
-/*
- * Clients from more addresses than the table holds: each new one takes
- * the place of the one seen least recently, whose count is lost.
- */
-static void
-log_addrtab_full(void)
-{
-	static struct log_quota quota;
-	static unsigned long evictions;
-	unsigned missed;
-
-	if (addrtab_evictions(addrtab) == evictions)
-		return;
-	evictions = addrtab_evictions(addrtab);
-	if (log_quota_take(&quota, monotonic_seconds(), &missed))
-		logmsg(LOG_WARNING, "table of client addresses full (%zu "
-		    "entries): the least recently seen are forgotten, %lu so "
-		    "far", addrtab_capacity(addrtab), evictions);
-}
-
-/* FreeBSD's words, at most once a minute per entry and limit. */
-static void
-log_peer_refused(const struct servtab *sep, struct log_quota *quota,
-    const struct sockaddr *peer, const char *counts, int limit,
-    const char *unit)
-{
-	char addr[INET6_ADDRSTRLEN + 1], more[64];
-	unsigned missed;
-
-	if (log_quota_take(quota, monotonic_seconds(), &missed))
-		logmsg(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
-		    "%d%s)%s", sep->se_file, sep->se_line, sep->se_service,
-		    sockaddr_str(peer, addr, sizeof(addr)), counts, limit,
-		    unit, missed_text(missed, more, sizeof(more)));
-}
-
 /* The forwarder's default share of an address (forward_peer_admit()). */
 static int
 admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
@@ -970,10 +906,8 @@ admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
 
 	if (builtin_peer_admit(sep, peer, &limit))
 		return 1;
-	sep->se_stats.st_refused_perip++;
-	log_peer_refused(sep, &sep->se_limits.sl_log_perip_children, peer,
-	    "forwarded connections", limit,
-	    ", the default of an address");
+	stats_peer_refused(sep, REFUSED_PER_IP_CHILDREN, peer,
+	    "forwarded connections", limit, ", the default of an address");
 	return 0;
 }
 
@@ -993,21 +927,18 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 	if (sep->se_maxperip > 0 &&
 	    svc_peer_at_limit(sep, children_of_peer(sep, &pa) +
 	    builtin_peer_count(sep, peer))) {
-		sep->se_stats.st_refused_perip++;
-		log_peer_refused(sep, &sep->se_limits.sl_log_perip_children,
-		    peer, "counts", sep->se_maxperip, "");
+		stats_peer_refused(sep, REFUSED_PER_IP_CHILDREN, peer,
+		    "counts", sep->se_maxperip, "");
 		return 0;
 	}
 	if (!admit_forwarded(sep, peer))
 		return 0;
 	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
 	    sep->se_maxcpm, monotonic_seconds());
-	log_addrtab_full();
-	if (!admitted) {
-		sep->se_stats.st_refused_rate++;
-		log_peer_refused(sep, &sep->se_limits.sl_log_perip_rate, peer,
+	stats_addrtab_full(addrtab);
+	if (!admitted)
+		stats_peer_refused(sep, REFUSED_PER_IP_RATE, peer,
 		    "counts/min", sep->se_maxcpm, "/min");
-	}
 	return admitted;
 }
 
@@ -1034,7 +965,7 @@ accept_connection(struct servtab *sep)
 		close(fd);
 		return;
 	}
-	sep->se_stats.st_accepted++;
+	stats_accepted(sep);
 	log_connection(sep, (struct sockaddr *)&peer);
 	if (sep->se_bi != NULL && !wrap_wanted(sep) &&
 	    builtin_accept(sep, fd, (struct sockaddr *)&peer) == 0) {
@@ -1088,7 +1019,7 @@ hand_over_socket(struct servtab *sep)
 		}
 		log_connection(sep, sender);
 	}
-	sep->se_stats.st_accepted++;
+	stats_accepted(sep);
 	/* What it was started for, to judge it when it exits. */
 	spawn(sep, sep->se_fd, sender, datagram);
 }
@@ -1122,11 +1053,11 @@ tcpmux_serve_chosen(const char *service, int fd)
 	if (!admit_peer(sep, (struct sockaddr *)&peer) ||
 	    svc_at_limit(sep) || children_full()) {
 		if (svc_at_limit(sep))
-			log_max_child(sep);
+			stats_max_child(sep);
 		tcpmux_refuse(fd, TCPMUX_BUSY, 0);
 		return;
 	}
-	sep->se_stats.st_accepted++;
+	stats_accepted(sep);
 	log_connection(sep, (struct sockaddr *)&peer);
 	if (!spawn(sep, fd, (struct sockaddr *)&peer, 0))
 		tcpmux_refuse(fd, TCPMUX_UNAVAILABLE, 0);
@@ -1343,62 +1274,6 @@ reload(void)
 	    open_services());
 }
 
-static const char *
-svc_state(const struct servtab *sep, char *buf, size_t size)
-{
-	if (sep->se_fd == -1 && svc_looping(sep))
-		snprintf(buf, size, "looping, closed for %lld s more",
-		    (long long)(sep->se_limits.sl_looping_until -
-		    monotonic_seconds()));
-	else if (sep->se_fd == -1 && sep->se_bind_failed)
-		snprintf(buf, size, "not bound, bind retried");
-	else if (sep->se_fd == -1 && sep->se_tcpmux != TCPMUX_NONE)
-		snprintf(buf, size, "offered by tcpmux");
-	else if (sep->se_fd == -1)
-		snprintf(buf, size, "closed");
-	else if (sep->se_paused)
-		snprintf(buf, size, "its wait server runs");
-	else if (svc_throttled(sep, monotonic_seconds()))
-		snprintf(buf, size, "throttled, clients wait");
-	else if (svc_at_limit(sep))
-		snprintf(buf, size, "at max-child, clients wait");
-	else
-		snprintf(buf, size, "listening");
-	return buf;
-}
-
-/*
- * SIGUSR1: what each entry is doing, so that an admin can see it in the
- * log without a debugger.  Refusals by TCP wrappers happen in children
- * and are logged there, not counted here.
- */
-static void
-dump_services(void)
-{
-	const struct servtab *sep;
-	char state[64], maxchild[32];
-	int n = 0;
-
-	for (sep = services; sep != NULL; sep = sep->se_next)
-		n++;
-	logmsg(LOG_INFO, "service table: %d entries, %d children running",
-	    n, children_count());
-	for (sep = services; sep != NULL; sep = sep->se_next) {
-		if (sep->se_maxchild > 0)
-			snprintf(maxchild, sizeof(maxchild), " of %d",
-			    sep->se_maxchild);
-		else
-			maxchild[0] = '\0';
-		svc_log(sep, LOG_INFO, "%s; children %d%s; connections %lu; "
-		    "refused: %lu over max-connections-per-ip-per-minute, %lu "
-		    "over max-child-per-ip; looping %lu times",
-		    svc_state(sep, state, sizeof(state)), sep->se_children,
-		    maxchild, sep->se_stats.st_accepted,
-		    sep->se_stats.st_refused_rate,
-		    sep->se_stats.st_refused_perip, sep->se_stats.st_looping);
-	}
-}
-
 static void
 die(void)
 {
@@ -1438,7 +1313,7 @@ handle_signals(void)
 	if (reap)
 		reap_children();
 	if (dump)
-		dump_services();
+		stats_dump(services, children_count());
 	if (quit)
 		die();
 	if (reread) {
