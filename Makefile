@@ -20,12 +20,12 @@
 PROG		= inetd
 # The daemon: main, its loop, and everything about its children.
 DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
-		  stats.c wrap.c
+		  wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c options.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
 		  forward.c fwd.c relay.c assoc.c proxy.c log.c util.c lookup.c \
-		  load.c event.c
+		  load.c event.c stats.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
 PARSER_SRCS	= config.c options.c load.c lookup.c util.c tests/stub_builtins.c
@@ -41,7 +41,7 @@ FUZZ_tcpmux_SRCS = $(BUILTIN_SRCS)
 FUZZ_proxy_SRCS	= $(BUILTIN_SRCS)
 FUZZ_load_SRCS	= $(PARSER_SRCS)
 FUZZ_HDRS	= auth.h builtin.h clientio.h config.h forward.h fwd.h log.h \
-		  lookup.h load.h options.h proxy.h ratelimit.h util.h \
+		  lookup.h load.h options.h proxy.h ratelimit.h stats.h util.h \
 		  tests/stub_builtins.h
 
 CC		?= cc

@@ -137,6 +137,7 @@ main(int argc, char *argv[])
 	if (opts.check_only)
 		exit(check_config());
 	open_log(1);
+	stats_init();
 	wrap_init(&opts.wrap);
 	make_addr_table();
 	load_services();
@@ -325,13 +326,31 @@ prepare_services(struct servtab *list)
 	}
 }
 
+/*
+ * syslog, counting the errors: a reload is refused for one, and the
+ * stats builtin reports them.
+ */
+static void
+reload_report(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (priority <= LOG_ERR) {
+		conf_errors++;
+		stats_config_error();
+	}
+	va_start(ap, fmt);
+	vlogmsg(priority, fmt, ap);
+	va_end(ap);
+}
+
 static void
 load_services(void)
 {
 	int error;
 
 	services = config_load(opts.config_path, opts.bind_default, euid,
-	    logmsg, &error);
+	    reload_report, &error);
 	if (services == NULL && error != 0) {
 		errno = error;
 		err(EX_NOINPUT, "%s", opts.config_path);
@@ -341,6 +360,7 @@ load_services(void)
 		    opts.config_path);
 	prepare_services(services);
 	builtin_own_ports(services);
+	stats_set_services(services);
 }
 
 /* The table is made once: no client can make it grow. */
@@ -351,19 +371,6 @@ make_addr_table(void)
 
 	if ((addrtab = addrtab_new(ADDRTAB_SIZE, seed)) == NULL)
 		err(EX_OSERR, "table of client addresses");
-}
-
-/* syslog, counting the errors: a reload is refused for one. */
-static void
-reload_report(int priority, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (priority <= LOG_ERR)
-		conf_errors++;
-	va_start(ap, fmt);
-	vlogmsg(priority, fmt, ap);
-	va_end(ap);
 }
 
 /* -t: the same messages, on the standard error only. */
@@ -846,16 +853,21 @@ throttle_service(struct servtab *sep, time_t t)
 		    missed_text(missed, more, sizeof(more)));
 }
 
-/* Past the invocation rate: looping if its servers fail, else busy. */
-static void
+/*
+ * Past the invocation rate: looping if its servers fail, else busy.
+ * Returns why the client it was to serve is turned away.
+ */
+static enum refusal
 start_refused(struct servtab *sep)
 {
 	time_t t = monotonic_seconds();
 
-	if (svc_failing(sep, t))
+	if (svc_failing(sep, t)) {
 		stop_looping_service(sep);
-	else
-		throttle_service(sep, t);
+		return REFUSED_LOOPING;
+	}
+	throttle_service(sep, t);
+	return REFUSED_MAX_RATE;
 }
 
 /* A server for the connection (or the datagram) on fd; 0 if none. */
@@ -865,15 +877,18 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 {
 	pid_t pid;
 
-	if (children_full())
+	if (children_full()) {
+		if (!svc_is_wait(sep))
+			stats_refused(sep, REFUSED_MAX_CHILD);
 		return 0;
+	}
 	/*
 	 * A forward entry's child only asks tcp_wrappers and hands the
 	 * connection back: no server, so not counted by -R.
 	 */
 	if (!builtin_counts_own(sep) &&
 	    !svc_start_admit(sep, monotonic_seconds())) {
-		start_refused(sep);
+		stats_refused(sep, start_refused(sep));
 		return 0;
 	}
 	if ((pid = spawn_child(sep, fd, peer, services)) == -1) {
@@ -881,6 +896,8 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 		return 0;
 	}
 	child_add(pid, sep, peer, datagram, monotonic_ms(), spawn_forks(sep));
+	if (!builtin_counts_own(sep))
+		stats_started(sep);
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
 	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)
@@ -953,6 +970,8 @@ accept_connection(struct servtab *sep)
 	fd = accept4(sep->se_fd, (struct sockaddr *)&peer, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
+		if (errno == EMFILE || errno == ENFILE)
+			stats_refused(sep, REFUSED_FD);
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM)
 			back_off("accept");
@@ -1047,11 +1066,14 @@ tcpmux_serve_chosen(const char *service, int fd)
 {
 	struct sockaddr_storage peer;
 	struct servtab *sep;
+	int admitted;
 
 	if ((sep = tcpmux_chosen(services, service, fd, &peer)) == NULL)
 		return;
-	if (!admit_peer(sep, (struct sockaddr *)&peer) ||
+	if (!(admitted = admit_peer(sep, (struct sockaddr *)&peer)) ||
 	    svc_at_limit(sep) || children_full()) {
+		if (admitted)
+			stats_refused(sep, REFUSED_MAX_CHILD);
 		if (svc_at_limit(sep))
 			stats_max_child(sep);
 		tcpmux_refuse(fd, TCPMUX_BUSY, 0);
@@ -1068,23 +1090,17 @@ tcpmux_serve_chosen(const char *service, int fd)
  * child that checked it, is forwarded by the daemon.  It was admitted
  * and counted when it was accepted; only its address's share is looked
  * at again, since more of its connections may have come in meanwhile.
- * Its entry may have gone in a reload since.
  */
 static void
-forward_take_back(uint64_t id, int fd)
+forward_take_back(struct servtab *sep, int fd)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
-	struct servtab *sep;
 	int flags;
 
-	for (sep = services; sep != NULL; sep = sep->se_next)
-		if (builtin_counts_own(sep) && sep->se_limits.sl_id == id)
-			break;
 	memset(&peer, 0, sizeof(peer));
 	/* The child made the socket blocking for itself. */
-	if (sep == NULL || getpeername(fd, (struct sockaddr *)&peer,
-	    &len) == -1 || !admit_forwarded(sep, (struct sockaddr *)&peer) ||
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1 || !admit_forwarded(sep, (struct sockaddr *)&peer) ||
 	    (flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
 		close(fd);
@@ -1096,18 +1112,36 @@ forward_take_back(uint64_t id, int fd)
 		log_forward_share(sep);
 }
 
+/* The entry of that identity (sl_id), if a reload has not removed it. */
+static struct servtab *
+service_of_id(const char *text)
+{
+	struct servtab *sep;
+	uint64_t id;
+
+	memcpy(&id, text, sizeof(id));
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		if (sep->se_limits.sl_id == id)
+			return sep;
+	return NULL;
+}
+
 /* What a child handed back (handback.h); fd is taken care of. */
 static void
 take_back_one(const char *text, size_t len, int fd)
 {
-	uint64_t id;
+	struct servtab *sep;
 
 	if (len > 1 && text[0] == HANDBACK_TCPMUX)
 		tcpmux_serve_chosen(text + 1, fd);
-	else if (len == 1 + sizeof(id) && text[0] == HANDBACK_FORWARD) {
-		memcpy(&id, text + 1, sizeof(id));
-		forward_take_back(id, fd);
-		return;
+	else if (len == 1 + sizeof(uint64_t) &&
+	    (sep = service_of_id(text + 1)) != NULL) {
+		if (text[0] == HANDBACK_FORWARD && builtin_counts_own(sep)) {
+			forward_take_back(sep, fd);
+			return;
+		}
+		if (text[0] == HANDBACK_REFUSED)
+			stats_refused(sep, REFUSED_WRAPPERS);
 	}
 	close(fd);
 }
@@ -1185,6 +1219,8 @@ reap_children(void)
 		if ((sep = child_remove(pid, &ch)) == NULL)
 			continue;	/* its entry was removed by a reload */
 		sep->se_children--;
+		if (!builtin_counts_own(sep))
+			stats_exited(sep, status);
 		report_child_status(sep, pid, status);
 		judge_start(sep, &ch, status);
 		if (sep->se_paused)
@@ -1247,12 +1283,15 @@ reload(void)
 	struct handover_table ht;
 	struct servtab *fresh, *sep, *old, *next;
 
-	if (reload_load(&fresh) == -1)
+	if (reload_load(&fresh) == -1) {
+		stats_reloaded(0);
 		return;
+	}
 	if (handover_init(&ht, services) == -1) {
 		logmsg(LOG_ERR, "%s: out of memory, configuration not "
 		    "reloaded", opts.config_path);
 		config_free(fresh);
+		stats_reloaded(0);
 		return;
 	}
 	prepare_services(fresh);
@@ -1269,6 +1308,8 @@ reload(void)
 	}
 	services = fresh;
 	builtin_own_ports(services);
+	stats_set_services(services);
+	stats_reloaded(1);
 	retry_at = 0;
 	logmsg(LOG_INFO, "reloaded %s: %d services listening", opts.config_path,
 	    open_services());

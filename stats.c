@@ -8,16 +8,59 @@
  * is counted and said in one call, the message at most once a minute,
  * so that a flood of refusals cannot become a flood of messages.
  */
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "config.h"
+#include "forward.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "stats.h"
 #include "util.h"
+
+#define STATS_TEXT_CHUNK 8192	/* the answer grows by at least this */
+
+/* What the daemon counts of itself. */
+static struct {
+	const struct servtab *services;	/* what the builtin reports */
+	time_t		 started;	/* monotonic s */
+	unsigned long	 reloads[2];	/* refused, ok */
+	unsigned long	 config_errors;
+} daemon_stats;
+
+/* The answer of the stats builtin, as it grows. */
+struct text {
+	char	*t_buf;
+	size_t	 t_len;
+	size_t	 t_size;
+	int	 t_failed;	/* out of memory: the answer is dropped */
+};
+
+/* The labels of the reasons of enum refusal, in its order. */
+static const char *const refusal_names[REFUSED_NREASONS] = {
+	"max_child", "max_rate", "per_ip_rate", "per_ip_children", "wrappers",
+	"only_from", "looping", "fd_exhaustion"
+};
+
+void
+stats_init(void)
+{
+	daemon_stats.started = monotonic_seconds();
+}
+
+void
+stats_set_services(const struct servtab *list)
+{
+	daemon_stats.services = list;
+}
 
 void
 stats_accepted(struct servtab *sep)
@@ -26,9 +69,64 @@ stats_accepted(struct servtab *sep)
 }
 
 void
+stats_refused(struct servtab *sep, enum refusal why)
+{
+	sep->se_stats.st_refused[why]++;
+}
+
+void
+stats_started(struct servtab *sep)
+{
+	sep->se_stats.st_started++;
+}
+
+/*
+ * Each status or signal has a slot, taken the first time it is seen:
+ * a few kinds, in any order, the counts never move between slots.
+ */
+void
+stats_exited(struct servtab *sep, int status)
+{
+	struct svc_stats *st = &sep->se_stats;
+	int code, i;
+
+	code = WIFSIGNALED(status) ? STATS_SIGNAL + WTERMSIG(status) :
+	    WEXITSTATUS(status);
+	for (i = 0; i < STATS_EXIT_KINDS; i++)
+		if (st->st_exits[i].ec_count == 0 ||
+		    st->st_exits[i].ec_code == code)
+			break;
+	if (i == STATS_EXIT_KINDS) {
+		st->st_exits_other++;
+		return;
+	}
+	st->st_exits[i].ec_code = code;
+	st->st_exits[i].ec_count++;
+}
+
+void
 stats_looping(struct servtab *sep)
 {
 	sep->se_stats.st_looping++;
+}
+
+void
+stats_forwarded(struct servtab *sep, int way, size_t n)
+{
+	if (sep != NULL)
+		sep->se_stats.st_bytes[way] += n;
+}
+
+void
+stats_reloaded(int ok)
+{
+	daemon_stats.reloads[ok != 0]++;
+}
+
+void
+stats_config_error(void)
+{
+	daemon_stats.config_errors++;
 }
 
 void
@@ -146,4 +244,236 @@ stats_dump(const struct servtab *list, int children)
 		    sep->se_stats.st_refused[REFUSED_PER_IP_CHILDREN],
 		    sep->se_stats.st_looping);
 	}
+}
+
+/* ------------------------------------------------- the stats builtin */
+
+static void	text_add(struct text *t, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	size_t size;
+	char *buf;
+	int n;
+
+	for (;;) {
+		if (t->t_failed)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(t->t_buf + t->t_len, t->t_size - t->t_len, fmt,
+		    ap);
+		va_end(ap);
+		if (n < 0)
+			t->t_failed = 1;
+		else if ((size_t)n < t->t_size - t->t_len) {
+			t->t_len += n;
+			return;
+		}
+		size = t->t_size + (size_t)n + STATS_TEXT_CHUNK;
+		if ((buf = realloc(t->t_buf, size)) == NULL)
+			t->t_failed = 1;
+		else {
+			t->t_buf = buf;
+			t->t_size = size;
+		}
+	}
+}
+
+/* A label's value, escaped as the format wants (\\, \", \n). */
+static void
+text_value(struct text *t, const char *value)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(value, "\\\"\n");
+		text_add(t, "%.*s", (int)n, value);
+		if (value[n] == '\0')
+			return;
+		text_add(t, "\\%c", value[n] == '\n' ? 'n' : value[n]);
+		value += n + 1;
+	}
+}
+
+static void
+text_family(struct text *t, const char *name, const char *type,
+    const char *help)
+{
+	text_add(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/*
+ * One sample of the entry: name{service="...",protocol="...",
+ * address="..."[,key="value"]} value.
+ */
+static void
+text_sample(struct text *t, const char *name, const struct servtab *sep,
+    const char *key, const char *value, unsigned long long n)
+{
+	text_add(t, "%s{service=\"", name);
+	text_value(t, sep->se_service);
+	text_add(t, "\",protocol=\"");
+	text_value(t, sep->se_proto);
+	text_add(t, "\",address=\"");
+	text_value(t, sep->se_family == AF_UNIX ? "" :
+	    sep->se_host != NULL ? sep->se_host : "*");
+	if (key != NULL) {
+		text_add(t, "\",%s=\"", key);
+		text_value(t, value);
+	}
+	text_add(t, "\"} %llu\n", n);
+}
+
+static int
+is_forward(const struct servtab *sep)
+{
+	return sep->se_bi != NULL && sep->se_argc > 0 &&
+	    strcmp(sep->se_argv[0], FORWARD_NAME) == 0;
+}
+
+static void
+text_refused(struct text *t, const struct servtab *list)
+{
+	const struct servtab *sep;
+	int why;
+
+	text_family(t, "inetd_connections_refused_total", "counter",
+	    "Clients turned away, by reason.");
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		for (why = 0; why < REFUSED_NREASONS; why++)
+			text_sample(t, "inetd_connections_refused_total", sep,
+			    "reason", refusal_names[why],
+			    sep->se_stats.st_refused[why]);
+}
+
+/* Exits by status (signal 0), or by signal. */
+static void
+text_exits(struct text *t, const struct servtab *list, int signals)
+{
+	const char *name = signals ? "inetd_server_signals_total" :
+	    "inetd_server_exits_total";
+	const struct exit_count *ec;
+	const struct servtab *sep;
+	char code[16];
+
+	text_family(t, name, "counter", signals ?
+	    "Servers killed, by signal number." :
+	    "Servers that exited, by exit status.");
+	for (sep = list; sep != NULL; sep = sep->se_next) {
+		for (ec = sep->se_stats.st_exits; ec < sep->se_stats.st_exits +
+		    STATS_EXIT_KINDS && ec->ec_count > 0; ec++) {
+			if ((ec->ec_code >= STATS_SIGNAL) != signals)
+				continue;
+			snprintf(code, sizeof(code), "%d", signals ?
+			    ec->ec_code - STATS_SIGNAL : ec->ec_code);
+			text_sample(t, name, sep, signals ? "signal" :
+			    "status", code, ec->ec_count);
+		}
+		if (!signals && sep->se_stats.st_exits_other > 0)
+			text_sample(t, name, sep, "status", "other",
+			    sep->se_stats.st_exits_other);
+	}
+}
+
+/* One counter of struct svc_stats, at field, of every entry. */
+static void
+text_each(struct text *t, const struct servtab *list, const char *name,
+    const char *help, size_t field)
+{
+	const struct servtab *sep;
+
+	text_family(t, name, "counter", help);
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		text_sample(t, name, sep, NULL, NULL, *(const unsigned long *)
+		    ((const char *)&sep->se_stats + field));
+}
+
+static void
+text_gauges(struct text *t, const struct servtab *list)
+{
+	const struct servtab *sep;
+
+	text_family(t, "inetd_children", "gauge",
+	    "Servers of the entry running now.");
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		if (!is_forward(sep))
+			text_sample(t, "inetd_children", sep, NULL, NULL,
+			    sep->se_children);
+	text_family(t, "inetd_forward_connections", "gauge",
+	    "Connections a TCP forward entry forwards now.");
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		if (is_forward(sep) && sep->se_socktype == SOCK_STREAM)
+			text_sample(t, "inetd_forward_connections", sep, NULL,
+			    NULL, sep->se_children);
+}
+
+static void
+text_bytes(struct text *t, const struct servtab *list)
+{
+	const struct servtab *sep;
+
+	text_family(t, "inetd_forward_bytes_total", "counter",
+	    "Bytes a forward entry delivered: in, from its clients to the "
+	    "target; out, back to the clients.");
+	for (sep = list; sep != NULL; sep = sep->se_next) {
+		if (!is_forward(sep))
+			continue;
+		text_sample(t, "inetd_forward_bytes_total", sep, "direction",
+		    "in", sep->se_stats.st_bytes[STATS_IN]);
+		text_sample(t, "inetd_forward_bytes_total", sep, "direction",
+		    "out", sep->se_stats.st_bytes[STATS_OUT]);
+	}
+}
+
+static void
+text_daemon(struct text *t)
+{
+	text_family(t, "inetd_reloads_total", "counter",
+	    "Reloads (SIGHUP), by result: ok, or refused for an error.");
+	text_add(t, "inetd_reloads_total{result=\"ok\"} %lu\n"
+	    "inetd_reloads_total{result=\"refused\"} %lu\n",
+	    daemon_stats.reloads[1], daemon_stats.reloads[0]);
+	text_family(t, "inetd_config_errors_total", "counter",
+	    "Errors found in the configuration, at start and reloads.");
+	text_add(t, "inetd_config_errors_total %lu\n",
+	    daemon_stats.config_errors);
+	text_family(t, "inetd_log_messages_dropped_total", "counter",
+	    "Log messages dropped because syslogd did not take them.");
+	text_add(t, "inetd_log_messages_dropped_total %lu\n", log_dropped());
+	text_family(t, "inetd_uptime_seconds", "gauge",
+	    "Seconds since the daemon started.");
+	text_add(t, "inetd_uptime_seconds %lld\n",
+	    (long long)(monotonic_seconds() - daemon_stats.started));
+}
+
+char *
+stats_text(size_t *len)
+{
+	const struct servtab *list = daemon_stats.services;
+	struct text t = { NULL, 0, 0, 0 };
+
+	text_each(&t, list, "inetd_connections_accepted_total",
+	    "Connections accepted, and datagrams that started a wait server.",
+	    offsetof(struct svc_stats, st_accepted));
+	text_refused(&t, list);
+	text_each(&t, list, "inetd_servers_started_total",
+	    "Servers (children) started.",
+	    offsetof(struct svc_stats, st_started));
+	text_exits(&t, list, 0);
+	text_exits(&t, list, 1);
+	text_each(&t, list, "inetd_looping_total",
+	    "Times the entry was closed as looping.",
+	    offsetof(struct svc_stats, st_looping));
+	text_gauges(&t, list);
+	text_bytes(&t, list);
+	text_daemon(&t);
+	if (t.t_failed) {
+		free(t.t_buf);
+		return NULL;
+	}
+	*len = t.t_len;
+	return t.t_buf;
 }
