@@ -107,7 +107,6 @@ static void	parse_flags(struct inetd_options *o, int argc,
 		    char *argv[]);
 static void	parse_test_environment(struct inetd_options *o);
 static void	open_log(int to_stderr);
-static int	check_config(void);
 static void	make_addr_table(void);
 static void	load_services(void);
 static void	open_pidfile(void);
@@ -135,7 +134,7 @@ main(int argc, char *argv[])
 	parse_flags(&opts, argc, argv);
 	euid = geteuid();
 	if (opts.check_only)
-		exit(check_config());
+		exit(config_check(opts.config_path, opts.bind_default, euid));
 	open_log(1);
 	stats_init();
 	wrap_init(&opts.wrap);
@@ -371,52 +370,6 @@ make_addr_table(void)
 
 	if ((addrtab = addrtab_new(ADDRTAB_SIZE, seed)) == NULL)
 		err(EX_OSERR, "table of client addresses");
-}
-
-/* -t: the same messages, on the standard error only. */
-static void
-check_report(int priority, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (priority > LOG_WARNING)
-		return;
-	if (priority <= LOG_ERR)
-		conf_errors++;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
- * -t: load the file as a reload would, binding nothing and writing no
- * pidfile.  Returns the exit status: 0 when the file has no error.
- */
-static int
-check_config(void)
-{
-	struct servtab *list, *sep;
-	int error, n = 0;
-
-	list = config_load(opts.config_path, opts.bind_default, euid,
-	    check_report, &error);
-	if (list == NULL && error != 0) {
-		fprintf(stderr, "inetd: %s: %s\n", opts.config_path,
-		    strerror(error));
-		return 1;
-	}
-	for (sep = list; sep != NULL; sep = sep->se_next)
-		n++;
-	config_free(list);
-	if (conf_errors > 0) {
-		fprintf(stderr, "inetd: %s: %d error%s\n", opts.config_path,
-		    conf_errors, conf_errors == 1 ? "" : "s");
-		return 1;
-	}
-	fprintf(stderr, "inetd: %s: %d service%s, no errors\n",
-	    opts.config_path, n, n == 1 ? "" : "s");
-	return 0;
 }
 
 /*
@@ -870,6 +823,15 @@ start_refused(struct servtab *sep)
 	return REFUSED_MAX_RATE;
 }
 
+/* No server: the client is turned away, a wait entry's stays queued. */
+static int
+spawn_refused(struct servtab *sep, enum refusal why)
+{
+	if (!svc_is_wait(sep))
+		stats_refused(sep, why);
+	return 0;
+}
+
 /* A server for the connection (or the datagram) on fd; 0 if none. */
 static int
 spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
@@ -877,20 +839,15 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 {
 	pid_t pid;
 
-	if (children_full()) {
-		if (!svc_is_wait(sep))
-			stats_refused(sep, REFUSED_MAX_CHILD);
-		return 0;
-	}
+	if (children_full())
+		return spawn_refused(sep, REFUSED_MAX_CHILD);
 	/*
 	 * A forward entry's child only asks tcp_wrappers and hands the
 	 * connection back: no server, so not counted by -R.
 	 */
 	if (!builtin_counts_own(sep) &&
-	    !svc_start_admit(sep, monotonic_seconds())) {
-		stats_refused(sep, start_refused(sep));
-		return 0;
-	}
+	    !svc_start_admit(sep, monotonic_seconds()))
+		return spawn_refused(sep, start_refused(sep));
 	if ((pid = spawn_child(sep, fd, peer, services)) == -1) {
 		back_off("fork");
 		return 0;
