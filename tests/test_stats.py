@@ -8,15 +8,18 @@ non-zero and one killed by a signal, an entry that goes looping, a
 forward with a known number of bytes, reloads taken and refused; then
 the text of `internal stats` is scraped and every counter checked
 against what the test did.  Each scrape is read by a strict parser of
-the Prometheus text format (0.0.4), written here.
+the Prometheus text format (0.0.4), written here.  The scripts of
+contrib/ that carry the text to Prometheus and node_exporter are run.
 
 usage: test_stats.py [INETD] [TEST ...]  (see harness.py)
 """
 
 import math
+import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 
 import harness
@@ -26,6 +29,7 @@ import test_wrap
 # The tests of test_wrap.py, registered by its import, are not ours.
 harness.TESTS[:] = [f for f in harness.TESTS if f.__module__ == __name__]
 
+TOP = os.path.dirname(HERE)
 NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"')
 TYPES = ("counter", "gauge")
@@ -412,6 +416,40 @@ def wrappers_counted(t):
               ("inetd_connections_refused_total", "reason", "wrappers"): 1,
               "inetd_servers_started_total": 1,
               ("inetd_server_exits_total", "status", "0"): 1})
+
+
+@test
+def contrib_scripts(t):
+    """contrib/inetd-stats-http answers an HTTP request with the text,
+    run by inetd as Prometheus would reach it; contrib/inetd-stats-textfile
+    writes it for node_exporter, and removes it when inetd is gone."""
+    stats, http = t.port(), t.port()
+    script = os.path.join(TOP, "contrib", "inetd-stats-http")
+    d = t.daemon([f"127.0.0.1:{stats} stream tcp nowait {ME} internal stats",
+                  f"127.0.0.1:{http} stream tcp nowait {ME} {script} "
+                  f"inetd-stats-http 127.0.0.1:{stats}"])
+    with tcp(http) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = recv_to_eof(s).decode()
+    head, _, body = answer.partition("\r\n\r\n")
+    check(head.startswith("HTTP/1.0 200 OK\r\n"), f"answer: {head!r}")
+    check(f"Content-Length: {len(body)}\r\n" in head + "\r\n",
+          f"length not {len(body)}: {head!r}")
+    series, _ = parse_metrics(body)
+    check(Entry(series, str(stats)).get(
+        "inetd_connections_accepted_total") == 1, "not the scrape's text")
+    textfile = os.path.join(TOP, "contrib", "inetd-stats-textfile")
+    run = [textfile, f"127.0.0.1:{stats}", t.dir]
+    done = subprocess.run(run, capture_output=True, timeout=IO_TIMEOUT)
+    check(done.returncode == 0, f"textfile: {done.stderr!r}")
+    with open(t.path("inetd.prom")) as f:
+        series, _ = parse_metrics(f.read())
+    check(Entry(series, str(stats)).get(
+        "inetd_connections_accepted_total") == 2, "not the second scrape")
+    d.stop()
+    done = subprocess.run(run, capture_output=True, timeout=IO_TIMEOUT)
+    check(done.returncode == 1 and not os.path.exists(t.path("inetd.prom")),
+          "textfile kept once inetd was gone")
 
 
 if __name__ == "__main__":
