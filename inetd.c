@@ -1057,7 +1057,8 @@ forward_take_back(struct servtab *sep, int fd)
 
 	memset(&peer, 0, sizeof(peer));
 	/* The child made the socket blocking for itself. */
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1 || !admit_forwarded(sep, (struct sockaddr *)&peer) ||
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1 ||
+	    !admit_forwarded(sep, (struct sockaddr *)&peer) ||
 	    (flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
 		close(fd);

@@ -17,9 +17,9 @@
  * client or on the system: they always run in a child of their own.
  *
  * stats answers with the daemon's counters (stats.c), a text that may
- * be far larger than a connection's buffer: each of at most
- * STATS_MAXCONN connections of the table sends its own copy, made when
- * it opens, as the socket takes it; past them, a child answers.
+ * be far larger than a connection's buffer: a connection of the table
+ * sends its own copy, made when it opens, as the socket takes it; when
+ * stats_text_room() says the daemon makes no more, a child answers.
  */
 #include <sys/param.h>
 #include <sys/epoll.h>
@@ -84,6 +84,8 @@ struct builtin {
 	 * malloc() of *len bytes; NULL for none.
 	 */
 	char		*(*bi_text)(size_t *len);
+	/* Whether the daemon makes one more, open already: else a child. */
+	int		(*bi_text_room)(int open);
 	/*
 	 * Stream: serves the connection on fd in a forked child, where it
 	 * may block.  Exits, or returns the entry whose connection the
@@ -176,7 +178,8 @@ static const struct builtin builtins[] = {
 	{ "chargen", SOCK_STREAM, 19, .bi_refill = chargen_refill },
 	{ "daytime", SOCK_STREAM, 13, .bi_answer = daytime_answer },
 	{ "time", SOCK_STREAM, 37, .bi_answer = time_answer },
-	{ "stats", SOCK_STREAM, 0, .bi_text = stats_text },
+	{ "stats", SOCK_STREAM, 0, .bi_text = stats_text,
+	    .bi_text_room = stats_text_room },
 	{ "echo", SOCK_DGRAM, 7, .bi_answer = echo_answer },
 	{ "discard", SOCK_DGRAM, 9, .bi_answer = discard_answer },
 	{ "chargen", SOCK_DGRAM, 19, .bi_answer = chargen_answer },
@@ -723,11 +726,11 @@ answer_and_close(const struct builtin *bi, int fd)
 		conn_close(&c);
 }
 
-/* The answers of bi_text the daemon holds are bounded (STATS_MAXCONN). */
+/* The answers of bi_text the daemon makes and holds are bounded. */
 static int
 texts_full(const struct builtin *bi)
 {
-	return bi->bi_text != NULL && texts_open >= STATS_MAXCONN;
+	return bi->bi_text != NULL && !bi->bi_text_room(texts_open);
 }
 
 int

@@ -31,6 +31,7 @@
 /* What the daemon counts of itself. */
 static struct {
 	const struct servtab *services;	/* what the builtin reports */
+	int		 nservices;
 	time_t		 started;	/* monotonic s */
 	unsigned long	 reloads[2];	/* refused, ok */
 	unsigned long	 config_errors;
@@ -60,6 +61,8 @@ void
 stats_set_services(const struct servtab *list)
 {
 	daemon_stats.services = list;
+	for (daemon_stats.nservices = 0; list != NULL; list = list->se_next)
+		daemon_stats.nservices++;
 }
 
 void
@@ -476,4 +479,11 @@ stats_text(size_t *len)
 	}
 	*len = t.t_len;
 	return t.t_buf;
+}
+
+int
+stats_text_room(int open)
+{
+	return open < STATS_MAXCONN &&
+	    daemon_stats.nservices <= STATS_INLINE_MAX;
 }

@@ -40,8 +40,13 @@ enum refusal {
  * beyond them are counted together, as status "other".
  */
 #define STATS_EXIT_KINDS 16
-/* A stats answer the daemon writes itself; past them, a child does. */
+/*
+ * The answers of the stats builtin the daemon makes and holds at once;
+ * past them, or past STATS_INLINE_MAX entries (whose answer would hold
+ * the loop for more than a millisecond or two), a child makes it.
+ */
 #define STATS_MAXCONN	4
+#define STATS_INLINE_MAX 128
 
 struct exit_count {
 	int		 ec_code;	/* exit status, or STATS_SIGNAL + sig */
@@ -108,5 +113,7 @@ void		 stats_dump(const struct servtab *list, int children);
  * out of memory.
  */
 char		*stats_text(size_t *len);
+/* Whether the daemon makes one more answer, open already being held. */
+int		 stats_text_room(int open);
 
 #endif /* INETD_STATS_H */

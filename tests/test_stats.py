@@ -346,27 +346,54 @@ def unix_socket_and_labels(t):
     check(d.proc.poll() is None, "daemon died")
 
 
-@test
-def big_answer_not_cut(t):
-    """An answer far larger than a socket's buffer, to clients that read
-    it slowly, at once, more than the daemon holds: none is cut, and the
-    daemon serves others meanwhile."""
+def slow_client(port):
+    """A client with a small receive buffer, that reads nothing yet."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(IO_TIMEOUT)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def big_answers(t, entries, children, width):
+    """6 clients, at once, of a stats entry among entries that are never
+    bound (tcpmux ones, their names width long: a big answer, cheaply),
+    read only once all are connected: none is cut, the daemon serves others
+    meanwhile, and children made as many answers as children allows."""
     stats, echo = t.port(), t.port()
     lines = [f"127.0.0.1:{stats} stream tcp nowait {ME} internal stats",
              f"127.0.0.1:{echo} stream tcp nowait {ME} internal echo"]
-    # Entries that are never bound: a big answer, cheaply.
-    lines += [f"tcpmux/+svc{i:04d} stream tcp nowait {ME} /bin/cat cat"
-              for i in range(1500)]
+    lines += [f"tcpmux/+{'s' * width}{i:04d} stream tcp nowait {ME} "
+              "/bin/cat cat" for i in range(entries - 2)]
     d = t.daemon(lines)
-    slow = [tcp(stats) for _ in range(6)]
+    slow = [slow_client(stats) for _ in range(6)]
     with tcp(echo) as s:
         check(exchange(s, b"ping") == b"ping", "echo blocked by the scrapes")
+    last = f"tcpmux/+{'s' * width}{entries - 3:04d}"
     for s in slow:
         with s:
-            series, _ = parse_metrics(recv_to_eof(s, 1 << 26).decode())
-        check(Entry(series, "tcpmux/+svc1499", address="*").get(
+            series, _ = parse_metrics(recv_to_eof(s, 1 << 26, 30).decode())
+        check(Entry(series, last, address="*").get(
             "inetd_servers_started_total") == 0, "answer cut")
+    series, _ = scrape(stats)
+    got = Entry(series, str(stats)).get("inetd_servers_started_total")
+    check(got in children, f"{got} answers made by children")
     check(d.proc.poll() is None, "daemon died")
+
+
+@test
+def big_answer_not_cut(t):
+    """Answers of 600 kB, larger than a client's receive buffer: the
+    daemon holds at most 4 (STATS_MAXCONN) of those the kernel has not
+    taken whole, writing as the clients read; children make the others."""
+    big_answers(t, 128, (0, 1, 2), 240)
+
+
+@test
+def many_entries_answered_by_children(t):
+    """Past 128 entries (STATS_INLINE_MAX) every answer is made by a
+    child, so that the loop is never held while it is made."""
+    big_answers(t, 1500, (6,), 1)
 
 
 @test
