@@ -24,9 +24,10 @@ import sys
 
 import harness
 from harness import *  # noqa: F401,F403
+import test_limits
 import test_wrap
 
-# The tests of test_wrap.py, registered by its import, are not ours.
+# The tests of the files imported, registered by their import, are not ours.
 harness.TESTS[:] = [f for f in harness.TESTS if f.__module__ == __name__]
 
 TOP = os.path.dirname(HERE)
@@ -160,15 +161,6 @@ def daemon_counter(series, name, **labels):
 
 # ------------------------------------------------------- the clients
 
-def refused_at_once(port):
-    """A connection closed without a byte."""
-    with tcp(port) as s:
-        try:
-            return recv_to_eof(s) == b""
-        except ConnectionResetError:
-            return True
-
-
 def forward_bytes(port, n):
     data = bytes(range(256)) * (n // 256) + b"x" * (n % 256)
     with tcp(port) as s:
@@ -227,18 +219,18 @@ def scripted_run(t):
     for _ in range(2):
         with tcp(p["rate"]) as s:
             check_daytime(recv_to_eof(s))
-    check(refused_at_once(p["rate"]), "third daytime served")
+    check(test_limits.ended_unserved(p["rate"]), "third daytime served")
     # Per-IP children: 1, the second closed at once.
     holder = tcp(p["perip"])
     check(exchange(holder, b"hi\n") == b"hi\n", "cat did not echo")
-    check(refused_at_once(p["perip"]), "second cat served")
+    check(test_limits.ended_unserved(p["perip"]), "second cat served")
     holder.close()
     # Exits: killed by SIGKILL, and status 3.
-    check(refused_at_once(p["crash"]), "crash served")
-    check(refused_at_once(p["exit3"]), "exit 3 served")
+    check(test_limits.ended_unserved(p["crash"]), "crash served")
+    check(test_limits.ended_unserved(p["exit3"]), "exit 3 served")
     # Looping: two failures a minute, and the third start closes it.
     for _ in range(2):
-        check(refused_at_once(p["loop"]), "false served")
+        check(test_limits.ended_unserved(p["loop"]), "false served")
     with socket.socket() as s:
         s.settimeout(IO_TIMEOUT)
         s.connect_ex(("127.0.0.1", p["loop"]))
