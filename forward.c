@@ -238,6 +238,15 @@ targets_itself(const struct servtab *sep, const struct forward *fw)
 }
 
 int
+forward_relays_to(const struct servtab *sep, const struct servtab *other)
+{
+	const struct forward *fw = forward_settings(sep);
+
+	return other->se_socktype == fw->fw_socktype &&
+	    targets_itself(other, fw);
+}
+
+int
 forward_target(const struct servtab *sep, const char **host,
     const char **port, int *socktype)
 {
@@ -270,10 +279,7 @@ forward_resolve(struct servtab *sep, const struct sockaddr *addr,
 		return -1;
 	}
 	servtab_where(sep, label, sizeof(label));
-	free(fw->fw_label);
-	free(fw->fw_service);
-	free(fw->fw_wrapname);
-	fw->fw_wrapname = NULL;
+	forward_free_names(fw);
 	/* libwrap never matches a daemon name made of digits. */
 	if (strspn(sep->se_service, "0123456789") == strlen(sep->se_service))
 		snprintf(name, sizeof(name), "%s-%s", FORWARD_NAME,
