@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * stats.c: the counters of each entry, and their report.
+ * stats.c: the counters of each entry and of the daemon, and their
+ * reports.
  *
  * The daemon counts what happens to an entry's clients and servers as
  * it happens; this file owns those counters, so that the loop only says
- * what happened, and reports them when SIGUSR1 asks.  A client refused
+ * what happened, and reports them: to syslog when SIGUSR1 asks, and as
+ * the text of the stats builtin (internal.c's row, stats_text()).  A client refused
  * is counted and said in one call, the message at most once a minute,
  * so that a flood of refusals cannot become a flood of messages.
  */
@@ -26,7 +28,7 @@
 #include "stats.h"
 #include "util.h"
 
-#define STATS_TEXT_CHUNK 8192	/* the answer grows by at least this */
+#define STATS_TEXT_CHUNK 65536	/* the answer's first size, then doubled */
 
 /* What the daemon counts of itself. */
 static struct {
@@ -275,7 +277,9 @@ text_add(struct text *t, const char *fmt, ...)
 			t->t_len += n;
 			return;
 		}
-		size = t->t_size + (size_t)n + STATS_TEXT_CHUNK;
+		size = t->t_size > 0 ? t->t_size * 2 : STATS_TEXT_CHUNK;
+		if (size < t->t_len + (size_t)n + 1)
+			size = t->t_len + (size_t)n + 1;
 		if ((buf = realloc(t->t_buf, size)) == NULL)
 			t->t_failed = 1;
 		else {
