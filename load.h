@@ -32,6 +32,14 @@ struct servtab	*config_load(const char *path, const char *defhost,
 		    uid_t euid, conf_report_fn *report, int *errp);
 
 /*
+ * inetd -t: config_load() as a reload would, binding nothing; the
+ * problems go to the standard error.  Returns the exit status: 0 when
+ * the file has no error.
+ */
+int		 config_check(const char *path, const char *defhost,
+		    uid_t euid);
+
+/*
  * A directory whose *.conf files config_load() reads after the file it
  * is given, as if that file ended with "include dir"; a missing
  * directory is no error.  NULL (the default): none.

@@ -57,8 +57,9 @@ static struct {
 	int		 facility;	/* of messages that name none */
 	int		 private;	/* no client addresses */
 	unsigned long	 dropped;	/* since the last report */
+	unsigned long	 dropped_total;	/* since the start */
 	time_t		 next_report;	/* monotonic seconds */
-} lg = { NULL, 0, LOG_USER, 0, 0, 0 };
+} lg = { NULL, 0, LOG_USER, 0, 0, 0, 0 };
 
 static struct log_dest	 syslogd = { _PATH_LOG, -1 };
 static struct log_dest	 journal = { NULL, -1 };
@@ -238,8 +239,10 @@ static void
 log_deliver(struct log_dest *d, const void *buf, size_t len)
 {
 	if ((log_report_drops(d) == -1 || log_send(d, buf, len) == -1) &&
-	    lg.dropped < ULONG_MAX)
+	    lg.dropped < ULONG_MAX) {
 		lg.dropped++;
+		lg.dropped_total++;
+	}
 }
 
 void
@@ -253,6 +256,12 @@ vlogmsg(int priority, const char *fmt, va_list ap)
 		log_perror(&l);
 	log_deliver(&syslogd, l.buf, l.len);
 	errno = saved_errno;
+}
+
+unsigned long
+log_dropped(void)
+{
+	return lg.dropped_total;
 }
 
 void
