@@ -23,15 +23,16 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
 		  wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
-BUILTIN_SRCS	= config.c options.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
+BUILTIN_SRCS	= config.c options.c access.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
 		  forward.c fwd.c relay.c assoc.c proxy.c log.c util.c lookup.c \
 		  load.c event.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
-PARSER_SRCS	= config.c options.c load.c lookup.c util.c tests/stub_builtins.c
+PARSER_SRCS	= config.c options.c access.c load.c lookup.c util.c tests/stub_builtins.c
 UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
 BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
+ACCESS_SRCS	= tests/test_access.c access.c
 RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
 # Each fuzzer: tests/fuzz/fuzz_NAME.c with the sources FUZZ_NAME_SRCS.
@@ -40,7 +41,7 @@ FUZZ_auth_SRCS	= $(BUILTIN_SRCS)
 FUZZ_tcpmux_SRCS = $(BUILTIN_SRCS)
 FUZZ_proxy_SRCS	= $(BUILTIN_SRCS)
 FUZZ_load_SRCS	= $(PARSER_SRCS)
-FUZZ_HDRS	= auth.h builtin.h clientio.h config.h forward.h fwd.h log.h \
+FUZZ_HDRS	= access.h auth.h builtin.h clientio.h config.h forward.h fwd.h log.h \
 		  lookup.h load.h options.h proxy.h ratelimit.h util.h \
 		  tests/stub_builtins.h
 
@@ -112,6 +113,9 @@ tests/test_ratelimit: $(call objs,$(OBJDIR),$(RATELIMIT_SRCS))
 tests/test_reload: $(call objs,$(OBJDIR),$(RELOAD_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+tests/test_access: $(call objs,$(OBJDIR),$(ACCESS_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests/probe: $(call objs,$(OBJDIR),$(PROBE_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
@@ -137,6 +141,9 @@ $(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(ASANDIR)/test_reload: $(call objs,$(ASANDIR),$(RELOAD_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(ASANDIR)/test_access: $(call objs,$(ASANDIR),$(ACCESS_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # -MMD -MP: each object also depends on the headers it includes.
@@ -197,9 +204,10 @@ run: deps
 	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
 
 check-build: $(PROG) tests/test_config tests/test_builtins \
-	tests/test_ratelimit tests/test_reload tests/probe $(ASANDIR)/inetd \
-	$(ASANDIR)/test_config $(ASANDIR)/test_builtins \
-	$(ASANDIR)/test_ratelimit $(ASANDIR)/test_reload $(FUZZ_TARGETS)
+	tests/test_ratelimit tests/test_reload tests/test_access tests/probe \
+	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_builtins \
+	$(ASANDIR)/test_ratelimit $(ASANDIR)/test_reload \
+	$(ASANDIR)/test_access $(FUZZ_TARGETS)
 
 # The last line of the output is the sum over all parts: "N passed, M failed,
 # K skipped" (a build that fails counts as one failure).
@@ -278,5 +286,5 @@ check-deb: deps
 
 clean:
 	rm -rf build $(PROG) tests/test_config tests/test_builtins \
-	    tests/test_ratelimit tests/test_reload tests/probe \
-	    tests/__pycache__
+	    tests/test_ratelimit tests/test_reload tests/test_access \
+	    tests/probe tests/__pycache__
