@@ -43,6 +43,11 @@ uint64_t	 monotonic_usec(void);
 const char	*msg_where(char *buf, size_t size, const char *file, int line,
 		    const char *name);
 
+/*
+ * Whether the len bytes at name are the name of a variable inetd sets
+ * to describe a server's connection (REMOTE_ADDR, TCPREMOTEIP, ...).
+ */
+int		 conn_var_name(const char *name, size_t len);
 /* Whether s is a non-empty string of ASCII digits. */
 int		 all_digits(const char *s);
 /* Whether a read or write that failed with errno may succeed later. */
