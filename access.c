@@ -438,7 +438,6 @@ int
 access_add(struct access **acp, int list, char *const *words, int nwords,
     char *why, size_t size)
 {
-	const char *key = list == ACCESS_DENY ? "no_access" : "only_from";
 	struct access *ac = *acp;
 	size_t nrules = ac != NULL ? ac->ac_nrules : 0;
 	int only_from = ac != NULL && ac->ac_only_from, r = -1;
@@ -454,7 +453,7 @@ access_add(struct access **acp, int list, char *const *words, int nwords,
 	*acp = ac;
 	return 0;
 failed:
-	snprintf(why, size, "%s: %s", key, r == -2 ? what : "out of memory");
+	snprintf(why, size, "%s", r == -2 ? what : "out of memory");
 	if (*acp == NULL)
 		access_free(ac);
 	else {

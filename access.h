@@ -27,8 +27,8 @@ struct access;
 /*
  * The words of one only_from (ACCESS_ALLOW) or no_access (ACCESS_DENY)
  * key added to *acp, allocated when NULL, and the table made again.
- * Returns 0, or -1 with why (the key and the word it refuses); *acp
- * is then as it was.
+ * Returns 0, or -1 with why (the word it refuses, without the key's
+ * name); *acp is then as it was.
  */
 int	access_add(struct access **acp, int list, char *const *words,
 	    int nwords, char *why, size_t size);

@@ -4,6 +4,8 @@
  * parser of each one's values.  Applying them is the business of the
  * module that owns the effect (spawn, sandbox, access, listeners).
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,19 +81,18 @@ static int
 parse_env_words(struct svc_options *opts, int is_env, char *const *values,
     int nvalues, char *why, size_t size)
 {
-	const char *key = is_env ? "env" : "passenv";
 	char ***list = is_env ? &opts->so_env : &opts->so_passenv, **grown;
 	int *n = is_env ? &opts->so_nenv : &opts->so_npassenv, i;
 	size_t len;
 
 	if (opts->so_nenv + opts->so_npassenv + nvalues > OPTIONS_ENV_MAX) {
-		snprintf(why, size, "%s: more than %d variables in the entry",
-		    key, OPTIONS_ENV_MAX);
+		snprintf(why, size, "more than %d variables in the entry",
+		    OPTIONS_ENV_MAX);
 		return -1;
 	}
 	if ((grown = reallocarray(*list, *n + nvalues + 1,
 	    sizeof(*grown))) == NULL) {
-		snprintf(why, size, "%s: out of memory", key);
+		snprintf(why, size, "out of memory");
 		return -1;
 	}
 	*list = grown;
@@ -99,18 +100,16 @@ parse_env_words(struct svc_options *opts, int is_env, char *const *values,
 		len = strcspn(values[i], "=");
 		if (is_env != (values[i][len] == '=') ||
 		    !env_name_ok(values[i], len))
-			snprintf(why, size, "%s: \"%s\": not %s", key,
-			    values[i], is_env ? "NAME=VALUE" :
-			    "a variable's name");
+			snprintf(why, size, "\"%s\": not %s", values[i],
+			    is_env ? "NAME=VALUE" : "a variable's name");
 		else if (conn_var_name(values[i], len))
-			snprintf(why, size, "%s: \"%.*s\" describes the "
-			    "connection: inetd sets it", key, (int)len,
-			    values[i]);
+			snprintf(why, size, "\"%.*s\" describes the "
+			    "connection: inetd sets it", (int)len, values[i]);
 		else if (options_env_named(opts, values[i], len))
-			snprintf(why, size, "%s: \"%.*s\" given twice", key,
-			    (int)len, values[i]);
+			snprintf(why, size, "\"%.*s\" given twice", (int)len,
+			    values[i]);
 		else if ((grown[*n] = strdup(values[i])) == NULL)
-			snprintf(why, size, "%s: out of memory", key);
+			snprintf(why, size, "out of memory");
 		else {
 			grown[++*n] = NULL;
 			continue;
@@ -146,8 +145,8 @@ parse_bind_device(struct svc_options *opts, char *const *values,
 	    strlen(name) >= sizeof(opts->so_bind_device) ||
 	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
 	    strpbrk(name, "/: \t") != NULL) {
-		snprintf(why, size, "bind_device: one interface name of at "
-		    "most %zu bytes", sizeof(opts->so_bind_device) - 1);
+		snprintf(why, size, "expected one interface name of at most "
+		    "%zu bytes", sizeof(opts->so_bind_device) - 1);
 		return -1;
 	}
 	strlcpy(opts->so_bind_device, name, sizeof(opts->so_bind_device));
@@ -163,10 +162,42 @@ parse_freebind(struct svc_options *opts, char *const *values, int nvalues,
 	else if (nvalues == 1 && strcmp(values[0], "no") == 0)
 		opts->so_freebind = 0;
 	else {
-		snprintf(why, size, "freebind: yes or no");
+		snprintf(why, size, "expected yes or no");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Keys that the rest of the entry would leave without effect are
+ * refused rather than ignored: a rule that no client meets, such as
+ * only_from for a wait stream server (which accepts its own clients),
+ * must not look as if it held.
+ */
+static int
+check_acl(const struct servtab *sep, const struct svc_options *o,
+    char *why, size_t size)
+{
+	const char *what = NULL;
+
+	if (o->so_access != NULL && sep->se_family == AF_UNIX)
+		what = "only_from, no_access: UNIX-domain clients have no "
+		    "address";
+	else if (o->so_access != NULL && sep->se_wait &&
+	    sep->se_socktype == SOCK_STREAM)
+		what = "only_from, no_access: a wait stream server accepts "
+		    "its clients itself, inetd sees none of them";
+	else if ((o->so_nenv > 0 || o->so_passenv_given) &&
+	    sep->se_bi != NULL)
+		what = "env, passenv: a builtin runs no program";
+	else if ((o->so_bind_device[0] != '\0' || o->so_freebind) &&
+	    (sep->se_family == AF_UNIX || sep->se_tcpmux != TCPMUX_NONE))
+		what = "bind_device, freebind: only for an IP socket of the "
+		    "entry's own";
+	if (what == NULL)
+		return 0;
+	strlcpy(why, what, size);
+	return -1;
 }
 
 static void
@@ -226,6 +257,14 @@ option_set(struct servtab *sep, const char *key, char *const *values,
 	}
 	return row->or_parse(sep->se_opts, values, nvalues, why, size) == 0 ?
 	    1 : -1;
+}
+
+int
+options_check(const struct servtab *sep, char *why, size_t size)
+{
+	if (sep->se_opts == NULL)
+		return 0;
+	return check_acl(sep, sep->se_opts, why, size);
 }
 
 void

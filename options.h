@@ -43,6 +43,12 @@ int	option_set(struct servtab *sep, const char *key, char *const *values,
 	    int nvalues, char *why, size_t size);
 
 /*
+ * Once the whole entry is read, whatever the order of its keys: 0, or
+ * -1 with why a key has no effect on such an entry (no "FILE:LINE:").
+ */
+int	options_check(const struct servtab *sep, char *why, size_t size);
+
+/*
  * Whether the options of two entries ask for the same listening socket
  * (either may be NULL): a reload hands a socket over only then.
  */

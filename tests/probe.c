@@ -15,6 +15,7 @@
  *	session SID PID		(its session, and its own process ID)
  *	umask OCTAL
  *	path TEXT		($PATH, "(unset)" if none)
+ *	device NAME		(SO_BINDTODEVICE of descriptor 0, or "(none)")
  *
  * The report goes to standard output, the connection of a nowait
  * service.  A wait service's server gets the listening socket instead:
@@ -26,6 +27,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <net/if.h>
 
 #include <dirent.h>
 #include <err.h>
@@ -120,6 +123,20 @@ print_process(FILE *out)
 	fprintf(out, "path %s\n", path != NULL ? path : "(unset)");
 }
 
+/* The interface descriptor 0 is bound to, for a wait service's socket. */
+static void
+print_device(FILE *out)
+{
+	char name[IF_NAMESIZE + 1];
+	socklen_t len = sizeof(name) - 1;
+
+	memset(name, 0, sizeof(name));
+	if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_BINDTODEVICE, name,
+	    &len) == -1 || name[0] == '\0')
+		snprintf(name, sizeof(name), "(none)");
+	fprintf(out, "device %s\n", name);
+}
+
 static void
 write_all(int fd, const char *buf, size_t len)
 {
@@ -171,6 +188,7 @@ main(int argc, char *argv[])
 	print_argv(out, argc, argv);
 	print_fds(out);
 	print_process(out);
+	print_device(out);
 	print_signals(out);
 	if (fclose(out) == EOF)
 		err(1, "report");
