@@ -56,6 +56,10 @@ struct assoc {
 
 static struct assoc	 assocs[FORWARD_MAXASSOC];
 static int		 assocs_used;
+/* Each association in use, in slot order, as queue(3)'s FOREACH. */
+#define ASSOC_FOREACH(a)						\
+	for ((a) = assocs; (a) < assocs + assocs_used; (a)++)		\
+		if ((a)->a_fw != NULL)
 /*
  * The hash chains and the free list link slot + 1, so that 0 ends them and
  * the hash, zeroed as bss, costs no memory until a UDP client comes.
@@ -623,12 +627,8 @@ assoc_expire(int64_t *soonest)
 {
 	struct assoc *a;
 	int64_t at;
-	int i;
 
-	for (i = 0; i < assocs_used; i++) {
-		a = &assocs[i];
-		if (a->a_fw == NULL)
-			continue;
+	ASSOC_FOREACH(a) {
 		if ((at = assoc_deadline(a)) > forward_now_ms)
 			earliest(soonest, at);
 		else
@@ -642,13 +642,11 @@ assoc_take_over(struct servtab *old, struct servtab *sep,
     struct forward *fw)
 {
 	struct assoc *a;
-	int i;
 
 	if (nassocs == 0)
 		return;		/* a reload of many entries stays linear */
-	for (i = 0; i < assocs_used; i++) {
-		a = &assocs[i];
-		if (a->a_fw == NULL || a->a_sep != old)
+	ASSOC_FOREACH(a) {
+		if (a->a_sep != old)
 			continue;
 		if (!same_target(a->a_fw, fw)) {
 			forward_now_ms = monotonic_ms();
@@ -665,22 +663,21 @@ assoc_take_over(struct servtab *old, struct servtab *sep,
 void
 assoc_forget(struct servtab *old)
 {
-	int i;
+	struct assoc *a;
 
 	if (nassocs == 0)
 		return;
 	forward_now_ms = monotonic_ms();
-	for (i = 0; i < assocs_used; i++)
-		if (assocs[i].a_fw != NULL && assocs[i].a_sep == old)
-			assoc_end(&assocs[i], R_REPLACED);
+	ASSOC_FOREACH(a)
+		if (a->a_sep == old)
+			assoc_end(a, R_REPLACED);
 }
 
 void
 assoc_closeall(void)
 {
-	int i;
+	struct assoc *a;
 
-	for (i = 0; i < assocs_used; i++)
-		if (assocs[i].a_fw != NULL)
-			assoc_end(&assocs[i], R_NONE);
+	ASSOC_FOREACH(a)
+		assoc_end(a, R_NONE);
 }

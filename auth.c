@@ -61,13 +61,16 @@
 #define ID_HIDDEN		"HIDDEN-USER"
 #define ID_UNKNOWN		"UNKNOWN-ERROR"
 
+/* The on/off options, bits of auth_options' flags. */
+#define AUTH_REAL	0x01	/* -r: look owners up */
+#define AUTH_NOIDENT	0x02	/* -n: honour ~/.noident */
+#define AUTH_FAKEID	0x04	/* -f: honour ~/.fakeid */
+#define AUTH_FAKEID_ANY	0x08	/* -F: even naming another user (and -f) */
+#define AUTH_NUMERIC	0x10	/* -i: the uid, not the name */
+#define AUTH_RANDOM	0x20	/* -g: made-up names only */
+
 struct auth_options {
-	int		 real;		/* -r: look owners up */
-	int		 noident;	/* -n: honour ~/.noident */
-	int		 fakeid;	/* -f: honour ~/.fakeid */
-	int		 fakeid_any;	/* -F: even naming another user */
-	int		 numeric;	/* -i: the uid, not the name */
-	int		 random;	/* -g: made-up names only */
+	unsigned	 flags;		/* AUTH_* */
 	int		 timeout_ms;	/* -t */
 	const char	*osname;	/* -o */
 	const char	*fallback;	/* -d, or NULL */
@@ -109,28 +112,34 @@ valid_word(const char *s, size_t max, const char *forbidden)
 static int
 auth_flag(struct auth_options *o, int opt)
 {
-	switch (opt) {
-	case 'F':
-		o->fakeid_any = 1;
-		/* FALLTHROUGH */
-	case 'f':
-		o->fakeid = 1;
-		return 0;
-	case 'g':
-		o->random = 1;
-		return 0;
-	case 'i':
-		o->numeric = 1;
-		return 0;
-	case 'n':
-		o->noident = 1;
-		return 0;
-	case 'r':
-		o->real = 1;
-		return 0;
-	default:
+	static const char letters[] = "rnfFig";
+	static const unsigned bits[] = { AUTH_REAL, AUTH_NOIDENT, AUTH_FAKEID,
+	    AUTH_FAKEID | AUTH_FAKEID_ANY, AUTH_NUMERIC, AUTH_RANDOM };
+	const char *p;
+
+	if (opt == '\0' || (p = strchr(letters, opt)) == NULL)
+		return -1;
+	o->flags |= bits[p - letters];
+	return 0;
+}
+
+/*
+ * *dst = value of -d or -o: a word of 1 to max printable characters,
+ * no blanks and none of forbidden.
+ */
+static int
+auth_word(const char **dst, int opt, const char *value, size_t max,
+    const char *forbidden, char *why, size_t size)
+{
+	if (!valid_word(value, max, forbidden)) {
+		snprintf(why, size, "auth: bad %s '%s' for -%c: expected 1 to "
+		    "%zu printable characters, no blanks%s",
+		    opt == 'd' ? "fallback name" : "system name", value, opt,
+		    max, forbidden[0] != '\0' ? ", ':' or ','" : "");
 		return -1;
 	}
+	*dst = value;
+	return 0;
 }
 
 static int
@@ -142,23 +151,11 @@ auth_value(struct auth_options *o, int opt, const char *value, char *why,
 
 	switch (opt) {
 	case 'd':
-		if (!valid_word(value, AUTH_NAME_MAX, "")) {
-			snprintf(why, size, "auth: bad fallback name '%s' for "
-			    "-d: expected 1 to %d printable characters, no "
-			    "blanks", value, AUTH_NAME_MAX);
-			return -1;
-		}
-		o->fallback = value;
-		return 0;
+		return auth_word(&o->fallback, opt, value, AUTH_NAME_MAX, "",
+		    why, size);
 	case 'o':
-		if (!valid_word(value, AUTH_OSNAME_MAX, ":,")) {
-			snprintf(why, size, "auth: bad system name '%s' for "
-			    "-o: expected 1 to %d printable characters, no "
-			    "blanks, ':' or ','", value, AUTH_OSNAME_MAX);
-			return -1;
-		}
-		o->osname = value;
-		return 0;
+		return auth_word(&o->osname, opt, value, AUTH_OSNAME_MAX,
+		    ":,", why, size);
 	default:	/* 't' */
 		errno = 0;
 		seconds = strtod(value, &end);
@@ -488,11 +485,12 @@ read_dotfiles_as_owner(const struct auth_options *o,
 
 	if (become_owner(ow) == -1)
 		_exit(EX_NOPERM);
-	if (o->noident && (size_t)snprintf(path, sizeof(path),
+	if ((o->flags & AUTH_NOIDENT) && (size_t)snprintf(path, sizeof(path),
 	    "%s/.noident", ow->home) < sizeof(path) && lstat(path, &st) == 0)
 		hidden = 1;
-	if (o->fakeid && !hidden && (size_t)snprintf(path, sizeof(path),
-	    "%s/.fakeid", ow->home) < sizeof(path) &&
+	if ((o->flags & AUTH_FAKEID) && !hidden &&
+	    (size_t)snprintf(path, sizeof(path), "%s/.fakeid", ow->home) <
+	    sizeof(path) &&
 	    (fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC)) != -1) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -555,9 +553,9 @@ fakeid_allowed(const struct auth_options *o, const char *fake)
 	const char *errstr;
 	long long uid;
 
-	if (o->fakeid_any)
+	if (o->flags & AUTH_FAKEID_ANY)
 		return 1;
-	if (!o->numeric)
+	if (!(o->flags & AUTH_NUMERIC))
 		return getpwnam(fake) == NULL;
 	uid = strtonum(fake, 0, UINT_MAX, &errstr);
 	return errstr != NULL || getpwuid((uid_t)uid) == NULL;
@@ -573,11 +571,12 @@ static void
 owner_name(const struct auth_options *o, const struct auth_owner *ow,
     char *name, size_t size)
 {
-	if (!o->numeric && valid_word(ow->name, AUTH_USERID_MAX, "")) {
+	if (!(o->flags & AUTH_NUMERIC) &&
+	    valid_word(ow->name, AUTH_USERID_MAX, "")) {
 		strlcpy(name, ow->name, size);
 		return;
 	}
-	if (!o->numeric)
+	if (!(o->flags & AUTH_NUMERIC))
 		logmsg(LOG_WARNING, "auth: the name of uid %u has blanks or "
 		    "control characters: answered with the uid",
 		    (unsigned)ow->uid);
@@ -594,7 +593,7 @@ auth_owner_reply(int fd, const struct auth_options *o,
 	int hidden;
 
 	if ((pw = getpwuid(uid)) == NULL) {
-		if (!o->numeric)
+		if (!(o->flags & AUTH_NUMERIC))
 			return auth_fallback(fd, o, q, ID_NOUSER);
 		snprintf(name, sizeof(name), "%u", (unsigned)uid);
 		return auth_userid(fd, o, q, name);
@@ -606,8 +605,8 @@ auth_owner_reply(int fd, const struct auth_options *o,
 	    sizeof(ow.name))
 		return auth_error(fd, o, q, ID_UNKNOWN);
 	owner_name(o, &ow, name, sizeof(name));
-	if ((o->noident || o->fakeid) && strlcpy(ow.home, pw->pw_dir,
-	    sizeof(ow.home)) < sizeof(ow.home)) {
+	if ((o->flags & (AUTH_NOIDENT | AUTH_FAKEID)) &&
+	    strlcpy(ow.home, pw->pw_dir, sizeof(ow.home)) < sizeof(ow.home)) {
 		read_dotfiles(o, &ow, &hidden, fake, sizeof(fake));
 		if (hidden)
 			return auth_error(fd, o, q, ID_HIDDEN);
@@ -640,11 +639,11 @@ auth_answer(int fd, const struct auth_options *o,
 
 	if (auth_parse_query(line, len, &q) == -1)
 		return auth_error(fd, o, &q, ID_INVALID);
-	if (o->random) {
+	if (o->flags & AUTH_RANDOM) {
 		random_name(name, AUTH_RANDOM_LEN);
 		return auth_userid(fd, o, &q, name);
 	}
-	if (!o->real)
+	if (!(o->flags & AUTH_REAL))
 		return auth_fallback(fd, o, &q, ID_HIDDEN);
 	switch (connection_owner(ends, &q, &uid)) {
 	case OWNER_FOUND:

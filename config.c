@@ -110,8 +110,6 @@ static const struct protocol {
 	{ "unix",	SOCK_STREAM,	AF_UNIX,	0 },
 };
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 static void	 vreport(conf_report_fn *, int, const char *, int,
 		    const char *, const char *, va_list)
 		    __attribute__((format(printf, 6, 0)));
@@ -1195,24 +1193,41 @@ resolve_user(struct servtab *sep, uid_t euid, conf_report_fn *report,
 	return set_groups(sep, id->groups, id->ngroups, report);
 }
 
+/*
+ * The answer to the socket owner question of kind about name, or NULL
+ * after reporting why there is none.
+ */
+static const struct lookup_slot *
+socket_owner_id(struct servtab *sep, conf_report_fn *report,
+    const struct lookup_answers *ids, int kind, const char *name)
+{
+	struct lookup_question q = { .kind = kind };
+	const struct lookup_slot *id;
+
+	if (kind == LOOKUP_SOCKOWNER)
+		q.user = name;
+	else
+		q.group = name;
+	id = lookup_find(ids, &q);
+	if (id->status == LOOKUP_OK)
+		return id;
+	ident_error(sep, report, kind == LOOKUP_SOCKOWNER ? "socket owner" :
+	    "socket group", name, id);
+	return NULL;
+}
+
 static int
 resolve_socket_owner(struct servtab *sep, uid_t euid,
     conf_report_fn *report, const struct lookup_answers *ids)
 {
 	const struct lookup_slot *id;
-	struct lookup_question q;
 
 	sep->se_sockuid = euid;
 	sep->se_sockgid = getegid();
 	if (sep->se_sockuser != NULL) {
-		q = (struct lookup_question){ .kind = LOOKUP_SOCKOWNER,
-		    .user = sep->se_sockuser };
-		id = lookup_find(ids, &q);
-		if (id->status != LOOKUP_OK) {
-			ident_error(sep, report, "socket owner",
-			    sep->se_sockuser, id);
+		if ((id = socket_owner_id(sep, report, ids, LOOKUP_SOCKOWNER,
+		    sep->se_sockuser)) == NULL)
 			return -1;
-		}
 		sep->se_sockuid = id->uid;
 		if (euid != 0 && sep->se_sockuid != euid) {
 			resolve_error(sep, report, "cannot give the socket to "
@@ -1222,14 +1237,9 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 		}
 	}
 	if (sep->se_sockgroup != NULL) {
-		q = (struct lookup_question){ .kind = LOOKUP_SOCKGROUP,
-		    .group = sep->se_sockgroup };
-		id = lookup_find(ids, &q);
-		if (id->status != LOOKUP_OK) {
-			ident_error(sep, report, "socket group",
-			    sep->se_sockgroup, id);
+		if ((id = socket_owner_id(sep, report, ids, LOOKUP_SOCKGROUP,
+		    sep->se_sockgroup)) == NULL)
 			return -1;
-		}
 		sep->se_sockgid = id->gid;
 	}
 	return 0;

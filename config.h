@@ -69,8 +69,8 @@ struct servtab {
 	int	 se_maxrate;		/* nowait.N: invocations per minute */
 	char	*se_user;
 	char	*se_group;		/* NULL: the user's login group */
-	char	*se_class;		/* login class: parsed, unused on Linux */
-	char	*se_sockuser;		/* UNIX socket owner (":u:g:mode:path") */
+	char	*se_class;		/* login class: unused on Linux */
+	char	*se_sockuser;		/* UNIX socket owner (:u:g:mode:path) */
 	char	*se_sockgroup;		/* UNIX socket group */
 	mode_t	 se_sockmode;		/* UNIX socket mode */
 	char	*se_server;		/* absolute path; NULL when internal */
@@ -104,7 +104,7 @@ struct servtab {
 	int	 se_fd;			/* listening socket, -1 when closed */
 	struct handler se_handler;	/* se_fd's in the loop (event.h) */
 	int	 se_children;		/* live children of this entry */
-	int	 se_paused;		/* wait service: a child has the socket */
+	int	 se_paused;		/* wait: a child has the socket */
 	int	 se_bind_failed;	/* bind failed: retry later */
 	struct svc_limits se_limits;
 	struct svc_stats se_stats;
@@ -113,30 +113,37 @@ struct servtab {
 };
 
 /*
+ * The hooks of a builtin with settings of its own (forward), which the
+ * parser calls through the table (struct config_builtins) and the
+ * table through the builtin's row.
+ *   parse:   the arguments of the entry, checked: 0, or -1 with why.
+ *            What they say may be kept in se_private.
+ *   target:  1 with the address the builtin needs looked up, or 0.
+ *   resolve: that address, found: 0, or -1 with why it cannot be used.
+ */
+typedef int	 builtin_parse_fn(struct servtab *sep, char *why,
+		    size_t size);
+typedef int	 builtin_target_fn(const struct servtab *sep,
+		    const char **host, const char **port, int *socktype);
+typedef int	 builtin_resolve_fn(struct servtab *sep,
+		    const struct sockaddr *addr, socklen_t addrlen,
+		    char *why, size_t size);
+
+/*
  * What the parser and the loader need of the builtins table: the
  * program gives it (the daemon internal.c's builtin_config; a test or a
  * fuzzer a table of its own), so that config.c calls no builtin's code.
- * Until one is given, no "internal" entry loads.
+ * Until one is given, no "internal" entry loads.  Each hook of an entry
+ * calls its row's, if the row has one.
  */
 struct config_builtins {
 	/* The row of the builtin named name for socktype, or NULL. */
 	const struct builtin *(*cb_find)(const char *name, int socktype);
 	/* "echo, discard, ..." for socktype, for a message. */
 	const char	*(*cb_names)(int socktype, char *buf, size_t size);
-	/*
-	 * The arguments of the entry of a row, checked: 0, or -1 with why.
-	 * What they say may be kept in se_private.
-	 */
-	int		 (*cb_parse)(struct servtab *sep, char *why,
-			    size_t size);
-	/* 1 with the address the entry's builtin needs looked up, or 0. */
-	int		 (*cb_target)(const struct servtab *sep,
-			    const char **host, const char **port,
-			    int *socktype);
-	/* That address, found: 0, or -1 with why it cannot be used. */
-	int		 (*cb_resolve)(struct servtab *sep,
-			    const struct sockaddr *addr, socklen_t addrlen,
-			    char *why, size_t size);
+	builtin_parse_fn   *cb_parse;
+	builtin_target_fn  *cb_target;
+	builtin_resolve_fn *cb_resolve;
 	/* Frees what the builtin keeps in se_private. */
 	void		 (*cb_free)(struct servtab *sep);
 };

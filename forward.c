@@ -270,10 +270,7 @@ forward_resolve(struct servtab *sep, const struct sockaddr *addr,
 		return -1;
 	}
 	servtab_where(sep, label, sizeof(label));
-	free(fw->fw_label);
-	free(fw->fw_service);
-	free(fw->fw_wrapname);
-	fw->fw_wrapname = NULL;
+	forward_free_names(fw);
 	/* libwrap never matches a daemon name made of digits. */
 	if (strspn(sep->se_service, "0123456789") == strlen(sep->se_service))
 		snprintf(name, sizeof(name), "%s-%s", FORWARD_NAME,

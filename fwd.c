@@ -26,20 +26,8 @@
 
 #define FORWARD_LOG_INTERVAL	10	/* s between like messages of a rule */
 
-const char *const result_words[] = {
-	[R_NONE] = "closed",
-	[R_CLIENT_CLOSED] = "done-remote-closed",
-	[R_TARGET_CLOSED] = "done-local-closed",
-	[R_CLIENT_RESET] = "remote-reset",
-	[R_TARGET_RESET] = "local-reset",
-	[R_CONNECT_FAILED] = "local-connect-failed",
-	[R_CONNECT_TIMEOUT] = "local-connect-timeout",
-	[R_SOCKET_FAILED] = "local-socket-failed",
-	[R_IDLE_TIMEOUT] = "idle-timeout",
-	[R_EXPIRED] = "expired",
-	[R_EVICTED] = "evicted",
-	[R_REPLACED] = "reconfigured",
-};
+#define FORWARD_RESULT_WORD(name, word)	[name] = word,
+const char *const result_words[] = { FORWARD_RESULTS(FORWARD_RESULT_WORD) };
 
 int			 forward_log_each;	/* inetd -l */
 int64_t			 forward_now_ms;	/* of this pass */
@@ -62,10 +50,18 @@ forward_unref(struct forward *fw)
 		return;
 	free(fw->fw_host);
 	free(fw->fw_port);
+	forward_free_names(fw);
+	free(fw);
+}
+
+/* The names resolving gives the settings, which the next one replaces. */
+void
+forward_free_names(struct forward *fw)
+{
 	free(fw->fw_label);
 	free(fw->fw_service);
 	free(fw->fw_wrapname);
-	free(fw);
+	fw->fw_label = fw->fw_service = fw->fw_wrapname = NULL;
 }
 
 /* The settings of a forward entry, as forward_parse() made them. */

@@ -45,21 +45,25 @@ struct forward {
 	unsigned	 fw_quiet_missed;
 };
 
-/* How a connection ended, in rinetd's words where it has them. */
-enum result {
-	R_NONE,
-	R_CLIENT_CLOSED,	/* the client closed first */
-	R_TARGET_CLOSED,	/* the target closed first */
-	R_CLIENT_RESET,
-	R_TARGET_RESET,
-	R_CONNECT_FAILED,
-	R_CONNECT_TIMEOUT,
-	R_SOCKET_FAILED,
-	R_IDLE_TIMEOUT,
-	R_EXPIRED,		/* UDP association idle */
-	R_EVICTED,		/* UDP association made room for another */
-	R_REPLACED		/* its entry's target changed on reload */
-};
+/*
+ * How a connection ended, and the word -l logs for it: rinetd's where
+ * it has them.  One list gives both the enum and result_words[].
+ */
+#define FORWARD_RESULTS(X)						\
+	X(R_NONE, "closed")						\
+	X(R_CLIENT_CLOSED, "done-remote-closed") /* client closed first */ \
+	X(R_TARGET_CLOSED, "done-local-closed")	/* target closed first */ \
+	X(R_CLIENT_RESET, "remote-reset")				\
+	X(R_TARGET_RESET, "local-reset")				\
+	X(R_CONNECT_FAILED, "local-connect-failed")			\
+	X(R_CONNECT_TIMEOUT, "local-connect-timeout")			\
+	X(R_SOCKET_FAILED, "local-socket-failed")			\
+	X(R_IDLE_TIMEOUT, "idle-timeout")				\
+	X(R_EXPIRED, "expired")		/* UDP association idle */	\
+	X(R_EVICTED, "evicted")		/* UDP association made room */	\
+	X(R_REPLACED, "reconfigured")	/* target changed on reload */
+#define FORWARD_RESULT_ENUM(name, word)	name,
+enum result { FORWARD_RESULTS(FORWARD_RESULT_ENUM) };
 extern const char *const result_words[];
 
 enum side { CLIENT, TARGET };
@@ -73,6 +77,7 @@ extern int64_t		 forward_now_ms;
 struct forward	*forward_settings(const struct servtab *sep);
 void		 forward_ref(struct forward *fw);
 void		 forward_unref(struct forward *fw);
+void		 forward_free_names(struct forward *fw);
 /* Addresses: any (0.0.0.0, ::), loopback, the same host. */
 int		 is_any_address(const union sockaddr_any *a);
 int		 is_loopback(const union sockaddr_any *a);

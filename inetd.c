@@ -169,58 +169,56 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* The value of -c, -C, -R or -s: from 0, meaning no limit, to max. */
+/* A flag that switches something on, or sets a limit (0: none). */
+struct flag_field {
+	int	 ff_flag;
+	int	*ff_field;
+	int	 ff_max;	/* largest limit; 0: an on/off flag */
+};
+
 static int
-limit_flag(int flag, const char *value, int max)
+set_flag_field(const struct flag_field *ff, size_t n, int flag,
+    const char *value)
 {
 	const char *errstr;
-	int n;
 
-	n = strtonum(value, 0, max, &errstr);
+	for (; n > 0 && ff->ff_flag != flag; ff++, n--)
+		continue;
+	if (n == 0)
+		return -1;
+	if (ff->ff_max == 0) {
+		*ff->ff_field = 1;
+		return 0;
+	}
+	*ff->ff_field = strtonum(value, 0, ff->ff_max, &errstr);
 	if (errstr != NULL) {
-		warnx("-%c %s: %s (0 to %d)", flag, value, errstr, max);
+		warnx("-%c %s: %s (0 to %d)", flag, value, errstr, ff->ff_max);
 		usage();
 	}
-	return n;
+	return 0;
 }
 
 static void
 parse_flags(struct inetd_options *o, int argc, char *argv[])
 {
+	const struct flag_field fields[] = {
+		{ 'C', &o->limits.ld_maxcpm, INT_MAX },
+		{ 'c', &o->limits.ld_maxchild, CONF_MAXCHILD },
+		{ 'R', &o->limits.ld_maxrate, INT_MAX },
+		{ 's', &o->limits.ld_maxperip, INT_MAX },
+		{ 'd', &o->debug, 0 },
+		{ 'E', &o->spawn.so_keep_environment, 0 },
+		{ 'i', &o->foreground, 0 },
+		{ 't', &o->check_only, 0 },
+		{ 'W', &o->wrap.wo_builtins, 0 },
+		{ 'w', &o->wrap.wo_programs, 0 },
+	};
 	int ch;
 
 	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:tWw")) != -1) {
 		switch (ch) {
 		case 'a':
 			o->bind_default = optarg;
-			break;
-		case 'C':
-			o->limits.ld_maxcpm = limit_flag(ch, optarg,
-			    INT_MAX);
-			break;
-		case 'c':
-			o->limits.ld_maxchild = limit_flag(ch, optarg,
-			    CONF_MAXCHILD);
-			break;
-		case 'R':
-			o->limits.ld_maxrate = limit_flag(ch, optarg,
-			    INT_MAX);
-			break;
-		case 's':
-			o->limits.ld_maxperip = limit_flag(ch, optarg,
-			    INT_MAX);
-			break;
-		case 't':
-			o->check_only = 1;
-			break;
-		case 'd':
-			o->debug = 1;
-			break;
-		case 'E':
-			o->spawn.so_keep_environment = 1;
-			break;
-		case 'i':
-			o->foreground = 1;
 			break;
 		case 'l':
 			o->log_connections = o->wrap.wo_log_connections = 1;
@@ -229,14 +227,10 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 			o->pidfile_path = optarg;
 			o->pidfile_given = 1;
 			break;
-		case 'W':
-			o->wrap.wo_builtins = 1;
-			break;
-		case 'w':
-			o->wrap.wo_programs = 1;
-			break;
 		default:
-			usage();
+			if (set_flag_field(fields, nitems(fields), ch,
+			    optarg) == -1)
+				usage();
 		}
 	}
 	argc -= optind;
@@ -472,7 +466,7 @@ catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = note_signal;
-	for (i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+	for (i = 0; i < nitems(caught); i++)
 		if (sigaction(caught[i], &sa, NULL) == -1)
 			err(EX_OSERR, "sigaction");
 	sa.sa_handler = SIG_IGN;

@@ -86,15 +86,10 @@ struct builtin {
 	 * At load: checks the entry's arguments, and may keep what they
 	 * say in se_private, which bi_free frees; NULL: they are ignored.
 	 */
-	int		(*bi_parse)(struct servtab *sep, char *why,
-			    size_t size);
+	builtin_parse_fn   *bi_parse;
 	/* At load: the address the look-up child finds, if any (1). */
-	int		(*bi_target)(const struct servtab *sep,
-			    const char **host, const char **port,
-			    int *socktype);
-	int		(*bi_resolve)(struct servtab *sep,
-			    const struct sockaddr *addr, socklen_t addrlen,
-			    char *why, size_t size);
+	builtin_target_fn  *bi_target;
+	builtin_resolve_fn *bi_resolve;
 	void		(*bi_free)(void *private);
 	/* Stream: serves the connection in the daemon, counted as a child. */
 	void		(*bi_accept)(struct servtab *sep, int fd,
@@ -199,7 +194,7 @@ static const struct builtin builtins[] = {
 	    .bi_take_over = forward_take_over, .bi_forget = forward_forget,
 	    .bi_closeall = forward_closeall, .bi_unwrapped = 1 },
 };
-#define NBUILTINS	(sizeof(builtins) / sizeof(builtins[0]))
+#define NBUILTINS	nitems(builtins)
 
 static struct conn	conns[BUILTIN_MAXCONN];
 /*
@@ -590,14 +585,9 @@ builtin_free(struct servtab *sep)
 	sep->se_private = NULL;
 }
 
-const struct config_builtins builtin_config = {
-	.cb_find = builtin_find,
-	.cb_names = builtin_names,
-	.cb_parse = builtin_parse_args,
-	.cb_target = builtin_target,
-	.cb_resolve = builtin_resolve,
-	.cb_free = builtin_free,
-};
+/* In the order of struct config_builtins, each hook of its own type. */
+const struct config_builtins builtin_config = { builtin_find, builtin_names,
+	builtin_parse_args, builtin_target, builtin_resolve, builtin_free };
 
 const char *
 builtin_wrap_name(const struct servtab *sep)

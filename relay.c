@@ -125,6 +125,10 @@ struct peer_count {
 static int		 capacity = FORWARD_MAXCONN;
 static struct relay	 relays[FORWARD_MAXCONN];	/* touched as used */
 static int		 relays_used;	/* slots ever used */
+/* Each connection in use, in slot order, as queue(3)'s FOREACH. */
+#define RELAY_FOREACH(r)						\
+	for ((r) = relays; (r) < relays + relays_used; (r)++)		\
+		if ((r)->r_fw != NULL)
 static int		 relays_free = -1;
 /*
  * Slots freed during this pass of the loop, free for the next: events
@@ -1110,15 +1114,15 @@ int
 forward_peer_count(const struct servtab *sep, const struct sockaddr *peer)
 {
 	union sockaddr_any who;
-	int i, n = 0;
+	struct relay *r;
+	int n = 0;
 
 	if ((peer->sa_family != AF_INET &&
 	    peer->sa_family != AF_INET6))
 		return 0;
 	addr_copy(&who, peer);
-	for (i = 0; i < relays_used; i++)
-		if (relays[i].r_fw != NULL && relays[i].r_sep == sep &&
-		    same_host(relays[i].r_peer, who))
+	RELAY_FOREACH(r)
+		if (r->r_sep == sep && same_host(r->r_peer, who))
 			n++;
 	return n;
 }
@@ -1163,11 +1167,9 @@ relay_expire(int64_t *soonest)
 {
 	struct relay *r;
 	int64_t at;
-	int i;
 
-	for (i = 0; i < relays_used; i++) {
-		r = &relays[i];
-		if (r->r_fw == NULL || (at = relay_deadline(r)) == 0)
+	RELAY_FOREACH(r) {
+		if ((at = relay_deadline(r)) == 0)
 			continue;
 		if (at > forward_now_ms)
 			earliest(soonest, at);
@@ -1182,13 +1184,13 @@ relay_expire(int64_t *soonest)
 void
 relay_take_over(struct servtab *old, struct servtab *sep)
 {
-	int i;
+	struct relay *r;
 
 	if (nrelays == 0)
 		return;		/* a reload of many entries stays linear */
-	for (i = 0; i < relays_used; i++)
-		if (relays[i].r_fw != NULL && relays[i].r_sep == old)
-			relays[i].r_sep = sep;
+	RELAY_FOREACH(r)
+		if (r->r_sep == old)
+			r->r_sep = sep;
 }
 
 /* An entry removed at a reload: its connections run on, uncounted. */
@@ -1201,11 +1203,10 @@ relay_forget(struct servtab *old)
 void
 relay_closeall(void)
 {
-	int i;
+	struct relay *r;
 
-	for (i = 0; i < relays_used; i++)
-		if (relays[i].r_fw != NULL)
-			relay_end(&relays[i], R_NONE);
+	RELAY_FOREACH(r)
+		relay_end(r, R_NONE);
 	while (npipes_pooled > 0) {
 		npipes_pooled--;
 		close(pipe_pool[npipes_pooled][0]);

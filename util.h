@@ -25,6 +25,9 @@
 /* Room for "FILE:LINE: SERVICE/PROTO" (msg_where(), servtab_where()). */
 #define SVC_WHERE_MAX	(FILE_LINE_MAX + SVC_NAME_MAX)
 
+/* The number of elements of an array (as the BSDs' <sys/param.h>). */
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Numeric text of an address ("127.0.0.1", "::1", a UNIX path). */
 const char	*sockaddr_str(const struct sockaddr *sa, char *buf,
 		    size_t size);

@@ -127,11 +127,6 @@ stub_free(struct servtab *sep)
 	sep->se_private = NULL;
 }
 
-const struct config_builtins stub_builtins = {
-	.cb_find = stub_builtin,
-	.cb_names = stub_names,
-	.cb_parse = stub_parse,
-	.cb_target = stub_target,
-	.cb_resolve = stub_resolve,
-	.cb_free = stub_free,
-};
+/* In the order of struct config_builtins, each hook of its own type. */
+const struct config_builtins stub_builtins = { stub_builtin, stub_names,
+	stub_parse, stub_target, stub_resolve, stub_free };
