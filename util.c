@@ -143,8 +143,7 @@ conn_var_name(const char *name, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(conn_var_names) / sizeof(conn_var_names[0]);
-	    i++)
+	for (i = 0; i < nitems(conn_var_names); i++)
 		if (strlen(conn_var_names[i]) == len &&
 		    strncmp(name, conn_var_names[i], len) == 0)
 			return 1;
