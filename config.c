@@ -31,52 +31,14 @@
 #include "config.h"
 #include "lookup.h"
 #include "options.h"
+#include "parser.h"
 #include "util.h"
 
 /* "FILE:LINE: " and a name made of the words of an entry. */
 #define CONF_WHERE_MAX	(FILE_LINE_MAX + CONF_MSG_MAX)
 
-/* The fields of an entry, in order; the arguments follow. */
-enum field {
-	F_SERVICE,
-	F_SOCKTYPE,
-	F_PROTO,
-	F_WAIT,
-	F_USER,
-	F_PROGRAM,
-	F_ARGS
-};
-#define ENTRY_MAXWORDS	(F_ARGS + CONF_MAXARGS)
-
 #define PORT_MAX	65535
 #define MODE_MAX	0777
-
-/* One file being parsed, and the logical entry being collected. */
-struct parser {
-	const char	*file;
-	conf_report_fn	*report;
-	char		*defhost;	/* bind host of entries without one */
-	struct servtab	*head;
-	struct servtab	**tail;
-
-	char		 buf[CONF_LINE_MAX + 1];
-	size_t		 len;
-	int		 line;		/* where the entry starts, 0: none */
-	int		 orphan;	/* began with a continuation line */
-	int		 toolong;
-	int		 nul;
-};
-
-/* The entry being built from one logical line. */
-struct entry {
-	struct parser	*p;
-	int		 line;
-	char		*word[ENTRY_MAXWORDS];
-	int		 nword;
-	const char	*service;	/* name, port or path, inside a word */
-	int		 internal;
-	struct servtab	*se;
-};
 
 /* What the parser asks of the builtins table (config_set_builtins()). */
 static const struct config_builtins *builtins;
@@ -116,8 +78,6 @@ static void	 vreport(conf_report_fn *, int, const char *, int,
 static void	 report_at(conf_report_fn *, int, const char *, int,
 		    const char *, const char *, ...)
 		    __attribute__((format(printf, 6, 7)));
-static void	 entry_error(struct entry *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static void	 resolve_error(const struct servtab *, conf_report_fn *,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -130,6 +90,13 @@ vreport(conf_report_fn *report, int priority, const char *file, int line,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	report(priority, "%s: %s", msg_where(where, sizeof(where), file, line,
 	    name), msg);
+}
+
+void
+parser_vreport(struct parser *p, int line, const char *name, const char *fmt,
+    va_list ap)
+{
+	vreport(p->report, LOG_ERR, p->file, line, name, fmt, ap);
 }
 
 /* "FILE:LINE: NAME: what", or "FILE:LINE: what" without a name. */
@@ -148,7 +115,7 @@ report_at(conf_report_fn *report, int priority, const char *file, int line,
  * The entry is dropped.  Once the protocol field is known, the message
  * names the entry by its service and protocol fields as written.
  */
-static void
+void
 entry_error(struct entry *e, const char *fmt, ...)
 {
 	char name[CONF_MSG_MAX];
@@ -326,9 +293,13 @@ set_default_host(struct entry *e)
 static int
 parse_socktype(struct entry *e)
 {
-	const char *f = e->word[F_SOCKTYPE];
-	size_t i;
+	char *f = e->word[F_SOCKTYPE], sep;
+	size_t i, len;
 
+	/* The type alone names it in messages. */
+	len = strcspn(f, ",:");
+	sep = f[len];
+	f[len] = '\0';
 	for (i = 0; i < nitems(socktypes); i++)
 		if (strcmp(f, socktypes[i].name) == 0)
 			break;
@@ -342,16 +313,21 @@ parse_socktype(struct entry *e)
 		return -1;
 	}
 	e->se->se_socktype = socktypes[i].type;
-	return 0;
+	return sep != '\0' ? entry_socktype_extras(e, sep, f + len + 1) : 0;
 }
 
 static int
 parse_protocol(struct entry *e)
 {
 	struct servtab *se = e->se;
-	const char *f = e->word[F_PROTO];
+	char *f = e->word[F_PROTO], *extras;
 	const struct protocol *pr;
 
+	if ((extras = strchr(f, ',')) != NULL) {
+		*extras++ = '\0';
+		if (entry_protocol_extras(e, extras) == -1)
+			return -1;
+	}
 	if (strncmp(f, "rpc/", 4) == 0) {
 		entry_error(e, "RPC services are not supported");
 		return -1;
@@ -528,9 +504,13 @@ parse_service(struct entry *e)
 	return parse_inet_service(e);
 }
 
-static int
-parse_limit(struct entry *e, const char *what, const char *s, int max,
-    int *limit)
+/*
+ * A limit has one value: accept-max and max-child, for one, are the same
+ * limit.  in is the field or key that gives it, for messages.
+ */
+int
+entry_limit(struct entry *e, const char *what, const char *s,
+    const char *in, int max, int *limit)
 {
 	const char *errstr;
 	int n;
@@ -542,8 +522,13 @@ parse_limit(struct entry *e, const char *what, const char *s, int max,
 			entry_error(e, "%s %s out of range (0-%d)", what, s,
 			    max);
 		else
-			entry_error(e, "%s '%s' in '%s' is not a number", what,
-			    s, e->word[F_WAIT]);
+			entry_error(e, "%s '%s'%s%s%s is not a number", what,
+			    s, in != NULL ? " in '" : "", in != NULL ? in : "",
+			    in != NULL ? "'" : "");
+		return -1;
+	}
+	if (*limit != CONF_DEFAULT) {
+		entry_error(e, "%s is given twice", what);
 		return -1;
 	}
 	*limit = n;
@@ -580,8 +565,9 @@ parse_wait(struct entry *e)
 	} else
 		goto bad;
 
-	if (*rest == '.')
-		return parse_limit(e, "invocations per minute", rest + 1,
+	/* OpenBSD's nowait.N, NetBSD's nowait:N */
+	if (*rest == '.' || *rest == ':')
+		return entry_limit(e, "invocations per minute", rest + 1, f,
 		    INT_MAX, &se->se_maxrate);
 	for (i = 0; *rest == '/'; i++, rest = part + len) {
 		part = rest + 1;
@@ -589,7 +575,7 @@ parse_wait(struct entry *e)
 			goto bad;
 		if ((number = entry_strndup(e, part, len)) == NULL)
 			return -1;
-		rc = parse_limit(e, what[i], number, max[i], limit[i]);
+		rc = entry_limit(e, what[i], number, f, max[i], limit[i]);
 		free(number);
 		if (rc == -1)
 			return -1;
@@ -598,7 +584,7 @@ parse_wait(struct entry *e)
 		return 0;
 bad:
 	entry_error(e, "bad wait field '%s': expected wait or "
-	    "nowait[/max-child[/per-ip-per-minute[/per-ip]]]", f);
+	    "nowait[/max-child[/per-ip-per-minute[/per-ip]]] or [:.]max", f);
 	return -1;
 }
 
@@ -758,23 +744,28 @@ servtab_new(struct entry *e)
 }
 
 /*
- * "include PATH": too few words for an entry, so no entry is taken for
- * it.  The node only records the path; config_load() reads it.
+ * "include PATH", or NetBSD's ".include GLOB", whose words after the
+ * pattern NetBSD ignores: no entry is taken for it.  The node only
+ * records the path; config_load() reads it.
  */
 static struct servtab *
-parse_include(struct entry *e)
+parse_include(struct entry *e, int glob)
 {
 	struct parser *p = e->p;
 	struct servtab *se;
 
-	if (e->nword != 2) {
-		report_at(p->report, LOG_ERR, p->file, e->line, "include",
+	if (e->nword != 2 && (!glob || e->nword < 2)) {
+		report_at(p->report, LOG_ERR, p->file, e->line, e->word[0],
 		    "expected one file or directory, got %d words",
 		    e->nword - 1);
 		return NULL;
 	}
+	if (e->nword > 2)
+		report_at(p->report, LOG_WARNING, p->file, e->line, e->word[0],
+		    "words after the pattern ignored");
 	if ((se = servtab_new(e)) == NULL)
 		return NULL;
+	se->se_include_glob = glob;
 	if ((se->se_include = entry_strdup(e, e->word[1])) == NULL) {
 		servtab_free(se);
 		return NULL;
@@ -782,10 +773,45 @@ parse_include(struct entry *e)
 	return se;
 }
 
+int
+entry_fields(struct entry *e)
+{
+	if ((e->se = servtab_new(e)) == NULL)
+		return -1;
+	/* The service field's meaning depends on the protocol. */
+	if (parse_socktype(e) == -1 || parse_protocol(e) == -1 ||
+	    parse_service(e) == -1 || parse_wait(e) == -1 ||
+	    parse_user(e) == -1 || parse_program(e) == -1 ||
+	    check_tcpmux(e) == -1 || entry_check_listener(e) == -1 ||
+	    parse_args(e) == -1 || find_builtin(e) == -1) {
+		servtab_free(e->se);
+		e->se = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+entry_add(struct entry *e)
+{
+	*e->p->tail = e->se;
+	e->p->tail = &e->se->se_next;
+}
+
+/* A word starting with a dot is a directive (NetBSD). */
+static void
+parse_directive(struct entry *e)
+{
+	if (strcmp(e->word[0], ".include") != 0)
+		report_at(e->p->report, LOG_ERR, e->p->file, e->line, NULL,
+		    "unknown directive '%s'", e->word[0]);
+	else if ((e->se = parse_include(e, 1)) != NULL)
+		entry_add(e);
+}
+
 static void
 parse_entry(struct entry *e, char *text)
 {
-	struct parser *p = e->p;
 	size_t len;
 
 	if (split_words(e, text) == -1 || e->nword == 0)
@@ -795,11 +821,13 @@ parse_entry(struct entry *e, char *text)
 		set_default_host(e);
 		return;
 	}
+	if (e->word[F_SERVICE][0] == '.') {
+		parse_directive(e);
+		return;
+	}
 	if (e->nword < F_ARGS && strcmp(e->word[F_SERVICE], "include") == 0) {
-		if ((e->se = parse_include(e)) != NULL) {
-			*p->tail = e->se;
-			p->tail = &e->se->se_next;
-		}
+		if ((e->se = parse_include(e, 0)) != NULL)
+			entry_add(e);
 		return;
 	}
 	if (e->nword < F_ARGS) {
@@ -807,19 +835,8 @@ parse_entry(struct entry *e, char *text)
 		    F_ARGS, e->nword);
 		return;
 	}
-	if ((e->se = servtab_new(e)) == NULL)
-		return;
-	/* The service field's meaning depends on the protocol. */
-	if (parse_socktype(e) == -1 || parse_protocol(e) == -1 ||
-	    parse_service(e) == -1 || parse_wait(e) == -1 ||
-	    parse_user(e) == -1 || parse_program(e) == -1 ||
-	    check_tcpmux(e) == -1 || parse_args(e) == -1 ||
-	    find_builtin(e) == -1) {
-		servtab_free(e->se);
-		return;
-	}
-	*p->tail = e->se;
-	p->tail = &e->se->se_next;
+	if (entry_fields(e) == 0)
+		entry_add(e);
 }
 
 static void
@@ -849,8 +866,8 @@ finish_entry(struct parser *p)
 	p->orphan = p->toolong = p->nul = 0;
 }
 
-static void
-append_text(struct parser *p, const char *s, size_t n)
+void
+parser_append(struct parser *p, const char *s, size_t n)
 {
 	if (memchr(s, '\0', n) != NULL)
 		p->nul = 1;
@@ -874,11 +891,13 @@ is_blank_line(const char *s, size_t n)
 }
 
 /*
- * One physical line (without its newline).  A comment or blank line
- * ends the entry before it; a line starting with a blank continues it.
+ * One physical line (without its newline), outside of a key-values
+ * definition.  A comment or blank line ends the entry before it; a line
+ * starting with a blank continues it.  Returns 1 when the line starts a
+ * key-values definition instead, which the caller gives it.
  */
-static void
-take_line(struct parser *p, const char *s, size_t n, int lineno)
+static int
+take_positional(struct parser *p, const char *s, size_t n, int lineno)
 {
 	if (n > 0 && s[0] == '#') {
 		finish_entry(p);
@@ -886,23 +905,49 @@ take_line(struct parser *p, const char *s, size_t n, int lineno)
 			report_at(p->report, LOG_WARNING, p->file, lineno,
 			    NULL, "IPsec policy lines are not supported on "
 			    "Linux, ignored");
-		return;
+		return 0;
 	}
 	if (is_blank_line(s, n)) {
 		finish_entry(p);
-		return;
+		return 0;
+	}
+	if ((s[0] != ' ' && s[0] != '\t') || p->line == 0) {
+		finish_entry(p);
+		if (kv_starts(s, n)) {
+			kv_begin(p, lineno);
+			return 1;
+		}
 	}
 	if (s[0] == ' ' || s[0] == '\t') {
 		if (p->line == 0) {
 			p->line = lineno;
 			p->orphan = 1;
 		}
-		append_text(p, "\n", 1);
-	} else {
-		finish_entry(p);
+		parser_append(p, "\n", 1);
+	} else
 		p->line = lineno;
+	parser_append(p, s, n);
+	return 0;
+}
+
+/*
+ * A key-values definition takes lines until its ';', after which the
+ * line may go on with another definition or a positional entry.
+ */
+static void
+take_line(struct parser *p, const char *s, size_t n, int lineno)
+{
+	size_t used;
+
+	for (;;) {
+		if (!p->kv && !take_positional(p, s, n, lineno))
+			return;
+		used = kv_take(p, s, n);
+		for (s += used, n -= used; n > 0 && is_space(*s); s++, n--)
+			continue;
+		if (n == 0)
+			return;
 	}
-	append_text(p, s, n);
 }
 
 struct servtab *
@@ -940,6 +985,7 @@ config_parse(const char *text, size_t len, const char *file,
 		take_line(p, line, n > 0 && line[n - 1] == '\r' ? n - 1 : n,
 		    lineno);
 	}
+	kv_end(p);
 	finish_entry(p);
 	list = p->head;
 	free(p->defhost);
@@ -1343,7 +1389,8 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 
 	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
-		if (resolve_entry(sep, euid, report, &ids) == 0)
+		if (resolve_entry(sep, euid, report, &ids) == 0 &&
+		    !sep->se_off)
 			prevp = &sep->se_next;
 		else {
 			*prevp = sep->se_next;
