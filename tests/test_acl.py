@@ -178,7 +178,7 @@ def datagram_server_refused(t):
 def empty_only_from(t):
     """only_from with no value: nobody, as in xinetd."""
     port = t.port()
-    d = t.daemon([kv("127.0.0.1", port, only_from='""')])
+    d = t.daemon([kv("127.0.0.1", port, only_from="")])
     check(tcp_from(port, "127.0.0.1") == b"", "127.0.0.1 got an answer")
     check_refused(d, "127.0.0.1")
 
@@ -244,7 +244,7 @@ def env_and_passenv(t):
     t.daemon([kv("127.0.0.1", port, env='"GREETING=hello world" LANG=C'),
               kv("127.0.0.1", port2, passenv="INETD_TEST_MARKER NOT_SET",
                  env="PATH=/opt/bin"),
-              kv("127.0.0.1", port3, passenv='""')],
+              kv("127.0.0.1", port3, passenv="")],
              flags=("-E",), env=DAEMON_ENV)
     env = entry_vars(env_of(port))
     check(env.get("GREETING") == "hello world" and env.get("LANG") == "C",
@@ -284,26 +284,34 @@ def bind_device_lo(t):
     check(found, "still bound to lo after the reload")
 
 
-def netns_daemon(t, keys):
-    unshare = shutil.which("unshare")
-    if unshare is None or not IS_ROOT:
-        raise Skip("needs unshare(1) and root")
+# lo up, so that the kernel knows which addresses are the machine's.
+NETNS_SCRIPT = 'ip link set lo up && exec "$0" "$@"'
+
+
+def netns_daemon(t, keys, name):
+    unshare, ip = shutil.which("unshare"), shutil.which("ip")
+    if unshare is None or ip is None or not IS_ROOT:
+        raise Skip("needs unshare(1), ip(8) and root")
     if subprocess.run([unshare, "-n", "true"]).returncode != 0:
         raise Skip("no network namespace")
     port = t.port()
-    return t.daemon([kv("192.0.2.1", port, **keys)],
-                    wrapper=[unshare, "-n"])
+    return t.daemon([kv("192.0.2.1", port, **keys),
+                     kv("2001:db8::1", port, protocol="tcp6", **keys)],
+                    wrapper=[unshare, "-n", "sh", "-c", NETNS_SCRIPT],
+                    name=name)
 
 
 @test
 def freebind(t):
-    """In a namespace of its own, where 192.0.2.1 is not up, an entry
-    with freebind listens on it, and one without cannot bind."""
-    d = netns_daemon(t, {"freebind": "yes"})
-    check(d.ready == 1, f"{d.ready} services listening with freebind")
-    d = netns_daemon(t, {})
+    """In a network namespace of its own, where 192.0.2.1 and
+    2001:db8::1 are not up, entries with freebind listen on them, and
+    entries without cannot bind."""
+    d = netns_daemon(t, {"freebind": "yes"}, "freebind")
+    check(d.ready == 2, f"{d.ready} services listening with freebind")
+    d = netns_daemon(t, {}, "plain")
     check(d.ready == 0, "listening on an address that is not up")
     d.wait_log("192.0.2.1", "bind")
+    d.wait_log("2001:db8::1", "bind")
 
 
 if __name__ == "__main__":
