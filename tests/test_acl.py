@@ -175,6 +175,30 @@ def datagram_server_refused(t):
 
 
 @test
+def forward_refused(t):
+    """The forward builtin, over TCP and UDP, asks before it connects
+    or makes an association."""
+    port, echo = t.port(), t.port()
+    d = t.daemon([
+        f"127.0.0.1:{echo} stream tcp nowait {ME} internal echo",
+        f"127.0.0.1:{echo} dgram udp wait {ME} internal echo",
+        kv("127.0.0.1", port, exec_="internal",
+           args=f"forward 127.0.0.1:{echo}", only_from="127.0.0.1"),
+        kv("127.0.0.1", port, socktype="dgram", protocol="udp", wait="yes",
+           exec_="internal", args=f"forward 127.0.0.1:{echo}",
+           only_from="127.0.0.1")])
+    with tcp(port) as s:
+        check(exchange(s, b"ping\n") == b"ping\n",
+              "not forwarded")
+    check(tcp_from(port, "127.0.0.2") == b"", "127.0.0.2 forwarded")
+    check(udp_from(port, "127.0.0.1", b"hi", seconds=IO_TIMEOUT) == b"hi",
+          "datagram not forwarded")
+    check(udp_from(port, "127.0.0.2", b"hi") is None,
+          "127.0.0.2's datagram forwarded")
+    check_refused(d, "127.0.0.2")
+
+
+@test
 def empty_only_from(t):
     """only_from with no value: nobody, as in xinetd."""
     port = t.port()
