@@ -24,8 +24,8 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c keyvalues.c listenopts.c options.c access.c \
-		  internal.c tcpmux.c auth.c clientio.c ratelimit.c \
-		  forward.c fwd.c relay.c assoc.c proxy.c log.c util.c lookup.c \
+		  internal.c tcpmux.c auth.c clientio.c ratelimit.c forward.c \
+		  fwd.c relay.c assoc.c proxy.c dgram.c log.c util.c lookup.c \
 		  load.c event.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
@@ -43,8 +43,8 @@ FUZZ_auth_SRCS	= $(BUILTIN_SRCS)
 FUZZ_tcpmux_SRCS = $(BUILTIN_SRCS)
 FUZZ_proxy_SRCS	= $(BUILTIN_SRCS)
 FUZZ_load_SRCS	= $(PARSER_SRCS)
-FUZZ_HDRS	= access.h auth.h builtin.h clientio.h config.h forward.h fwd.h log.h \
-		  lookup.h load.h options.h proxy.h ratelimit.h util.h \
+FUZZ_HDRS	= access.h auth.h builtin.h clientio.h config.h dgram.h forward.h \
+		  fwd.h log.h lookup.h load.h options.h proxy.h ratelimit.h util.h \
 		  tests/stub_builtins.h
 
 CC		?= cc

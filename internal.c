@@ -38,6 +38,7 @@
 #include "auth.h"
 #include "builtin.h"
 #include "config.h"
+#include "dgram.h"
 #include "event.h"
 #include "forward.h"
 #include "log.h"
@@ -638,15 +639,31 @@ builtin_counts_own(const struct servtab *sep)
  * The builtin of the entry that has the socket now sets its options;
  * else the one that had it clears its own.
  */
+/*
+ * A row's options on its entry's socket: its own hook's, or for a
+ * datagram builtin answered here, those that tell each datagram's
+ * destination, so that the answer leaves from it (dgram.h).
+ */
+static int
+row_socket_options(const struct builtin *bi, const struct servtab *sep,
+    int fd, int on)
+{
+	if (bi->bi_socket_options != NULL)
+		return bi->bi_socket_options(sep, fd, on);
+	if (bi->bi_answer != NULL)
+		return dgram_dest_option(fd, sep->se_family, sep->se_v6only,
+		    on);
+	return 0;
+}
+
 int
 builtin_socket_options(const struct servtab *sep, const struct servtab *old,
     int fd)
 {
-	if (sep->se_bi != NULL && sep->se_bi->bi_socket_options != NULL)
-		return sep->se_bi->bi_socket_options(sep, fd, 1);
-	if (old != NULL && old->se_bi != NULL &&
-	    old->se_bi->bi_socket_options != NULL)
-		return old->se_bi->bi_socket_options(sep, fd, 0);
+	if (sep->se_bi != NULL)
+		return row_socket_options(sep->se_bi, sep, fd, 1);
+	if (old != NULL && old->se_bi != NULL)
+		return row_socket_options(old->se_bi, sep, fd, 0);
 	return 0;
 }
 
@@ -868,8 +885,8 @@ builtin_loop_port(int port)
 
 /* A flood of such datagrams must not become a flood of messages. */
 static void
-log_loop_refused(const struct servtab *sep,
-    const struct sockaddr_storage *from, int port)
+log_loop_refused(const struct servtab *sep, const struct sockaddr *from,
+    int port)
 {
 	time_t *quiet_until = &loop_log_quiet_until[sep->se_bi - builtins];
 	char where[SVC_WHERE_MAX], addr[NI_MAXHOST];
@@ -881,7 +898,7 @@ log_loop_refused(const struct servtab *sep,
 	*quiet_until = now + LOOP_LOG_INTERVAL;
 	logmsg(LOG_WARNING, "%s: loop request REFUSED from %s port %d",
 	    servtab_where(sep, where, sizeof(where)),
-	    sockaddr_str((const struct sockaddr *)from, addr, sizeof(addr)),
+	    sockaddr_str(from, addr, sizeof(addr)),
 	    port);
 }
 
@@ -889,7 +906,7 @@ void
 builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 {
 	static char buf[BUILTIN_DGRAMMAX];	/* kept off the stack */
-	struct sockaddr_storage from;
+	union sockaddr_any from, local;
 	socklen_t fromlen;
 	ssize_t n, reply;
 	int i, port;
@@ -899,27 +916,22 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 		return;
 	}
 	for (i = 0; i < DGRAM_BATCH; i++) {
-		fromlen = sizeof(from);
-		/* With MSG_TRUNC, n is the datagram's size, not what fit. */
-		n = recvfrom(sep->se_fd, buf, sizeof(buf),
-		    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from,
-		    &fromlen);
-		if (n == -1)
+		if ((n = dgram_recv(sep->se_fd, buf, sizeof(buf),
+		    &sep->se_ctrladdr.sa, &from, &fromlen, &local)) == -1)
 			return;
-		if ((size_t)n > sizeof(buf))
+		if ((size_t)n > sizeof(buf) || from.sa.sa_family == 0)
 			continue;
-		port = sockaddr_port((struct sockaddr *)&from);
+		port = sockaddr_port(&from.sa);
 		if (builtin_loop_port(port)) {
-			log_loop_refused(sep, &from, port);
+			log_loop_refused(sep, &from.sa, port);
 			continue;
 		}
-		if (!admit(sep, (struct sockaddr *)&from))
+		if (!admit(sep, &from.sa))
 			continue;
 		reply = sep->se_bi->bi_answer(buf, n, sizeof(buf));
 		if (reply >= 0)
-			(void)sendto(sep->se_fd, buf, reply,
-			    MSG_DONTWAIT | MSG_NOSIGNAL,
-			    (struct sockaddr *)&from, fromlen);
+			(void)dgram_reply(sep->se_fd, buf, reply, &from,
+			    fromlen, &local);
 	}
 }
 
