@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "listenopts.h"
 #include "lookup.h"
 #include "options.h"
 #include "parser.h"
@@ -97,6 +98,16 @@ parser_vreport(struct parser *p, int line, const char *name, const char *fmt,
     va_list ap)
 {
 	vreport(p->report, LOG_ERR, p->file, line, name, fmt, ap);
+}
+
+void
+parser_warn(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p->report, LOG_WARNING, p->file, line, NULL, fmt, ap);
+	va_end(ap);
 }
 
 /* "FILE:LINE: NAME: what", or "FILE:LINE: what" without a name. */
@@ -290,6 +301,63 @@ set_default_host(struct entry *e)
 	p->defhost = copy;
 }
 
+/* A failure of listenopts.c, named with the entry. */
+static int
+entry_failed(struct entry *e, int rc, const char *why)
+{
+	if (rc == -1)
+		entry_error(e, "%s", why);
+	return rc;
+}
+
+int
+entry_size(struct entry *e, const char *what, const char *s, int *size)
+{
+	char why[CONF_MSG_MAX];
+	int n;
+
+	if (entry_failed(e, listen_size(what, s, &n, why, sizeof(why)),
+	    why) == -1)
+		return -1;
+	if (*size != 0) {
+		entry_error(e, "%s given twice", what);
+		return -1;
+	}
+	*size = n;
+	return 0;
+}
+
+int
+entry_accept_filter(struct entry *e, const char *name)
+{
+	char why[CONF_MSG_MAX];
+
+	return entry_failed(e, listen_filter(name, &e->se->se_deferaccept,
+	    why, sizeof(why)), why);
+}
+
+int
+entry_check_listener(struct entry *e)
+{
+	char why[CONF_MSG_MAX];
+
+	return entry_failed(e, listen_check(e->se, why, sizeof(why)), why);
+}
+
+/* NetBSD's "socket-type[,accept-max][:accept-filter]", after the type. */
+static int
+parse_socktype_extras(struct entry *e, char sep, char *rest)
+{
+	char *filter = rest;
+
+	if (sep == ',' && (filter = strchr(rest, ':')) != NULL)
+		*filter++ = '\0';
+	if (sep == ',' && entry_limit(e, "accept-max", rest, NULL,
+	    CONF_MAXCHILD, &e->se->se_maxchild) == -1)
+		return -1;
+	return filter != NULL ? entry_accept_filter(e, filter) : 0;
+}
+
 static int
 parse_socktype(struct entry *e)
 {
@@ -313,7 +381,34 @@ parse_socktype(struct entry *e)
 		return -1;
 	}
 	e->se->se_socktype = socktypes[i].type;
-	return sep != '\0' ? entry_socktype_extras(e, sep, f + len + 1) : 0;
+	return sep != '\0' ? parse_socktype_extras(e, sep, f + len + 1) : 0;
+}
+
+/* NetBSD's "protocol[,sndbuf=SIZE][,rcvbuf=SIZE]", after the protocol. */
+static int
+parse_protocol_extras(struct entry *e, char *rest)
+{
+	char *next, *value;
+	int rc;
+
+	for (; rest != NULL; rest = next) {
+		if ((next = strchr(rest, ',')) != NULL)
+			*next++ = '\0';
+		if ((value = strchr(rest, '=')) != NULL)
+			*value++ = '\0';
+		if (value != NULL && strcmp(rest, "sndbuf") == 0)
+			rc = entry_size(e, "sndbuf", value, &e->se->se_sndbuf);
+		else if (value != NULL && strcmp(rest, "rcvbuf") == 0)
+			rc = entry_size(e, "rcvbuf", value, &e->se->se_rcvbuf);
+		else {
+			entry_error(e, "unknown protocol option '%s' (expected "
+			    "sndbuf=SIZE or rcvbuf=SIZE)", rest);
+			rc = -1;
+		}
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -325,7 +420,7 @@ parse_protocol(struct entry *e)
 
 	if ((extras = strchr(f, ',')) != NULL) {
 		*extras++ = '\0';
-		if (entry_protocol_extras(e, extras) == -1)
+		if (parse_protocol_extras(e, extras) == -1)
 			return -1;
 	}
 	if (strncmp(f, "rpc/", 4) == 0) {
@@ -839,8 +934,9 @@ parse_entry(struct entry *e, char *text)
 		entry_add(e);
 }
 
-static void
-finish_entry(struct parser *p)
+/* The positional entry collected, if any, is parsed. */
+void
+positional_finish(struct parser *p)
 {
 	struct entry e;
 
@@ -877,120 +973,6 @@ parser_append(struct parser *p, const char *s, size_t n)
 	}
 	memcpy(p->buf + p->len, s, n);
 	p->len += n;
-}
-
-static int
-is_blank_line(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
-/*
- * One physical line (without its newline), outside of a key-values
- * definition.  A comment or blank line ends the entry before it; a line
- * starting with a blank continues it.  Returns 1 when the line starts a
- * key-values definition instead, which the caller gives it.
- */
-static int
-take_positional(struct parser *p, const char *s, size_t n, int lineno)
-{
-	if (n > 0 && s[0] == '#') {
-		finish_entry(p);
-		if (n > 1 && s[1] == '@')
-			report_at(p->report, LOG_WARNING, p->file, lineno,
-			    NULL, "IPsec policy lines are not supported on "
-			    "Linux, ignored");
-		return 0;
-	}
-	if (is_blank_line(s, n)) {
-		finish_entry(p);
-		return 0;
-	}
-	if ((s[0] != ' ' && s[0] != '\t') || p->line == 0) {
-		finish_entry(p);
-		if (kv_starts(s, n)) {
-			kv_begin(p, lineno);
-			return 1;
-		}
-	}
-	if (s[0] == ' ' || s[0] == '\t') {
-		if (p->line == 0) {
-			p->line = lineno;
-			p->orphan = 1;
-		}
-		parser_append(p, "\n", 1);
-	} else
-		p->line = lineno;
-	parser_append(p, s, n);
-	return 0;
-}
-
-/*
- * A key-values definition takes lines until its ';', after which the
- * line may go on with another definition or a positional entry.
- */
-static void
-take_line(struct parser *p, const char *s, size_t n, int lineno)
-{
-	size_t used;
-
-	for (;;) {
-		if (!p->kv && !take_positional(p, s, n, lineno))
-			return;
-		used = kv_take(p, s, n);
-		for (s += used, n -= used; n > 0 && is_space(*s); s++, n--)
-			continue;
-		if (n == 0)
-			return;
-	}
-}
-
-struct servtab *
-config_parse(const char *text, size_t len, const char *file,
-    const char *defhost, conf_report_fn *report)
-{
-	struct parser *p;
-	struct servtab *list;
-	const char *line, *nl;
-	size_t off, n;
-	int lineno = 0;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		report(LOG_ERR, "%s: out of memory", file);
-		return NULL;
-	}
-	p->file = file;
-	p->report = report;
-	p->tail = &p->head;
-	/* Without its -a address, no entry may bind to any address. */
-	if (defhost != NULL && strcmp(defhost, "*") != 0 &&
-	    (p->defhost = strdup(defhost)) == NULL) {
-		report(LOG_ERR, "%s: out of memory", file);
-		free(p);
-		return NULL;
-	}
-	/* Past the last line, off is len + 1: no pointer goes beyond. */
-	for (off = 0; off < len; off += n + 1) {
-		line = text + off;
-		nl = memchr(line, '\n', len - off);
-		n = nl != NULL ? (size_t)(nl - line) : len - off;
-		if (lineno < INT_MAX)
-			lineno++;
-		/* CRLF files: the CR is no part of the line. */
-		take_line(p, line, n > 0 && line[n - 1] == '\r' ? n - 1 : n,
-		    lineno);
-	}
-	kv_end(p);
-	finish_entry(p);
-	list = p->head;
-	free(p->defhost);
-	free(p);
-	return list;
 }
 
 /* The bind address of an entry; 0 when it has none to look up. */

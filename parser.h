@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * parser.h: what the two notations of inetd.conf(5) share, config.c's
- * positional lines and keyvalues.c's key-values definitions: the state
- * of the file being parsed, the entry being built, and the parsers of
- * its fields, so that a key means exactly what its field means.  Only
- * these two files include it.
+ * positional lines and keyvalues.c's key-values definitions, and
+ * parse.c, which gives each line to its notation: the state of the file
+ * being parsed, the entry being built, and the parsers of its fields,
+ * so that a key means exactly what its field means.  Only these three
+ * files include it; parse.c calls the other two, keyvalues.c config.c.
  */
 #ifndef INETD_PARSER_H
 #define INETD_PARSER_H
@@ -61,7 +62,11 @@ struct entry {
 void		 parser_vreport(struct parser *p, int line, const char *name,
 		    const char *fmt, va_list ap)
 		    __attribute__((format(printf, 4, 0)));
+void		 parser_warn(struct parser *p, int line, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
 void		 parser_append(struct parser *p, const char *s, size_t n);
+/* The positional entry collected, if any, parsed and added. */
+void		 positional_finish(struct parser *p);
 void		 entry_error(struct entry *e, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* e->word[] to a new e->se, or -1 after reporting; then add it. */
@@ -70,17 +75,10 @@ void		 entry_add(struct entry *e);
 /* A limit once: 0, or -1 after reporting; in names the text, or NULL. */
 int		 entry_limit(struct entry *e, const char *what, const char *s,
 		    const char *in, int max, int *limit);
-
-/* listenopts.c */
-/* A socket buffer size with k, m or g (powers of 1024). */
+/* With listenopts.c's values, once each, and the socket they need. */
 int		 entry_size(struct entry *e, const char *what, const char *s,
 		    int *size);
-/* dataready or httpready: TCP_DEFER_ACCEPT. */
 int		 entry_accept_filter(struct entry *e, const char *name);
-/* What follows the type (sep ',' or ':') or the protocol (','). */
-int		 entry_socktype_extras(struct entry *e, char sep, char *rest);
-int		 entry_protocol_extras(struct entry *e, char *rest);
-/* Whether the entry has the socket its options need. */
 int		 entry_check_listener(struct entry *e);
 
 /* keyvalues.c */
