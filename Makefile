@@ -28,7 +28,9 @@ BUILTIN_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c access.c \
 		  fwd.c relay.c assoc.c proxy.c dgram.c log.c util.c lookup.c \
 		  load.c event.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
-# The parser's test and fuzzers give it a builtins table of their own.
+# The parser's test and the loading fuzzer give it a builtins table of
+# their own; the parser's fuzzer has the real one, to reach the
+# builtins' argument parsers.
 PARSER_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c access.c \
 		  load.c lookup.c util.c tests/stub_builtins.c
 UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
@@ -38,7 +40,7 @@ ACCESS_SRCS	= tests/test_access.c access.c
 RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
 PROBE_SRCS	= tests/probe.c
 # Each fuzzer: tests/fuzz/fuzz_NAME.c with the sources FUZZ_NAME_SRCS.
-FUZZ_config_SRCS = $(PARSER_SRCS)
+FUZZ_config_SRCS = $(BUILTIN_SRCS)
 FUZZ_auth_SRCS	= $(BUILTIN_SRCS)
 FUZZ_tcpmux_SRCS = $(BUILTIN_SRCS)
 FUZZ_proxy_SRCS	= $(BUILTIN_SRCS)

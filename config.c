@@ -997,6 +997,25 @@ bind_question(const struct servtab *sep, struct lookup_question *q)
 	return 1;
 }
 
+/*
+ * A service name's port, which the look-up child finds (services may
+ * come from a name service, as users do); 0 for a port number.
+ */
+static int
+port_question(const struct servtab *sep, struct lookup_question *q)
+{
+	if (sep->se_family == AF_UNIX || sep->se_tcpmux != TCPMUX_NONE ||
+	    all_digits(sep->se_service))
+		return 0;
+	memset(q, 0, sizeof(*q));
+	q->kind = LOOKUP_ADDRESS;
+	q->port = sep->se_service;
+	q->family = sep->se_family;
+	q->socktype = sep->se_socktype;
+	q->flags = AI_PASSIVE;
+	return 1;
+}
+
 /* The address a builtin needs (a forward target), if any. */
 static int
 builtin_question(const struct servtab *sep, struct lookup_question *q)
@@ -1008,8 +1027,8 @@ builtin_question(const struct servtab *sep, struct lookup_question *q)
 	    builtins->cb_target(sep, &q->host, &q->port, &q->socktype);
 }
 
-/* Up to five questions an entry asks. */
-#define QUESTIONS_PER_ENTRY	5
+/* Up to six questions an entry asks. */
+#define QUESTIONS_PER_ENTRY	6
 
 static size_t
 entry_questions(const struct servtab *sep, struct lookup_question *q)
@@ -1025,6 +1044,8 @@ entry_questions(const struct servtab *sep, struct lookup_question *q)
 		q[n++] = (struct lookup_question){ .kind = LOOKUP_SOCKGROUP,
 		    .group = sep->se_sockgroup };
 	if (bind_question(sep, &q[n]))
+		n++;
+	if (port_question(sep, &q[n]))
 		n++;
 	if (builtin_question(sep, &q[n]))
 		n++;
@@ -1066,13 +1087,17 @@ ident_error(struct servtab *sep, conf_report_fn *report, const char *what,
 }
 
 static int
-resolve_port(struct servtab *sep, conf_report_fn *report, int *port)
+resolve_port(struct servtab *sep, conf_report_fn *report,
+    const struct lookup_answers *ids, int *port)
 {
 	const char *proto = sep->se_socktype == SOCK_STREAM ? "tcp" : "udp";
-	const struct servent *sp;
+	struct sockaddr_storage addr;
+	struct lookup_question q;
 	const char *errstr;
+	char why[CONF_MSG_MAX];
+	socklen_t len;
 
-	if (all_digits(sep->se_service)) {
+	if (!port_question(sep, &q)) {
 		*port = strtonum(sep->se_service, 1, PORT_MAX, &errstr);
 		if (errstr == NULL)
 			return 0;
@@ -1080,12 +1105,12 @@ resolve_port(struct servtab *sep, conf_report_fn *report, int *port)
 		    sep->se_service, PORT_MAX);
 		return -1;
 	}
-	if ((sp = getservbyname(sep->se_service, proto)) == NULL) {
+	if (lookup_address(ids, &q, &addr, &len, why, sizeof(why)) == -1 ||
+	    (*port = sockaddr_port((struct sockaddr *)&addr)) == 0) {
 		resolve_error(sep, report, "unknown service '%s' for %s: "
 		    "not in /etc/services", sep->se_service, proto);
 		return -1;
 	}
-	*port = ntohs(sp->s_port);
 	return 0;
 }
 
@@ -1134,7 +1159,7 @@ resolve_address(struct servtab *sep, conf_report_fn *report,
 		resolve_unix_address(sep);
 		return 0;
 	}
-	if (resolve_port(sep, report, &port) == -1)
+	if (resolve_port(sep, report, ids, &port) == -1)
 		return -1;
 	bind_question(sep, &q);
 	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
@@ -1380,6 +1405,8 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 		}
 	}
 	lookup_free(&ids);
+	if (builtins != NULL && builtins->cb_drop_loops != NULL)
+		list = builtins->cb_drop_loops(list, report);
 	return list;
 }
 

@@ -124,6 +124,14 @@ struct servtab {
 };
 
 /*
+ * Receives each diagnostic: priority is LOG_ERR for an entry that is
+ * dropped, LOG_WARNING for something ignored, LOG_DEBUG for notes.
+ * The message carries "FILE:LINE: " already and has no newline.
+ */
+typedef void conf_report_fn(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
  * The hooks of a builtin with settings of its own (forward), which the
  * parser calls through the table (struct config_builtins) and the
  * table through the builtin's row.
@@ -157,17 +165,17 @@ struct config_builtins {
 	builtin_resolve_fn *cb_resolve;
 	/* Frees what the builtin keeps in se_private. */
 	void		 (*cb_free)(struct servtab *sep);
+	/*
+	 * Once all are resolved: the entries of list that relay to one
+	 * another in a loop, reported and dropped; returns what is left.
+	 * NULL: no builtin relays.
+	 */
+	struct servtab	*(*cb_drop_loops)(struct servtab *list,
+			    conf_report_fn *report);
 };
 
 void		 config_set_builtins(const struct config_builtins *table);
 
-/*
- * Receives each diagnostic: priority is LOG_ERR for an entry that is
- * dropped, LOG_WARNING for something ignored, LOG_DEBUG for notes.
- * The message carries "FILE:LINE: " already and has no newline.
- */
-typedef void conf_report_fn(int priority, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /*
  * Parse the text of one configuration file (len bytes, need not be
@@ -182,11 +190,11 @@ struct servtab	*config_parse(const char *text, size_t len, const char *file,
  * Look up what the entry names: user, groups, service port, bind
  * address, program, forward target.  euid is the daemon's effective
  * uid: when it is not 0, an entry for another user is refused.  Returns
- * 0, or -1 after reporting why the entry cannot be used.  Users, groups
- * and host names are looked up in a child process (lookup.h), one for
- * each config_load() whatever the number of files, so that no NSS
- * module is ever loaded into the daemon and no resolver can hold it.
- * Numeric addresses need no child.
+ * 0, or -1 after reporting why the entry cannot be used.  Users,
+ * groups, host and service names are looked up in a child process
+ * (lookup.h), one for each config_load() whatever the number of files,
+ * so that no NSS module is ever loaded into the daemon and no resolver
+ * can hold it.  Numeric addresses and ports need no child.
  */
 int		 config_resolve(struct servtab *sep, uid_t euid,
 		    conf_report_fn *report);

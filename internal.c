@@ -117,6 +117,9 @@ struct builtin {
 			    struct servtab *sep);
 	void		(*bi_forget)(struct servtab *old);
 	void		(*bi_closeall)(void);
+	/* Load: whether a connection to sep's target arrives at other. */
+	int		(*bi_relays_to)(const struct servtab *sep,
+			    const struct servtab *other);
 	int		 bi_unwrapped;	/* tcp_wrappers never check it */
 };
 
@@ -182,7 +185,8 @@ static const struct builtin builtins[] = {
 	    .bi_entry_full = forward_entry_full,
 	    .bi_wrap_name = forward_wrap_name,
 	    .bi_take_over = forward_take_over, .bi_forget = forward_forget,
-	    .bi_closeall = forward_closeall },
+	    .bi_closeall = forward_closeall,
+	    .bi_relays_to = forward_relays_to },
 	/*
 	 * A UDP forwarder keeps its clients' associations in the daemon,
 	 * where hosts_access() would block the loop: not wrapped.
@@ -193,7 +197,8 @@ static const struct builtin builtins[] = {
 	    .bi_socket_options = forward_socket_options,
 	    .bi_wrap_name = forward_wrap_name,
 	    .bi_take_over = forward_take_over, .bi_forget = forward_forget,
-	    .bi_closeall = forward_closeall, .bi_unwrapped = 1 },
+	    .bi_closeall = forward_closeall,
+	    .bi_relays_to = forward_relays_to, .bi_unwrapped = 1 },
 };
 #define NBUILTINS	nitems(builtins)
 
@@ -586,9 +591,126 @@ builtin_free(struct servtab *sep)
 	sep->se_private = NULL;
 }
 
+/* The relaying entries of list, in list order: their number, or -1. */
+static int
+relaying_entries(struct servtab *list, struct servtab ***relayp)
+{
+	struct servtab *sep, **relay = NULL;
+	int n = 0;
+
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		if (sep->se_bi != NULL && sep->se_bi->bi_relays_to != NULL)
+			n++;
+	if (n > 0 && (relay = reallocarray(NULL, n, sizeof(*relay))) == NULL)
+		return -1;
+	n = 0;
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		if (sep->se_bi != NULL && sep->se_bi->bi_relays_to != NULL)
+			relay[n++] = sep;
+	*relayp = relay;
+	return n;
+}
+
+enum hop_state { HOP_NEW, HOP_ON_PATH, HOP_DONE, HOP_IN_LOOP };
+
+/*
+ * hop[i]: the relaying entry that relay[i]'s target is, or -1.  Each
+ * path is followed once: an entry met again on the same path closes a
+ * loop, whose entries are marked HOP_IN_LOOP.
+ */
+static void
+mark_loops(const int *hop, enum hop_state *state, int n)
+{
+	int i, k, m;
+
+	for (i = 0; i < n; i++) {
+		for (k = i; k != -1 && state[k] == HOP_NEW; k = hop[k])
+			state[k] = HOP_ON_PATH;
+		if (k != -1 && state[k] == HOP_ON_PATH) {
+			m = k;
+			do {
+				state[m] = HOP_IN_LOOP;
+				m = hop[m];
+			} while (m != k);
+		}
+		for (k = i; k != -1 && state[k] == HOP_ON_PATH; k = hop[k])
+			state[k] = HOP_DONE;
+	}
+}
+
+static struct servtab *
+drop_looping(struct servtab *list, struct servtab **relay, int n,
+    const int *hop, const enum hop_state *state, conf_report_fn *report)
+{
+	char where[SVC_WHERE_MAX], next[SVC_WHERE_MAX];
+	struct servtab *sep, **prevp;
+	int i, looping;
+
+	for (i = 0; i < n; i++)
+		if (state[i] == HOP_IN_LOOP)
+			report(LOG_ERR, "%s: its target is the address of "
+			    "%s, whose target leads back to it: a relay loop",
+			    servtab_where(relay[i], where, sizeof(where)),
+			    servtab_where(relay[hop[i]], next, sizeof(next)));
+	i = 0;
+	for (prevp = &list; (sep = *prevp) != NULL;) {
+		looping = i < n && sep == relay[i] &&
+		    state[i++] == HOP_IN_LOOP;
+		if (!looping) {
+			prevp = &sep->se_next;
+			continue;
+		}
+		*prevp = sep->se_next;
+		servtab_free(sep);
+	}
+	return list;
+}
+
+/*
+ * Entries that relay (forward) to one another's addresses in a loop
+ * would pass each connection, or datagram, round without end, each
+ * pass taking descriptors: they are refused at load, as an entry that
+ * targets its own address is.  Cost: the number of relaying entries,
+ * squared.
+ */
+static struct servtab *
+builtin_drop_loops(struct servtab *list, conf_report_fn *report)
+{
+	struct servtab **relay;
+	enum hop_state *state;
+	int *hop, n, i, j;
+
+	if ((n = relaying_entries(list, &relay)) <= 1) {
+		if (n == -1)
+			report(LOG_ERR, "out of memory checking for relay "
+			    "loops");
+		else
+			free(relay);
+		return list;
+	}
+	hop = reallocarray(NULL, n, sizeof(*hop));
+	state = calloc(n, sizeof(*state));
+	if (hop == NULL || state == NULL)
+		report(LOG_ERR, "out of memory checking for relay loops");
+	else {
+		for (i = 0; i < n; i++)
+			for (hop[i] = -1, j = 0; j < n && hop[i] == -1; j++)
+				if (j != i && relay[i]->se_bi->bi_relays_to(
+				    relay[i], relay[j]))
+					hop[i] = j;
+		mark_loops(hop, state, n);
+		list = drop_looping(list, relay, n, hop, state, report);
+	}
+	free(state);
+	free(hop);
+	free(relay);
+	return list;
+}
+
 /* In the order of struct config_builtins, each hook of its own type. */
 const struct config_builtins builtin_config = { builtin_find, builtin_names,
-	builtin_parse_args, builtin_target, builtin_resolve, builtin_free };
+	builtin_parse_args, builtin_target, builtin_resolve, builtin_free,
+	builtin_drop_loops };
 
 const char *
 builtin_wrap_name(const struct servtab *sep)

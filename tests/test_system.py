@@ -364,9 +364,11 @@ def hung_lookup_keeps_running_config(t):
 
 @test
 def nss_modules_stay_out(t):
-    """Users and groups are looked up in a child: with an nsswitch.conf
-    naming an NSS module (systemd's), the daemon maps none after a load
-    and a reload, and its entries still run as the users they name."""
+    """Users, groups and service names are looked up in a child: with an
+    nsswitch.conf naming an NSS module (systemd's) first, the daemon maps
+    none after a load and a reload, its entries still run as the users
+    they name, and an entry named by a service of /etc/services (a
+    private one, naming the test's port) listens on that port."""
     if not IS_ROOT or shutil.which("unshare") is None:
         raise Skip("needs root and unshare(1) for a private nsswitch.conf")
     module = subprocess.run(["sh", "-c", "ldconfig -p | grep -c "
@@ -374,15 +376,19 @@ def nss_modules_stay_out(t):
                             text=True).stdout.strip()
     if module in ("", "0"):
         raise Skip("libnss_systemd.so.2 not installed: no module to load")
-    nss = t.path("nsswitch.conf")
-    write(nss, ["passwd: files systemd", "group: files systemd"])
+    nss, services = t.path("nsswitch.conf"), t.path("services")
+    write(nss, ["passwd: files systemd", "group: files systemd",
+                "services: systemd files"])
     echo, probe = t.port(), t.port()
-    d = t.daemon([f"127.0.0.1:{echo} stream tcp nowait root internal echo",
+    write(services, [f"inetd-test-echo {echo}/tcp"])
+    d = t.daemon(["127.0.0.1:inetd-test-echo stream tcp nowait root "
+                  "internal echo",
                   f"127.0.0.1:{probe} stream tcp nowait nobody {t.probe()} "
                   "probe"],
                  wrapper=["unshare", "-m", "--propagation", "private", "--",
                           "sh", "-c", 'mount --bind "$0" /etc/nsswitch.conf '
-                          '&& exec "$@"', nss])
+                          '&& mount --bind "$1" /etc/services && shift && '
+                          'exec "$@"', nss, services])
     for when in ("load", "reload"):
         check_tcp_builtin("echo", echo)
         report = probe_report(probe)
