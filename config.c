@@ -132,9 +132,10 @@ entry_error(struct entry *e, const char *fmt, ...)
 	char name[CONF_MSG_MAX];
 	va_list ap;
 
+	/* The protocol without its NetBSD buffer sizes. */
 	if (e->nword > F_PROTO)
-		snprintf(name, sizeof(name), "%s/%s", e->word[F_SERVICE],
-		    e->word[F_PROTO]);
+		snprintf(name, sizeof(name), "%s/%.*s", e->word[F_SERVICE],
+		    (int)strcspn(e->word[F_PROTO], ","), e->word[F_PROTO]);
 	va_start(ap, fmt);
 	vreport(e->p->report, LOG_ERR, e->p->file, e->line,
 	    e->nword > F_PROTO ? name : NULL, fmt, ap);
@@ -1394,10 +1395,16 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 	struct servtab *sep, **prevp;
 	struct lookup_answers ids;
 
+	char where[SVC_WHERE_MAX];
+	int rc;
+
 	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
-		if (resolve_entry(sep, euid, report, &ids) == 0 &&
-		    !sep->se_off)
+		if ((rc = resolve_entry(sep, euid, report, &ids)) == 0 &&
+		    sep->se_off)
+			report(LOG_DEBUG, "%s: off: checked, not loaded",
+			    servtab_where(sep, where, sizeof(where)));
+		if (rc == 0 && !sep->se_off)
 			prevp = &sep->se_next;
 		else {
 			*prevp = sep->se_next;

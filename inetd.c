@@ -209,6 +209,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 's', &o->limits.ld_maxperip, INT_MAX },
 		{ 'd', &o->debug, 0 },
 		{ 'E', &o->spawn.so_keep_environment, 0 },
+		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 'i', &o->foreground, 0 },
 		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 't', &o->check_only, 0 },

@@ -15,6 +15,7 @@
  *	session SID PID		(its session, and its own process ID)
  *	umask OCTAL
  *	path TEXT		($PATH, "(unset)" if none)
+ *	sndbuf N, rcvbuf N	(SO_SNDBUF, SO_RCVBUF of descriptor 0)
  *	device NAME		(SO_BINDTODEVICE of descriptor 0, or "(none)")
  *
  * The report goes to standard output, the connection of a nowait
@@ -123,6 +124,29 @@ print_process(FILE *out)
 	fprintf(out, "path %s\n", path != NULL ? path : "(unset)");
 }
 
+/* The buffers of the socket inetd gave: its listener's, inherited. */
+static void
+print_socket(FILE *out)
+{
+	static const struct {
+		const char	*name;
+		int		 option;
+	} opts[] = {
+		{ "sndbuf", SO_SNDBUF },
+		{ "rcvbuf", SO_RCVBUF },
+	};
+	socklen_t len;
+	size_t i;
+	int value;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		len = sizeof(value);
+		if (getsockopt(STDIN_FILENO, SOL_SOCKET, opts[i].option,
+		    &value, &len) == 0)
+			fprintf(out, "%s %d\n", opts[i].name, value);
+	}
+}
+
 /* The interface descriptor 0 is bound to, for a wait service's socket. */
 static void
 print_device(FILE *out)
@@ -188,6 +212,7 @@ main(int argc, char *argv[])
 	print_argv(out, argc, argv);
 	print_fds(out);
 	print_process(out);
+	print_socket(out);
 	print_device(out);
 	print_signals(out);
 	if (fclose(out) == EOF)

@@ -509,12 +509,22 @@ def notify_not_inherited(t):
 def foreground_flag(t):
     """-i: not debug mode, yet no fork: the started process is the daemon,
     tells systemd it is ready, and serves."""
+    check_foreground(t, "-i")
+
+
+@test
+def netbsd_foreground_flag(t):
+    """-f, NetBSD's name for -i, so that its rc scripts work."""
+    check_foreground(t, "-f")
+
+
+def check_foreground(t, flag):
     n = Notify(t, abstract=True)
     port = t.port()
     conf, pidfile = t.path("fg.conf"), t.path("fg.pid")
     write(conf, builtin_lines(port, "daytime"))
     with open(t.path("fg.log"), "wb") as log:
-        proc = subprocess.Popen([harness.INETD, "-i", "-p", pidfile, conf],
+        proc = subprocess.Popen([harness.INETD, flag, "-p", pidfile, conf],
                                 stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=log, start_new_session=True,
                                 env=daemon_env({"NOTIFY_SOCKET": n.env}))
@@ -644,6 +654,16 @@ def corpus_openbsd(t):
 @test
 def corpus_netbsd(t):
     check_corpus(t, "netbsd.inetd.conf")
+
+
+@test
+def corpus_netbsd_keyvalues(t):
+    """NetBSD 10's key-values definitions, over lines and several on a
+    line, and its positional extensions: only the test programs, which
+    this system lacks, are refused."""
+    errors = check_corpus(t, "netbsd-keyvalues.inetd.conf")
+    check(len(errors) == 7 and all("/usr/tests/" in e for e in
+          errors.values()), f"errors: {errors}")
 
 
 if __name__ == "__main__":
