@@ -2128,6 +2128,37 @@ test_kv_off_resolved(void)
 	return 1;
 }
 
+/* The 4096 bytes of a definition do not count its comments. */
+static int
+test_kv_long(void)
+{
+	static char text[3 * CONF_LINE_MAX];
+	size_t n = 0;
+	int i;
+
+	n += snprintf(text + n, sizeof(text) - n, "echo on protocol = tcp,\n");
+	for (i = 0; i < 100; i++)
+		n += snprintf(text + n, sizeof(text) - n, "  # %060d\n", i);
+	n += snprintf(text + n, sizeof(text) - n, "  user = root;\n"
+	    "daytime on protocol = tcp, user = root, args = ");
+	for (i = 0; i < 60; i++)
+		n += snprintf(text + n, sizeof(text) - n, "%070d ", i);
+	snprintf(text + n, sizeof(text) - n, ";\ntime on protocol = tcp,\n"
+	    "  user = root;\n");
+	parse(text);
+	CHECK(count(list) == 2);
+	CHECK(streq(nth(0)->se_service, "echo"));
+	CHECK(streq(nth(1)->se_service, "time") && nth(1)->se_line == 104);
+	CHECK(nmsgs == 1);
+	CHECK(streq(msgs[0].text, "t.conf:103: definition too long (more "
+	    "than 4096 bytes without its comments)"));
+	parse_len("echo on protocol = tcp,\n user = r\0oot;\n", 39, NULL);
+	CHECK(count(list) == 0 && nmsgs == 1);
+	CHECK(streq(msgs[0].text, "t.conf:1: definition contains a NUL "
+	    "byte"));
+	return 1;
+}
+
 /* ".include GLOB": a node that load.c expands. */
 static int
 test_dot_include_parse(void)
@@ -2478,6 +2509,7 @@ main(int argc, char *argv[])
 		{ "kv_default_host", test_kv_default_host },
 		{ "kv_errors", test_kv_errors },
 		{ "kv_off_resolved", test_kv_off_resolved },
+		{ "kv_long", test_kv_long },
 		{ "acl_keys", test_acl_keys },
 		{ "dot_include_parse", test_dot_include_parse },
 		{ "include_parse", test_include_parse },
