@@ -1299,27 +1299,51 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 	return 0;
 }
 
+/* With chroot = DIR, the program is DIR's, as chroot(8) runs it. */
 static int
 resolve_program(struct servtab *sep, conf_report_fn *report)
 {
+	const char *root = sep->se_opts != NULL &&
+	    sep->se_opts->so_chroot != NULL ? sep->se_opts->so_chroot : "";
+	char path[PATH_MAX];
 	struct stat st;
 
-	if (stat(sep->se_server, &st) == -1) {
-		resolve_error(sep, report, "program %s: %s", sep->se_server,
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", root,
+	    sep->se_server) >= sizeof(path)) {
+		resolve_error(sep, report, "program %s%s: path too long",
+		    root, sep->se_server);
+		return -1;
+	}
+	if (stat(path, &st) == -1) {
+		resolve_error(sep, report, "program %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		resolve_error(sep, report, "program %s is not a regular file",
-		    sep->se_server);
+		    path);
 		return -1;
 	}
-	if (access(sep->se_server, X_OK) == -1) {
+	if (access(path, X_OK) == -1) {
 		resolve_error(sep, report, "program %s is not executable",
-		    sep->se_server);
+		    path);
 		return -1;
 	}
 	return 0;
+}
+
+/* Limits and sandbox are applied before an execve a builtin never makes. */
+static int
+resolve_options(struct servtab *sep, conf_report_fn *report)
+{
+	const char *key;
+
+	if (sep->se_server != NULL ||
+	    (key = options_exec_only(sep->se_opts)) == NULL)
+		return 0;
+	resolve_error(sep, report, "%s: only for a server that inetd "
+	    "executes, not a builtin", key);
+	return -1;
 }
 
 static int
@@ -1360,6 +1384,7 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
 	    (sep->se_family == AF_UNIX &&
 	    resolve_socket_owner(sep, euid, report, ids) == -1) ||
 	    (sep->se_server != NULL && resolve_program(sep, report) == -1) ||
+	    resolve_options(sep, report) == -1 ||
 	    resolve_builtin(sep, report, ids) == -1)
 		return -1;
 	if (sep->se_class != NULL)

@@ -12,17 +12,51 @@
 #ifndef INETD_OPTIONS_H
 #define INETD_OPTIONS_H
 
+#include <sys/types.h>
+#include <sys/resource.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
-
-/* Variables of env and passenv together, in one entry. */
-#define OPTIONS_ENV_MAX	64
 
 struct servtab;
 struct access;
 
+/* The rlimit_* keys, in the order of options.c's table of them. */
+#define OPT_RLIMIT_AS		0
+#define OPT_RLIMIT_CPU		1
+#define OPT_RLIMIT_DATA		2
+#define OPT_RLIMIT_RSS		3
+#define OPT_RLIMIT_STACK	4
+#define OPT_RLIMIT_FILES	5
+#define OPT_RLIMIT_NPROC	6
+#define OPT_RLIMIT_CORE		7
+#define OPT_RLIMIT_FSIZE	8
+#define OPT_NRLIMITS		9
+
+/* Largest timeout = SECONDS: 31 days. */
+#define OPT_TIMEOUT_MAX		(31 * 24 * 3600)
+
+/* Variables of env and passenv together, in one entry. */
+#define OPTIONS_ENV_MAX		64
+
 struct svc_options {
+	/* Limits (sandbox.c applies them, children.c the timeout). */
+	unsigned	 so_rlimits_set;	/* bit OPT_RLIMIT_*: given */
+	rlim_t		 so_rlimits[OPT_NRLIMITS]; /* soft and hard */
+	int		 so_nice_set;
+	int		 so_nice;
+	int		 so_umask_set;
+	mode_t		 so_umask;
+	int		 so_timeout;		/* seconds, 0: none */
+	/* Sandbox (sandbox.c). */
+	int		 so_no_new_privs;
+	int		 so_private_tmp;
+	int		 so_private_network;
+	int		 so_protect_system;
+	char		*so_chroot;		/* absolute, or NULL */
+	int		 so_caps_set;
+	uint64_t	 so_caps;		/* bit CAP_*: kept */
 	/* Access and binding: only_from ... freebind (acl). */
 	struct access	*so_access;	/* only_from, no_access (access.h) */
 	char		**so_env;	/* env: "NAME=VALUE", so_nenv */
@@ -41,6 +75,19 @@ struct svc_options {
  */
 int	option_set(struct servtab *sep, const char *key, char *const *values,
 	    int nvalues, char *why, size_t size);
+
+/*
+ * The first key given that only an exec'd server can have (limits,
+ * sandbox, env and passenv), or NULL: an internal entry with one is
+ * refused.
+ */
+const char *options_exec_only(const struct svc_options *opts);
+
+/* RLIMIT_* of an OPT_RLIMIT_* index, and its key for messages. */
+int	option_rlimit_resource(int index);
+const char *option_rlimit_key(int index);
+/* "CAP_NET_BIND_SERVICE" for its number, or NULL. */
+const char *option_cap_name(int cap);
 
 /*
  * Once the whole entry is read, whatever the order of its keys: 0, or
