@@ -267,22 +267,13 @@ parse_caps(struct svc_options *opts, int index, char *const *values,
 
 /* ------------------------------------- access and binding (acl) */
 
+/* only_from or no_access: index is ACCESS_ALLOW or ACCESS_DENY. */
 static int
-parse_only_from(struct svc_options *opts, int index, char *const *values,
+parse_access(struct svc_options *opts, int index, char *const *values,
     int nvalues, char *why, size_t size)
 {
-	(void)index;
-	return access_add(&opts->so_access, ACCESS_ALLOW, values, nvalues,
-	    why, size);
-}
-
-static int
-parse_no_access(struct svc_options *opts, int index, char *const *values,
-    int nvalues, char *why, size_t size)
-{
-	(void)index;
-	return access_add(&opts->so_access, ACCESS_DENY, values, nvalues,
-	    why, size);
+	return access_add(&opts->so_access, index, values, nvalues, why,
+	    size);
 }
 
 /* A variable's name, as a shell takes it, ending at len. */
@@ -363,21 +354,14 @@ parse_env_words(struct svc_options *opts, int is_env, char *const *values,
 	return 0;
 }
 
+/* env (index 1) or passenv (index 0). */
 static int
 parse_env(struct svc_options *opts, int index, char *const *values,
     int nvalues, char *why, size_t size)
 {
-	(void)index;
-	return parse_env_words(opts, 1, values, nvalues, why, size);
-}
-
-static int
-parse_passenv(struct svc_options *opts, int index, char *const *values,
-    int nvalues, char *why, size_t size)
-{
-	(void)index;
-	opts->so_passenv_given = 1;
-	return parse_env_words(opts, 0, values, nvalues, why, size);
+	if (!index)
+		opts->so_passenv_given = 1;
+	return parse_env_words(opts, index, values, nvalues, why, size);
 }
 
 /* As the kernel's dev_valid_name(): what SO_BINDTODEVICE may name. */
@@ -472,10 +456,10 @@ static const struct option_row option_rows[] = {
 	{ "chroot", parse_chroot, 0, 1 },
 	{ "capabilities", parse_caps, 0, 1 },
 	/* Access and binding (acl). */
-	{ "only_from", parse_only_from, 0, 0 },
-	{ "no_access", parse_no_access, 0, 0 },
-	{ "env", parse_env, 0, 1 },
-	{ "passenv", parse_passenv, 0, 1 },
+	{ "only_from", parse_access, ACCESS_ALLOW, 0 },
+	{ "no_access", parse_access, ACCESS_DENY, 0 },
+	{ "env", parse_env, 1, 1 },
+	{ "passenv", parse_env, 0, 1 },
 	{ "bind_device", parse_bind_device, 0, 0 },
 	{ "freebind", parse_flag, FLAG(so_freebind), 0 },
 	{ NULL, NULL, 0, 0 }
@@ -527,9 +511,8 @@ row_given(const struct svc_options *opts, const struct option_row *row)
 	if (row->or_parse == parse_caps)
 		return opts->so_caps_set;
 	if (row->or_parse == parse_env)
-		return opts->so_nenv > 0;
-	if (row->or_parse == parse_passenv)
-		return opts->so_passenv_given;
+		return row->or_index ? opts->so_nenv > 0 :
+		    opts->so_passenv_given;
 	return 0;
 }
 
