@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "builtin.h"
 #include "children.h"
 #include "config.h"
@@ -50,6 +51,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "notify.h"
+#include "options.h"
 #include "ratelimit.h"
 #include "reload.h"
 #include "spawn.h"
@@ -234,6 +236,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 'H', &o->hide_clients, 0 },
 		{ 'i', &o->foreground, 0 },
+		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 't', &o->check_only, 0 },
 		{ 'W', &o->wrap.wo_builtins, 0 },
 		{ 'w', &o->wrap.wo_programs, 0 },
@@ -523,6 +526,31 @@ unlink_stale_socket(const char *path)
 }
 
 /*
+ * bind_device and freebind (inetd.conf(5)), before bind: the first
+ * keeps the socket to one interface's traffic, the second lets it bind
+ * an address that is not up yet.  A change of either in a reload means
+ * a new socket (options_same_socket()).
+ */
+static int
+set_binding_options(const struct servtab *sep, int fd)
+{
+	const struct svc_options *o = sep->se_opts;
+	int on = 1;
+
+	if (o == NULL)
+		return 0;
+	if (o->so_bind_device[0] != '\0' && setsockopt(fd, SOL_SOCKET,
+	    SO_BINDTODEVICE, o->so_bind_device,
+	    strlen(o->so_bind_device)) == -1)
+		return -1;
+	if (o->so_freebind && setsockopt(fd, sep->se_family == AF_INET6 ?
+	    IPPROTO_IPV6 : IPPROTO_IP, sep->se_family == AF_INET6 ?
+	    IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * What the entry's fields or keys set on its socket (listenopts.c),
  * again when a reload hands it over: the accept filter may go, and
  * buffer sizes may change, though one no longer given stays.
@@ -563,7 +591,8 @@ set_socket_options(struct servtab *sep, int fd)
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
 		return -1;
-	if (set_listener_options(sep, fd) == -1)
+	if (set_binding_options(sep, fd) == -1 ||
+	    set_listener_options(sep, fd) == -1)
 		return -1;
 	return builtin_socket_options(sep, NULL, fd);
 }
@@ -985,9 +1014,32 @@ admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
 }
 
 /*
- * max-child-per-ip and max-connections-per-ip-per-minute: a client past
- * either is closed at once, or its datagram dropped, without running
- * anything.  A connection refused is not counted.
+ * only_from and no_access (access.c), the first question about every
+ * client of every kind of entry, before any limit counts it: the one
+ * place a client is refused for its address.
+ */
+static int
+admit_address(struct servtab *sep, const struct sockaddr *peer)
+{
+	char addr[LOG_CLIENT_MAX], more[64];
+	unsigned missed;
+
+	if (sep->se_opts == NULL || access_allows(sep->se_opts->so_access,
+	    peer))
+		return 1;
+	stats_refused(sep, REFUSED_ONLY_FROM);
+	if (log_quota_take(&sep->se_limits.sl_log_access,
+	    monotonic_seconds(), &missed))
+		svc_log(sep, LOG_WARNING, "%s refused by only_from/no_access%s",
+		    log_client_addr(peer, addr, sizeof(addr)),
+		    missed_text(missed, more, sizeof(more)));
+	return 0;
+}
+
+/*
+ * Then max-child-per-ip and max-connections-per-ip-per-minute: a client
+ * past either is closed at once, or its datagram dropped, without
+ * running anything.  A connection refused is not counted.
  */
 static int
 admit_peer(struct servtab *sep, const struct sockaddr *peer)
@@ -995,6 +1047,8 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 	struct peer_addr pa;
 	int admitted;
 
+	if (!admit_address(sep, peer))
+		return 0;
 	if (peer_addr_set(&pa, peer) == -1)
 		return 1;	/* a UNIX-domain client has no address */
 	if (sep->se_maxperip > 0 &&

@@ -59,6 +59,7 @@ struct svc_limits {
 	struct log_quota sl_log_throttled;
 	struct log_quota sl_log_perip_rate;
 	struct log_quota sl_log_perip_children;
+	struct log_quota sl_log_access;	/* only_from, no_access */
 	struct log_burst sl_log_exits;	/* failed servers (exitlog.c) */
 };
 

@@ -327,11 +327,11 @@ def loop_source():
 
 def drive_plain(t, hide):
     """Every path of a daemon without wrappers that names a client:
-    connection, exit, per-address limits, builtin loop, TCP and UDP
-    forwarding (connection, end, loop).  Its log."""
+    connection, exit, per-address limits, only_from, builtin loop, TCP
+    and UDP forwarding (connection, end, loop), tcpmux.  Its log."""
     t.child_signals.add(signal.SIGSEGV)
     p = {k: t.port() for k in ("crash", "rate", "perip", "echo", "daytime",
-                               "fwd", "ufwd", "mux")}
+                               "fwd", "ufwd", "mux", "only")}
     lines = [f"127.0.0.1:{p['crash']} stream tcp nowait {ME} {CRASH}",
              f"127.0.0.1:{p['rate']} stream tcp nowait/0/1 {ME} "
              "/bin/echo echo",
@@ -345,7 +345,10 @@ def drive_plain(t, hide):
              f"127.0.0.1:{p['ufwd']} dgram udp wait {ME} internal forward "
              f"127.0.0.1:{p['echo']} timeout=1",
              f"127.0.0.1:{p['mux']} stream tcp nowait root internal tcpmux",
-             f"tcpmux/+hi stream tcp nowait {ME} /bin/echo echo hi"]
+             f"tcpmux/+hi stream tcp nowait {ME} /bin/echo echo hi",
+             f"127.0.0.1:{p['only']} on socktype = stream, protocol = tcp, "
+             f"wait = no, user = {ME}, exec = /bin/echo, args = echo, "
+             "only_from = 127.0.0.1;"]
     d = t.daemon(lines, flags=("-l",) + (("-H",) if hide else ()))
     served(p["crash"])
     d.wait_log(f"{p['crash']}/tcp: child ", "killed by signal 11")
@@ -372,6 +375,8 @@ def drive_plain(t, hide):
         s.sendall(b"hi\r\n")
         check(recv_to_eof(s) == b"+Go\r\nhi\n", "tcpmux did not serve")
     d.wait_log("+hi from")
+    served(p["only"])
+    d.wait_log(f"{p['only']}/tcp: ", "refused by only_from")
     return d.log()
 
 
@@ -392,9 +397,10 @@ def drive_wrapped(t, hide):
 
 @test
 def privacy_hides_clients(t):
-    """-H: every path that logs a client (connections, exits, limits, loop
-    refusals, forwarding, tcpmux, TCP wrappers) says "(hidden)" where the
-    address was, and the client's address appears nowhere in the log."""
+    """-H: every path that logs a client (connections, exits, limits,
+    only_from, loop refusals, forwarding, tcpmux, TCP wrappers) says
+    "(hidden)" where the address was, and the client's address appears
+    nowhere in the log."""
     log = drive_plain(t, True) + drive_wrapped(t, True)
     leaks = [line for line in log.splitlines() if OTHER in line]
     check(not leaks, f"client address in the log: {leaks[:3]}")
@@ -409,7 +415,8 @@ def privacy_off_shows_clients(t):
     check("(hidden)" not in log, "(hidden) without -H")
     for words in (f"from {OTHER}", f"client {OTHER} port",
                   f"REFUSED from {OTHER} port", f"connection from {OTHER}",
-                  f"refused connection from {OTHER}"):
+                  f"refused connection from {OTHER}",
+                  f"{OTHER} refused by only_from"):
         check(words in log, f"no {words!r} in the log")
 
 
