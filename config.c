@@ -782,6 +782,25 @@ parse_include(struct entry *e)
 	return se;
 }
 
+/* e->word[] to a new e->se: 0, or -1 after reporting. */
+static int
+entry_fields(struct entry *e)
+{
+	if ((e->se = servtab_new(e)) == NULL)
+		return -1;
+	/* The service field's meaning depends on the protocol. */
+	if (parse_socktype(e) == -1 || parse_protocol(e) == -1 ||
+	    parse_service(e) == -1 || parse_wait(e) == -1 ||
+	    parse_user(e) == -1 || parse_program(e) == -1 ||
+	    check_tcpmux(e) == -1 || parse_args(e) == -1 ||
+	    find_builtin(e) == -1) {
+		servtab_free(e->se);
+		e->se = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 parse_entry(struct entry *e, char *text)
 {
@@ -807,17 +826,8 @@ parse_entry(struct entry *e, char *text)
 		    F_ARGS, e->nword);
 		return;
 	}
-	if ((e->se = servtab_new(e)) == NULL)
+	if (entry_fields(e) == -1)
 		return;
-	/* The service field's meaning depends on the protocol. */
-	if (parse_socktype(e) == -1 || parse_protocol(e) == -1 ||
-	    parse_service(e) == -1 || parse_wait(e) == -1 ||
-	    parse_user(e) == -1 || parse_program(e) == -1 ||
-	    check_tcpmux(e) == -1 || parse_args(e) == -1 ||
-	    find_builtin(e) == -1) {
-		servtab_free(e->se);
-		return;
-	}
 	*p->tail = e->se;
 	p->tail = &e->se->se_next;
 }
@@ -945,6 +955,32 @@ config_parse(const char *text, size_t len, const char *file,
 	free(p->defhost);
 	free(p);
 	return list;
+}
+
+struct servtab *
+config_entry(char **words, int nwords, const char *file, int line,
+    const char *defhost, conf_report_fn *report)
+{
+	struct parser p;
+	struct entry e;
+
+	memset(&p, 0, sizeof(p));
+	p.file = file;
+	p.report = report;
+	/* Not changed: no "HOST:" line is parsed here. */
+	if (defhost != NULL && strcmp(defhost, "*") != 0)
+		p.defhost = (char *)defhost;
+	memset(&e, 0, sizeof(e));
+	e.p = &p;
+	e.line = line;
+	if (nwords < F_ARGS || nwords > ENTRY_MAXWORDS) {
+		entry_error(&e, "expected %d to %d fields, got %d", F_ARGS,
+		    ENTRY_MAXWORDS, nwords);
+		return NULL;
+	}
+	memcpy(e.word, words, nwords * sizeof(*words));
+	e.nword = nwords;
+	return entry_fields(&e) == 0 ? e.se : NULL;
 }
 
 /* The bind address of an entry; 0 when it has none to look up. */

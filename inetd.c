@@ -40,6 +40,7 @@
 #include "builtin.h"
 #include "children.h"
 #include "config.h"
+#include "dump.h"
 #include "event.h"
 #include "forward.h"
 #include "handback.h"
@@ -70,7 +71,9 @@
 struct inetd_options {
 	int		 debug;		/* -d */
 	int		 foreground;	/* -i */
-	int		 check_only;	/* -t */
+	int		 check_only;	/* -t, or -T */
+	int		 dump;		/* -T: print the entries */
+	const char	*xinetd_path;	/* -x */
 	int		 log_connections; /* -l */
 	const char	*bind_default;	/* -a */
 	const char	*pidfile_path;	/* -p */
@@ -161,9 +164,10 @@ main(int argc, char *argv[])
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inetd [-dEiltWw] [-a address] [-C rate] "
+	fprintf(stderr, "usage: inetd [-dEilTtWw] [-a address] [-C rate] "
 	    "[-c maximum] [-p pidfile]\n"
-	    "             [-R rate] [-s maximum] [configuration_file]\n");
+	    "             [-R rate] [-s maximum] [-x xinetd_file | "
+	    "configuration_file]\n");
 	exit(EX_USAGE);
 }
 
@@ -208,12 +212,14 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 'E', &o->spawn.so_keep_environment, 0 },
 		{ 'i', &o->foreground, 0 },
 		{ 't', &o->check_only, 0 },
+		{ 'T', &o->dump, 0 },
 		{ 'W', &o->wrap.wo_builtins, 0 },
 		{ 'w', &o->wrap.wo_programs, 0 },
 	};
+	const char *path;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:tWw")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:TtWwx:")) != -1) {
 		switch (ch) {
 		case 'a':
 			o->bind_default = optarg;
@@ -225,6 +231,9 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 			o->pidfile_path = optarg;
 			o->pidfile_given = 1;
 			break;
+		case 'x':
+			o->xinetd_path = optarg;
+			break;
 		default:
 			if (set_flag_field(fields, nitems(fields), ch,
 			    optarg) == -1)
@@ -233,16 +242,20 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
+	if (argc > 1 || (argc == 1 && o->xinetd_path != NULL))
 		usage();
+	o->check_only |= o->dump;
 	if (argc == 1)
 		o->config_path = argv[0];
-	else
+	else if (o->xinetd_path != NULL) {
+		o->config_path = o->xinetd_path;
+		config_set_xinetd(1);
+	} else
 		config_set_includedir(DEFAULT_INCLUDEDIR);
 	/* Detached, inetd runs in "/": a reload must find the same file. */
 	if (!o->debug && !o->check_only && o->config_path[0] != '/' &&
-	    (o->config_path = realpath(o->config_path, NULL)) == NULL)
-		err(EX_NOINPUT, "%s", argv[0]);
+	    (o->config_path = realpath(path = o->config_path, NULL)) == NULL)
+		err(EX_NOINPUT, "%s", path);
 	parse_test_environment(o);
 }
 
@@ -394,6 +407,8 @@ check_config(void)
 	}
 	for (sep = list; sep != NULL; sep = sep->se_next)
 		n++;
+	if (opts.dump)
+		config_dump(stdout, list);
 	config_free(list);
 	if (conf_errors > 0) {
 		fprintf(stderr, "inetd: %s: %d error%s\n", opts.config_path,

@@ -12,8 +12,9 @@
 
 /*
  * Read and parse a file; "include" lines are followed (a file, or a
- * directory's *.conf files in name order), and their entries take the
- * place of the line.  Nothing is looked up: the fuzzer and the tests
+ * directory's *.conf files in name order, and those of its files whose
+ * names have no dot nor a final '~' that are in xinetd's format), and
+ * their entries take the place of the line.  Nothing is looked up: the fuzzer and the tests
  * call it alone.  Only regular files are read, each at most once, and
  * at most CONF_LOAD_FILES of them.  Returns the list, or NULL with *errp
  * set to errno when the file cannot be read (EISDIR for a directory); an
@@ -37,5 +38,12 @@ struct servtab	*config_load(const char *path, const char *defhost,
  * directory is no error.  NULL (the default): none.
  */
 void		 config_set_includedir(const char *dir);
+
+/*
+ * Whether the file config_load() is given is read in xinetd's format
+ * (xinetd.h) whatever its content (-x).  Any file, that one or an
+ * included one, whose content is in that format is read so anyway.
+ */
+void		 config_set_xinetd(int on);
 
 #endif /* INETD_LOAD_H */

@@ -16,8 +16,19 @@
 
 struct servtab;
 
+#define OPTIONS_GIVEN_MAX 64	/* option keys one entry may give */
+
+/* A key and its values as given, so that inetd -T can print them. */
+struct option_given {
+	char	 *og_key;
+	int	  og_nvalues;
+	char	**og_values;
+};
+
 struct svc_options {
 	int	 so_unused;	/* filled by the rows of options.c */
+	struct option_given so_given[OPTIONS_GIVEN_MAX];
+	int	 so_ngiven;
 };
 
 /*
@@ -27,6 +38,9 @@ struct svc_options {
  */
 int	option_set(struct servtab *sep, const char *key, char *const *values,
 	    int nvalues, char *why, size_t size);
+
+/* The options sep was given, in order: *n of them. */
+const struct option_given *options_given(const struct servtab *sep, int *n);
 
 /* Frees sep->se_opts and what it holds. */
 void	options_free(struct servtab *sep);
