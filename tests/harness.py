@@ -264,7 +264,8 @@ class Daemon:
     prlimit(1) or unshare(1), so that self.pid is still the daemon's."""
 
     def __init__(self, test, lines, flags=(), env=None, name="inetd",
-                 pidfile=None, user=None, binary=None, wrapper=()):
+                 pidfile=None, user=None, binary=None, wrapper=(),
+                 conf_flag=()):
         self.ready = None       # N of "ready: N services listening"
         self.conf = os.path.join(test.dir, name + ".conf")
         self.pidfile = pidfile or os.path.join(test.dir, name + ".pid")
@@ -273,8 +274,9 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write("".join(line + "\n" for line in lines))
         os.chmod(self.conf, 0o644)
+        # conf_flag: ("-x",) names an xinetd file.
         self.argv = [*wrapper, binary or INETD, "-d", *flags, "-p",
-                     self.pidfile, self.conf]
+                     self.pidfile, *conf_flag, self.conf]
         creds = {}
         if user is not None:
             pw = pwd.getpwnam(user)
