@@ -23,13 +23,13 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
 		  wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
-BUILTIN_SRCS	= config.c options.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
+BUILTIN_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
 		  forward.c fwd.c relay.c assoc.c proxy.c log.c util.c lookup.c \
 		  load.c xinetd.c dump.c event.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and fuzzers give it a builtins table of their own.
-PARSER_SRCS	= config.c options.c load.c xinetd.c lookup.c util.c \
-		  tests/stub_builtins.c
+PARSER_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c load.c \
+		  xinetd.c lookup.c util.c tests/stub_builtins.c
 UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
 BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c

@@ -29,54 +29,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "listenopts.h"
 #include "lookup.h"
 #include "options.h"
+#include "parser.h"
 #include "util.h"
 
 /* "FILE:LINE: " and a name made of the words of an entry. */
 #define CONF_WHERE_MAX	(FILE_LINE_MAX + CONF_MSG_MAX)
 
-/* The fields of an entry, in order; the arguments follow. */
-enum field {
-	F_SERVICE,
-	F_SOCKTYPE,
-	F_PROTO,
-	F_WAIT,
-	F_USER,
-	F_PROGRAM,
-	F_ARGS
-};
-#define ENTRY_MAXWORDS	(F_ARGS + CONF_MAXARGS)
-
 #define PORT_MAX	65535
 #define MODE_MAX	0777
-
-/* One file being parsed, and the logical entry being collected. */
-struct parser {
-	const char	*file;
-	conf_report_fn	*report;
-	char		*defhost;	/* bind host of entries without one */
-	struct servtab	*head;
-	struct servtab	**tail;
-
-	char		 buf[CONF_LINE_MAX + 1];
-	size_t		 len;
-	int		 line;		/* where the entry starts, 0: none */
-	int		 orphan;	/* began with a continuation line */
-	int		 toolong;
-	int		 nul;
-};
-
-/* The entry being built from one logical line. */
-struct entry {
-	struct parser	*p;
-	int		 line;
-	char		*word[ENTRY_MAXWORDS];
-	int		 nword;
-	const char	*service;	/* name, port or path, inside a word */
-	int		 internal;
-	struct servtab	*se;
-};
 
 /* What the parser asks of the builtins table (config_set_builtins()). */
 static const struct config_builtins *builtins;
@@ -116,8 +79,6 @@ static void	 vreport(conf_report_fn *, int, const char *, int,
 static void	 report_at(conf_report_fn *, int, const char *, int,
 		    const char *, const char *, ...)
 		    __attribute__((format(printf, 6, 7)));
-static void	 entry_error(struct entry *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static void	 resolve_error(const struct servtab *, conf_report_fn *,
 		    const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -130,6 +91,23 @@ vreport(conf_report_fn *report, int priority, const char *file, int line,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	report(priority, "%s: %s", msg_where(where, sizeof(where), file, line,
 	    name), msg);
+}
+
+void
+parser_vreport(struct parser *p, int line, const char *name, const char *fmt,
+    va_list ap)
+{
+	vreport(p->report, LOG_ERR, p->file, line, name, fmt, ap);
+}
+
+void
+parser_warn(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p->report, LOG_WARNING, p->file, line, NULL, fmt, ap);
+	va_end(ap);
 }
 
 /* "FILE:LINE: NAME: what", or "FILE:LINE: what" without a name. */
@@ -148,7 +126,7 @@ report_at(conf_report_fn *report, int priority, const char *file, int line,
  * The entry is dropped.  Once the protocol field is known, the message
  * names the entry by its service and protocol fields as written.
  */
-static void
+void
 entry_error(struct entry *e, const char *fmt, ...)
 {
 	char name[CONF_MSG_MAX];
@@ -323,12 +301,73 @@ set_default_host(struct entry *e)
 	p->defhost = copy;
 }
 
+/* A failure of listenopts.c, named with the entry. */
+static int
+entry_failed(struct entry *e, int rc, const char *why)
+{
+	if (rc == -1)
+		entry_error(e, "%s", why);
+	return rc;
+}
+
+int
+entry_size(struct entry *e, const char *what, const char *s, int *size)
+{
+	char why[CONF_MSG_MAX];
+	int n;
+
+	if (entry_failed(e, listen_size(what, s, &n, why, sizeof(why)),
+	    why) == -1)
+		return -1;
+	if (*size != 0) {
+		entry_error(e, "%s given twice", what);
+		return -1;
+	}
+	*size = n;
+	return 0;
+}
+
+int
+entry_accept_filter(struct entry *e, const char *name)
+{
+	char why[CONF_MSG_MAX];
+
+	return entry_failed(e, listen_filter(name, &e->se->se_deferaccept,
+	    why, sizeof(why)), why);
+}
+
+int
+entry_check_listener(struct entry *e)
+{
+	char why[CONF_MSG_MAX];
+
+	return entry_failed(e, listen_check(e->se, why, sizeof(why)), why);
+}
+
+/* NetBSD's "socket-type[,accept-max][:accept-filter]", after the type. */
+static int
+parse_socktype_extras(struct entry *e, char sep, char *rest)
+{
+	char *filter = rest;
+
+	if (sep == ',' && (filter = strchr(rest, ':')) != NULL)
+		*filter++ = '\0';
+	if (sep == ',' && entry_limit(e, "accept-max", rest, NULL,
+	    CONF_MAXCHILD, &e->se->se_maxchild) == -1)
+		return -1;
+	return filter != NULL ? entry_accept_filter(e, filter) : 0;
+}
+
 static int
 parse_socktype(struct entry *e)
 {
-	const char *f = e->word[F_SOCKTYPE];
-	size_t i;
+	char *f = e->word[F_SOCKTYPE], sep;
+	size_t i, len;
 
+	/* The type alone names it in messages. */
+	len = strcspn(f, ",:");
+	sep = f[len];
+	f[len] = '\0';
 	for (i = 0; i < nitems(socktypes); i++)
 		if (strcmp(f, socktypes[i].name) == 0)
 			break;
@@ -342,6 +381,33 @@ parse_socktype(struct entry *e)
 		return -1;
 	}
 	e->se->se_socktype = socktypes[i].type;
+	return sep != '\0' ? parse_socktype_extras(e, sep, f + len + 1) : 0;
+}
+
+/* NetBSD's "protocol[,sndbuf=SIZE][,rcvbuf=SIZE]", after the protocol. */
+static int
+parse_protocol_extras(struct entry *e, char *rest)
+{
+	char *next, *value;
+	int rc;
+
+	for (; rest != NULL; rest = next) {
+		if ((next = strchr(rest, ',')) != NULL)
+			*next++ = '\0';
+		if ((value = strchr(rest, '=')) != NULL)
+			*value++ = '\0';
+		if (value != NULL && strcmp(rest, "sndbuf") == 0)
+			rc = entry_size(e, "sndbuf", value, &e->se->se_sndbuf);
+		else if (value != NULL && strcmp(rest, "rcvbuf") == 0)
+			rc = entry_size(e, "rcvbuf", value, &e->se->se_rcvbuf);
+		else {
+			entry_error(e, "unknown protocol option '%s' (expected "
+			    "sndbuf=SIZE or rcvbuf=SIZE)", rest);
+			rc = -1;
+		}
+		if (rc == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -349,9 +415,14 @@ static int
 parse_protocol(struct entry *e)
 {
 	struct servtab *se = e->se;
-	const char *f = e->word[F_PROTO];
+	char *f = e->word[F_PROTO], *extras;
 	const struct protocol *pr;
 
+	if ((extras = strchr(f, ',')) != NULL) {
+		*extras++ = '\0';
+		if (parse_protocol_extras(e, extras) == -1)
+			return -1;
+	}
 	if (strncmp(f, "rpc/", 4) == 0) {
 		entry_error(e, "RPC services are not supported");
 		return -1;
@@ -528,9 +599,13 @@ parse_service(struct entry *e)
 	return parse_inet_service(e);
 }
 
-static int
-parse_limit(struct entry *e, const char *what, const char *s, int max,
-    int *limit)
+/*
+ * A limit has one value: accept-max and max-child, for one, are the same
+ * limit.  in is the field or key that gives it, for messages.
+ */
+int
+entry_limit(struct entry *e, const char *what, const char *s,
+    const char *in, int max, int *limit)
 {
 	const char *errstr;
 	int n;
@@ -542,8 +617,13 @@ parse_limit(struct entry *e, const char *what, const char *s, int max,
 			entry_error(e, "%s %s out of range (0-%d)", what, s,
 			    max);
 		else
-			entry_error(e, "%s '%s' in '%s' is not a number", what,
-			    s, e->word[F_WAIT]);
+			entry_error(e, "%s '%s'%s%s%s is not a number", what,
+			    s, in != NULL ? " in '" : "", in != NULL ? in : "",
+			    in != NULL ? "'" : "");
+		return -1;
+	}
+	if (*limit != CONF_DEFAULT) {
+		entry_error(e, "%s is given twice", what);
 		return -1;
 	}
 	*limit = n;
@@ -580,8 +660,9 @@ parse_wait(struct entry *e)
 	} else
 		goto bad;
 
-	if (*rest == '.')
-		return parse_limit(e, "invocations per minute", rest + 1,
+	/* OpenBSD's nowait.N, NetBSD's nowait:N */
+	if (*rest == '.' || *rest == ':')
+		return entry_limit(e, "invocations per minute", rest + 1, f,
 		    INT_MAX, &se->se_maxrate);
 	for (i = 0; *rest == '/'; i++, rest = part + len) {
 		part = rest + 1;
@@ -589,7 +670,7 @@ parse_wait(struct entry *e)
 			goto bad;
 		if ((number = entry_strndup(e, part, len)) == NULL)
 			return -1;
-		rc = parse_limit(e, what[i], number, max[i], limit[i]);
+		rc = entry_limit(e, what[i], number, f, max[i], limit[i]);
 		free(number);
 		if (rc == -1)
 			return -1;
@@ -598,7 +679,7 @@ parse_wait(struct entry *e)
 		return 0;
 bad:
 	entry_error(e, "bad wait field '%s': expected wait or "
-	    "nowait[/max-child[/per-ip-per-minute[/per-ip]]]", f);
+	    "nowait[/max-child[/per-ip-per-minute[/per-ip]]] or [:.]max", f);
 	return -1;
 }
 
@@ -758,23 +839,28 @@ servtab_new(struct entry *e)
 }
 
 /*
- * "include PATH": too few words for an entry, so no entry is taken for
- * it.  The node only records the path; config_load() reads it.
+ * "include PATH", or NetBSD's ".include GLOB", whose words after the
+ * pattern NetBSD ignores: no entry is taken for it.  The node only
+ * records the path; config_load() reads it.
  */
 static struct servtab *
-parse_include(struct entry *e)
+parse_include(struct entry *e, int glob)
 {
 	struct parser *p = e->p;
 	struct servtab *se;
 
-	if (e->nword != 2) {
-		report_at(p->report, LOG_ERR, p->file, e->line, "include",
+	if (e->nword != 2 && (!glob || e->nword < 2)) {
+		report_at(p->report, LOG_ERR, p->file, e->line, e->word[0],
 		    "expected one file or directory, got %d words",
 		    e->nword - 1);
 		return NULL;
 	}
+	if (e->nword > 2)
+		report_at(p->report, LOG_WARNING, p->file, e->line, e->word[0],
+		    "words after the pattern ignored");
 	if ((se = servtab_new(e)) == NULL)
 		return NULL;
+	se->se_include_glob = glob;
 	if ((se->se_include = entry_strdup(e, e->word[1])) == NULL) {
 		servtab_free(se);
 		return NULL;
@@ -782,8 +868,7 @@ parse_include(struct entry *e)
 	return se;
 }
 
-/* e->word[] to a new e->se: 0, or -1 after reporting. */
-static int
+int
 entry_fields(struct entry *e)
 {
 	if ((e->se = servtab_new(e)) == NULL)
@@ -792,8 +877,8 @@ entry_fields(struct entry *e)
 	if (parse_socktype(e) == -1 || parse_protocol(e) == -1 ||
 	    parse_service(e) == -1 || parse_wait(e) == -1 ||
 	    parse_user(e) == -1 || parse_program(e) == -1 ||
-	    check_tcpmux(e) == -1 || parse_args(e) == -1 ||
-	    find_builtin(e) == -1) {
+	    check_tcpmux(e) == -1 || entry_check_listener(e) == -1 ||
+	    parse_args(e) == -1 || find_builtin(e) == -1) {
 		servtab_free(e->se);
 		e->se = NULL;
 		return -1;
@@ -801,10 +886,27 @@ entry_fields(struct entry *e)
 	return 0;
 }
 
+void
+entry_add(struct entry *e)
+{
+	*e->p->tail = e->se;
+	e->p->tail = &e->se->se_next;
+}
+
+/* A word starting with a dot is a directive (NetBSD). */
+static void
+parse_directive(struct entry *e)
+{
+	if (strcmp(e->word[0], ".include") != 0)
+		report_at(e->p->report, LOG_ERR, e->p->file, e->line, NULL,
+		    "unknown directive '%s'", e->word[0]);
+	else if ((e->se = parse_include(e, 1)) != NULL)
+		entry_add(e);
+}
+
 static void
 parse_entry(struct entry *e, char *text)
 {
-	struct parser *p = e->p;
 	size_t len;
 
 	if (split_words(e, text) == -1 || e->nword == 0)
@@ -814,11 +916,13 @@ parse_entry(struct entry *e, char *text)
 		set_default_host(e);
 		return;
 	}
+	if (e->word[F_SERVICE][0] == '.') {
+		parse_directive(e);
+		return;
+	}
 	if (e->nword < F_ARGS && strcmp(e->word[F_SERVICE], "include") == 0) {
-		if ((e->se = parse_include(e)) != NULL) {
-			*p->tail = e->se;
-			p->tail = &e->se->se_next;
-		}
+		if ((e->se = parse_include(e, 0)) != NULL)
+			entry_add(e);
 		return;
 	}
 	if (e->nword < F_ARGS) {
@@ -826,14 +930,13 @@ parse_entry(struct entry *e, char *text)
 		    F_ARGS, e->nword);
 		return;
 	}
-	if (entry_fields(e) == -1)
-		return;
-	*p->tail = e->se;
-	p->tail = &e->se->se_next;
+	if (entry_fields(e) == 0)
+		entry_add(e);
 }
 
-static void
-finish_entry(struct parser *p)
+/* The positional entry collected, if any, is parsed. */
+void
+positional_finish(struct parser *p)
 {
 	struct entry e;
 
@@ -859,8 +962,8 @@ finish_entry(struct parser *p)
 	p->orphan = p->toolong = p->nul = 0;
 }
 
-static void
-append_text(struct parser *p, const char *s, size_t n)
+void
+parser_append(struct parser *p, const char *s, size_t n)
 {
 	if (memchr(s, '\0', n) != NULL)
 		p->nul = 1;
@@ -870,91 +973,6 @@ append_text(struct parser *p, const char *s, size_t n)
 	}
 	memcpy(p->buf + p->len, s, n);
 	p->len += n;
-}
-
-static int
-is_blank_line(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
-/*
- * One physical line (without its newline).  A comment or blank line
- * ends the entry before it; a line starting with a blank continues it.
- */
-static void
-take_line(struct parser *p, const char *s, size_t n, int lineno)
-{
-	if (n > 0 && s[0] == '#') {
-		finish_entry(p);
-		if (n > 1 && s[1] == '@')
-			report_at(p->report, LOG_WARNING, p->file, lineno,
-			    NULL, "IPsec policy lines are not supported on "
-			    "Linux, ignored");
-		return;
-	}
-	if (is_blank_line(s, n)) {
-		finish_entry(p);
-		return;
-	}
-	if (s[0] == ' ' || s[0] == '\t') {
-		if (p->line == 0) {
-			p->line = lineno;
-			p->orphan = 1;
-		}
-		append_text(p, "\n", 1);
-	} else {
-		finish_entry(p);
-		p->line = lineno;
-	}
-	append_text(p, s, n);
-}
-
-struct servtab *
-config_parse(const char *text, size_t len, const char *file,
-    const char *defhost, conf_report_fn *report)
-{
-	struct parser *p;
-	struct servtab *list;
-	const char *line, *nl;
-	size_t off, n;
-	int lineno = 0;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		report(LOG_ERR, "%s: out of memory", file);
-		return NULL;
-	}
-	p->file = file;
-	p->report = report;
-	p->tail = &p->head;
-	/* Without its -a address, no entry may bind to any address. */
-	if (defhost != NULL && strcmp(defhost, "*") != 0 &&
-	    (p->defhost = strdup(defhost)) == NULL) {
-		report(LOG_ERR, "%s: out of memory", file);
-		free(p);
-		return NULL;
-	}
-	/* Past the last line, off is len + 1: no pointer goes beyond. */
-	for (off = 0; off < len; off += n + 1) {
-		line = text + off;
-		nl = memchr(line, '\n', len - off);
-		n = nl != NULL ? (size_t)(nl - line) : len - off;
-		if (lineno < INT_MAX)
-			lineno++;
-		/* CRLF files: the CR is no part of the line. */
-		take_line(p, line, n > 0 && line[n - 1] == '\r' ? n - 1 : n,
-		    lineno);
-	}
-	finish_entry(p);
-	list = p->head;
-	free(p->defhost);
-	free(p);
-	return list;
 }
 
 struct servtab *
@@ -1379,7 +1397,8 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 
 	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
-		if (resolve_entry(sep, euid, report, &ids) == 0)
+		if (resolve_entry(sep, euid, report, &ids) == 0 &&
+		    !sep->se_off)
 			prevp = &sep->se_next;
 		else {
 			*prevp = sep->se_next;

@@ -33,6 +33,12 @@
 #define CONF_UNIXMODE	0200	/* UNIX socket mode unless given (FreeBSD) */
 #define CONF_DEFAULT	(-1)	/* limit not given: use the global default */
 #define TCPMUX_NAME_MAX	256	/* bytes of a tcpmux service name (FreeBSD) */
+/*
+ * NetBSD's accept filters dataready and httpready are TCP_DEFER_ACCEPT:
+ * a connection reaches accept() once its first data arrived, or after
+ * this many seconds of the kernel's SYN-ACK retries without any.
+ */
+#define CONF_DEFER_SECONDS 30
 
 /* se_tcpmux: how the tcpmux builtin offers an entry. */
 #define TCPMUX_NONE	0	/* it does not: an entry of its own */
@@ -68,6 +74,10 @@ struct servtab {
 	int	 se_maxcpm;		/* wait/N/M: per IP per minute */
 	int	 se_maxperip;		/* wait/N/M/P: children per IP */
 	int	 se_maxrate;		/* nowait.N: invocations per minute */
+	int	 se_sndbuf;		/* tcp,sndbuf=N: SO_SNDBUF; 0: default */
+	int	 se_rcvbuf;		/* tcp,rcvbuf=N: SO_RCVBUF; 0: default */
+	int	 se_deferaccept;	/* stream:dataready: TCP_DEFER_ACCEPT */
+	int	 se_off;		/* key-values "off": checked, not opened */
 	char	*se_user;
 	char	*se_group;		/* NULL: the user's login group */
 	char	*se_class;		/* login class: unused on Linux */
@@ -86,6 +96,7 @@ struct servtab {
 	 */
 	char	*se_include;
 	int	 se_include_xinetd;	/* xinetd's include or includedir */
+	int	 se_include_glob;	/* ".include": se_include is a pattern */
 
 	/* Resolved once at load (config_resolve). */
 	uid_t	 se_uid;
@@ -194,8 +205,8 @@ int		 config_resolve(struct servtab *sep, uid_t euid,
 
 /*
  * config_resolve() of every entry of list at once, in one look-up
- * child; the entries that fail are reported and dropped.  Returns what
- * is left of the list.
+ * child; the entries that fail are reported and dropped, and so are
+ * the "off" entries that pass.  Returns what is left of the list.
  */
 struct servtab	*config_resolve_all(struct servtab *list, uid_t euid,
 		    conf_report_fn *report);

@@ -75,6 +75,18 @@ put_limit(FILE *fp, const char *key, int limit)
 	put_one(fp, key, buf);
 }
 
+/* A socket buffer size; 0 is the kernel's, the key left out. */
+static void
+put_bytes(FILE *fp, const char *key, int size)
+{
+	char buf[16];
+
+	if (size == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%d", size);
+	put_one(fp, key, buf);
+}
+
 /* "[HOST:]SERVICE": a UNIX socket's in its long form when it has one. */
 static void
 put_service(FILE *fp, const struct servtab *sep)
@@ -114,6 +126,11 @@ dump_entry(FILE *fp, const struct servtab *sep)
 		put_one(fp, "exec", sep->se_server);
 	if (sep->se_argc > 0)
 		put_key(fp, "args", sep->se_argv, sep->se_argc);
+	put_bytes(fp, "sndbuf", sep->se_sndbuf);
+	put_bytes(fp, "recvbuf", sep->se_rcvbuf);
+	/* dataready and httpready are both TCP_DEFER_ACCEPT. */
+	if (sep->se_deferaccept)
+		put_one(fp, "acceptfilter", "dataready");
 	put_limit(fp, "max_child", sep->se_maxchild);
 	put_limit(fp, "max_child_per_ip", sep->se_maxperip);
 	put_limit(fp, "max_conn_per_ip_per_minute", sep->se_maxcpm);

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <err.h>
 #include <errno.h>
@@ -70,7 +71,7 @@
  */
 struct inetd_options {
 	int		 debug;		/* -d */
-	int		 foreground;	/* -i */
+	int		 foreground;	/* -i, -f */
 	int		 check_only;	/* -t, or -T */
 	int		 dump;		/* -T: print the entries */
 	const char	*xinetd_path;	/* -x */
@@ -164,7 +165,7 @@ main(int argc, char *argv[])
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inetd [-dEilTtWw] [-a address] [-C rate] "
+	fprintf(stderr, "usage: inetd [-dEfilTtWw] [-a address] [-C rate] "
 	    "[-c maximum] [-p pidfile]\n"
 	    "             [-R rate] [-s maximum] [-x xinetd_file | "
 	    "configuration_file]\n");
@@ -211,6 +212,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 'd', &o->debug, 0 },
 		{ 'E', &o->spawn.so_keep_environment, 0 },
 		{ 'i', &o->foreground, 0 },
+		{ 'f', &o->foreground, 0 },	/* NetBSD's name for it */
 		{ 't', &o->check_only, 0 },
 		{ 'T', &o->dump, 0 },
 		{ 'W', &o->wrap.wo_builtins, 0 },
@@ -219,7 +221,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 	const char *path;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:C:c:dEilp:R:s:TtWwx:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:c:dEfilp:R:s:TtWwx:")) != -1) {
 		switch (ch) {
 		case 'a':
 			o->bind_default = optarg;
@@ -530,6 +532,29 @@ unlink_stale_socket(const char *path)
 }
 
 /*
+ * What the entry's fields or keys set on its socket (listenopts.c),
+ * again when a reload hands it over: the accept filter may go, and
+ * buffer sizes may change, though one no longer given stays.
+ */
+static int
+set_listener_options(const struct servtab *sep, int fd)
+{
+	int defer = sep->se_deferaccept ? CONF_DEFER_SECONDS : 0;
+
+	if (sep->se_sndbuf != 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF,
+	    &sep->se_sndbuf, sizeof(sep->se_sndbuf)) == -1)
+		return -1;
+	if (sep->se_rcvbuf != 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
+	    &sep->se_rcvbuf, sizeof(sep->se_rcvbuf)) == -1)
+		return -1;
+	if (sep->se_family != AF_UNIX && sep->se_socktype == SOCK_STREAM &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
+	    sizeof(defer)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * SO_REUSEADDR lets a listener bind again while connections of an
  * earlier run linger in TIME_WAIT.  Datagram sockets have none, and on
  * Linux the option would let any user bind the same address and port
@@ -546,6 +571,8 @@ set_socket_options(struct servtab *sep, int fd)
 		return -1;
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
+		return -1;
+	if (set_listener_options(sep, fd) == -1)
 		return -1;
 	return builtin_socket_options(sep, NULL, fd);
 }
@@ -1274,8 +1301,8 @@ reap_children(void)
 static void
 take_over(struct servtab *sep, struct servtab *old)
 {
-	if (sep->se_fd != -1 &&
-	    builtin_socket_options(sep, old, sep->se_fd) == -1)
+	if (sep->se_fd != -1 && (set_listener_options(sep, sep->se_fd) == -1 ||
+	    builtin_socket_options(sep, old, sep->se_fd) == -1))
 		svc_log(sep, LOG_WARNING, "socket options: %m");
 	builtin_take_over(old, sep);
 }

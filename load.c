@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -414,6 +415,50 @@ include_path(struct loader *ld, const char *path, const char *from,
 	return include_opened(ld, fd, &st, path, from, line, how);
 }
 
+/*
+ * NetBSD's ".include GLOB": the files that match, in name order.  A
+ * directory among them is skipped: NetBSD's way to include the files of
+ * a directory is a pattern of them.  A pattern without wildcards names
+ * one file, which must exist.
+ */
+static struct servtab *
+include_glob(struct loader *ld, const char *pattern, const char *from,
+    int line)
+{
+	struct servtab *list = NULL, **tailp = &list;
+	const char *path;
+	glob_t g;
+	size_t i;
+	int rc;
+
+	rc = glob(pattern, GLOB_MARK | GLOB_NOMAGIC, NULL, &g);
+	if (rc == GLOB_NOMATCH) {
+		include_report(ld, LOG_DEBUG, from, line, pattern,
+		    "no file matches");
+		return NULL;
+	}
+	if (rc != 0 || g.gl_pathc > CONF_INCLUDE_FILES) {
+		if (rc != 0)
+			include_error(ld, from, line, pattern, "cannot expand "
+			    "the pattern");
+		else
+			include_error(ld, from, line, pattern, "more than %d "
+			    "files match, none read", CONF_INCLUDE_FILES);
+		globfree(&g);
+		return NULL;
+	}
+	for (i = 0; i < g.gl_pathc; i++) {
+		path = g.gl_pathv[i];
+		if (path[strlen(path) - 1] == '/')
+			continue;
+		*tailp = include_path(ld, path, from, line, INC_FRAGMENT);
+		while (*tailp != NULL)
+			tailp = &(*tailp)->se_next;
+	}
+	globfree(&g);
+	return list;
+}
+
 /* A relative path is taken from the directory of the including file. */
 static struct servtab *
 include_line(struct loader *ld, const struct servtab *sep)
@@ -423,15 +468,15 @@ include_line(struct loader *ld, const struct servtab *sep)
 	int dirlen, how = sep->se_include_xinetd ? INC_XINETD : 0;
 
 	slash = strrchr(sep->se_file, '/');
-	if (name[0] == '/' || slash == NULL)
-		return include_path(ld, name, sep->se_file, sep->se_line, how);
-	dirlen = slash - sep->se_file;
-	if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dirlen,
-	    sep->se_file, name) >= sizeof(path)) {
+	dirlen = name[0] == '/' || slash == NULL ? 0 : slash - sep->se_file;
+	if ((size_t)snprintf(path, sizeof(path), "%.*s%s%s", dirlen,
+	    sep->se_file, dirlen > 0 ? "/" : "", name) >= sizeof(path)) {
 		include_error(ld, sep->se_file, sep->se_line, name, "%s",
 		    strerror(ENAMETOOLONG));
 		return NULL;
 	}
+	if (sep->se_include_glob)
+		return include_glob(ld, path, sep->se_file, sep->se_line);
 	return include_path(ld, path, sep->se_file, sep->se_line, how);
 }
 

@@ -409,6 +409,112 @@ static const struct parse_error parse_errors[] = {
 	{ "indented_comment", "\t# not a comment\n", 0, "t.conf:1: "
 	  "continuation line (starting with a space or tab) without an "
 	  "entry before it" },
+	/* NetBSD's positional extensions */
+	{ "sndbuf_unit", "echo stream tcp,sndbuf=4x nowait root internal\n",
+	  0, "t.conf:1: echo/tcp: bad sndbuf '4x': expected a number of "
+	  "bytes, with k, m or g" },
+	{ "rcvbuf_zero", "echo stream tcp,rcvbuf=0 nowait root internal\n",
+	  0, "t.conf:1: echo/tcp: bad rcvbuf '0': expected a number" },
+	{ "sndbuf_large", "echo stream tcp,sndbuf=2g nowait root internal\n",
+	  0, "t.conf:1: echo/tcp: sndbuf 2g is too large (at most "
+	  "2147483647 bytes)" },
+	{ "sndbuf_twice", "echo stream tcp,sndbuf=1,sndbuf=2 nowait root "
+	  "internal\n", 0, "t.conf:1: echo/tcp: sndbuf given twice" },
+	{ "proto_option", "echo stream tcp,bufsize=1 nowait root internal\n",
+	  0, "t.conf:1: echo/tcp: unknown protocol option 'bufsize' "
+	  "(expected sndbuf=SIZE or rcvbuf=SIZE)" },
+	{ "accept_filter", "echo stream:dnsready tcp nowait root internal\n",
+	  0, "t.conf:1: echo/tcp: accept filter 'dnsready' is not supported "
+	  "on Linux (dataready and httpready are, as TCP_DEFER_ACCEPT)" },
+	{ "accept_filter_udp", "echo dgram:dataready udp wait root "
+	  "internal\n", 0, "t.conf:1: echo/udp: an accept filter needs a "
+	  "TCP socket" },
+	{ "accept_filter_unix", "/run/x stream:dataready unix nowait root "
+	  "internal echo\n", 0, "t.conf:1: /run/x/unix: an accept filter "
+	  "needs a TCP socket" },
+	{ "accept_max_word", "echo stream,x tcp nowait root internal\n", 0,
+	  "t.conf:1: echo/tcp: accept-max 'x' is not a number" },
+	{ "accept_max_twice", "echo stream,2 tcp nowait/3 root internal\n",
+	  0, "t.conf:1: echo/tcp: max-child is given twice" },
+	{ "tcpmux_buffers", "tcpmux/x stream tcp,rcvbuf=1k nowait root "
+	  "/bin/cat cat\n", 0, "t.conf:1: tcpmux/x/tcp: a tcpmux service has "
+	  "no socket of its own: no buffer sizes or accept filter" },
+	{ "wait_colon_word", "echo stream tcp nowait:x root internal\n", 0,
+	  "t.conf:1: echo/tcp: invocations per minute 'x' in 'nowait:x' is "
+	  "not a number" },
+	{ "directive", ".includes x\n", 0,
+	  "t.conf:1: unknown directive '.includes'" },
+	/* key-values notation */
+	{ "kv_unknown_key", "echo on protocol = tcp, user = root,\n"
+	  "  colour = blue;\n", 0, "t.conf:2: echo/tcp: unknown key 'colour'" },
+	{ "kv_ipsec", "echo on protocol = tcp, user = root, ipsec = in;\n",
+	  0, "t.conf:1: echo/tcp: ipsec: not supported on Linux" },
+	{ "kv_no_equals", "echo on protocol tcp;\n", 0,
+	  "t.conf:1: echo: expected 'key = value' at 'protocol'" },
+	{ "kv_no_key", "echo on = tcp;\n", 0,
+	  "t.conf:1: echo: expected 'key = value' at '='" },
+	{ "kv_on_missing", "echo#x on\n protocol = tcp;\n", 0,
+	  "t.conf:1: echo: expected on or off after the service" },
+	{ "kv_no_semicolon", "echo on protocol = tcp, user = root\n\n"
+	  "# a comment\n", 0, "t.conf:1: definition not ended by ';'" },
+	{ "kv_missing_user", "echo on protocol = tcp;\n", 0,
+	  "t.conf:1: echo: missing key user" },
+	{ "kv_missing_protocol", "echo on user = root;\n", 0,
+	  "t.conf:1: echo: missing key protocol" },
+	{ "kv_missing_wait", "ftp on protocol = tcp, user = root,\n"
+	  "\texec = /usr/libexec/ftpd;\n", 0, "t.conf:1: ftp: missing key "
+	  "wait" },
+	{ "kv_missing_socktype", "/run/x on protocol = unix, user = root;\n",
+	  0, "t.conf:1: /run/x: missing key socktype (protocol unix implies "
+	  "none)" },
+	{ "kv_wait_value", "echo on protocol = tcp, user = root,\n"
+	  " wait = maybe;\n", 0, "t.conf:2: echo: wait: expected yes or no, "
+	  "not 'maybe'" },
+	{ "kv_twice", "echo on protocol = tcp, user = root, user = bin;\n", 0,
+	  "t.conf:1: echo: user is given twice" },
+	{ "kv_one_value", "echo on protocol = tcp udp, user = root;\n", 0,
+	  "t.conf:1: echo: protocol takes one value, not 2" },
+	{ "kv_no_value", "echo on protocol = tcp, user = root, sndbuf =;\n",
+	  0, "t.conf:1: echo: sndbuf takes one value, not 0" },
+	{ "kv_escape", "echo on protocol = tcp, user = root,\n"
+	  "  exec = /bin/echo, wait = no, args = \"\\q\";\n", 0,
+	  "t.conf:2: echo: unknown escape '\\q' in a quoted value" },
+	{ "kv_escape_hex", "echo on protocol = tcp, args = 'a\\x4';\n", 0,
+	  "t.conf:1: echo: bad escape in a quoted value: \\x takes two "
+	  "hexadecimal digits, not 00" },
+	{ "kv_escape_nul", "echo on protocol = tcp, args = 'a\\x00';\n", 0,
+	  "t.conf:1: echo: bad escape in a quoted value" },
+	{ "kv_open_quote", "echo on protocol = tcp, user = root,\n"
+	  "  args = 'a\n  b;\n", 0, "t.conf:2: echo: missing closing ' "
+	  "quote" },
+	{ "kv_bind_twice", "127.0.0.1:echo on protocol = tcp, user = root,\n"
+	  "  bind = ::1;\n", 0, "t.conf:2: 127.0.0.1:echo: bind: the listen "
+	  "address is given twice" },
+	{ "kv_bind_unix", "/run/x on socktype = stream, protocol = unix,\n"
+	  "  bind = ::1, user = root;\n", 0, "t.conf:2: /run/x: bind: a UNIX "
+	  "socket has no listen address" },
+	{ "kv_limit_twice", "echo on protocol = tcp, user = root,\n"
+	  "  accept_max = 2,\n  max_child = 3;\n", 0, "t.conf:3: echo/tcp: "
+	  "max-child is given twice" },
+	{ "kv_limit_word", "echo on protocol = tcp, user = root, ip_max = "
+	  "many;\n", 0, "t.conf:1: echo/tcp: max-connections-per-ip-per-minute"
+	  " 'many' in 'ip_max' is not a number" },
+	{ "kv_filter_arg", "echo on protocol = tcp, user = root,\n"
+	  "  acceptfilter = httpready x;\n", 0, "t.conf:2: echo/tcp: "
+	  "acceptfilter: expected a filter name (arguments are not supported "
+	  "on Linux)" },
+	{ "kv_filter_udp", "echo on protocol = udp, user = root,\n"
+	  "  acceptfilter = dataready;\n", 0, "t.conf:2: echo/udp: an accept "
+	  "filter needs a TCP socket" },
+	{ "kv_off_checked", "echo off protocol = tcp, user = root,\n"
+	  " sndbuf = 1t;\n", 0, "t.conf:2: echo/tcp: bad sndbuf '1t'" },
+	{ "kv_field_error", "echo on protocol = tcpx, user = root;\n", 0,
+	  "t.conf:1: echo/tcpx: unknown protocol 'tcpx'" },
+	{ "kv_too_long", "echo on protocol = tcp, args = "
+	  "x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x "
+	  "x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x "
+	  "x, user = root;\n", 0, "t.conf:1: echo: too many arguments (more "
+	  "than 64)" },
 };
 
 static int
@@ -1756,6 +1862,213 @@ has_msg(const char *text)
 	return 0;
 }
 
+/* NetBSD's positional extensions: buffers, accept-max and filter, :max. */
+static int
+test_netbsd_positional(void)
+{
+	parse("127.0.0.1:8013 stream tcp,rcvbuf=64k,sndbuf=1m nowait root "
+	    "internal daytime\n"
+	    "echo stream,4:dataready tcp nowait:10 root internal\n"
+	    "echo stream:httpready tcp6,sndbuf=3K wait.7 root internal\n"
+	    "echo dgram udp,rcvbuf=16384 wait:5 root internal\n");
+	CHECK(nmsgs == 0 && count(list) == 4);
+	CHECK(streq(nth(0)->se_proto, "tcp"));
+	CHECK(nth(0)->se_rcvbuf == 64 * 1024);
+	CHECK(nth(0)->se_sndbuf == 1024 * 1024);
+	CHECK(nth(0)->se_deferaccept == 0);
+	CHECK(nth(1)->se_socktype == SOCK_STREAM);
+	CHECK(nth(1)->se_maxchild == 4);
+	CHECK(nth(1)->se_deferaccept == 1);
+	CHECK(nth(1)->se_maxrate == 10 && nth(1)->se_wait == 0);
+	CHECK(nth(2)->se_deferaccept == 1 && nth(2)->se_maxchild ==
+	    CONF_DEFAULT);
+	CHECK(nth(2)->se_maxrate == 7 && nth(2)->se_wait == 1);
+	CHECK(nth(2)->se_sndbuf == 3072);
+	return 1;
+}
+
+static int
+test_netbsd_sizes(void)
+{
+	parse("echo stream tcp,sndbuf=1k,rcvbuf=2M nowait root internal\n"
+	    "echo stream tcp,sndbuf=1g,rcvbuf=1 nowait root internal\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(nth(0)->se_sndbuf == 1024 && nth(0)->se_rcvbuf == 2097152);
+	CHECK(nth(1)->se_sndbuf == 1073741824 && nth(1)->se_rcvbuf == 1);
+	return 1;
+}
+
+/* The issue's line, and what it means: the positional entry's fields. */
+static int
+test_kv_entry(void)
+{
+	const struct servtab *kv, *pos;
+
+	parse("127.0.0.1:echo on socktype = stream, protocol = tcp, "
+	    "wait = no, user = root;\n"
+	    "127.0.0.1:echo stream tcp nowait root internal\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	kv = nth(0);
+	pos = nth(1);
+	CHECK(kv->se_line == 1 && pos->se_line == 2);
+	CHECK(streq(kv->se_host, "127.0.0.1") && streq(kv->se_service,
+	    "echo"));
+	CHECK(streq(kv->se_proto, pos->se_proto));
+	CHECK(kv->se_socktype == pos->se_socktype);
+	CHECK(kv->se_family == AF_INET && kv->se_v6only == 0);
+	CHECK(kv->se_wait == pos->se_wait);
+	CHECK(streq(kv->se_user, "root") && kv->se_group == NULL);
+	CHECK(kv->se_bi == pos->se_bi && kv->se_bi != NULL);
+	CHECK(kv->se_server == NULL && kv->se_argc == 0);
+	CHECK(kv->se_off == 0 && kv->se_opts == NULL);
+	return 1;
+}
+
+/* Lines, comments, several definitions and a positional one on a line. */
+static int
+test_kv_layout(void)
+{
+	parse("# before\n"
+	    "8014 on   # a comment; with a ';' in it\n"
+	    "protocol = tcp,\n"
+	    "\n"
+	    "        # a whole line of comment, wait = yes;\n"
+	    "  user = nobody, group = nogroup,   exec = /bin/cat,\n"
+	    "args = cat '#not a comment' \"x;y\", wait = no; 8015 on "
+	    "protocol = udp6, user = root, args = echo; 8016 stream tcp nowait root "
+	    "internal echo\n"
+	    "\tx\n"
+	    "::1:8017 off protocol=tcp6,user=root,args=echo;\n");
+	CHECK(nmsgs == 0 && count(list) == 4);
+	CHECK(nth(0)->se_line == 2 && streq(nth(0)->se_service, "8014"));
+	CHECK(streq(nth(0)->se_user, "nobody"));
+	CHECK(streq(nth(0)->se_group, "nogroup"));
+	CHECK(streq(nth(0)->se_server, "/bin/cat") && nth(0)->se_wait == 0);
+	CHECK(nth(0)->se_argc == 3);
+	CHECK(streq(nth(0)->se_argv[1], "#not a comment"));
+	CHECK(streq(nth(0)->se_argv[2], "x;y"));
+	/* NetBSD's defaults: socktype from protocol; internal dgram waits. */
+	CHECK(nth(1)->se_line == 7 && nth(1)->se_socktype == SOCK_DGRAM);
+	CHECK(nth(1)->se_family == AF_INET6 && nth(1)->se_wait == 1);
+	CHECK(nth(1)->se_bi != NULL);
+	/* The positional entry after them takes its continuation line. */
+	CHECK(nth(2)->se_line == 7 && streq(nth(2)->se_service, "8016"));
+	CHECK(nth(2)->se_argc == 2 && streq(nth(2)->se_argv[1], "x"));
+	CHECK(nth(3)->se_line == 9 && nth(3)->se_off == 1);
+	CHECK(streq(nth(3)->se_host, "::1"));
+	return 1;
+}
+
+static int
+test_kv_escapes(void)
+{
+	parse("x on protocol = tcp, user = root, wait = no, exec = /bin/echo,"
+	    " args = echo \"a\\tb\\nc\\rd\" 'e\\\\f' \"\\'\\\"\" '\\x41\\x7e' "
+	    "un'quo'ted a\\b \"\";\n");
+	CHECK(nmsgs == 0 && count(list) == 1);
+	CHECK(list->se_argc == 8);
+	CHECK(streq(list->se_argv[1], "a\tb\nc\rd"));
+	CHECK(streq(list->se_argv[2], "e\\f"));
+	CHECK(streq(list->se_argv[3], "'\""));
+	CHECK(streq(list->se_argv[4], "A~"));
+	CHECK(streq(list->se_argv[5], "unquoted"));
+	CHECK(streq(list->se_argv[6], "a\\b"));	/* no escapes unquoted */
+	CHECK(streq(list->se_argv[7], ""));
+	return 1;
+}
+
+static int
+test_kv_keys(void)
+{
+	parse("9000 on bind = ::1, protocol = tcp6, user = root:wheel,\n"
+	    "  sndbuf = 8k, recvbuf = 1m, acceptfilter = dataready,\n"
+	    "  service_max = 20, ip_max = 3, max_child_per_ip = 2,\n"
+	    "  accept_max = 5, wait = no, exec = internal, args = echo;\n"
+	    "9001 on bind = 127.0.0.2, protocol = udp, user = root,\n"
+	    "  max_child = 7, max_conn_per_ip_per_minute = 9,\n"
+	    "  exec = internal, args = echo;\n"
+	    "9002 on bind = *, protocol = tcp, user = root, args = echo;\n");
+	CHECK(nmsgs == 0 && count(list) == 3);
+	CHECK(streq(nth(0)->se_host, "::1") && nth(0)->se_family == AF_INET6);
+	CHECK(streq(nth(0)->se_user, "root:wheel") || (streq(nth(0)->se_user,
+	    "root") && streq(nth(0)->se_group, "wheel")));
+	CHECK(nth(0)->se_sndbuf == 8192 && nth(0)->se_rcvbuf == 1048576);
+	CHECK(nth(0)->se_deferaccept == 1);
+	CHECK(nth(0)->se_maxrate == 20 && nth(0)->se_maxcpm == 3);
+	CHECK(nth(0)->se_maxperip == 2 && nth(0)->se_maxchild == 5);
+	CHECK(streq(nth(1)->se_host, "127.0.0.2"));
+	/* Plain udp means IPv4, as in a positional line. */
+	CHECK(nth(1)->se_family == AF_INET && nth(1)->se_wait == 1);
+	CHECK(nth(1)->se_maxchild == 7 && nth(1)->se_maxcpm == 9);
+	CHECK(nth(2)->se_host == NULL && nth(2)->se_wait == 0);
+	return 1;
+}
+
+/* A key-values definition takes the -a address and "HOST:" lines too. */
+static int
+test_kv_default_host(void)
+{
+	parse_defhost("echo on protocol = tcp, user = root;\n"
+	    "127.0.0.3:\n"
+	    "echo on protocol = tcp, user = root;\n", "127.0.0.2");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(streq(nth(0)->se_host, "127.0.0.2"));
+	CHECK(streq(nth(1)->se_host, "127.0.0.3"));
+	return 1;
+}
+
+/* Bad definitions are dropped alone; every bad key is reported. */
+static int
+test_kv_errors(void)
+{
+	parse("echo on protocol = tcp, user = root,\n"
+	    "  sndbuf = 1x,\n"
+	    "  colour = red,\n"
+	    "  ipsec = 'in ipsec esp/transport//require';\n"
+	    "echo on protocol = tcp, user = root;\n"
+	    "b off protocol = tcp; echo stream tcp nowait root internal\n");
+	CHECK(count(list) == 2);
+	CHECK(nmsgs == 4);
+	CHECK(strncmp(msgs[0].text, "t.conf:2: echo/tcp: bad sndbuf", 30) ==
+	    0);
+	CHECK(streq(msgs[1].text, "t.conf:3: echo/tcp: unknown key "
+	    "'colour'"));
+	CHECK(streq(msgs[2].text, "t.conf:4: echo/tcp: ipsec: not supported "
+	    "on Linux"));
+	CHECK(streq(msgs[3].text, "t.conf:6: b: missing key user"));
+	return 1;
+}
+
+/* An "off" entry is parsed and resolved, then left out of the load. */
+static int
+test_kv_off_resolved(void)
+{
+	parse("echo off protocol = tcp, user = no-such-user-here;\n"
+	    "127.0.0.1:echo off protocol = tcp, user = root;\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	list = config_resolve_all(list, 0, capture);
+	CHECK(list == NULL);
+	CHECK(nmsgs == 1);
+	CHECK(streq(msgs[0].text, "t.conf:1: echo/tcp: unknown user "
+	    "'no-such-user-here'"));
+	return 1;
+}
+
+/* ".include GLOB": a node that load.c expands. */
+static int
+test_dot_include_parse(void)
+{
+	parse(".include \"conf.d/*.conf\" ignored\n"
+	    ".include other.conf\n");
+	CHECK(count(list) == 2);
+	CHECK(streq(nth(0)->se_include, "conf.d/*.conf"));
+	CHECK(nth(0)->se_include_glob == 1 && nth(1)->se_include_glob == 1);
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_WARNING);
+	CHECK(streq(msgs[0].text, "t.conf:1: .include: words after the "
+	    "pattern ignored"));
+	return 1;
+}
+
 static int
 test_include_parse(void)
 {
@@ -2042,6 +2355,16 @@ main(int argc, char *argv[])
 		{ "load", test_load },
 		{ "lookup_bad_answers", test_lookup_bad_answers },
 		{ "load_failures", test_load_failures },
+		{ "netbsd_positional", test_netbsd_positional },
+		{ "netbsd_sizes", test_netbsd_sizes },
+		{ "kv_entry", test_kv_entry },
+		{ "kv_layout", test_kv_layout },
+		{ "kv_escapes", test_kv_escapes },
+		{ "kv_keys", test_kv_keys },
+		{ "kv_default_host", test_kv_default_host },
+		{ "kv_errors", test_kv_errors },
+		{ "kv_off_resolved", test_kv_off_resolved },
+		{ "dot_include_parse", test_dot_include_parse },
 		{ "include_parse", test_include_parse },
 		{ "include_parse_errors", test_include_parse_errors },
 		{ "include_load", test_include_load },
