@@ -457,5 +457,91 @@ def include_detected(t):
         check(exchange(s, b"in\n") == b"in\n", "echo over TCP")
 
 
+def round_trip(t, path, *flags):
+    """-T of path, then -T of that output: the same entries; each
+    comment of the second names the line of the first the entry starts
+    on.  Returns the first output."""
+    status, first, err = run(["-T", *flags, path])
+    check(status == 0, f"-T {path}: status {status}: {err}")
+    again = t.path("dump.conf")
+    with open(again, "w") as f:
+        f.write(first)
+    status, second, err = run(["-T", again])
+    check(status == 0, f"-T of -T's output: status {status}: {err}")
+
+    def entries(text):
+        return [line for line in text.splitlines()
+                if not line.startswith("#")]
+    check(entries(first) == entries(second), "-T of -T's output differs:"
+          f"\n{first}\n---\n{second}")
+    lines = first.splitlines()
+    for m in re.finditer(r"(?m)^# (.*):(\d+)$", second):
+        check(m.group(1) == again, f"comment {m.group(0)!r}")
+        n = int(m.group(2))
+        check(not lines[n - 1].startswith("#") and
+              lines[n - 2].startswith("# "), f"{m.group(0)} is no entry of "
+              "the first output")
+    check(first.count(";\n") == second.count(";\n") > 0, "entries lost")
+    return first
+
+
+@test
+def dump_round_trip_positional(t):
+    """Every field a positional line can set, FreeBSD's, OpenBSD's and
+    NetBSD's: -T of -T's output is identical."""
+    p = t.port
+    conf = t.path("pos.conf")
+    with open(conf, "w") as f:
+        f.write(f"""\
+127.0.0.1:{p()} stream tcp,rcvbuf=64k,sndbuf=1m nowait root internal daytime
+127.0.0.1:{p()} on socktype = stream, protocol = tcp, wait = no,
+    user = root, args = echo;
+[::1]:{p()} stream tcp6 nowait/10/30/2 nobody:nogroup /bin/echo echo "a b" 'c"d' x\\y
+127.0.0.1:{p()} stream tcp nowait.100 nobody /bin/cat
+127.0.0.1:{p()} stream:dataready tcp nowait nobody /bin/cat
+:nobody:nogroup:600:{t.path("sock")} stream unix nowait nobody /bin/cat cat
+tcpmux/+date stream tcp nowait nobody /bin/date date
+127.0.0.1:{p()} stream tcp nowait nobody internal forward 127.0.0.1:80 proxy-v2 timeout=30
+127.0.0.1:{p()} dgram udp wait:5 nobody /bin/cat
+""")
+    out = round_trip(t, conf)
+    for want in ("sndbuf = 1048576", "recvbuf = 65536", "max_child = 10",
+                 "max_child_per_ip = 2", "max_conn_per_ip_per_minute = 30",
+                 "service_max = 100", "acceptfilter = dataready",
+                 "group = nogroup", 'args = echo "a b" "c\\"d" "x\\\\y"',
+                 '"timeout=30"', ":nobody:nogroup:600:", "tcpmux/+date on",
+                 "service_max = 5"):
+        check(want in out, f"no {want!r} in:\n{out}")
+
+
+@test
+def dump_round_trip_xinetd(t):
+    """Debian's xinetd files, enabled but for xinetd's own two, and a
+    file with limits, redirect and server_args: -T of -T's output is
+    identical."""
+    conf = copy_debian(t, enable=True)
+    d = os.path.dirname(conf)
+    for name in ("servers", "services"):
+        os.remove(os.path.join(d, "xinetd.d", name))
+    round_trip(t, conf, "-x")
+    port = t.port()
+    path = t.path("x.conf")
+    with open(path, "w") as f:
+        f.write(cat_service(port, "\tper_source = 2\n\tinstances = 4\n"
+                            "\tcps = 3 1\n\tserver_args = -u") +
+                f"""
+service fwd
+{{
+	type = UNLISTED
+	port = {t.port()}
+	bind = 127.0.0.1
+	socket_type = stream
+	wait = no
+	redirect = ::1 {port}
+}}
+""")
+    round_trip(t, path, "-x")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
