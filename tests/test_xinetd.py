@@ -543,5 +543,30 @@ service fwd
     round_trip(t, path, "-x")
 
 
+@test
+def xinetd2inetd(t):
+    """contrib/xinetd2inetd writes what -T prints, with inetd's messages
+    as comments; inetd reads its output as it is."""
+    port = t.port()
+    src = t.path("xinetd.conf")
+    with open(src, "w") as f:
+        f.write(cat_service(port, "\tcps = 5 10\n\tbanner = /etc/issue"))
+    done = subprocess.run([os.path.join(TOP, "contrib", "xinetd2inetd"),
+                           src], capture_output=True, timeout=STOP_TIMEOUT,
+                          env=daemon_env({"INETD": harness.INETD}))
+    out = done.stdout.decode()
+    check(done.returncode == 0, f"status {done.returncode}: {done.stderr}")
+    check(f"# {src}:12: cat: banner is not applied" in out and
+          "banner is not applied" in done.stderr.decode(),
+          f"warning not kept:\n{out}")
+    conf = t.path("inetd.conf")
+    with open(conf, "w") as f:
+        f.write(out)
+    d = t.daemon(open(conf).read().splitlines())
+    check(d.ready == 1, f"{d.ready} services listening")
+    with held(port):
+        pass
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
