@@ -167,8 +167,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: inetd [-dEfilTtWw] [-a address] [-C rate] "
 	    "[-c maximum] [-p pidfile]\n"
-	    "             [-R rate] [-s maximum] [-x xinetd_file | "
-	    "configuration_file]\n");
+	    "             [-R rate] [-s maximum] [-x xinetd_file] "
+	    "[configuration_file]\n");
 	exit(EX_USAGE);
 }
 
