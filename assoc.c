@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dgram.h"
 #include "event.h"
 #include "forward.h"
 #include "fwd.h"
@@ -331,128 +332,17 @@ assoc_send(struct assoc *a, const char *data, size_t len)
 
 /*
  * The entry's socket tells the address each datagram was sent to
- * (IP_PKTINFO, IPV6_RECVPKTINFO): with a socket bound to every address,
- * getsockname() would say 0.0.0.0, and a dual-stack one an IPv6
- * address to an IPv4 client.  Set for a UDP forward entry's socket,
- * cleared for another entry's that takes it over at a reload.
+ * (dgram.h): the source of the replies, and the destination of PROXY
+ * headers (getsockname() would say 0.0.0.0 on a socket bound to every
+ * address).  Set for a UDP forward entry's socket, cleared for another
+ * entry's that takes it over at a reload.
  */
 int
 forward_socket_options(const struct servtab *sep, int fd, int on)
 {
-	if (sep->se_socktype != SOCK_DGRAM ||
-	    (sep->se_family != AF_INET && sep->se_family != AF_INET6))
+	if (sep->se_socktype != SOCK_DGRAM)
 		return 0;
-	/* On a dual-stack socket, IPv4 datagrams come with both. */
-	if ((sep->se_family == AF_INET || !sep->se_v6only) &&
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == -1)
-		return -1;
-	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_RECVPKTINFO, &on, sizeof(on)) == -1)
-		return -1;
-	return 0;
-}
-
-static void
-set_local_v4(union sockaddr_any *a, int family, struct in_addr addr,
-    in_port_t port)
-{
-	memset(a, 0, sizeof(*a));
-	if (family == AF_INET) {
-		a->sin.sin_family = AF_INET;
-		a->sin.sin_addr = addr;
-		a->sin.sin_port = port;
-		return;
-	}
-	a->sin6.sin6_family = AF_INET6;	/* as the dual-stack socket's peers */
-	a->sin6.sin6_addr.s6_addr[10] = 0xff;
-	a->sin6.sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&a->sin6.sin6_addr.s6_addr[12], &addr, 4);
-	a->sin6.sin6_port = port;
-}
-
-/*
- * Where the datagram of msg was sent, on the entry's port.  For IPv4
- * the kernel's specific destination: the address itself, or for a
- * broadcast the address of the interface, since no reply can come from
- * a broadcast address.  0, or -1 when the socket did not say.
- */
-static int
-local_of(struct msghdr *msg, const struct servtab *sep,
-    union sockaddr_any *local)
-{
-	const union sockaddr_any *bound =
-	    (const union sockaddr_any *)&sep->se_ctrladdr;
-	in_port_t port = htons(sockaddr_port(&bound->sa));
-	struct in6_pktinfo pi6;
-	struct in_pktinfo pi;
-	struct cmsghdr *cm;
-	int found = -1;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level == IPPROTO_IP &&
-		    cm->cmsg_type == IP_PKTINFO) {
-			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			set_local_v4(local, sep->se_family, pi.ipi_spec_dst,
-			    port);
-			return 0;
-		}
-		if (cm->cmsg_level == IPPROTO_IPV6 &&
-		    cm->cmsg_type == IPV6_PKTINFO) {
-			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
-			memset(local, 0, sizeof(*local));
-			local->sin6.sin6_family = AF_INET6;
-			local->sin6.sin6_addr = pi6.ipi6_addr;
-			local->sin6.sin6_port = port;
-			if (IN6_IS_ADDR_LINKLOCAL(&pi6.ipi6_addr))
-				local->sin6.sin6_scope_id = pi6.ipi6_ifindex;
-			found = 0;
-		}
-	}
-	return found;
-}
-
-/*
- * The next datagram on the entry's socket, into dgram: its length, or
- * -1 when none is left.  *peer is its sender, of family 0 for one to
- * drop (too big, or not from an Internet address), and *local the
- * address it was sent to.
- */
-static ssize_t
-dgram_recv(const struct servtab *sep, union sockaddr_any *peer,
-    socklen_t *peerlen, union sockaddr_any *local)
-{
-	union {
-		struct cmsghdr	align;
-		char		buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
-				    CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} control;
-	struct sockaddr_storage from;
-	struct iovec iov;
-	struct msghdr msg;
-	ssize_t n;
-
-	iov.iov_base = dgram;
-	iov.iov_len = sizeof(dgram);
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &from;
-	msg.msg_namelen = sizeof(from);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = &control;
-	msg.msg_controllen = sizeof(control);
-	/* With MSG_TRUNC, n is the datagram's size, not what fit. */
-	if ((n = recvmsg(sep->se_fd, &msg, MSG_DONTWAIT | MSG_TRUNC)) == -1)
-		return -1;
-	memset(peer, 0, sizeof(*peer));
-	if ((size_t)n > sizeof(dgram) || (from.ss_family != AF_INET &&
-	    from.ss_family != AF_INET6))
-		return n;
-	memcpy(peer, &from, from.ss_family == AF_INET ? sizeof(peer->sin) :
-	    sizeof(peer->sin6));
-	*peerlen = msg.msg_namelen;
-	if (local_of(&msg, sep, local) == -1)
-		memcpy(local, &sep->se_ctrladdr, sizeof(*local));
-	return n;
+	return dgram_dest_option(fd, sep->se_family, sep->se_v6only, on);
 }
 
 /* ------------------------------------------------------------- loops */
@@ -505,9 +395,10 @@ forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
 
 	forward_now_ms = monotonic_ms();
 	for (i = 0; i < FORWARD_DGRAM_BATCH; i++) {
-		if ((n = dgram_recv(sep, &peer, &peerlen, &local)) == -1)
+		if ((n = dgram_recv(sep->se_fd, dgram, sizeof(dgram),
+		    &sep->se_ctrladdr.sa, &peer, &peerlen, &local)) == -1)
 			return;
-		if (peer.sa.sa_family == 0 ||
+		if ((size_t)n > sizeof(dgram) || peer.sa.sa_family == 0 ||
 		    loop_source(forward_settings(sep), &peer, loop_port))
 			continue;
 		if ((a = assoc_find(sep->se_fd, &peer)) == NULL) {
@@ -523,64 +414,6 @@ forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
 		assoc_touch(a);
 		assoc_send(a, dgram, n);
 	}
-}
-
-/* ----------------------------------------------------------- replies */
-
-static size_t
-put_cmsg(char *buf, int level, int type, const void *data, size_t len)
-{
-	struct cmsghdr *cm = (struct cmsghdr *)buf;
-
-	cm->cmsg_level = level;
-	cm->cmsg_type = type;
-	cm->cmsg_len = CMSG_LEN(len);
-	memcpy(CMSG_DATA(cm), data, len);
-	return CMSG_SPACE(len);
-}
-
-/*
- * A reply goes to the client from the address the client sent to, as
- * the client expects, through IP_PKTINFO or IPV6_PKTINFO (which takes an
- * IPv4-mapped address for an IPv4 client of a dual-stack socket).
- */
-static ssize_t
-reply_send(const struct assoc *a, size_t len)
-{
-	union {
-		struct cmsghdr	align;
-		char		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} control;
-	const union sockaddr_any *from = &a->a_local;
-	struct in6_pktinfo pi6;
-	struct in_pktinfo pi;
-	struct iovec iov;
-	struct msghdr msg;
-
-	iov.iov_base = dgram;
-	iov.iov_len = len;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = (void *)&a->a_peer;
-	msg.msg_namelen = a->a_peerlen;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	memset(&control, 0, sizeof(control));
-	if (from->sa.sa_family == AF_INET) {
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi_spec_dst = from->sin.sin_addr;
-		msg.msg_controllen = put_cmsg(control.buf, IPPROTO_IP,
-		    IP_PKTINFO, &pi, sizeof(pi));
-	} else if (from->sa.sa_family == AF_INET6 &&
-	    !IN6_IS_ADDR_MULTICAST(&from->sin6.sin6_addr)) {
-		memset(&pi6, 0, sizeof(pi6));
-		pi6.ipi6_addr = from->sin6.sin6_addr;
-		pi6.ipi6_ifindex = from->sin6.sin6_scope_id;
-		msg.msg_controllen = put_cmsg(control.buf, IPPROTO_IPV6,
-		    IPV6_PKTINFO, &pi6, sizeof(pi6));
-	}
-	if (msg.msg_controllen > 0)
-		msg.msg_control = &control;
-	return sendmsg(a->a_listen_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* Replies of the target, back to the client from the entry's socket. */
@@ -604,7 +437,8 @@ assoc_event(struct assoc *a)
 		if (a->a_sep == NULL || a->a_sep->se_fd != a->a_listen_fd)
 			return;
 		assoc_touch(a);
-		if (reply_send(a, n) != -1) {
+		if (dgram_reply(a->a_listen_fd, dgram, n, &a->a_peer,
+		    a->a_peerlen, &a->a_local) != -1) {
 			a->a_dgrams[TARGET]++;
 			a->a_bytes[TARGET] += n;
 		}

@@ -1406,6 +1406,8 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 		}
 	}
 	lookup_free(&ids);
+	if (builtins != NULL && builtins->cb_drop_loops != NULL)
+		list = builtins->cb_drop_loops(list, report);
 	return list;
 }
 

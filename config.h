@@ -126,6 +126,14 @@ struct servtab {
 };
 
 /*
+ * Receives each diagnostic: priority is LOG_ERR for an entry that is
+ * dropped, LOG_WARNING for something ignored, LOG_DEBUG for notes.
+ * The message carries "FILE:LINE: " already and has no newline.
+ */
+typedef void conf_report_fn(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
  * The hooks of a builtin with settings of its own (forward), which the
  * parser calls through the table (struct config_builtins) and the
  * table through the builtin's row.
@@ -159,17 +167,17 @@ struct config_builtins {
 	builtin_resolve_fn *cb_resolve;
 	/* Frees what the builtin keeps in se_private. */
 	void		 (*cb_free)(struct servtab *sep);
+	/*
+	 * Once all are resolved: the entries of list that relay to one
+	 * another in a loop, reported and dropped; returns what is left.
+	 * NULL: no builtin relays.
+	 */
+	struct servtab	*(*cb_drop_loops)(struct servtab *list,
+			    conf_report_fn *report);
 };
 
 void		 config_set_builtins(const struct config_builtins *table);
 
-/*
- * Receives each diagnostic: priority is LOG_ERR for an entry that is
- * dropped, LOG_WARNING for something ignored, LOG_DEBUG for notes.
- * The message carries "FILE:LINE: " already and has no newline.
- */
-typedef void conf_report_fn(int priority, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /*
  * Parse the text of one configuration file (len bytes, need not be

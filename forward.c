@@ -238,6 +238,15 @@ targets_itself(const struct servtab *sep, const struct forward *fw)
 }
 
 int
+forward_relays_to(const struct servtab *sep, const struct servtab *other)
+{
+	const struct forward *fw = forward_settings(sep);
+
+	return other->se_socktype == fw->fw_socktype &&
+	    targets_itself(other, fw);
+}
+
+int
 forward_target(const struct servtab *sep, const char **host,
     const char **port, int *socktype)
 {

@@ -24,6 +24,9 @@ struct servtab;
  * struct builtin there.  Its settings are the entry's se_private.
  */
 int		 forward_parse(struct servtab *sep, char *why, size_t size);
+/* Whether a connection to sep's target arrives at other (relay loops). */
+int		 forward_relays_to(const struct servtab *sep,
+		    const struct servtab *other);
 int		 forward_target(const struct servtab *sep, const char **host,
 		    const char **port, int *socktype);
 int		 forward_resolve(struct servtab *sep,

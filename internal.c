@@ -38,6 +38,7 @@
 #include "auth.h"
 #include "builtin.h"
 #include "config.h"
+#include "dgram.h"
 #include "event.h"
 #include "forward.h"
 #include "log.h"
@@ -116,6 +117,9 @@ struct builtin {
 			    struct servtab *sep);
 	void		(*bi_forget)(struct servtab *old);
 	void		(*bi_closeall)(void);
+	/* Load: whether a connection to sep's target arrives at other. */
+	int		(*bi_relays_to)(const struct servtab *sep,
+			    const struct servtab *other);
 	int		 bi_unwrapped;	/* tcp_wrappers never check it */
 };
 
@@ -181,7 +185,8 @@ static const struct builtin builtins[] = {
 	    .bi_entry_full = forward_entry_full,
 	    .bi_wrap_name = forward_wrap_name,
 	    .bi_take_over = forward_take_over, .bi_forget = forward_forget,
-	    .bi_closeall = forward_closeall },
+	    .bi_closeall = forward_closeall,
+	    .bi_relays_to = forward_relays_to },
 	/*
 	 * A UDP forwarder keeps its clients' associations in the daemon,
 	 * where hosts_access() would block the loop: not wrapped.
@@ -192,7 +197,8 @@ static const struct builtin builtins[] = {
 	    .bi_socket_options = forward_socket_options,
 	    .bi_wrap_name = forward_wrap_name,
 	    .bi_take_over = forward_take_over, .bi_forget = forward_forget,
-	    .bi_closeall = forward_closeall, .bi_unwrapped = 1 },
+	    .bi_closeall = forward_closeall,
+	    .bi_relays_to = forward_relays_to, .bi_unwrapped = 1 },
 };
 #define NBUILTINS	nitems(builtins)
 
@@ -585,9 +591,126 @@ builtin_free(struct servtab *sep)
 	sep->se_private = NULL;
 }
 
+/* The relaying entries of list, in list order: their number, or -1. */
+static int
+relaying_entries(struct servtab *list, struct servtab ***relayp)
+{
+	struct servtab *sep, **relay = NULL;
+	int n = 0;
+
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		if (sep->se_bi != NULL && sep->se_bi->bi_relays_to != NULL)
+			n++;
+	if (n > 0 && (relay = reallocarray(NULL, n, sizeof(*relay))) == NULL)
+		return -1;
+	n = 0;
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		if (sep->se_bi != NULL && sep->se_bi->bi_relays_to != NULL)
+			relay[n++] = sep;
+	*relayp = relay;
+	return n;
+}
+
+enum hop_state { HOP_NEW, HOP_ON_PATH, HOP_DONE, HOP_IN_LOOP };
+
+/*
+ * hop[i]: the relaying entry that relay[i]'s target is, or -1.  Each
+ * path is followed once: an entry met again on the same path closes a
+ * loop, whose entries are marked HOP_IN_LOOP.
+ */
+static void
+mark_loops(const int *hop, enum hop_state *state, int n)
+{
+	int i, k, m;
+
+	for (i = 0; i < n; i++) {
+		for (k = i; k != -1 && state[k] == HOP_NEW; k = hop[k])
+			state[k] = HOP_ON_PATH;
+		if (k != -1 && state[k] == HOP_ON_PATH) {
+			m = k;
+			do {
+				state[m] = HOP_IN_LOOP;
+				m = hop[m];
+			} while (m != k);
+		}
+		for (k = i; k != -1 && state[k] == HOP_ON_PATH; k = hop[k])
+			state[k] = HOP_DONE;
+	}
+}
+
+static struct servtab *
+drop_looping(struct servtab *list, struct servtab **relay, int n,
+    const int *hop, const enum hop_state *state, conf_report_fn *report)
+{
+	char where[SVC_WHERE_MAX], next[SVC_WHERE_MAX];
+	struct servtab *sep, **prevp;
+	int i, looping;
+
+	for (i = 0; i < n; i++)
+		if (state[i] == HOP_IN_LOOP)
+			report(LOG_ERR, "%s: its target is the address of "
+			    "%s, whose target leads back to it: a relay loop",
+			    servtab_where(relay[i], where, sizeof(where)),
+			    servtab_where(relay[hop[i]], next, sizeof(next)));
+	i = 0;
+	for (prevp = &list; (sep = *prevp) != NULL;) {
+		looping = i < n && sep == relay[i] &&
+		    state[i++] == HOP_IN_LOOP;
+		if (!looping) {
+			prevp = &sep->se_next;
+			continue;
+		}
+		*prevp = sep->se_next;
+		servtab_free(sep);
+	}
+	return list;
+}
+
+/*
+ * Entries that relay (forward) to one another's addresses in a loop
+ * would pass each connection, or datagram, round without end, each
+ * pass taking descriptors: they are refused at load, as an entry that
+ * targets its own address is.  Cost: the number of relaying entries,
+ * squared.
+ */
+static struct servtab *
+builtin_drop_loops(struct servtab *list, conf_report_fn *report)
+{
+	struct servtab **relay;
+	enum hop_state *state;
+	int *hop, n, i, j;
+
+	if ((n = relaying_entries(list, &relay)) <= 1) {
+		if (n == -1)
+			report(LOG_ERR, "out of memory checking for relay "
+			    "loops");
+		else
+			free(relay);
+		return list;
+	}
+	hop = reallocarray(NULL, n, sizeof(*hop));
+	state = calloc(n, sizeof(*state));
+	if (hop == NULL || state == NULL)
+		report(LOG_ERR, "out of memory checking for relay loops");
+	else {
+		for (i = 0; i < n; i++)
+			for (hop[i] = -1, j = 0; j < n && hop[i] == -1; j++)
+				if (j != i && relay[i]->se_bi->bi_relays_to(
+				    relay[i], relay[j]))
+					hop[i] = j;
+		mark_loops(hop, state, n);
+		list = drop_looping(list, relay, n, hop, state, report);
+	}
+	free(state);
+	free(hop);
+	free(relay);
+	return list;
+}
+
 /* In the order of struct config_builtins, each hook of its own type. */
 const struct config_builtins builtin_config = { builtin_find, builtin_names,
-	builtin_parse_args, builtin_target, builtin_resolve, builtin_free };
+	builtin_parse_args, builtin_target, builtin_resolve, builtin_free,
+	builtin_drop_loops };
 
 const char *
 builtin_wrap_name(const struct servtab *sep)
@@ -638,15 +761,31 @@ builtin_counts_own(const struct servtab *sep)
  * The builtin of the entry that has the socket now sets its options;
  * else the one that had it clears its own.
  */
+/*
+ * A row's options on its entry's socket: its own hook's, or for a
+ * datagram builtin answered here, those that tell each datagram's
+ * destination, so that the answer leaves from it (dgram.h).
+ */
+static int
+row_socket_options(const struct builtin *bi, const struct servtab *sep,
+    int fd, int on)
+{
+	if (bi->bi_socket_options != NULL)
+		return bi->bi_socket_options(sep, fd, on);
+	if (bi->bi_answer != NULL)
+		return dgram_dest_option(fd, sep->se_family, sep->se_v6only,
+		    on);
+	return 0;
+}
+
 int
 builtin_socket_options(const struct servtab *sep, const struct servtab *old,
     int fd)
 {
-	if (sep->se_bi != NULL && sep->se_bi->bi_socket_options != NULL)
-		return sep->se_bi->bi_socket_options(sep, fd, 1);
-	if (old != NULL && old->se_bi != NULL &&
-	    old->se_bi->bi_socket_options != NULL)
-		return old->se_bi->bi_socket_options(sep, fd, 0);
+	if (sep->se_bi != NULL)
+		return row_socket_options(sep->se_bi, sep, fd, 1);
+	if (old != NULL && old->se_bi != NULL)
+		return row_socket_options(old->se_bi, sep, fd, 0);
 	return 0;
 }
 
@@ -868,8 +1007,8 @@ builtin_loop_port(int port)
 
 /* A flood of such datagrams must not become a flood of messages. */
 static void
-log_loop_refused(const struct servtab *sep,
-    const struct sockaddr_storage *from, int port)
+log_loop_refused(const struct servtab *sep, const struct sockaddr *from,
+    int port)
 {
 	time_t *quiet_until = &loop_log_quiet_until[sep->se_bi - builtins];
 	char where[SVC_WHERE_MAX], addr[NI_MAXHOST];
@@ -881,7 +1020,7 @@ log_loop_refused(const struct servtab *sep,
 	*quiet_until = now + LOOP_LOG_INTERVAL;
 	logmsg(LOG_WARNING, "%s: loop request REFUSED from %s port %d",
 	    servtab_where(sep, where, sizeof(where)),
-	    sockaddr_str((const struct sockaddr *)from, addr, sizeof(addr)),
+	    sockaddr_str(from, addr, sizeof(addr)),
 	    port);
 }
 
@@ -889,7 +1028,7 @@ void
 builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 {
 	static char buf[BUILTIN_DGRAMMAX];	/* kept off the stack */
-	struct sockaddr_storage from;
+	union sockaddr_any from, local;
 	socklen_t fromlen;
 	ssize_t n, reply;
 	int i, port;
@@ -899,27 +1038,22 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 		return;
 	}
 	for (i = 0; i < DGRAM_BATCH; i++) {
-		fromlen = sizeof(from);
-		/* With MSG_TRUNC, n is the datagram's size, not what fit. */
-		n = recvfrom(sep->se_fd, buf, sizeof(buf),
-		    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from,
-		    &fromlen);
-		if (n == -1)
+		if ((n = dgram_recv(sep->se_fd, buf, sizeof(buf),
+		    &sep->se_ctrladdr.sa, &from, &fromlen, &local)) == -1)
 			return;
-		if ((size_t)n > sizeof(buf))
+		if ((size_t)n > sizeof(buf) || from.sa.sa_family == 0)
 			continue;
-		port = sockaddr_port((struct sockaddr *)&from);
+		port = sockaddr_port(&from.sa);
 		if (builtin_loop_port(port)) {
-			log_loop_refused(sep, &from, port);
+			log_loop_refused(sep, &from.sa, port);
 			continue;
 		}
-		if (!admit(sep, (struct sockaddr *)&from))
+		if (!admit(sep, &from.sa))
 			continue;
 		reply = sep->se_bi->bi_answer(buf, n, sizeof(buf));
 		if (reply >= 0)
-			(void)sendto(sep->se_fd, buf, reply,
-			    MSG_DONTWAIT | MSG_NOSIGNAL,
-			    (struct sockaddr *)&from, fromlen);
+			(void)dgram_reply(sep->se_fd, buf, reply, &from,
+			    fromlen, &local);
 	}
 }
 

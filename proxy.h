@@ -10,17 +10,14 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
+#include "util.h"
+
 /*
  * The PROXY protocol header, version 1 or 2, for src talking to dst
  * over socktype: its length, 0 if it does not fit in size.
  */
 #define PROXY_V1_MAX		108	/* the longest v1 line (the spec) */
 #define PROXY_V2_MAX		(16 + 36)	/* header and IPv6 addresses */
-union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-};
 size_t		 proxy_header(char *buf, size_t size, int version,
 		    int socktype, union sockaddr_any src,
 		    union sockaddr_any dst);

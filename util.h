@@ -10,6 +10,7 @@
 #define INETD_UTIL_H
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,13 @@
 #define SVC_NAME_MAX	(PATH_MAX + 16)
 /* Room for "FILE:LINE: SERVICE/PROTO" (msg_where(), servtab_where()). */
 #define SVC_WHERE_MAX	(FILE_LINE_MAX + SVC_NAME_MAX)
+
+/* An Internet socket address of either family. */
+union sockaddr_any {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+};
 
 /* The number of elements of an array (as the BSDs' <sys/param.h>). */
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))

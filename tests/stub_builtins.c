@@ -129,4 +129,4 @@ stub_free(struct servtab *sep)
 
 /* In the order of struct config_builtins, each hook of its own type. */
 const struct config_builtins stub_builtins = { stub_builtin, stub_names,
-	stub_parse, stub_target, stub_resolve, stub_free };
+	stub_parse, stub_target, stub_resolve, stub_free, NULL };

@@ -63,6 +63,24 @@ def echo_udp_empty(t):
 
 
 @test
+def udp_builtins_answer_from_address_sent_to(t):
+    """Bound to every address, a datagram builtin answers from the
+    address the client sent to, not from the one the routing table
+    picks: a connected client (or one that checks, as udp() does) would
+    drop the answer as a stranger's."""
+    port = t.port()
+    names = ("echo", "daytime", "time", "chargen")
+    t.daemon([f"*:{port + i} dgram udp wait {ME} internal {name}"
+              for i, name in enumerate(names)] +
+             [f"[::]:{port + 4} dgram udp46 wait {ME} internal echo"])
+    for i, name in enumerate(names):
+        check(len(udp(port + i, b"x", host="127.0.0.2")) > 0,
+              f"{name}: empty answer")
+    check_bytes(udp(port + 4, b"mapped", host="127.0.0.2"), b"mapped",
+                "dual-stack echo to 127.0.0.2")
+
+
+@test
 def discard_tcp(t):
     port = serve_builtin(t, "discard")
     with tcp(port) as s:

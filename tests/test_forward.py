@@ -106,6 +106,42 @@ def forward_line(port, target_port, extra="", proto="tcp",
             f"{tgt}:{target_port} {extra}").rstrip()
 
 
+@test
+def relay_loops_refused(t):
+    """Forward entries whose targets lead back to one of them (two TCP
+    entries aimed at each other, three UDP ones in a ring) would pass
+    each connection round without end: -t names them, and the daemon
+    starts without them and serves the rest, among them an entry that
+    leads into the loop without being part of it."""
+    a, b, c, x, y, z, e = (t.port() for _ in range(7))
+    lines = [forward_line(a, b), forward_line(b, a), forward_line(c, a),
+             forward_line(x, y, proto="udp"),
+             forward_line(y, z, proto="udp"),
+             forward_line(z, x, proto="udp"),
+             f"127.0.0.1:{e} stream tcp nowait {ME} internal echo"]
+    conf = t.path("loops.conf")
+    with open(conf, "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+    done = subprocess.run([harness.INETD, "-t", conf], capture_output=True,
+                          stdin=subprocess.DEVNULL, env=daemon_env(),
+                          timeout=STOP_TIMEOUT)
+    err = done.stderr.decode(errors="replace")
+    check(done.returncode != 0, f"-t passed a file with loops: {err!r}")
+    for n in (1, 2, 4, 5, 6):
+        check(f"loops.conf:{n}: " in err, f"line {n} not named: {err!r}")
+    check("relay loop" in err and "loops.conf:3:" not in err,
+          f"-t said {err!r}")
+    d = t.daemon(lines)
+    bound = bound_sockets(d.pid)
+    check(("tcp", c) in bound and ("tcp", e) in bound,
+          f"the entries outside the loops are not served: {bound}")
+    for proto, port in (("tcp", a), ("tcp", b), ("udp", x), ("udp", y),
+                        ("udp", z)):
+        check((proto, port) not in bound, f"{proto} {port} bound: {bound}")
+    with tcp(e) as s:
+        check_bytes(exchange(s, b"ping"), b"ping", "echo beside the loops")
+
+
 def forwarder(t, target_port, extra="", flags=("-l",), proto="tcp"):
     port = t.port()
     d = t.daemon([forward_line(port, target_port, extra, proto)],
