@@ -568,5 +568,19 @@ def xinetd2inetd(t):
         pass
 
 
+@test
+def reload_xinetd(t):
+    """SIGHUP reads the -x file again: a service added to it opens, the
+    one kept keeps serving."""
+    first, second = t.port(), t.port()
+    d = xinetd(t, cat_service(first, ""))
+    with open(d.conf, "a") as f:
+        f.write(cat_service(second, "").replace("service cat",
+                                                "service cat2"))
+    d.reload()
+    for port in (first, second):
+        check(_served(port), f"port {port} not served after the reload")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
