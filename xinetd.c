@@ -817,15 +817,16 @@ take_cps(struct xservice *xs, struct servtab *sep)
 	    "pause is not applied)", sep->se_maxrate, v->v[1]);
 }
 
-static const char *
-slot_name(enum slot slot)
+/* The first row of a slot: an option's key is its attribute's name. */
+static const struct attr_row *
+slot_row(enum slot slot)
 {
 	size_t i;
 
-	for (i = 0; i < nitems(attr_rows); i++)
+	for (i = 0; i < nitems(attr_rows) - 1; i++)
 		if (attr_rows[i].slot == slot)
-			return attr_rows[i].name;
-	return "?";
+			break;
+	return &attr_rows[i];
 }
 
 /* The attributes that are per-service options (options.h). */
@@ -840,7 +841,7 @@ take_options(struct xservice *xs, struct servtab *sep)
 	for (slot = S_FIRST_OPTION; slot < S_COUNT; slot++) {
 		if (!given(xs, slot))
 			continue;
-		row = attr_find(slot_name(slot));
+		row = slot_row(slot);
 		rc = option_set(sep, row->name, xs->b->a[slot].v,
 		    xs->b->a[slot].n, why, sizeof(why));
 		if (rc == -1)

@@ -428,6 +428,18 @@ class Test:
         return problems
 
 
+def run_inetd(args, seconds=STOP_TIMEOUT):
+    """inetd run with args to its end (-t, -T, a bad flag): its exit
+    status, stdout and stderr; Fail on a sanitizer report."""
+    done = subprocess.run([INETD, *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, env=daemon_env(),
+                          timeout=seconds)
+    err = done.stderr.decode(errors="replace")
+    report = sanitizer_report(err)
+    check(not report, f"sanitizer: {report}")
+    return done.returncode, done.stdout.decode(errors="replace"), err
+
+
 def ephemeral_low():
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:

@@ -44,16 +44,6 @@ MESSAGE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<name>[^:]+): "
 SUMMARY = re.compile(r"^inetd: .*: (\d+ errors?|\d+ services?, no errors)$")
 
 
-def run(args, seconds=STOP_TIMEOUT):
-    done = subprocess.run([harness.INETD, *args], stdin=subprocess.DEVNULL,
-                          capture_output=True, env=daemon_env(),
-                          timeout=seconds)
-    err = done.stderr.decode(errors="replace")
-    report = sanitizer_report(err)
-    check(not report, f"sanitizer: {report}")
-    return done.returncode, done.stdout.decode(errors="replace"), err
-
-
 def check_messages(err, files):
     """Each message a precise one about an attribute or service line of
     one of files; returns {(file, line): what} of the errors and
@@ -108,7 +98,7 @@ def corpus_projects(t):
     """Every file of the corpus: -t -x says only precise things, each at
     the line of the attribute it is about."""
     for path in corpus_files():
-        status, _, err = run(["-t", "-x", path])
+        status, _, err = run_inetd(["-t", "-x", path])
         errors = check_messages(err, {path})
         check(status in (0, 1), f"{path}: exit status {status}")
         check((status == 1) == bool(re.search(r"\d+ errors?$",
@@ -122,7 +112,7 @@ def corpus_debian_as_shipped(t):
     """Debian's files as installed: every service is disabled, nothing
     opens and nothing is wrong."""
     conf = copy_debian(t, enable=False)
-    status, _, err = run(["-t", "-x", conf])
+    status, _, err = run_inetd(["-t", "-x", conf])
     check(status == 0 and "0 services, no errors" in err,
           f"status {status}: {err}")
 
@@ -133,7 +123,7 @@ def corpus_debian_enabled(t):
     daytime and time load as builtins; xinetd's own "servers" and
     "services" have none here, and say so."""
     conf = copy_debian(t, enable=True)
-    status, out, err = run(["-T", "-x", conf])
+    status, out, err = run_inetd(["-T", "-x", conf])
     d = os.path.dirname(conf)
     files = {os.path.join(d, "xinetd.d", n)
              for n in os.listdir(os.path.join(d, "xinetd.d"))}
@@ -245,9 +235,10 @@ service front
         check(not children_of(d.pid), "a child forwards")
 
 
-def cat_service(port, extra):
+def service(port, extra="", name="cat", server="/bin/cat"):
+    """An UNLISTED stream service of server on 127.0.0.1:port."""
     return f"""
-service cat
+service {name}
 {{
 	type		= UNLISTED
 	port		= {port}
@@ -255,7 +246,7 @@ service cat
 	socket_type	= stream
 	wait		= no
 	user		= {ME}
-	server		= /bin/cat
+	server		= {server}
 {extra}
 }}
 """
@@ -274,7 +265,7 @@ def per_source(t):
     """per_source = 1: a second connection from the same address while
     the first is served is closed unserved."""
     port = t.port()
-    xinetd(t, cat_service(port, "\tper_source\t= 1"))
+    xinetd(t, service(port, "\tper_source\t= 1"))
     with held(port):
         with tcp(port) as s:
             try:
@@ -300,7 +291,7 @@ def instances(t):
     """instances = 1: the second client waits in the listen queue until
     the first leaves, then is served."""
     port = t.port()
-    xinetd(t, cat_service(port, "\tinstances\t= 1"))
+    xinetd(t, service(port, "\tinstances\t= 1"))
     first = held(port)
     with tcp(port) as second:
         second.sendall(b"queued\n")
@@ -315,20 +306,8 @@ def cps(t):
     """cps = 1 10: at most 60 servers a minute; the 61st client waits in
     the listen queue (told at -t as a warning)."""
     port = t.port()
-    d = xinetd(t, f"""
-service hi
-{{
-	type		= UNLISTED
-	port		= {port}
-	bind		= 127.0.0.1
-	socket_type	= stream
-	wait		= no
-	user		= {ME}
-	server		= /bin/echo
-	server_args	= hi
-	cps		= 1 10
-}}
-""")
+    d = xinetd(t, service(port, "\tserver_args = hi\n\tcps = 1 10",
+                          name="hi", server="/bin/echo"))
     d.wait_log("cps: at most 60 servers a minute")
     for i in range(60):
         with tcp(port) as s:
@@ -388,7 +367,7 @@ service d
 	per_source = 2 # a comment xinetd takes for a value
 }}
 """)
-    status, out, err = run(["-T", "-x", path])
+    status, out, err = run_inetd(["-T", "-x", path])
     check(status == 1, f"exit status {status}")
     for want in (f"{path}:9: a/tcp: access_times is not supported",
                  f"{path}:11: {port_b}/tcp: cannot use address "
@@ -428,7 +407,7 @@ service tftp
 	cps = 2 5
 }}
 """)
-    status, out, err = run(["-T", "-x", path])
+    status, out, err = run_inetd(["-T", "-x", path])
     check(status == 0, f"status {status}: {err}")
     want = (f"# {path}:6\n[::1]:{port} on socktype = dgram,\n"
             "\tprotocol = udp46,\n\twait = yes,\n\tuser = nobody,\n"
@@ -461,12 +440,12 @@ def round_trip(t, path, *flags):
     """-T of path, then -T of that output: the same entries; each
     comment of the second names the line of the first the entry starts
     on.  Returns the first output."""
-    status, first, err = run(["-T", *flags, path])
+    status, first, err = run_inetd(["-T", *flags, path])
     check(status == 0, f"-T {path}: status {status}: {err}")
     again = t.path("dump.conf")
     with open(again, "w") as f:
         f.write(first)
-    status, second, err = run(["-T", again])
+    status, second, err = run_inetd(["-T", again])
     check(status == 0, f"-T of -T's output: status {status}: {err}")
 
     def entries(text):
@@ -527,7 +506,7 @@ def dump_round_trip_xinetd(t):
     port = t.port()
     path = t.path("x.conf")
     with open(path, "w") as f:
-        f.write(cat_service(port, "\tper_source = 2\n\tinstances = 4\n"
+        f.write(service(port, "\tper_source = 2\n\tinstances = 4\n"
                             "\tcps = 3 1\n\tserver_args = -u") +
                 f"""
 service fwd
@@ -550,7 +529,7 @@ def xinetd2inetd(t):
     port = t.port()
     src = t.path("xinetd.conf")
     with open(src, "w") as f:
-        f.write(cat_service(port, "\tcps = 5 10\n\tbanner = /etc/issue"))
+        f.write(service(port, "\tcps = 5 10\n\tbanner = /etc/issue"))
     done = subprocess.run([os.path.join(TOP, "contrib", "xinetd2inetd"),
                            src], capture_output=True, timeout=STOP_TIMEOUT,
                           env=daemon_env({"INETD": harness.INETD}))
@@ -573,10 +552,9 @@ def reload_xinetd(t):
     """SIGHUP reads the -x file again: a service added to it opens, the
     one kept keeps serving."""
     first, second = t.port(), t.port()
-    d = xinetd(t, cat_service(first, ""))
+    d = xinetd(t, service(first))
     with open(d.conf, "a") as f:
-        f.write(cat_service(second, "").replace("service cat",
-                                                "service cat2"))
+        f.write(service(second, name="cat2"))
     d.reload()
     for port in (first, second):
         check(_served(port), f"port {port} not served after the reload")
