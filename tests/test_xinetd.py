@@ -322,61 +322,33 @@ def refusals(t):
     """What would let in a client xinetd refuses refuses the entry:
     access_times, flag SENSOR, a bind address that is none, an unknown
     attribute (a typo of only_from); the others still load."""
-    ok, port_b = t.port(), t.port()
+    ports = {name: t.port() for name in "absce"}
+    attrs = {"a": "access_times = 08:00-17:00", "b": "bind = 127.0.0.300",
+             "s": "flags = SENSOR", "c": "onlyfrom = 127.0.0.1",
+             "e": "per_source = 2 # a comment xinetd takes for a value"}
+    text = "".join(service(ports[n], "\t" + attrs[n], name=n).replace(
+        "bind\t\t= 127.0.0.1\n", "" if n == "b" else
+        "bind\t\t= 127.0.0.1\n") for n in "absce")
     path = t.path("refused.conf")
     with open(path, "w") as f:
-        f.write(f"""service a
-{{
-	type = UNLISTED
-	port = {t.port()}
-	socket_type = stream
-	wait = no
-	user = nobody
-	server = /bin/cat
-	access_times = 08:00-17:00
-}}
-service b
-{{
-	type = UNLISTED
-	port = {port_b}
-	bind = 127.0.0.300
-	socket_type = stream
-	wait = no
-	user = nobody
-	server = /bin/cat
-}}
-service c
-{{
-	type = UNLISTED
-	port = {t.port()}
-	socket_type = stream
-	wait = no
-	user = nobody
-	server = /bin/cat
-	onlyfrom = 127.0.0.1
-}}
-service d
-{{
-	type = UNLISTED
-	port = {ok}
-	bind = 127.0.0.1
-	socket_type = stream
-	wait = no
-	user = nobody
-	server = /bin/cat
-	per_source = 2 # a comment xinetd takes for a value
-}}
-""")
+        f.write(text)
+    lines = text.splitlines()
+
+    def at(s):
+        return f"{path}:{lines.index(s) + 1}: "
     status, out, err = run_inetd(["-T", "-x", path])
     check(status == 1, f"exit status {status}")
-    for want in (f"{path}:9: a/tcp: access_times is not supported",
-                 f"{path}:11: {port_b}/tcp: cannot use address "
+    for want in (at("\t" + attrs["a"]) + "a/tcp: access_times is not "
+                 "supported",
+                 at("service b") + f"{ports['b']}/tcp: cannot use address "
                  "'127.0.0.300'",
-                 f"{path}:29: c: unknown attribute 'onlyfrom'",
-                 f"{path}:40: d: the comment at the end of the line is "
-                 "ignored"):
+                 at("\t" + attrs["s"]) + "s: flag SENSOR is not "
+                 "supported",
+                 at("\t" + attrs["c"]) + "c: unknown attribute 'onlyfrom'",
+                 at("\t" + attrs["e"]) + "e: the comment at the end of the "
+                 "line is ignored"):
         check(want in err, f"no {want!r} in:\n{err}")
-    check(out.count(";\n") == 1 and f"127.0.0.1:{ok} on" in out and
+    check(out.count(";\n") == 1 and f"127.0.0.1:{ports['e']} on" in out and
           "max_child_per_ip = 2" in out, f"-T output:\n{out}")
 
 
