@@ -338,7 +338,9 @@ list_fragments(struct loader *ld, int fd, const char *dir, const char *from,
 		n++;
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), compare_names);
+	/* No name, no array: qsort() must not be given NULL. */
+	if (n > 0)
+		qsort(names, n, sizeof(*names), compare_names);
 	*namesp = names;
 	*np = n;
 	return 0;

@@ -2314,6 +2314,39 @@ test_xinetd_errors(void)
 	return 1;
 }
 
+/*
+ * An include names an xinetd file or directory, told by its content:
+ * its defaults reach the files read after it, a directory's names with
+ * a dot or a final '~' are left out; of a directory an inetd.conf
+ * include names, a file without a dot in another format is left
+ * alone; an empty directory is no error.
+ */
+static int
+test_xinetd_load(void)
+{
+	CHECK(inc_write("", NULL) == 0);
+	CHECK(inc_write("xd", NULL) == 0);
+	CHECK(inc_write("empty", NULL) == 0);
+	CHECK(inc_write("other", NULL) == 0);
+	CHECK(inc_write("main.conf", "include empty\ninclude x.conf\n"
+	    "include xd\ninclude other\n") == 0);
+	CHECK(inc_write("x.conf", "defaults\n{\n\tinstances = 5\n}\n"
+	    "includedir xd\n") == 0);
+	CHECK(inc_write("xd/echo", "service echo\n{\n\ttype = INTERNAL\n"
+	    "\tport = 8007\n\tsocket_type = stream\n\twait = no\n}\n") == 0);
+	CHECK(inc_write("xd/echo~", "garbage\n") == 0);
+	CHECK(inc_write("xd/echo.rpmsave", "garbage\n") == 0);
+	CHECK(inc_write("other/README", "Not a configuration file.\n") == 0);
+	CHECK(inc_load("main.conf") != NULL);
+	/* xd/echo once: the second include reads no file again. */
+	CHECK(count(list) == 1);
+	CHECK(streq(list->se_service, "8007") && list->se_maxchild == 5);
+	CHECK(streq(list->se_file, inc_path("xd/echo")));
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_WARNING &&
+	    strstr(msgs[0].text, "read already") != NULL);
+	return 1;
+}
+
 static int
 test_include_special_files(void)
 {
@@ -2463,6 +2496,7 @@ main(int argc, char *argv[])
 		{ "xinetd_attributes", test_xinetd_attributes },
 		{ "xinetd_includes", test_xinetd_includes },
 		{ "xinetd_errors", test_xinetd_errors },
+		{ "xinetd_load", test_xinetd_load },
 	};
 
 	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
