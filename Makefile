@@ -19,8 +19,8 @@
 
 PROG		= inetd
 # The daemon: main, its loop, and everything about its children.
-DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c spawn.c \
-		  wrap.c
+DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c sandbox.c \
+		  spawn.c wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c \
@@ -37,6 +37,7 @@ UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
 BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
 RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
+OPTIONS_SRCS	= tests/test_options.c options.c
 PROBE_SRCS	= tests/probe.c
 # Each fuzzer: tests/fuzz/fuzz_NAME.c with the sources FUZZ_NAME_SRCS.
 FUZZ_config_SRCS = $(BUILTIN_SRCS)
@@ -116,6 +117,9 @@ tests/test_ratelimit: $(call objs,$(OBJDIR),$(RATELIMIT_SRCS))
 tests/test_reload: $(call objs,$(OBJDIR),$(RELOAD_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+tests/test_options: $(call objs,$(OBJDIR),$(OPTIONS_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests/probe: $(call objs,$(OBJDIR),$(PROBE_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
@@ -141,6 +145,9 @@ $(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(ASANDIR)/test_reload: $(call objs,$(ASANDIR),$(RELOAD_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(ASANDIR)/test_options: $(call objs,$(ASANDIR),$(OPTIONS_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # -MMD -MP: each object also depends on the headers it includes.
@@ -201,9 +208,10 @@ run: deps
 	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
 
 check-build: $(PROG) tests/test_config tests/test_builtins \
-	tests/test_ratelimit tests/test_reload tests/probe $(ASANDIR)/inetd \
-	$(ASANDIR)/test_config $(ASANDIR)/test_builtins \
-	$(ASANDIR)/test_ratelimit $(ASANDIR)/test_reload $(FUZZ_TARGETS)
+	tests/test_ratelimit tests/test_reload tests/test_options tests/probe \
+	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_builtins \
+	$(ASANDIR)/test_ratelimit $(ASANDIR)/test_reload \
+	$(ASANDIR)/test_options $(FUZZ_TARGETS)
 
 # The last line of the output is the sum over all parts: "N passed, M failed,
 # K skipped" (a build that fails counts as one failure).
@@ -282,5 +290,5 @@ check-deb: deps
 
 clean:
 	rm -rf build $(PROG) tests/test_config tests/test_builtins \
-	    tests/test_ratelimit tests/test_reload tests/probe \
-	    tests/__pycache__
+	    tests/test_ratelimit tests/test_reload tests/test_options \
+	    tests/probe tests/__pycache__

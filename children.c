@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,8 +20,10 @@
 #include "children.h"
 #include "event.h"
 #include "log.h"
+#include "options.h"
 #include "ratelimit.h"
 #include "reload.h"
+#include "util.h"
 
 #define MAXCHILDREN	16384	/* children tracked at once */
 
@@ -27,6 +31,7 @@ static struct child	 children[MAXCHILDREN];
 static int		 nchildren;
 static int		 nforked;	/* of them, started by fork() */
 static int		 children_full_logged;
+static long long	 next_deadline;	/* the earliest ch_deadline_ms */
 
 int
 children_full(void)
@@ -67,6 +72,14 @@ child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer,
 	ch->ch_sep = sep;
 	ch->ch_started_ms = started_ms;
 	ch->ch_datagram = datagram;
+	ch->ch_termed = 0;
+	ch->ch_deadline_ms = 0;
+	ch->ch_timeout = sep->se_opts != NULL ? sep->se_opts->so_timeout : 0;
+	if (ch->ch_timeout != 0) {
+		ch->ch_deadline_ms = started_ms + ch->ch_timeout * 1000LL;
+		if (next_deadline == 0 || ch->ch_deadline_ms < next_deadline)
+			next_deadline = ch->ch_deadline_ms;
+	}
 	if (peer == NULL)
 		memset(&ch->ch_peer, 0, sizeof(ch->ch_peer));
 	else
@@ -108,6 +121,67 @@ int
 children_count(void)
 {
 	return nchildren;
+}
+
+long long
+children_deadline(void)
+{
+	return next_deadline;
+}
+
+/*
+ * The child made itself a session leader, and its process group with
+ * it, before its server ran: the group is what the server started.  A
+ * child of fork() that has not got that far yet gets it alone.
+ */
+static void
+signal_group(const struct child *ch, int sig)
+{
+	char where[SVC_WHERE_MAX];
+
+	if (kill(-ch->ch_pid, sig) == -1 && errno == ESRCH)
+		(void)kill(ch->ch_pid, sig);
+	if (ch->ch_sep == NULL) {
+		logmsg(LOG_WARNING, "server %d of a removed entry ran past "
+		    "its timeout: %s to its process group", (int)ch->ch_pid,
+		    sig == SIGTERM ? "SIGTERM" : "SIGKILL");
+		return;
+	}
+	if (sig == SIGTERM)
+		logmsg(LOG_WARNING, "%s: server %d ran past its timeout of "
+		    "%d s: SIGTERM to its process group, SIGKILL in %d s",
+		    servtab_where(ch->ch_sep, where, sizeof(where)),
+		    (int)ch->ch_pid, ch->ch_timeout,
+		    CHILD_KILL_DELAY_MS / 1000);
+	else
+		logmsg(LOG_WARNING, "%s: server %d still running %d s after "
+		    "SIGTERM: SIGKILL to its process group",
+		    servtab_where(ch->ch_sep, where, sizeof(where)),
+		    (int)ch->ch_pid, CHILD_KILL_DELAY_MS / 1000);
+}
+
+/* One pass over the table, only when the earliest deadline is due. */
+void
+children_run_timeouts(long long now_ms)
+{
+	struct child *ch;
+	int i;
+
+	if (next_deadline == 0 || now_ms < next_deadline)
+		return;
+	next_deadline = 0;
+	for (i = 0; i < nchildren; i++) {
+		ch = &children[i];
+		if (ch->ch_deadline_ms != 0 && ch->ch_deadline_ms <= now_ms) {
+			signal_group(ch, ch->ch_termed ? SIGKILL : SIGTERM);
+			ch->ch_deadline_ms = ch->ch_termed ? 0 :
+			    now_ms + CHILD_KILL_DELAY_MS;
+			ch->ch_termed = 1;
+		}
+		if (ch->ch_deadline_ms != 0 && (next_deadline == 0 ||
+		    ch->ch_deadline_ms < next_deadline))
+			next_deadline = ch->ch_deadline_ms;
+	}
 }
 
 /* Children of removed entries are reaped, but count for nothing. */

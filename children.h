@@ -22,7 +22,13 @@ struct child {
 	long long	 ch_started_ms;	/* monotonic: did it fail at once? */
 	uint64_t	 ch_datagram;	/* the one it was started for, or 0 */
 	int		 ch_forked;	/* by fork(): had the daemon's fds */
+	long long	 ch_deadline_ms; /* timeout: next signal, 0: none */
+	int		 ch_timeout;	/* its entry's, in s, when it started */
+	int		 ch_termed;	/* SIGTERM sent: SIGKILL is next */
 };
+
+/* timeout = SECONDS: SIGKILL this long after the SIGTERM. */
+#define CHILD_KILL_DELAY_MS	5000
 
 /* Whether the table is full (logged once each time it gets full). */
 int		 children_full(void);
@@ -41,6 +47,13 @@ int		 children_of_peer(const struct servtab *sep,
 /* The child's entry, NULL if none; *ch: what was known of it. */
 struct servtab	*child_remove(pid_t pid, struct child *ch);
 int		 children_count(void);
+/*
+ * When a child's timeout next falls due (monotonic ms, 0: none), and
+ * what is due at now_ms: SIGTERM to the process group of a child past
+ * its timeout, SIGKILL CHILD_KILL_DELAY_MS later, each logged.
+ */
+long long	 children_deadline(void);
+void		 children_run_timeouts(long long now_ms);
 /* Reload: children of the entries that were taken over follow them. */
 void		 children_hand_over(const struct handover_table *ht);
 

@@ -132,9 +132,10 @@ entry_error(struct entry *e, const char *fmt, ...)
 	char name[CONF_MSG_MAX];
 	va_list ap;
 
+	/* The protocol without its NetBSD buffer sizes. */
 	if (e->nword > F_PROTO)
-		snprintf(name, sizeof(name), "%s/%s", e->word[F_SERVICE],
-		    e->word[F_PROTO]);
+		snprintf(name, sizeof(name), "%s/%.*s", e->word[F_SERVICE],
+		    (int)strcspn(e->word[F_PROTO], ","), e->word[F_PROTO]);
 	va_start(ap, fmt);
 	vreport(e->p->report, LOG_ERR, e->p->file, e->line,
 	    e->nword > F_PROTO ? name : NULL, fmt, ap);
@@ -1023,6 +1024,25 @@ bind_question(const struct servtab *sep, struct lookup_question *q)
 	return 1;
 }
 
+/*
+ * A service name's port, which the look-up child finds (services may
+ * come from a name service, as users do); 0 for a port number.
+ */
+static int
+port_question(const struct servtab *sep, struct lookup_question *q)
+{
+	if (sep->se_family == AF_UNIX || sep->se_tcpmux != TCPMUX_NONE ||
+	    all_digits(sep->se_service))
+		return 0;
+	memset(q, 0, sizeof(*q));
+	q->kind = LOOKUP_ADDRESS;
+	q->port = sep->se_service;
+	q->family = sep->se_family;
+	q->socktype = sep->se_socktype;
+	q->flags = AI_PASSIVE;
+	return 1;
+}
+
 /* The address a builtin needs (a forward target), if any. */
 static int
 builtin_question(const struct servtab *sep, struct lookup_question *q)
@@ -1034,8 +1054,8 @@ builtin_question(const struct servtab *sep, struct lookup_question *q)
 	    builtins->cb_target(sep, &q->host, &q->port, &q->socktype);
 }
 
-/* Up to five questions an entry asks. */
-#define QUESTIONS_PER_ENTRY	5
+/* Up to six questions an entry asks. */
+#define QUESTIONS_PER_ENTRY	6
 
 static size_t
 entry_questions(const struct servtab *sep, struct lookup_question *q)
@@ -1051,6 +1071,8 @@ entry_questions(const struct servtab *sep, struct lookup_question *q)
 		q[n++] = (struct lookup_question){ .kind = LOOKUP_SOCKGROUP,
 		    .group = sep->se_sockgroup };
 	if (bind_question(sep, &q[n]))
+		n++;
+	if (port_question(sep, &q[n]))
 		n++;
 	if (builtin_question(sep, &q[n]))
 		n++;
@@ -1092,13 +1114,17 @@ ident_error(struct servtab *sep, conf_report_fn *report, const char *what,
 }
 
 static int
-resolve_port(struct servtab *sep, conf_report_fn *report, int *port)
+resolve_port(struct servtab *sep, conf_report_fn *report,
+    const struct lookup_answers *ids, int *port)
 {
 	const char *proto = sep->se_socktype == SOCK_STREAM ? "tcp" : "udp";
-	const struct servent *sp;
+	struct sockaddr_storage addr;
+	struct lookup_question q;
 	const char *errstr;
+	char why[CONF_MSG_MAX];
+	socklen_t len;
 
-	if (all_digits(sep->se_service)) {
+	if (!port_question(sep, &q)) {
 		*port = strtonum(sep->se_service, 1, PORT_MAX, &errstr);
 		if (errstr == NULL)
 			return 0;
@@ -1106,12 +1132,12 @@ resolve_port(struct servtab *sep, conf_report_fn *report, int *port)
 		    sep->se_service, PORT_MAX);
 		return -1;
 	}
-	if ((sp = getservbyname(sep->se_service, proto)) == NULL) {
+	if (lookup_address(ids, &q, &addr, &len, why, sizeof(why)) == -1 ||
+	    (*port = sockaddr_port((struct sockaddr *)&addr)) == 0) {
 		resolve_error(sep, report, "unknown service '%s' for %s: "
 		    "not in /etc/services", sep->se_service, proto);
 		return -1;
 	}
-	*port = ntohs(sp->s_port);
 	return 0;
 }
 
@@ -1160,7 +1186,7 @@ resolve_address(struct servtab *sep, conf_report_fn *report,
 		resolve_unix_address(sep);
 		return 0;
 	}
-	if (resolve_port(sep, report, &port) == -1)
+	if (resolve_port(sep, report, ids, &port) == -1)
 		return -1;
 	bind_question(sep, &q);
 	if (entry_address(sep, report, ids, &q, &addr, &len) == -1)
@@ -1299,27 +1325,51 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 	return 0;
 }
 
+/* With chroot = DIR, the program is DIR's, as chroot(8) runs it. */
 static int
 resolve_program(struct servtab *sep, conf_report_fn *report)
 {
+	const char *root = sep->se_opts != NULL &&
+	    sep->se_opts->so_chroot != NULL ? sep->se_opts->so_chroot : "";
+	char path[PATH_MAX];
 	struct stat st;
 
-	if (stat(sep->se_server, &st) == -1) {
-		resolve_error(sep, report, "program %s: %s", sep->se_server,
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", root,
+	    sep->se_server) >= sizeof(path)) {
+		resolve_error(sep, report, "program %s%s: path too long",
+		    root, sep->se_server);
+		return -1;
+	}
+	if (stat(path, &st) == -1) {
+		resolve_error(sep, report, "program %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		resolve_error(sep, report, "program %s is not a regular file",
-		    sep->se_server);
+		    path);
 		return -1;
 	}
-	if (access(sep->se_server, X_OK) == -1) {
+	if (access(path, X_OK) == -1) {
 		resolve_error(sep, report, "program %s is not executable",
-		    sep->se_server);
+		    path);
 		return -1;
 	}
 	return 0;
+}
+
+/* Limits and sandbox are applied before an execve a builtin never makes. */
+static int
+resolve_options(struct servtab *sep, conf_report_fn *report)
+{
+	const char *key;
+
+	if (sep->se_server != NULL ||
+	    (key = options_exec_only(sep->se_opts)) == NULL)
+		return 0;
+	resolve_error(sep, report, "%s: only for a server that inetd "
+	    "executes, not a builtin", key);
+	return -1;
 }
 
 static int
@@ -1360,6 +1410,7 @@ resolve_entry(struct servtab *sep, uid_t euid, conf_report_fn *report,
 	    (sep->se_family == AF_UNIX &&
 	    resolve_socket_owner(sep, euid, report, ids) == -1) ||
 	    (sep->se_server != NULL && resolve_program(sep, report) == -1) ||
+	    resolve_options(sep, report) == -1 ||
 	    resolve_builtin(sep, report, ids) == -1)
 		return -1;
 	if (sep->se_class != NULL)
@@ -1395,10 +1446,16 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 	struct servtab *sep, **prevp;
 	struct lookup_answers ids;
 
+	char where[SVC_WHERE_MAX];
+	int rc;
+
 	idents_ask(&ids, list);
 	for (prevp = &list; (sep = *prevp) != NULL;) {
-		if (resolve_entry(sep, euid, report, &ids) == 0 &&
-		    !sep->se_off)
+		if ((rc = resolve_entry(sep, euid, report, &ids)) == 0 &&
+		    sep->se_off)
+			report(LOG_DEBUG, "%s: off: checked, not loaded",
+			    servtab_where(sep, where, sizeof(where)));
+		if (rc == 0 && !sep->se_off)
 			prevp = &sep->se_next;
 		else {
 			*prevp = sep->se_next;

@@ -202,11 +202,11 @@ struct servtab	*config_entry(char **words, int nwords, const char *file,
  * Look up what the entry names: user, groups, service port, bind
  * address, program, forward target.  euid is the daemon's effective
  * uid: when it is not 0, an entry for another user is refused.  Returns
- * 0, or -1 after reporting why the entry cannot be used.  Users, groups
- * and host names are looked up in a child process (lookup.h), one for
- * each config_load() whatever the number of files, so that no NSS
- * module is ever loaded into the daemon and no resolver can hold it.
- * Numeric addresses need no child.
+ * 0, or -1 after reporting why the entry cannot be used.  Users,
+ * groups, host and service names are looked up in a child process
+ * (lookup.h), one for each config_load() whatever the number of files,
+ * so that no NSS module is ever loaded into the daemon and no resolver
+ * can hold it.  Numeric addresses and ports need no child.
  */
 int		 config_resolve(struct servtab *sep, uid_t euid,
 		    conf_report_fn *report);

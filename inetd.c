@@ -211,6 +211,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 's', &o->limits.ld_maxperip, INT_MAX },
 		{ 'd', &o->debug, 0 },
 		{ 'E', &o->spawn.so_keep_environment, 0 },
+		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 'i', &o->foreground, 0 },
 		{ 'f', &o->foreground, 0 },	/* NetBSD's name for it */
 		{ 't', &o->check_only, 0 },
@@ -1598,9 +1599,9 @@ sooner(long long *left, long long deadline, long long t)
 
 /*
  * The wait ends for the next retry, the end of a back-off or of a
- * throttle, the watchdog's ping, and whatever internal.c and forward.c
- * have to do next (an idle connection to close, work queued); in ms,
- * -1 for none.
+ * throttle, the watchdog's ping, a child's timeout, and whatever
+ * internal.c and forward.c have to do next (an idle connection to
+ * close, work queued); in ms, -1 for none.
  */
 static int
 next_timeout(void)
@@ -1616,6 +1617,7 @@ next_timeout(void)
 	sooner(&left, builtin_deadline(), t);
 	sooner(&left, forward_deadline(), t);
 	sooner(&left, watchdog_deadline_ms(), t);
+	sooner(&left, children_deadline(), t);
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
@@ -1646,6 +1648,7 @@ serve_forever(void)
 			mux_take_back();
 		}
 		retry_services();
+		children_run_timeouts(monotonic_ms());
 		watchdog_ping();
 		/* Last: a reload frees the entries looked at above. */
 		if (signals_pending) {

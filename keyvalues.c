@@ -232,7 +232,8 @@ kv_escape(struct kv_def *d, char **rp, char **wp)
 	}
 	if (*r == '\0' || *r == '\n' || (hit = strchr(from, *r)) == NULL) {
 		kv_error(d, "unknown escape '\\%c' in a quoted value (there "
-		    "are \\\\ \\n \\t \\r \\' \\\" \\xHH)", *r > ' ' ? *r : '?');
+		    "are \\\\ \\n \\t \\r \\' \\\" \\xHH)",
+		    *r > ' ' ? *r : '?');
 		return -1;
 	}
 	*(*wp)++ = to[hit - from];
@@ -440,8 +441,9 @@ kv_service(struct kv_def *d)
 		kv_error(d, "bind: the listen address is given twice");
 		return -1;
 	}
-	return kv_put(d, F_SERVICE, strchr(addr, ':') != NULL ? "[%s]:%s" :
-	    "%s:%s", addr, d->spec);
+	/* An IPv6 address is bracketed, unless it was already. */
+	return kv_put(d, F_SERVICE, addr[0] != '[' && strchr(addr, ':') !=
+	    NULL ? "[%s]:%s" : "%s:%s", addr, d->spec);
 }
 
 /*

@@ -115,8 +115,8 @@ answer_address(struct lookup_slot *a)
 	hints.ai_socktype = a->socktype;
 	hints.ai_flags = a->flags;
 	errno = 0;
-	if ((error = getaddrinfo(a->host, a->port[0] != '\0' ? a->port : NULL,
-	    &hints, &res)) != 0) {
+	if ((error = getaddrinfo(a->host[0] != '\0' ? a->host : NULL,
+	    a->port[0] != '\0' ? a->port : NULL, &hints, &res)) != 0) {
 		a->gai_error = error;
 		a->sys_errno = errno;
 		return LOOKUP_NO_ADDRESS;
@@ -364,15 +364,16 @@ numeric_address(const struct lookup_question *q, struct addrinfo **resp)
 	    resp);
 }
 
-/* A host name: what the child answers; a numeric address is ours. */
+/*
+ * A host or service name: what the child answers; a numeric address
+ * and port are ours.
+ */
 static int
 asks_child(const struct lookup_question *q)
 {
 	struct addrinfo *res;
 	int error;
 
-	if (q->host == NULL)
-		return 0;
 	if ((error = numeric_address(q, &res)) == 0)
 		freeaddrinfo(res);
 	return error == EAI_NONAME;
@@ -517,7 +518,7 @@ lookup_address(const struct lookup_answers *ans,
 			*lenp = res->ai_addrlen;
 		}
 		freeaddrinfo(res);
-	} else if (error == EAI_NONAME && q->host != NULL) {
+	} else if (error == EAI_NONAME) {
 		id = lookup_find(ans, q);
 		if (id->status == LOOKUP_OK) {
 			memcpy(addr, &id->addr, id->addrlen);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lookup.h: users, groups and host names, looked up in a child process
+ * lookup.h: users, groups, host and service names, looked up in a child
  * so that no NSS module or resolver is ever loaded into the daemon.
  *
  * The caller asks plain questions (a user and group, a host and port)

@@ -4,22 +4,285 @@
  * parser of each one's values.  Applying them is the business of the
  * module that owns the effect (spawn, sandbox, access, listeners).
  */
+#include <sys/resource.h>
+#include <linux/capability.h>
+
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "options.h"
 
 struct option_row {
 	const char	*or_key;
-	int		(*or_parse)(struct svc_options *opts,
+	int		(*or_parse)(struct svc_options *opts, int index,
 			    char *const *values, int nvalues, char *why,
 			    size_t size);
+	int		 or_index;	/* OPT_RLIMIT_*, or a flag's offset */
+	int		 or_exec_only;	/* no meaning for a builtin */
 };
 
+/* The resource of each rlimit_* key (xinetd's names). */
+static const int rlimit_resources[OPT_NRLIMITS] = {
+	[OPT_RLIMIT_AS] = RLIMIT_AS,
+	[OPT_RLIMIT_CPU] = RLIMIT_CPU,
+	[OPT_RLIMIT_DATA] = RLIMIT_DATA,
+	[OPT_RLIMIT_RSS] = RLIMIT_RSS,
+	[OPT_RLIMIT_STACK] = RLIMIT_STACK,
+	[OPT_RLIMIT_FILES] = RLIMIT_NOFILE,
+	[OPT_RLIMIT_NPROC] = RLIMIT_NPROC,
+	[OPT_RLIMIT_CORE] = RLIMIT_CORE,
+	[OPT_RLIMIT_FSIZE] = RLIMIT_FSIZE,
+};
+
+/* capabilities(7), by number: what capabilities = ... may name. */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",
+	"CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+};
+
+static int
+refuse(char *why, size_t size, const char *fmt, const char *value)
+{
+	snprintf(why, size, fmt, value);
+	return -1;
+}
+
+static int
+one_value(int nvalues, char *why, size_t size)
+{
+	if (nvalues == 1)
+		return 0;
+	strlcpy(why, nvalues == 0 ? "needs a value" : "takes one value", size);
+	return -1;
+}
+
+/*
+ * A decimal number with an optional k, m or g (powers of 1024, as
+ * NetBSD's sizes), at most max: 0, or -1 when it is none.
+ */
+static int
+parse_scaled(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long n, scale = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case 'g': case 'G':
+		scale <<= 10;
+		/* FALLTHROUGH */
+	case 'm': case 'M':
+		scale <<= 10;
+		/* FALLTHROUGH */
+	case 'k': case 'K':
+		scale <<= 10;
+		end++;
+		break;
+	}
+	if (*end != '\0' || n > max / scale)
+		return -1;
+	*out = n * scale;
+	return 0;
+}
+
+static int
+parse_rlimit(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	unsigned long long n;
+
+	if (one_value(nvalues, why, size) == -1)
+		return -1;
+	if (strcmp(values[0], "unlimited") == 0)
+		n = RLIM_INFINITY;
+	else if (parse_scaled(values[0], RLIM_INFINITY - 1, &n) == -1)
+		return refuse(why, size, "%s: not a number with k, m or g, "
+		    "nor unlimited", values[0]);
+	opts->so_rlimits[index] = n;
+	opts->so_rlimits_set |= 1U << index;
+	return 0;
+}
+
+/* A decimal number from min to max. */
+static int
+parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+/* One decimal number from min to max. */
+static int
+parse_bounded(char *const *values, int nvalues, long min, long max,
+    int *out, char *why, size_t size)
+{
+	if (one_value(nvalues, why, size) == -1)
+		return -1;
+	if (parse_int(values[0], min, max, out) == -1) {
+		snprintf(why, size, "%s: not a number from %ld to %ld",
+		    values[0], min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_nice(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	(void)index;
+	if (parse_bounded(values, nvalues, -20, 19, &opts->so_nice, why,
+	    size) == -1)
+		return -1;
+	opts->so_nice_set = 1;
+	return 0;
+}
+
+static int
+parse_umask(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	unsigned long n;
+	char *end;
+
+	(void)index;
+	if (one_value(nvalues, why, size) == -1)
+		return -1;
+	errno = 0;
+	n = strtoul(values[0], &end, 8);
+	if (values[0][0] < '0' || values[0][0] > '7' || *end != '\0' ||
+	    errno != 0 || n > 0777)
+		return refuse(why, size, "%s: not an octal mode from 0 to 777",
+		    values[0]);
+	opts->so_umask = (mode_t)n;
+	opts->so_umask_set = 1;
+	return 0;
+}
+
+static int
+parse_timeout(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	(void)index;
+	return parse_bounded(values, nvalues, 1, OPT_TIMEOUT_MAX,
+	    &opts->so_timeout, why, size);
+}
+
+/* yes or no, into the int at index bytes into opts. */
+static int
+parse_flag(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	int *flag = (int *)(void *)((char *)opts + index);
+
+	if (one_value(nvalues, why, size) == -1)
+		return -1;
+	if (strcmp(values[0], "yes") == 0)
+		*flag = 1;
+	else if (strcmp(values[0], "no") == 0)
+		*flag = 0;
+	else
+		return refuse(why, size, "%s: neither yes nor no", values[0]);
+	return 0;
+}
+
+static int
+parse_chroot(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	(void)index;
+	if (one_value(nvalues, why, size) == -1)
+		return -1;
+	if (values[0][0] != '/' || strlen(values[0]) >= PATH_MAX)
+		return refuse(why, size, "%s: not an absolute path",
+		    values[0]);
+	free(opts->so_chroot);
+	if ((opts->so_chroot = strdup(values[0])) == NULL) {
+		strlcpy(why, "out of memory", size);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cap_number(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (strcasecmp(cap_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* No value: none kept. */
+static int
+parse_caps(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	uint64_t caps = 0;
+	int i, cap;
+
+	(void)index;
+	for (i = 0; i < nvalues; i++) {
+		if ((cap = cap_number(values[i])) == -1)
+			return refuse(why, size, "%s: no such capability "
+			    "(capabilities(7))", values[i]);
+		caps |= UINT64_C(1) << cap;
+	}
+	opts->so_caps = caps;
+	opts->so_caps_set = 1;
+	return 0;
+}
+
+#define FLAG(name)	offsetof(struct svc_options, name)
+
 static const struct option_row option_rows[] = {
-	{ NULL, NULL }
+	{ "rlimit_as", parse_rlimit, OPT_RLIMIT_AS, 1 },
+	{ "rlimit_cpu", parse_rlimit, OPT_RLIMIT_CPU, 1 },
+	{ "rlimit_data", parse_rlimit, OPT_RLIMIT_DATA, 1 },
+	{ "rlimit_rss", parse_rlimit, OPT_RLIMIT_RSS, 1 },
+	{ "rlimit_stack", parse_rlimit, OPT_RLIMIT_STACK, 1 },
+	{ "rlimit_files", parse_rlimit, OPT_RLIMIT_FILES, 1 },
+	{ "rlimit_nproc", parse_rlimit, OPT_RLIMIT_NPROC, 1 },
+	{ "rlimit_core", parse_rlimit, OPT_RLIMIT_CORE, 1 },
+	{ "rlimit_fsize", parse_rlimit, OPT_RLIMIT_FSIZE, 1 },
+	{ "nice", parse_nice, 0, 1 },
+	{ "umask", parse_umask, 0, 1 },
+	{ "timeout", parse_timeout, 0, 0 },
+	{ "no_new_privs", parse_flag, FLAG(so_no_new_privs), 1 },
+	{ "private_tmp", parse_flag, FLAG(so_private_tmp), 1 },
+	{ "private_network", parse_flag, FLAG(so_private_network), 1 },
+	{ "protect_system", parse_flag, FLAG(so_protect_system), 1 },
+	{ "chroot", parse_chroot, 0, 1 },
+	{ "capabilities", parse_caps, 0, 1 },
+	{ NULL, NULL, 0, 0 }
 };
 
 static const struct option_row *
@@ -72,9 +335,9 @@ option_set(struct servtab *sep, const char *key, char *const *values,
 		strlcpy(why, "out of memory", size);
 		return -1;
 	}
-	if (row->or_parse(sep->se_opts, values, nvalues, why, size) == -1 ||
-	    option_record(sep->se_opts, key, values, nvalues, why,
-	    size) == -1)
+	if (row->or_parse(sep->se_opts, row->or_index, values, nvalues, why,
+	    size) == -1 || option_record(sep->se_opts, key, values, nvalues,
+	    why, size) == -1)
 		return -1;
 	return 1;
 }
@@ -84,6 +347,64 @@ options_given(const struct servtab *sep, int *n)
 {
 	*n = sep->se_opts != NULL ? sep->se_opts->so_ngiven : 0;
 	return sep->se_opts != NULL ? sep->se_opts->so_given : NULL;
+}
+
+/* Whether the row's key was given a value that does something. */
+static int
+row_given(const struct svc_options *opts, const struct option_row *row)
+{
+	if (row->or_parse == parse_rlimit)
+		return (opts->so_rlimits_set & (1U << row->or_index)) != 0;
+	if (row->or_parse == parse_flag)
+		return *(const int *)(const void *)((const char *)opts +
+		    row->or_index);
+	if (row->or_parse == parse_nice)
+		return opts->so_nice_set;
+	if (row->or_parse == parse_umask)
+		return opts->so_umask_set;
+	if (row->or_parse == parse_chroot)
+		return opts->so_chroot != NULL;
+	if (row->or_parse == parse_caps)
+		return opts->so_caps_set;
+	return 0;
+}
+
+const char *
+options_exec_only(const struct svc_options *opts)
+{
+	const struct option_row *row;
+
+	if (opts == NULL)
+		return NULL;
+	for (row = option_rows; row->or_key != NULL; row++)
+		if (row->or_exec_only && row_given(opts, row))
+			return row->or_key;
+	return NULL;
+}
+
+int
+option_rlimit_resource(int index)
+{
+	return rlimit_resources[index];
+}
+
+const char *
+option_rlimit_key(int index)
+{
+	const struct option_row *row;
+
+	for (row = option_rows; row->or_key != NULL; row++)
+		if (row->or_parse == parse_rlimit && row->or_index == index)
+			return row->or_key;
+	return NULL;
+}
+
+const char *
+option_cap_name(int cap)
+{
+	if (cap < 0 || (size_t)cap >= sizeof(cap_names) / sizeof(cap_names[0]))
+		return NULL;
+	return cap_names[cap];
 }
 
 void
@@ -101,6 +422,7 @@ options_free(struct servtab *sep)
 		free(og->og_values);
 		free(og->og_key);
 	}
+	free(sep->se_opts->so_chroot);
 	free(sep->se_opts);
 	sep->se_opts = NULL;
 }

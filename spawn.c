@@ -36,6 +36,7 @@
 #include "forward.h"
 #include "handback.h"
 #include "log.h"
+#include "sandbox.h"
 #include "spawn.h"
 #include "tcpmux.h"
 #include "util.h"
@@ -185,6 +186,26 @@ child_set_credentials(const struct servtab *sep)
 		child_fail(sep, "setgid", EX_NOPERM);
 	if (setuid(sep->se_uid) == -1)
 		child_fail(sep, "setuid", EX_NOPERM);
+}
+
+/*
+ * The server's limits, user and sandbox (sandbox.h): what needs the
+ * daemon's privileges comes before its user is taken.  An entry without
+ * options makes no call for them.
+ */
+static void
+child_become_server(const struct servtab *sep)
+{
+	const char *what;
+
+	forward_restore_limits();
+	if (sep->se_opts != NULL &&
+	    sandbox_enter(sep->se_opts, sep->se_uid, &what) == -1)
+		child_fail(sep, what, EX_OSERR);
+	child_set_credentials(sep);
+	if (sep->se_opts != NULL &&
+	    sandbox_finish(sep->se_opts, sep->se_uid, &what) == -1)
+		child_fail(sep, what, EX_OSERR);
 }
 
 /*
@@ -362,8 +383,7 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer,
 	}
 	if (tcpmux_go(sep, STDIN_FILENO) == -1)
 		_exit(0);
-	child_set_credentials(sep);
-	forward_restore_limits();
+	child_become_server(sep);
 	execve(sep->se_server, sep->se_argv,
 	    server_environment(sep, STDIN_FILENO, peer));
 	child_fail(sep, sep->se_server, EX_OSERR);
@@ -383,8 +403,7 @@ exec_server(const struct servtab *sep, int fd, char **env)
 	child_new_session(sep);
 	if (tcpmux_go(sep, STDIN_FILENO) == -1)
 		_exit(0);
-	child_set_credentials(sep);
-	forward_restore_limits();
+	child_become_server(sep);
 	execve(sep->se_server, sep->se_argv, env);
 	child_fail(sep, sep->se_server, EX_OSERR);
 }

@@ -22,7 +22,8 @@ struct spawn_options {
  * wherever the failure (here, in a builtin, in TCP wrappers' check),
  * as inetd.8 says under EXIT STATUS, with the codes of <sysexits.h>:
  * EX_OSERR (71) when a system call failed (dup2, fcntl, sigprocmask,
- * setsid, poll, execve of the server, sending the connection back);
+ * setsid, poll, execve of the server, sending the connection back, a
+ * limit or sandbox option the kernel refused);
  * EX_NOPERM (77) when the user or groups of the entry (or, for auth,
  * of the owner of a connection) could not be taken; EX_SOFTWARE (70)
  * for what cannot happen.  A client refused by TCP wrappers, one that

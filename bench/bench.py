@@ -28,7 +28,8 @@ options:
     --only NAMES    comma-separated servers to run (default all)
     --parts NAMES   comma-separated parts to run: rows of the main table
                     by key (daytime1, echo16, true1, ...), or rss, idle,
-                    scale, strace, wrap (default all)
+                    scale, strace, wrap, sandbox (default all); sandbox
+                    runs with true1
     --quick         one short round: checks the machinery, rough numbers
     --out FILE      results file (default bench/RESULTS.md; - for none)
 """
@@ -538,6 +539,40 @@ class OursWrapped(Ours):
         return [self.flag]
 
 
+# The sandbox row: ours with these keys on exec /bin/true, against the
+# plain entry and against what a peer does, unshare(1) per connection.
+SANDBOX_KEYS = "no_new_privs = yes, private_tmp = yes, private_network = yes"
+UNSHARE = "/usr/bin/unshare"
+
+
+class OursSandboxed(Ours):
+    """Ours serving exec /bin/true in a sandbox: its keys (sandbox), or
+    unshare(1) as the server (unshare), as an xinetd user would."""
+
+    column = single_process = scales = False
+    serves = ("true",)
+
+    def __init__(self, bench, slot, how):
+        super().__init__(bench, slot)
+        self.how = how
+        self.name = f"ours {how}"
+
+    def conf_text(self, svcs):
+        lines = []
+        for s in svcs:
+            if s.svc != "true":
+                continue
+            if self.how == "unshare":
+                lines.append(f"{s.addr}:{s.port} stream tcp nowait {USER} "
+                             f"{UNSHARE} unshare -n -m /bin/true")
+            else:
+                lines.append(f"{s.addr}:{s.port} on socktype = stream, "
+                             f"protocol = tcp, wait = no, user = {USER}, "
+                             f"exec = /bin/true, args = true, "
+                             f"{SANDBOX_KEYS};")
+        return "".join(line + "\n" for line in lines)
+
+
 class OpenbsdInetd(InetdLike):
     name = "openbsd-inetd"
 
@@ -768,6 +803,10 @@ class Bench:
             for flag, svc in self.wrapper_flags():
                 out.append(OursWrapped(self, len(classes) + len(out), flag,
                                        svc))
+            if self.part("sandbox") and os.geteuid() == 0:
+                for how in ("sandbox", "unshare"):
+                    out.append(OursSandboxed(self, len(classes) + len(out),
+                                             how))
         return out
 
     def wrapper_flags(self):
@@ -1218,6 +1257,21 @@ class Report:
             elif plain:
                 self.check(f"libwrap cost with {flag}", "not measured: "
                            f"inetd has no {flag} flag yet", None)
+        self.sandbox_check()
+
+    def sandbox_check(self):
+        plain = self.get("true1", "ours")
+        keys = self.get("true1", "ours sandbox")
+        unshared = self.get("true1", "ours unshare")
+        if not (plain and keys):
+            return
+        text = (f"{keys:,.0f} conn/s against {plain:,.0f} plain: "
+                f"{(1 / keys - 1 / plain) * 1e6:+,.0f} µs per connection")
+        if unshared:
+            text += (f"; unshare -n -m per connection: {unshared:,.0f} "
+                     f"conn/s, {fmt_ratio(keys / unshared)} of it")
+        self.check(f"sandbox cost ({SANDBOX_KEYS.replace(' = yes', '')}; "
+                   f"{BY_KEY['true1'].label})", text, None)
 
     def machine(self):
         cpu = "?"

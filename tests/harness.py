@@ -411,6 +411,18 @@ class Test:
                 return port
         raise Fail("no free port found")
 
+    def nobody_files(self):
+        """For a daemon run as nobody: a copy of the daemon it can execute,
+        and a pidfile in a directory it owns."""
+        nobody = pwd.getpwnam("nobody")
+        binary = self.path("inetd")
+        shutil.copy(INETD, binary)
+        os.chmod(binary, 0o755)
+        rundir = self.path("run")
+        os.mkdir(rundir)
+        os.chown(rundir, nobody.pw_uid, nobody.pw_gid)
+        return binary, os.path.join(rundir, "pid")
+
     def probe(self):
         """A copy of tests/probe that user nobody can run."""
         path = self.path("probe")

@@ -15,6 +15,16 @@
  *	session SID PID		(its session, and its own process ID)
  *	umask OCTAL
  *	path TEXT		($PATH, "(unset)" if none)
+ *	nice N			(getpriority)
+ *	sndbuf N, rcvbuf N	(SO_SNDBUF, SO_RCVBUF of descriptor 0)
+ *	status NAME VALUE	(NoNewPrivs, CapPrm, CapEff, CapBnd, CapAmb)
+ *	limit NAME SOFT HARD	(/proc/self/limits; spaces in NAME are _)
+ *	ns NAME LINK		(/proc/self/ns/mnt and net)
+ *	mount POINT TYPE OPTS	(/proc/self/mountinfo: /, /tmp, /var/tmp)
+ *	writable PATH yes|ERRNO	(access W_OK of /, /tmp, /var/tmp, /usr)
+ *	tmpentries N		(entries in /tmp)
+ *	netif NAME up|down	(each network interface)
+ *	root DEV INO		(of /, which a chroot changes)
  *
  * The report goes to standard output, the connection of a nowait
  * service.  A wait service's server gets the listening socket instead:
@@ -24,11 +34,15 @@
  * descriptor reported is what inetd left, not what the probe opened.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <net/if.h>
 
 #include <dirent.h>
 #include <err.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,10 +103,15 @@ print_fds(FILE *out)
 	closedir(dir);
 }
 
+/* Signals, and the sandbox's lines of the status. */
 static void
-print_signals(FILE *out)
+print_status(FILE *out)
 {
+	static const char *const names[] = {
+		"NoNewPrivs:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:",
+	};
 	char line[256];
+	size_t i, n;
 	FILE *fp;
 
 	if ((fp = fopen("/proc/self/status", "r")) == NULL)
@@ -104,8 +123,115 @@ print_signals(FILE *out)
 		else if (strncmp(line, "SigIgn:", 7) == 0)
 			fprintf(out, "sigign %s",
 			    line + 7 + strspn(line + 7, " \t"));
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			n = strlen(names[i]);
+			if (strncmp(line, names[i], n) == 0)
+				fprintf(out, "status %.*s %s", (int)n - 1,
+				    line, line + n + strspn(line + n, " \t"));
+		}
 	}
 	fclose(fp);
+}
+
+/* "Max open files   1024   4096   files": name, soft, hard. */
+static void
+print_limits(FILE *out)
+{
+	char line[256], soft[32], hard[32];
+	size_t i;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/limits", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "Max ", 4) != 0 || strlen(line) < 26 ||
+		    sscanf(line + 26, "%31s %31s", soft, hard) != 2)
+			continue;
+		for (i = 26; i > 0 && line[i - 1] == ' '; i--)
+			;
+		line[i] = '\0';
+		for (i = 0; line[i] != '\0'; i++)
+			if (line[i] == ' ')
+				line[i] = '_';
+		fprintf(out, "limit %s %s %s\n", line, soft, hard);
+	}
+	fclose(fp);
+}
+
+static void
+print_mounts(FILE *out)
+{
+	char line[4096], point[1024], opts[256], type[64], *dash;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/mountinfo", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%*s %*s %*s %*s %1023s %255s", point,
+		    opts) != 2 || (dash = strstr(line, " - ")) == NULL ||
+		    sscanf(dash + 3, "%63s", type) != 1)
+			continue;
+		if (strcmp(point, "/") == 0 || strcmp(point, "/tmp") == 0 ||
+		    strcmp(point, "/var/tmp") == 0)
+			fprintf(out, "mount %s %s %s\n", point, type, opts);
+	}
+	fclose(fp);
+}
+
+static void
+print_files(FILE *out)
+{
+	static const char *const paths[] = { "/", "/tmp", "/var/tmp", "/usr" };
+	char link[256], path[64];
+	struct dirent *dp;
+	struct stat st;
+	size_t i;
+	DIR *dir;
+	int n = 0;
+	ssize_t len;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		fprintf(out, "writable %s %s\n", paths[i], access(paths[i],
+		    W_OK) == 0 ? "yes" : strerrorname_np(errno));
+	if ((dir = opendir("/tmp")) != NULL) {
+		while ((dp = readdir(dir)) != NULL)
+			n += dp->d_name[0] != '.';
+		closedir(dir);
+		fprintf(out, "tmpentries %d\n", n);
+	}
+	if (stat("/", &st) == 0)
+		fprintf(out, "root %llu %llu\n", (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s",
+		    i == 0 ? "mnt" : "net");
+		if ((len = readlink(path, link, sizeof(link) - 1)) > 0)
+			fprintf(out, "ns %s %.*s\n", i == 0 ? "mnt" : "net",
+			    (int)len, link);
+	}
+}
+
+static void
+print_netifs(FILE *out)
+{
+	struct if_nameindex *ifs, *ifp;
+	struct ifreq ifr;
+	int fd;
+
+	if ((ifs = if_nameindex()) == NULL)
+		return;
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	for (ifp = ifs; ifp->if_name != NULL; ifp++) {
+		memset(&ifr, 0, sizeof(ifr));
+		strncpy(ifr.ifr_name, ifp->if_name, IFNAMSIZ - 1);
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr) == -1)
+			continue;
+		fprintf(out, "netif %s %s\n", ifp->if_name,
+		    (ifr.ifr_flags & IFF_UP) ? "up" : "down");
+	}
+	close(fd);
+	if_freenameindex(ifs);
 }
 
 static void
@@ -118,6 +244,31 @@ print_process(FILE *out)
 	fprintf(out, "session %d %d\n", (int)getsid(0), (int)getpid());
 	fprintf(out, "umask %03o\n", (unsigned)mask);
 	fprintf(out, "path %s\n", path != NULL ? path : "(unset)");
+	errno = 0;
+	fprintf(out, "nice %d\n", getpriority(PRIO_PROCESS, 0));
+}
+
+/* The buffers of the socket inetd gave: its listener's, inherited. */
+static void
+print_socket(FILE *out)
+{
+	static const struct {
+		const char	*name;
+		int		 option;
+	} opts[] = {
+		{ "sndbuf", SO_SNDBUF },
+		{ "rcvbuf", SO_RCVBUF },
+	};
+	socklen_t len;
+	size_t i;
+	int value;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		len = sizeof(value);
+		if (getsockopt(STDIN_FILENO, SOL_SOCKET, opts[i].option,
+		    &value, &len) == 0)
+			fprintf(out, "%s %d\n", opts[i].name, value);
+	}
 }
 
 static void
@@ -171,7 +322,12 @@ main(int argc, char *argv[])
 	print_argv(out, argc, argv);
 	print_fds(out);
 	print_process(out);
-	print_signals(out);
+	print_socket(out);
+	print_status(out);
+	print_limits(out);
+	print_mounts(out);
+	print_files(out);
+	print_netifs(out);
 	if (fclose(out) == EOF)
 		err(1, "report");
 	if (argc > 1 && strcmp(argv[1], "-A") == 0)

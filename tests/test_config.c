@@ -424,7 +424,8 @@ static const struct parse_error parse_errors[] = {
 	{ "proto_option", "echo stream tcp,bufsize=1 nowait root internal\n",
 	  0, "t.conf:1: echo/tcp: unknown protocol option 'bufsize' "
 	  "(expected sndbuf=SIZE or rcvbuf=SIZE)" },
-	{ "accept_filter", "echo stream:dnsready tcp nowait root internal\n",
+	{ "accept_filter", "echo stream:dnsready tcp,sndbuf=1k nowait root "
+	  "internal\n",
 	  0, "t.conf:1: echo/tcp: accept filter 'dnsready' is not supported "
 	  "on Linux (dataready and httpready are, as TCP_DEFER_ACCEPT)" },
 	{ "accept_filter_udp", "echo dgram:dataready udp wait root "
@@ -1936,8 +1937,8 @@ test_kv_layout(void)
 	    "        # a whole line of comment, wait = yes;\n"
 	    "  user = nobody, group = nogroup,   exec = /bin/cat,\n"
 	    "args = cat '#not a comment' \"x;y\", wait = no; 8015 on "
-	    "protocol = udp6, user = root, args = echo; 8016 stream tcp nowait root "
-	    "internal echo\n"
+	    "protocol = udp6, user = root, args = echo; 8016 stream tcp "
+	    "nowait root internal echo\n"
 	    "\tx\n"
 	    "::1:8017 off protocol=tcp6,user=root,args=echo;\n");
 	CHECK(nmsgs == 0 && count(list) == 4);
@@ -1988,8 +1989,10 @@ test_kv_keys(void)
 	    "9001 on bind = 127.0.0.2, protocol = udp, user = root,\n"
 	    "  max_child = 7, max_conn_per_ip_per_minute = 9,\n"
 	    "  exec = internal, args = echo;\n"
-	    "9002 on bind = *, protocol = tcp, user = root, args = echo;\n");
-	CHECK(nmsgs == 0 && count(list) == 3);
+	    "9002 on bind = *, protocol = tcp, user = root, args = echo;\n"
+	    "9003 on bind = [::1], protocol = tcp6, user = root, args = echo;\n");
+	CHECK(nmsgs == 0 && count(list) == 4);
+	CHECK(streq(nth(3)->se_host, "::1"));
 	CHECK(streq(nth(0)->se_host, "::1") && nth(0)->se_family == AF_INET6);
 	CHECK(streq(nth(0)->se_user, "root:wheel") || (streq(nth(0)->se_user,
 	    "root") && streq(nth(0)->se_group, "wheel")));
@@ -2049,9 +2052,12 @@ test_kv_off_resolved(void)
 	CHECK(nmsgs == 0 && count(list) == 2);
 	list = config_resolve_all(list, 0, capture);
 	CHECK(list == NULL);
-	CHECK(nmsgs == 1);
+	CHECK(nmsgs == 2);
 	CHECK(streq(msgs[0].text, "t.conf:1: echo/tcp: unknown user "
 	    "'no-such-user-here'"));
+	CHECK(msgs[1].priority == LOG_DEBUG);
+	CHECK(streq(msgs[1].text, "t.conf:2: echo/tcp: off: "
+	    "checked, not loaded"));
 	return 1;
 }
 
@@ -2205,6 +2211,46 @@ test_include_loops(void)
 	snprintf(want, sizeof(want), "%s:2: include %s: includes nested "
 	    "more than 7 deep", inc_path("n7.conf"), inc_path("n8.conf"));
 	CHECK(streq(msgs[0].text, want));
+	inc_cleanup();
+	return 1;
+}
+
+/*
+ * ".include GLOB": the matches in name order, relative to the file's
+ * directory, a directory skipped; the loop, once-only and regular-file
+ * checks are include's.
+ */
+static int
+test_dot_include_load(void)
+{
+	char want[1024];
+
+	CHECK(inc_write("", NULL) == 0);
+	CHECK(inc_write("g", NULL) == 0);
+	CHECK(inc_write("g/sub", NULL) == 0);
+	CHECK(inc_write("g/b.conf", "8002 on protocol = tcp, user = root, "
+	    "args = echo;\n") == 0);
+	CHECK(inc_write("g/a.conf", ".include ../g/b.conf\n"
+	    "8001 stream tcp nowait root internal echo\n") == 0);
+	CHECK(inc_write("main.conf", ".include g/*\n"
+	    ".include g/none-*.conf\n"
+	    ".include main.conf\n") == 0);
+	CHECK(inc_load("main.conf") != NULL);
+	CHECK(count(list) == 2);
+	CHECK(streq(nth(0)->se_service, "8002"));
+	CHECK(streq(nth(1)->se_service, "8001"));
+	/* b.conf once, through a.conf; no match: a note; main.conf: loop. */
+	CHECK(nmsgs == 3);
+	snprintf(want, sizeof(want), "%s:1: include %s: read already",
+	    inc_path("main.conf"), inc_path("g/b.conf"));
+	CHECK(strncmp(msgs[0].text, want, strlen(want)) == 0);
+	snprintf(want, sizeof(want), "%s:2: include %s: no file matches",
+	    inc_path("main.conf"), inc_path("g/none-*.conf"));
+	CHECK(msgs[1].priority == LOG_DEBUG && streq(msgs[1].text, want));
+	snprintf(want, sizeof(want), "%s:3: include %s: include loop",
+	    inc_path("main.conf"), inc_path("main.conf"));
+	CHECK(msgs[2].priority == LOG_ERR);
+	CHECK(strncmp(msgs[2].text, want, strlen(want)) == 0);
 	inc_cleanup();
 	return 1;
 }
@@ -2491,6 +2537,7 @@ main(int argc, char *argv[])
 		{ "include_parse_errors", test_include_parse_errors },
 		{ "include_load", test_include_load },
 		{ "include_loops", test_include_loops },
+		{ "dot_include_load", test_dot_include_load },
 		{ "include_special_files", test_include_special_files },
 		{ "xinetd_detect", test_xinetd_detect },
 		{ "xinetd_attributes", test_xinetd_attributes },

@@ -648,18 +648,12 @@ def unprivileged(t):
     if not IS_ROOT:
         raise Skip("already not root: the other tests run unprivileged")
     nobody = pwd.getpwnam("nobody")
-    binary = t.path("inetd")
-    shutil.copy(harness.INETD, binary)
-    os.chmod(binary, 0o755)
-    rundir = t.path("run")
-    os.mkdir(rundir)
-    os.chown(rundir, nobody.pw_uid, nobody.pw_gid)
+    binary, pidfile = t.nobody_files()
     echo, other, probe = t.port(), t.port(), t.port()
     d = t.daemon([f"127.0.0.1:{echo} stream tcp nowait nobody internal echo",
                   f"127.0.0.1:{other} stream tcp nowait root internal echo",
                   f"127.0.0.1:{probe} stream tcp nowait nobody {t.probe()} "
-                  "probe"], user="nobody", binary=binary,
-                 pidfile=os.path.join(rundir, "pid"))
+                  "probe"], user="nobody", binary=binary, pidfile=pidfile)
     check(d.ready == 2, f"ready with {d.ready} services, want 2")
     d.wait_log(f"{d.conf}:2:")
     check_tcp_builtin("echo", echo)

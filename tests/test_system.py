@@ -364,9 +364,11 @@ def hung_lookup_keeps_running_config(t):
 
 @test
 def nss_modules_stay_out(t):
-    """Users and groups are looked up in a child: with an nsswitch.conf
-    naming an NSS module (systemd's), the daemon maps none after a load
-    and a reload, and its entries still run as the users they name."""
+    """Users, groups and service names are looked up in a child: with an
+    nsswitch.conf naming an NSS module (systemd's) first, the daemon maps
+    none after a load and a reload, its entries still run as the users
+    they name, and an entry named by a service of /etc/services (a
+    private one, naming the test's port) listens on that port."""
     if not IS_ROOT or shutil.which("unshare") is None:
         raise Skip("needs root and unshare(1) for a private nsswitch.conf")
     module = subprocess.run(["sh", "-c", "ldconfig -p | grep -c "
@@ -374,15 +376,19 @@ def nss_modules_stay_out(t):
                             text=True).stdout.strip()
     if module in ("", "0"):
         raise Skip("libnss_systemd.so.2 not installed: no module to load")
-    nss = t.path("nsswitch.conf")
-    write(nss, ["passwd: files systemd", "group: files systemd"])
+    nss, services = t.path("nsswitch.conf"), t.path("services")
+    write(nss, ["passwd: files systemd", "group: files systemd",
+                "services: systemd files"])
     echo, probe = t.port(), t.port()
-    d = t.daemon([f"127.0.0.1:{echo} stream tcp nowait root internal echo",
+    write(services, [f"inetd-test-echo {echo}/tcp"])
+    d = t.daemon(["127.0.0.1:inetd-test-echo stream tcp nowait root "
+                  "internal echo",
                   f"127.0.0.1:{probe} stream tcp nowait nobody {t.probe()} "
                   "probe"],
                  wrapper=["unshare", "-m", "--propagation", "private", "--",
                           "sh", "-c", 'mount --bind "$0" /etc/nsswitch.conf '
-                          '&& exec "$@"', nss])
+                          '&& mount --bind "$1" /etc/services && shift && '
+                          'exec "$@"', nss, services])
     for when in ("load", "reload"):
         check_tcp_builtin("echo", echo)
         report = probe_report(probe)
@@ -503,12 +509,22 @@ def notify_not_inherited(t):
 def foreground_flag(t):
     """-i: not debug mode, yet no fork: the started process is the daemon,
     tells systemd it is ready, and serves."""
+    check_foreground(t, "-i")
+
+
+@test
+def netbsd_foreground_flag(t):
+    """-f, NetBSD's name for -i, so that its rc scripts work."""
+    check_foreground(t, "-f")
+
+
+def check_foreground(t, flag):
     n = Notify(t, abstract=True)
     port = t.port()
     conf, pidfile = t.path("fg.conf"), t.path("fg.pid")
     write(conf, builtin_lines(port, "daytime"))
     with open(t.path("fg.log"), "wb") as log:
-        proc = subprocess.Popen([harness.INETD, "-i", "-p", pidfile, conf],
+        proc = subprocess.Popen([harness.INETD, flag, "-p", pidfile, conf],
                                 stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=log, start_new_session=True,
                                 env=daemon_env({"NOTIFY_SOCKET": n.env}))
@@ -638,6 +654,16 @@ def corpus_openbsd(t):
 @test
 def corpus_netbsd(t):
     check_corpus(t, "netbsd.inetd.conf")
+
+
+@test
+def corpus_netbsd_keyvalues(t):
+    """NetBSD 10's key-values definitions, over lines and several on a
+    line, and its positional extensions: only the test programs, which
+    this system lacks, are refused."""
+    errors = check_corpus(t, "netbsd-keyvalues.inetd.conf")
+    check(len(errors) == 7 and all("/usr/tests/" in e for e in
+          errors.values()), f"errors: {errors}")
 
 
 if __name__ == "__main__":
