@@ -532,5 +532,23 @@ def reload_xinetd(t):
         check(_served(port), f"port {port} not served after the reload")
 
 
+@test
+def limits_applied(t):
+    """nice, umask and rlimit_files are the key-values options of the same
+    names: the server runs with them (read by the probe), and -T prints
+    them."""
+    port = t.port()
+    text = service(port, "\tnice = 7\n\tumask = 027\n\trlimit_files = 77",
+                   name="probe", server=t.probe())
+    d = xinetd(t, text)
+    with tcp(port) as s:
+        got = recv_to_eof(s).decode(errors="replace").splitlines()
+    for want in ("nice 7", "umask 027", "limit Max_open_files 77 77"):
+        check(want in got, f"no {want!r} in the probe's report: {got}")
+    status, out, err = run_inetd(["-T", "-x", d.conf])
+    check(status == 0 and "nice = 7,\n\tumask = 027,\n\trlimit_files = 77;"
+          in out, f"-T: {status} {err}\n{out}")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
