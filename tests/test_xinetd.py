@@ -36,6 +36,7 @@ PRECISE = [re.compile(p) for p in (
     r"refused rather than open .+",
     r"(nice|umask|passenv|env|rlimit_\w+) is not supported: not applied$",
     r"cps: at most \d+ servers a minute; .+",
+    r"\w+: \"[^\"]*\": .+",
     r"no builtin service named '(servers|services)' .+",
     r"the comment at the end of the line is ignored .+",
 )]
