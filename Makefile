@@ -20,7 +20,7 @@
 PROG		= inetd
 # The daemon: main, its loop, and everything about its children.
 DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c sandbox.c \
-		  spawn.c wrap.c
+		  spawn.c upgrade.c wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c \

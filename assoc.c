@@ -507,6 +507,12 @@ assoc_forget(struct servtab *old)
 			assoc_end(a, R_REPLACED);
 }
 
+int
+assoc_count(void)
+{
+	return nassocs;
+}
+
 void
 assoc_closeall(void)
 {

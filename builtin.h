@@ -84,6 +84,11 @@ void		 builtin_set_idle_timeout(int seconds);
  * first idle connection to close, or sooner); 0: no connection is open.
  */
 long long	 builtin_deadline(void);
+/*
+ * The connections served in the daemon: the builtins' and those
+ * forwarded (TCP connections, UDP clients).
+ */
+int		 builtin_open_count(void);
 /* After each wait of the loop: the idle connections close. */
 void		 builtin_run(void);
 /*

@@ -59,6 +59,24 @@ count_forked(int delta)
 	event_copies_elsewhere(nforked > 0);
 }
 
+/* Noted as it was; its entry counts it if this returns 0. */
+int
+child_restore(const struct child *ch)
+{
+	if (nchildren == MAXCHILDREN)
+		return -1;
+	if (ch->ch_forked)
+		count_forked(1);
+	children[nchildren++] = *ch;
+	return 0;
+}
+
+const struct child *
+child_at(int i)
+{
+	return i >= 0 && i < nchildren ? &children[i] : NULL;
+}
+
 void
 child_add(pid_t pid, struct servtab *sep, const struct sockaddr *peer,
     uint64_t datagram, long long started_ms, int forked)

@@ -41,6 +41,14 @@ int		 children_full(void);
 void		 child_add(pid_t pid, struct servtab *sep,
 		    const struct sockaddr *peer, uint64_t datagram,
 		    long long started_ms, int forked);
+/*
+ * An upgrade (upgrade.c): the children one by one (NULL past the last),
+ * and in the new image each noted again, 0, or -1 past MAXCHILDREN (a
+ * smaller table in the new image): that child is still reaped, but
+ * counts for nothing.  The caller adds it to its entry's count.
+ */
+const struct child *child_at(int i);
+int		 child_restore(const struct child *ch);
 /* Children of the entry serving that client, for max-child-per-ip. */
 int		 children_of_peer(const struct servtab *sep,
 		    const struct peer_addr *pa);

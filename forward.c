@@ -413,6 +413,12 @@ forward_deadline(void)
 	return timer_deadline();
 }
 
+int
+forward_open_count(void)
+{
+	return relay_count() + assoc_count();
+}
+
 /* After the loop's wait: the deadlines reached, the slots freed. */
 void
 forward_run(void)

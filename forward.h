@@ -62,6 +62,8 @@ void		 forward_restore_limits(void);
  * first timeout, or sooner); 0: never.
  */
 long long	 forward_deadline(void);
+/* TCP connections and UDP clients forwarded now. */
+int		 forward_open_count(void);
 /* After each wait of the loop: timeouts, and the slots freed. */
 void		 forward_run(void);
 

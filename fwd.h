@@ -117,6 +117,7 @@ void		 relays_release(void);
 void		 relay_take_over(struct servtab *old, struct servtab *sep);
 void		 relay_forget(struct servtab *old);
 void		 relay_closeall(void);
+int		 relay_count(void);
 
 /* assoc.c: the UDP clients. */
 void		 assoc_expire(int64_t *soonest);
@@ -124,5 +125,6 @@ void		 assoc_take_over(struct servtab *old, struct servtab *sep,
 		    struct forward *fw);
 void		 assoc_forget(struct servtab *old);
 void		 assoc_closeall(void);
+int		 assoc_count(void);
 
 #endif /* INETD_FWD_H */

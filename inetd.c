@@ -53,6 +53,7 @@
 #include "reload.h"
 #include "spawn.h"
 #include "tcpmux.h"
+#include "upgrade.h"
 #include "util.h"
 #include "wrap.h"
 
@@ -64,6 +65,8 @@
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
+#define PIDFILE_WAIT_MS	1000	/* for a child's copy of the pidfile's lock */
+#define PIDFILE_TICK_MS	10
 
 /*
  * The flags, and what the environment sets for tests: main() fills it,
@@ -104,6 +107,7 @@ static time_t		 backoff_quiet_until; /* no message about it till */
 static struct addr_table *addrtab;	/* per-address rates */
 static uint64_t		 service_ids;	/* the last one given to an entry */
 static int		 conf_errors;	/* reported by the file being loaded */
+static struct upgrade_inheritance inherited; /* started by an upgrade */
 
 static void	usage(void) __attribute__((noreturn));
 static void	parse_flags(struct inetd_options *o, int argc,
@@ -116,6 +120,7 @@ static void	load_services(void);
 static void	open_pidfile(void);
 static void	catch_signals(void);
 static void	open_wait_set(void);
+static void	adopt_inherited(void);
 static int	open_services(void);
 static void	serve_forever(void) __attribute__((noreturn));
 static void	die(void) __attribute__((noreturn));
@@ -129,7 +134,7 @@ svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
 int
 main(int argc, char *argv[])
 {
-	int listening;
+	int listening, upgraded;
 
 	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)
 		return lookup_serve(argv[2], argv[3]);
@@ -137,17 +142,26 @@ main(int argc, char *argv[])
 	config_set_builtins(&builtin_config);
 	parse_flags(&opts, argc, argv);
 	euid = geteuid();
-	if (opts.check_only)
+	if (opts.check_only) {
+		upgrade_check_answer();
 		exit(check_config());
+	}
+	upgrade_init(argc, argv, argc - optind == 1 ? opts.config_path : NULL);
 	open_log(1);
 	wrap_init(&opts.wrap);
 	make_addr_table();
+	if ((upgraded = upgrade_receive(addrtab, &inherited)))
+		service_ids = inherited.ui_service_ids;
 	load_services();
 	open_pidfile();
 	catch_signals();
 	open_wait_set();
+	if (upgraded)
+		adopt_inherited();
 	listening = open_services();
-	if (!opts.debug && !opts.foreground && daemon(0, 0) == -1)
+	/* An upgrade keeps the process: it detached the first time. */
+	if (!upgraded && !opts.debug && !opts.foreground &&
+	    daemon(0, 0) == -1)
 		err(EX_OSERR, "daemon");
 	if (!opts.debug)
 		open_log(0);
@@ -201,6 +215,23 @@ set_flag_field(const struct flag_field *ff, size_t n, int flag,
 	return 0;
 }
 
+/*
+ * An upgrade execs the daemon with its argv again, from "/": the -x
+ * argument (argv[i], "-x" and more before the path or not) is made to
+ * name the file by its absolute path.
+ */
+static void
+absolute_xinetd_arg(char *argv[], int i, const char *given,
+    const char *absolute)
+{
+	size_t lead = strlen(argv[i]) - strlen(given);
+	char *arg;
+
+	if (asprintf(&arg, "%.*s%s", (int)lead, argv[i], absolute) == -1)
+		err(EX_OSERR, "-x %s", given);
+	argv[i] = arg;
+}
+
 static void
 parse_flags(struct inetd_options *o, int argc, char *argv[])
 {
@@ -220,7 +251,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 'w', &o->wrap.wo_programs, 0 },
 	};
 	const char *path;
-	int ch;
+	int ch, xarg = -1;
 
 	while ((ch = getopt(argc, argv, "a:C:c:dEfilp:R:s:TtWwx:")) != -1) {
 		switch (ch) {
@@ -236,6 +267,7 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 			break;
 		case 'x':
 			o->xinetd_path = optarg;
+			xarg = optind - 1;
 			break;
 		default:
 			if (set_flag_field(fields, nitems(fields), ch,
@@ -256,9 +288,14 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 	} else
 		config_set_includedir(DEFAULT_INCLUDEDIR);
 	/* Detached, inetd runs in "/": a reload must find the same file. */
-	if (!o->debug && !o->check_only && o->config_path[0] != '/' &&
-	    (o->config_path = realpath(path = o->config_path, NULL)) == NULL)
-		err(EX_NOINPUT, "%s", path);
+	if (!o->debug && !o->check_only && o->config_path[0] != '/') {
+		if ((o->config_path = realpath(path = o->config_path,
+		    NULL)) == NULL)
+			err(EX_NOINPUT, "%s", path);
+		if (xarg != -1)
+			absolute_xinetd_arg(argv - optind, xarg, path,
+			    o->config_path);
+	}
 	parse_test_environment(o);
 }
 
@@ -431,11 +468,26 @@ check_config(void)
 static void
 open_pidfile(void)
 {
+	struct timespec tick = { 0, PIDFILE_TICK_MS * 1000 * 1000 };
 	pid_t other;
+	int tries = PIDFILE_WAIT_MS / PIDFILE_TICK_MS;
 
-	pidfh = pidfile_open(opts.pidfile_path, 0600, &other);
+	/*
+	 * After an upgrade, a child forked a moment before the exec may
+	 * hold the old image's lock until it has closed its copy.
+	 */
+	while ((pidfh = pidfile_open(opts.pidfile_path, 0600,
+	    &other)) == NULL && errno == EEXIST && other == getpid() &&
+	    tries-- > 0)
+		(void)nanosleep(&tick, NULL);
 	if (pidfh != NULL)
 		return;
+	if (errno == EEXIST && other == getpid()) {
+		logmsg(LOG_WARNING, "pidfile %s: still locked by a child of "
+		    "the image before the upgrade, continuing",
+		    opts.pidfile_path);
+		return;
+	}
 	if (errno == EEXIST)
 		errx(EX_UNAVAILABLE, "already running, pid %d (%s)",
 		    (int)other, opts.pidfile_path);
@@ -463,16 +515,12 @@ static void
 catch_signals(void)
 {
 	static const int caught[] = {
-		SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1
+		SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1, UPGRADE_SIGNAL
 	};
 	struct sigaction sa;
 	sigset_t empty;
 	size_t i;
 
-	/* Whoever started inetd may have blocked what it must catch. */
-	sigemptyset(&empty);
-	if (sigprocmask(SIG_SETMASK, &empty, NULL) == -1)
-		err(EX_OSERR, "sigprocmask");
 	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		err(EX_OSERR, "pipe");
 	if (opts.debug && (opts.spawn.so_debug_fd = fcntl(STDERR_FILENO,
@@ -488,6 +536,13 @@ catch_signals(void)
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		err(EX_OSERR, "sigaction");
+	/*
+	 * Whoever started inetd may have blocked what it must catch; an
+	 * upgrade did, and what came meanwhile is delivered now.
+	 */
+	sigemptyset(&empty);
+	if (sigprocmask(SIG_SETMASK, &empty, NULL) == -1)
+		err(EX_OSERR, "sigprocmask");
 }
 
 static void
@@ -618,7 +673,11 @@ static struct handler	 mux_handler = { .h_ready = mux_ready };
 static void
 open_mux_channel(void)
 {
-	if (handback_open(mux_channel) == -1)
+	/* One an upgrade carried over may hold connections on their way. */
+	if (inherited.ui_handback[0] != -1) {
+		mux_channel[0] = inherited.ui_handback[0];
+		mux_channel[1] = inherited.ui_handback[1];
+	} else if (handback_open(mux_channel) == -1)
 		err(EX_OSERR, "hand-back channel");
 	opts.spawn.so_handback_fd = mux_channel[1];
 	if (event_add(mux_channel[0], EPOLLIN, &mux_handler) == -1)
@@ -1341,6 +1400,74 @@ reload_load(struct servtab **freshp)
 }
 
 /*
+ * The entries of fresh take over the sockets, children and counters of
+ * those of list that ask for the same socket; list is freed, its other
+ * sockets closed.  -1, and nothing done, when out of memory.
+ */
+static int
+hand_over(struct servtab *list, struct servtab *fresh)
+{
+	struct handover_table ht;
+	struct servtab *sep, *old, *next;
+
+	if (handover_init(&ht, list) == -1)
+		return -1;
+	for (sep = fresh; sep != NULL; sep = sep->se_next)
+		if ((old = handover_take(&ht, sep)) != NULL)
+			take_over(sep, old);
+	children_hand_over(&ht);
+	handover_free(&ht);
+	for (old = list; old != NULL; old = next) {
+		next = old->se_next;
+		builtin_forget(old);
+		close_service(old);
+		servtab_free(old);
+	}
+	return 0;
+}
+
+/*
+ * Started by an upgrade: the file just loaded takes over what the old
+ * image carried as a reload would; the sockets taken over join the
+ * wait set, the others are closed.
+ */
+static void
+adopt_inherited(void)
+{
+	struct servtab *sep;
+
+	if (hand_over(inherited.ui_entries, services) == -1)
+		errx(EX_OSERR, "upgrade: out of memory");
+	inherited.ui_entries = NULL;
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		if (sep->se_fd != -1 && listener_arm(sep, 1, EPOLLIN) == -1)
+			svc_log(sep, LOG_ERR, "epoll_ctl: %m");
+	logmsg(LOG_INFO, "upgraded in place: %d children inherited",
+	    children_count());
+}
+
+/*
+ * SIGUSR2: the binary at the daemon's path replaces this image, which
+ * goes on if it cannot (upgrade.c).
+ */
+static void
+upgrade_event(void)
+{
+	struct upgrade_state st = {
+		.us_services = services,
+		.us_addrtab = addrtab,
+		.us_service_ids = service_ids,
+		.us_handback = { mux_channel[0], mux_channel[1] },
+		.us_sigpipe = { sigpipe[0], sigpipe[1] },
+		.us_pidfile_fd = pidfh != NULL ? pidfile_fileno(pidfh) : -1,
+	};
+
+	notify_reloading();
+	upgrade(&st);
+	notify("READY=1");
+}
+
+/*
  * SIGHUP: read the file again.  An entry whose socket is unchanged
  * keeps it, so nothing waiting in its backlog is lost, and keeps its
  * children and counters; the next connection gets the new program,
@@ -1350,28 +1477,16 @@ reload_load(struct servtab **freshp)
 static void
 reload(void)
 {
-	struct handover_table ht;
-	struct servtab *fresh, *sep, *old, *next;
+	struct servtab *fresh;
 
 	if (reload_load(&fresh) == -1)
 		return;
-	if (handover_init(&ht, services) == -1) {
+	prepare_services(fresh);
+	if (hand_over(services, fresh) == -1) {
 		logmsg(LOG_ERR, "%s: out of memory, configuration not "
 		    "reloaded", opts.config_path);
 		config_free(fresh);
 		return;
-	}
-	prepare_services(fresh);
-	for (sep = fresh; sep != NULL; sep = sep->se_next)
-		if ((old = handover_take(&ht, sep)) != NULL)
-			take_over(sep, old);
-	children_hand_over(&ht);
-	handover_free(&ht);
-	for (old = services; old != NULL; old = next) {
-		next = old->se_next;
-		builtin_forget(old);
-		close_service(old);
-		servtab_free(old);
 	}
 	services = fresh;
 	builtin_own_ports(services);
@@ -1459,7 +1574,7 @@ handle_signals(void)
 {
 	unsigned char sigs[64];
 	ssize_t i, n;
-	int reap = 0, reread = 0, quit = 0, dump = 0;
+	int reap = 0, reread = 0, quit = 0, dump = 0, replace = 0;
 
 	while ((n = read(sigpipe[0], sigs, sizeof(sigs))) > 0)
 		for (i = 0; i < n; i++) {
@@ -1469,6 +1584,8 @@ handle_signals(void)
 				reread = 1;
 			else if (sigs[i] == SIGUSR1)
 				dump = 1;
+			else if (sigs[i] == UPGRADE_SIGNAL)
+				replace = 1;
 			else
 				quit = 1;
 		}
@@ -1483,6 +1600,9 @@ handle_signals(void)
 		reload();
 		notify("READY=1");
 	}
+	/* Last: the new image reads the file anyway. */
+	if (replace)
+		upgrade_event();
 }
 
 static int

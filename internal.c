@@ -867,6 +867,12 @@ builtin_set_idle_timeout(int seconds)
 	idle_ms = seconds * 1000LL;
 }
 
+int
+builtin_open_count(void)
+{
+	return conns_used + forward_open_count();
+}
+
 long long
 builtin_deadline(void)
 {

@@ -29,6 +29,8 @@ static socklen_t	 notify_addrlen;
 static int		 notify_failed_logged;
 static uint64_t		 watchdog_usec;	/* ping interval, 0: none */
 static uint64_t		 watchdog_due;	/* next ping, monotonic us */
+/* The variables as systemd gave them, for the image of an upgrade. */
+static char		*given_socket, *given_watchdog;
 
 /*
  * The watchdog of a systemd unit with WatchdogSec= wants WATCHDOG=1 at
@@ -87,9 +89,35 @@ notify_open(void)
 			watchdog_open();
 		}
 	}
+	if (notify_fd != -1) {
+		given_socket = strdup(path);
+		if (watchdog_usec != 0 && getenv("WATCHDOG_USEC") != NULL)
+			given_watchdog = strdup(getenv("WATCHDOG_USEC"));
+	}
+	notify_pass_on(0);
+}
+
+/*
+ * The image that replaces this one (upgrade.c) is the unit's main
+ * process too: it gets the variables back for its exec, which they
+ * leave again if the exec fails.
+ */
+void
+notify_pass_on(int on)
+{
+	char pid[16];
+
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
+	if (!on || given_socket == NULL)
+		return;
+	(void)setenv("NOTIFY_SOCKET", given_socket, 1);
+	if (given_watchdog == NULL)
+		return;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	(void)setenv("WATCHDOG_USEC", given_watchdog, 1);
+	(void)setenv("WATCHDOG_PID", pid, 1);
 }
 
 void

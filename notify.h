@@ -12,6 +12,8 @@ void		 notify_open(void);
 void		 notify(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 notify_reloading(void);
+/* Upgrade: on, the variables for the new image's exec; off, gone. */
+void		 notify_pass_on(int on);
 /*
  * When the loop must wake to ping the watchdog, in monotonic ms (0:
  * never); then watchdog_ping() after each wake-up.

@@ -549,3 +549,27 @@ addrtab_admit(struct addr_table *t, uint64_t service,
 	return rate_admit(&addrtab_lookup(t, service, pa)->ae_window, limit,
 	    now);
 }
+
+/*
+ * An upgrade (upgrade.c) carries the table into the new image: the
+ * entries from the least to the most recently seen, so that restoring
+ * them in that order keeps which is forgotten first.
+ */
+void
+addrtab_walk(const struct addr_table *t, addrtab_walk_fn *fn, void *arg)
+{
+	const struct addr_entry *e;
+	uint32_t i;
+
+	for (i = t->at_oldest; i != NIL; i = e->ae_newer) {
+		e = &t->at_entry[i];
+		fn(arg, e->ae_service, &e->ae_addr, &e->ae_window);
+	}
+}
+
+void
+addrtab_restore(struct addr_table *t, uint64_t service,
+    const struct peer_addr *pa, const struct rate_window *w)
+{
+	addrtab_lookup(t, service, pa)->ae_window = *w;
+}

@@ -123,5 +123,12 @@ int		 addrtab_admit(struct addr_table *t, uint64_t service,
 size_t		 addrtab_used(const struct addr_table *t);
 size_t		 addrtab_capacity(const struct addr_table *t);
 unsigned long	 addrtab_evictions(const struct addr_table *t);
+/* Each entry, least recently seen first; restored in that order. */
+typedef void	 addrtab_walk_fn(void *arg, uint64_t service,
+		    const struct peer_addr *pa, const struct rate_window *w);
+void		 addrtab_walk(const struct addr_table *t, addrtab_walk_fn *fn,
+		    void *arg);
+void		 addrtab_restore(struct addr_table *t, uint64_t service,
+		    const struct peer_addr *pa, const struct rate_window *w);
 
 #endif /* INETD_RATELIMIT_H */

@@ -1200,6 +1200,12 @@ relay_forget(struct servtab *old)
 	relay_take_over(old, NULL);
 }
 
+int
+relay_count(void)
+{
+	return nrelays;
+}
+
 void
 relay_closeall(void)
 {

@@ -21,7 +21,8 @@
 #     a mount namespace) makes a running inetd serve the service it added;
 #   - the LSB init script starts, reloads (refusing a bad file), reports
 #     status and stops a daemon on a loopback high port; reload and
-#     force-reload of a stopped daemon succeed quietly; the daemon's
+#     force-reload of a stopped daemon succeed quietly; its upgrade action
+#     has the running daemon replace itself, keeping a connection; the daemon's
 #     messages at start come after the LSB status line;
 #   - systemd-analyze verifies the unit.
 # Nothing outside a temporary directory is written: no /etc, no dpkg
@@ -557,6 +558,37 @@ check_init_reload_stopped() {
 	[ ! -s "$DAEMON_PIDFILE" ] || { echo "$action started inetd"; return 1; }
 }
 run init_script_reload_when_stopped check_init_reload_stopped
+
+# upgrade: the running daemon replaces itself with the binary renamed over
+# DAEMON (as dpkg does), keeping its PID and a connection opened before;
+# without a running daemon the action says 7, "not running".
+check_init_upgrade() {
+	local pid line bin=$X/usr/sbin/inetd
+	"$INIT" upgrade >/dev/null 2>&1
+	[ $? -eq 7 ] || { echo "upgrade of a stopped daemon is not 7"; return 1; }
+	echo "127.0.0.1:$PORT stream tcp nowait root internal echo" \
+	    >"$TMP/init.conf"
+	"$INIT" start >/dev/null || { echo "start failed"; return 1; }
+	for _ in $(seq 1 50); do
+		[ -s "$DAEMON_PIDFILE" ] && nc -z 127.0.0.1 "$PORT" && break
+		sleep 0.1
+	done
+	pid=$(cat "$DAEMON_PIDFILE")
+	exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+	echo before >&3
+	read -r -t 5 line <&3
+	cp -p "$bin" "$bin.new" && mv "$bin.new" "$bin"
+	"$INIT" upgrade >/dev/null || { echo "upgrade failed"; return 1; }
+	[ "$(cat "$DAEMON_PIDFILE")" = "$pid" ] &&
+	    [ "$(readlink "/proc/$pid/exe")" = "$bin" ] ||
+	    { echo "not the same process running the new binary"; return 1; }
+	echo after >&3
+	read -r -t 5 line <&3
+	exec 3>&-
+	[ "$line" = after ] || { echo "connection lost: '$line'"; return 1; }
+	"$INIT" stop >/dev/null || { echo "stop failed"; return 1; }
+}
+run init_script_upgrade check_init_upgrade
 
 # What the daemon prints before it detaches (a port in use) comes on its
 # own line after the LSB status line, not glued to it.

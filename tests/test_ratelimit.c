@@ -564,6 +564,42 @@ test_addrtab_one_bucket(void)
 	return 1;
 }
 
+/* An upgrade's copy: walked oldest first, restored in that order. */
+static void
+copy_entry(void *arg, uint64_t service, const struct peer_addr *pa,
+    const struct rate_window *w)
+{
+	addrtab_restore(arg, service, pa, w);
+}
+
+static int
+test_addrtab_walk_restore(void)
+{
+	struct addr_table *t, *copy;
+	struct peer_addr pa[4];
+	unsigned i;
+
+	for (i = 0; i < nitems(pa); i++)
+		pa[i] = nth_addr(i);
+	CHECK((t = addrtab_new(3, SEED)) != NULL);
+	CHECK((copy = addrtab_new(3, SEED + 1)) != NULL);
+	for (i = 0; i < 3; i++)
+		CHECK(addrtab_admit(t, 1, &pa[i], 2, T0));
+	CHECK(addrtab_admit(t, 1, &pa[0], 2, T0));	/* 0 at its limit */
+	addrtab_walk(t, copy_entry, copy);
+	CHECK(addrtab_used(copy) == 3);
+	CHECK(!addrtab_admit(copy, 1, &pa[0], 2, T0));
+	/* 1 is the least recently seen, forgotten first, as in t. */
+	CHECK(addrtab_admit(copy, 1, &pa[3], 2, T0));
+	CHECK(addrtab_admit(copy, 1, &pa[2], 2, T0));
+	CHECK(!addrtab_admit(copy, 1, &pa[2], 2, T0));
+	CHECK(addrtab_admit(copy, 1, &pa[1], 2, T0));
+	CHECK(addrtab_admit(copy, 1, &pa[1], 2, T0));
+	addrtab_free(t);
+	addrtab_free(copy);
+	return 1;
+}
+
 static int
 test_addrtab_bad_size(void)
 {
@@ -598,6 +634,7 @@ main(void)
 		{ "addrtab_mapped", test_addrtab_mapped },
 		{ "addrtab_bounded", test_addrtab_bounded },
 		{ "addrtab_eviction", test_addrtab_eviction },
+		{ "addrtab_walk_restore", test_addrtab_walk_restore },
 		{ "addrtab_one_bucket", test_addrtab_one_bucket },
 		{ "addrtab_bad_size", test_addrtab_bad_size },
 	};
