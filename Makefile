@@ -11,7 +11,9 @@
 #   make install    PREFIX (/usr/local) and DESTDIR as usual; PREFIX=/usr puts
 #                   everything where the Debian package does
 #   make deb        build/deb/inetd_VERSION_ARCH.deb (dpkg-buildpackage)
-#   make check-deb  build the package and check what it holds
+#   make check-deb  build the package and check what it holds, and install
+#                   it in a private root (as root; Debian's tcpd,
+#                   openbsd-inetd and talkd are fetched into build/test-debs)
 #
 # CFLAGS, CPPFLAGS and LDFLAGS given by the user are added to the flags the
 # project needs (C standard, warnings as errors, libbsd's overlay), so
@@ -72,7 +74,7 @@ FUZZ_TARGETS	= $(addprefix $(FUZZDIR)/fuzz_,config auth tcpmux proxy load)
 
 # run and check install the packages first, then build in a sub-make, so
 # pkg-config is only needed by the goals that compile.
-NOBUILD_GOALS	= deps clean run check fuzz deb check-deb
+NOBUILD_GOALS	= deps test-debs clean run check fuzz deb check-deb
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 LIBBSD_FOUND	:= $(shell $(PKG_CONFIG) --exists libbsd-overlay 2>/dev/null \
 		     && echo yes)
@@ -98,7 +100,8 @@ LIBS		= -lc -Wl,--push-state,-Bstatic $(BSD_LIBS) -Wl,--pop-state
 
 objs = $(addprefix $(1)/,$(2:.c=.o))
 
-.PHONY: all deps run check check-build fuzz install deb check-deb clean
+.PHONY: all deps test-debs run check check-build fuzz install deb check-deb \
+	clean
 
 all: $(PROG)
 
@@ -200,6 +203,23 @@ deps:
 		$(APT_GET) update && \
 		$(APT_GET) install --no-install-recommends $$missing; }
 
+# Debian packages that tests/install.sh installs in its private root
+# (after ours, as an administrator would): fetched once from the archive
+# with apt-get download, never installed on this machine.  Without them
+# that test is skipped.
+TEST_DEBS	= tcpd openbsd-inetd talkd
+TEST_DEBDIR	= build/test-debs
+
+test-debs:
+	@command -v apt-get >/dev/null 2>&1 || exit 0; \
+	mkdir -p $(TEST_DEBDIR); \
+	for pkg in $(TEST_DEBS); do \
+		ls $(TEST_DEBDIR)/$${pkg}_*.deb >/dev/null 2>&1 && continue; \
+		(cd $(TEST_DEBDIR) && apt-get -qq download $$pkg 2>/dev/null) || \
+		    echo "test-debs: $$pkg not fetched (tests/install.sh" \
+		    "will be skipped)"; \
+	done
+
 RUN_PIDFILE	= $(CURDIR)/build/inetd.pid
 
 run: deps
@@ -215,7 +235,7 @@ check-build: $(PROG) tests/test_config tests/test_builtins \
 
 # The last line of the output is the sum over all parts: "N passed, M failed,
 # K skipped" (a build that fails counts as one failure).
-check: deps
+check: deps test-debs
 	@$(MAKE) --no-print-directory check-build || { \
 		echo "FAIL build: make check-build failed"; \
 		echo "0 passed, 1 failed"; exit 1; }
@@ -285,7 +305,7 @@ deb:
 	cd '$(DEBDIR)/src' && dpkg-buildpackage -b -us -uc
 	@ls '$(DEBDIR)'/*.deb
 
-check-deb: deps
+check-deb: deps test-debs
 	@bash tests/package.sh
 
 clean:

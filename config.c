@@ -55,7 +55,11 @@ static const struct socktype {
 	{ "seqpacket",	SOCK_SEQPACKET },
 };
 
-/* FreeBSD's meaning: plain tcp/udp is IPv4, *46 one dual-stack socket. */
+/*
+ * FreeBSD's meaning: tcp4/udp4 is IPv4, *46 one dual-stack socket.
+ * Plain tcp/udp parses as IPv4; config_resolve_all() makes it dual-stack
+ * as Debian does, unless the file pairs it with an IPv6 entry.
+ */
 static const struct protocol {
 	const char	*name;
 	int		 socktype;
@@ -448,6 +452,8 @@ parse_protocol(struct entry *e)
 	}
 	se->se_family = pr->family;
 	se->se_v6only = pr->v6only;
+	se->se_plain_inet = strcmp(pr->name, "tcp") == 0 ||
+	    strcmp(pr->name, "udp") == 0;
 	return (se->se_proto = entry_strdup(e, f)) == NULL ? -1 : 0;
 }
 
@@ -1325,20 +1331,52 @@ resolve_socket_owner(struct servtab *sep, uid_t euid,
 	return 0;
 }
 
-/* With chroot = DIR, the program is DIR's, as chroot(8) runs it. */
+/*
+ * The program's path: with chroot = DIR, DIR's, as chroot(8) runs it.
+ * 0, or -1 when it is too long.
+ */
 static int
-resolve_program(struct servtab *sep, conf_report_fn *report)
+program_path(const struct servtab *sep, char *path, size_t size)
 {
 	const char *root = sep->se_opts != NULL &&
 	    sep->se_opts->so_chroot != NULL ? sep->se_opts->so_chroot : "";
+
+	return (size_t)snprintf(path, size, "%s%s", root, sep->se_server) >=
+	    size ? -1 : 0;
+}
+
+int
+config_program_missing(const struct servtab *sep)
+{
 	char path[PATH_MAX];
 	struct stat st;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s%s", root,
-	    sep->se_server) >= sizeof(path)) {
-		resolve_error(sep, report, "program %s%s: path too long",
-		    root, sep->se_server);
+	return sep->se_server != NULL &&
+	    program_path(sep, path, sizeof(path)) == 0 &&
+	    stat(path, &st) == -1 && errno == ENOENT;
+}
+
+/*
+ * A program not installed (yet) is a condition of the system, not an
+ * error of the file: the entry loads, and inetd.c serves it once the
+ * program is there.  Anything else wrong with it is the file's.
+ */
+static int
+resolve_program(struct servtab *sep, conf_report_fn *report)
+{
+	char where[SVC_WHERE_MAX], path[PATH_MAX];
+	struct stat st;
+
+	if (program_path(sep, path, sizeof(path)) == -1) {
+		resolve_error(sep, report, "program %s: path too long",
+		    sep->se_server);
 		return -1;
+	}
+	if ((sep->se_program_missing = config_program_missing(sep))) {
+		report(LOG_WARNING, "%s: program %s is not installed: not "
+		    "served until it is", servtab_where(sep, where,
+		    sizeof(where)), path);
+		return 0;
 	}
 	if (stat(path, &st) == -1) {
 		resolve_error(sep, report, "program %s: %s", path,
@@ -1440,6 +1478,61 @@ config_set_builtins(const struct config_builtins *table)
 	builtins = table;
 }
 
+/* An IPv6 entry on the port of the plain one: FreeBSD's pair. */
+static int
+paired_with_ipv6(const struct servtab *sep, const struct servtab *list)
+{
+	for (; list != NULL; list = list->se_next)
+		if (list->se_family == AF_INET6 && !list->se_plain_inet &&
+		    list->se_socktype == sep->se_socktype &&
+		    list->se_tcpmux == TCPMUX_NONE &&
+		    sockaddr_port(&list->se_ctrladdr.sa) ==
+		    sockaddr_port(&sep->se_ctrladdr.sa))
+			return 1;
+	return 0;
+}
+
+/* Without IPv6 in the kernel, plain tcp and udp stay IPv4. */
+static int
+ipv6_available(void)
+{
+	int fd;
+
+	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/*
+ * Debian's plain tcp and udp: on the wildcard address, one IPv6 socket
+ * that takes IPv4 too (what tcp46 is), so that the lines update-inetd
+ * writes answer IPv6 clients.  A bind address given is of one family.
+ */
+static void
+make_dual_stack(struct servtab *list)
+{
+	struct servtab *sep;
+	in_port_t port;
+
+	if (!ipv6_available())
+		return;
+	for (sep = list; sep != NULL; sep = sep->se_next) {
+		if (!sep->se_plain_inet || sep->se_tcpmux != TCPMUX_NONE ||
+		    (sep->se_host != NULL && strcmp(sep->se_host, "*") != 0) ||
+		    paired_with_ipv6(sep, list))
+			continue;
+		port = sep->se_ctrladdr.sin.sin_port;
+		memset(&sep->se_ctrladdr, 0, sizeof(sep->se_ctrladdr));
+		sep->se_ctrladdr.sin6.sin6_family = AF_INET6;
+		sep->se_ctrladdr.sin6.sin6_addr = in6addr_any;
+		sep->se_ctrladdr.sin6.sin6_port = port;
+		sep->se_ctrladdr_size = sizeof(sep->se_ctrladdr.sin6);
+		sep->se_family = AF_INET6;
+		sep->se_v6only = 0;
+	}
+}
+
 struct servtab *
 config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 {
@@ -1463,6 +1556,7 @@ config_resolve_all(struct servtab *list, uid_t euid, conf_report_fn *report)
 		}
 	}
 	lookup_free(&ids);
+	make_dual_stack(list);
 	if (builtins != NULL && builtins->cb_drop_loops != NULL)
 		list = builtins->cb_drop_loops(list, report);
 	return list;

@@ -69,6 +69,7 @@ struct servtab {
 	int	 se_socktype;		/* SOCK_STREAM or SOCK_DGRAM */
 	int	 se_family;		/* AF_INET, AF_INET6 or AF_UNIX */
 	int	 se_v6only;		/* AF_INET6 socket refuses IPv4 */
+	int	 se_plain_inet;		/* tcp or udp: dual-stack unless paired */
 	int	 se_wait;		/* wait: the server gets the socket */
 	int	 se_maxchild;		/* wait/N: children at once */
 	int	 se_maxcpm;		/* wait/N/M: per IP per minute */
@@ -112,6 +113,7 @@ struct servtab {
 		struct sockaddr_un	sun;
 	} se_ctrladdr;			/* address to bind */
 	socklen_t se_ctrladdr_size;
+	int	 se_program_missing;	/* not installed (yet): not served */
 
 	/* Run-time state, owned by inetd.c. */
 	int	 se_fd;			/* listening socket, -1 when closed */
@@ -214,11 +216,18 @@ int		 config_resolve(struct servtab *sep, uid_t euid,
 /*
  * config_resolve() of every entry of list at once, in one look-up
  * child; the entries that fail are reported and dropped, and so are
- * the "off" entries that pass.  Returns what is left of the list.
+ * the "off" entries that pass.  Then plain tcp and udp entries on the
+ * wildcard address become dual-stack, unless an IPv6 entry has the same
+ * port (inetd.conf(5)).  Returns what is left of the list.
  */
 struct servtab	*config_resolve_all(struct servtab *list, uid_t euid,
 		    conf_report_fn *report);
 
+/*
+ * 1 when the entry's program is not there (ENOENT): a condition of the
+ * system, which the entry waits out (se_program_missing).
+ */
+int		 config_program_missing(const struct servtab *sep);
 
 /* "echo/tcp" style name of an entry, for messages (SVC_NAME_MAX). */
 const char	*servtab_name(const struct servtab *sep, char *buf,

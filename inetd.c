@@ -61,6 +61,7 @@
 #define DEFAULT_INCLUDEDIR "/etc/inetd.d" /* read with the default config */
 #define DEFAULT_PIDFILE	"/var/run/inetd.pid"
 #define RETRYTIME	600	/* s before a failed bind is retried */
+#define PROGRAM_RECHECK	10	/* s between two looks for a missing program */
 #define LISTEN_BACKLOG	1024
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
@@ -746,6 +747,27 @@ parked_reserve(const struct servtab *list)
 	parked_size = n;
 }
 
+/*
+ * An entry whose program is not installed is not bound: clients are
+ * refused as if it were not there, until a look finds the program.
+ */
+static int
+program_awaited(struct servtab *sep)
+{
+	if (!sep->se_program_missing)
+		return 0;
+	if (config_program_missing(sep)) {
+		schedule_retry_at(monotonic_seconds() +
+		    (opts.retrytime < PROGRAM_RECHECK ? opts.retrytime :
+		    PROGRAM_RECHECK));
+		return 1;
+	}
+	sep->se_program_missing = 0;
+	svc_log(sep, LOG_INFO, "program %s is installed now: served",
+	    sep->se_server);
+	return 0;
+}
+
 static void
 open_service(struct servtab *sep)
 {
@@ -753,6 +775,8 @@ open_service(struct servtab *sep)
 	int fd;
 
 	sep->se_bind_failed = 0;
+	if (program_awaited(sep))
+		return;
 	fd = socket(sep->se_family, sep->se_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -813,6 +837,8 @@ open_services(void)
 			schedule_retry_at(sep->se_limits.sl_throttled_until);
 		if (sep->se_tcpmux != TCPMUX_NONE)
 			continue;	/* the tcpmux builtin offers it */
+		if (sep->se_fd != -1 && sep->se_program_missing)
+			close_service(sep);	/* taken over, nothing to run */
 		if (sep->se_fd == -1)
 			open_service(sep);
 		else	/* taken over: its events are for this entry now */
@@ -851,7 +877,8 @@ retry_services(void)
 		return;
 	retry_at = 0;
 	for (sep = services; sep != NULL; sep = sep->se_next) {
-		if (sep->se_bind_failed)
+		if (sep->se_bind_failed || (sep->se_program_missing &&
+		    sep->se_tcpmux == TCPMUX_NONE))
 			open_service(sep);
 		else if (svc_looping(sep))
 			end_looping(sep, t);
@@ -1506,6 +1533,8 @@ svc_state(const struct servtab *sep, char *buf, size_t size)
 		snprintf(buf, size, "not bound, bind retried");
 	else if (sep->se_fd == -1 && sep->se_tcpmux != TCPMUX_NONE)
 		snprintf(buf, size, "offered by tcpmux");
+	else if (sep->se_fd == -1 && sep->se_program_missing)
+		snprintf(buf, size, "not bound, program not installed");
 	else if (sep->se_fd == -1)
 		snprintf(buf, size, "closed");
 	else if (sep->se_paused)

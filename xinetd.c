@@ -614,8 +614,10 @@ compose_service(struct xservice *xs, char *buf, size_t size)
 }
 
 /*
- * tcp or udp, from the socket type when not given; IPv6 (flag, or a
- * bind address) is one dual-stack socket unless v6only = yes.
+ * tcp or udp, from the socket type when not given.  IPv4 only, as
+ * xinetd, unless IPv6 (flag, or a bind address): then one dual-stack
+ * socket unless v6only = yes.  Plain tcp would be dual-stack here, and
+ * open the service on addresses xinetd never listened on.
  */
 static int
 compose_protocol(struct xservice *xs, const char *socktype, char *buf,
@@ -636,7 +638,7 @@ compose_protocol(struct xservice *xs, const char *socktype, char *buf,
 	}
 	if ((v6only = yes_no(xs, S_V6ONLY, "v6only", 0)) == -1)
 		return -1;
-	snprintf(buf, size, "%s%s", proto, !v6 ? "" : v6only ? "6" : "46");
+	snprintf(buf, size, "%s%s", proto, !v6 ? "4" : v6only ? "6" : "46");
 	return 0;
 }
 

@@ -20,10 +20,13 @@
 #     tftp to it; and its SIGHUP through /run/inetd.pid (a private /run in
 #     a mount namespace) makes a running inetd serve the service it added;
 #   - the LSB init script starts, reloads (refusing a bad file), reports
-#     status and stops a daemon on a loopback high port; reload and
+#     status and stops a daemon on a loopback high port; it starts one
+#     on a file with a bad line, which serves the rest; reload and
 #     force-reload of a stopped daemon succeed quietly; its upgrade action
-#     has the running daemon replace itself, keeping a connection; the daemon's
-#     messages at start come after the LSB status line;
+#     has the running daemon replace itself, keeping a connection; the
+#     daemon's messages at start come after the LSB status line;
+#   - tests/install.sh installs it with apt and dpkg in a private root
+#     (an overlay over /) next to Debian's openbsd-inetd, tcpd and talkd;
 #   - systemd-analyze verifies the unit.
 # Nothing outside a temporary directory is written: no /etc, no dpkg
 # database, apt state or log of this machine.  Prints "PASS name" /
@@ -32,8 +35,8 @@ set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
 
-npass=0
-nfail=0
+# shellcheck source=tests/report.sh
+. tests/report.sh
 TMP=$(mktemp -d /tmp/inetd-package.XXXXXX)
 chmod 0755 "$TMP"
 DAEMON_PIDFILE=$TMP/run/inetd.pid
@@ -44,25 +47,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
-# run NAME COMMAND...: PASS when the command succeeds, else FAIL with the
-# last lines it printed.
-run() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$name"
-	else
-		fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
-	fi
-}
-finish() {
-	echo "$npass passed, $nfail failed"
-	[ "$nfail" -eq 0 ]
-	exit
-}
 
 # ------------------------------------------------------------------ build
 if ! make -s deb DEBDIR="$TMP/deb" >"$TMP/build.log" 2>&1; then
@@ -622,6 +606,48 @@ time.sleep(30)' "$busy" &
 }
 run init_script_start_messages check_init_start_messages
 
+# One bad line does not keep inetd from starting (at boot, say): it
+# serves the valid entries and reports the bad one after the status line.
+check_init_start_bad_line() {
+	local out
+	{
+		echo "127.0.0.1:$PORT stream tcp nowait nosuchuser internal echo"
+		echo "127.0.0.1:$PORT2 stream tcp nowait root internal daytime"
+	} >"$TMP/init.conf"
+	out=$("$INIT" start 2>&1) || { echo "start failed: $out"; return 1; }
+	daytime_answers "$PORT2" || { echo "daytime on $PORT2"; return 1; }
+	"$INIT" stop >/dev/null || { echo "stop failed"; return 1; }
+	echo "$out" | grep -q "init.conf:1: .*nosuchuser" ||
+	    { echo "bad line not reported: $out"; return 1; }
+}
+run init_script_start_bad_line check_init_start_bad_line
+
+# ------------------------------------------------ install in a private root
+# tests/install.sh: apt and dpkg on this machine's system seen through an
+# overlay, in private namespaces, with Debian's tcpd, openbsd-inetd and
+# talkd (make test-debs).
+DEBS=$TOP/build/test-debs
+check_install_private_root() {
+	local out=$TMP/install.out
+	mkdir "$TMP/install"
+	bash tests/install.sh "$DEB" "$DEBS" "$TMP/install" >"$out" 2>&1
+	grep -E '^(PASS|FAIL) ' "$out"
+	npass=$((npass + $(grep -c '^PASS ' "$out")))
+	nfail=$((nfail + $(grep -c '^FAIL ' "$out")))
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out" ||
+	    fail install "ended without a summary: $(tail -n 3 "$out" |
+	    tr '\n' ' ')"
+}
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+	echo "SKIP install: needs root and unshare(1)"
+elif ! ls "$DEBS"/tcpd_*.deb "$DEBS"/openbsd-inetd_*.deb \
+    "$DEBS"/talkd_*.deb >/dev/null 2>&1; then
+	echo "SKIP install: no tcpd, openbsd-inetd and talkd in $DEBS" \
+	    "(make test-debs)"
+else
+	check_install_private_root
+fi
+
 # ------------------------------------------------------------ systemd unit
 check_unit() {
 	mkdir -p "$TMP/unit"
@@ -630,7 +656,7 @@ check_unit() {
 	systemd-analyze verify --man=no "$TMP/unit/inetd.service" || return 1
 	grep -qx 'Type=notify' "$TMP/unit/inetd.service" &&
 	    grep -q '^WatchdogSec=' "$TMP/unit/inetd.service" &&
-	    grep -q '^ExecStartPre=.* -t ' "$TMP/unit/inetd.service" &&
+	    ! grep -q '^ExecStartPre=.* -t ' "$TMP/unit/inetd.service" &&
 	    grep -q '^ExecReload=.* -t ' "$TMP/unit/inetd.service" &&
 	    grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' \
 	    "$TMP/unit/inetd.service" &&

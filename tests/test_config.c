@@ -1364,9 +1364,6 @@ static const struct resolve_error {
 	{ "nonroot_other_group", "8007 stream tcp nowait nobody:daemon "
 	  "internal echo", NOBODY, "t.conf:1: 8007/tcp: cannot run as group "
 	  "'daemon': inetd is not running as root" },
-	{ "program_missing", "8007 stream tcp nowait root @/missing", 0,
-	  "t.conf:1: 8007/tcp: program @/missing: No such file or "
-	  "directory" },
 	{ "program_directory", "8007 stream tcp nowait root @ x", 0,
 	  "t.conf:1: 8007/tcp: program @ is not a regular file" },
 	{ "program_not_executable", "8007 stream tcp nowait root @/noexec",
@@ -1567,6 +1564,66 @@ test_resolve_program(void)
 	CHECK((sep = parse_one("8007 stream tcp nowait nobody @/prog")));
 	CHECK(config_resolve(list, 0, capture) == 0);
 	CHECK(sep->se_argc == 1 && streq(sep->se_argv[0], "prog"));
+	CHECK(!sep->se_program_missing);
+	/* Not installed (yet): a warning, and the entry waits for it. */
+	CHECK((sep = parse_one("8007 stream tcp nowait root @/missing")));
+	CHECK(config_resolve(list, 0, capture) == 0);
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_WARNING);
+	CHECK(strcmp(msgs[0].text, expand("t.conf:1: 8007/tcp: program "
+	    "@/missing is not installed: not served until it is")) == 0);
+	CHECK(sep->se_program_missing);
+	return 1;
+}
+
+/*
+ * Plain tcp and udp on the wildcard address are dual-stack, unless an
+ * IPv6 entry has the same port and socket type; a bind address given
+ * keeps its family.
+ */
+static int
+test_dual_stack(void)
+{
+	static const struct {
+		int		 family;
+		const char	*addr;
+		int		 port;
+	} want[] = {
+		{ AF_INET6, "::", 8007 },
+		{ AF_INET, "0.0.0.0", 8008 },	/* paired with the next */
+		{ AF_INET6, "::", 8008 },
+		{ AF_INET6, "::", 8008 },	/* udp: tcp6 is a stream */
+		{ AF_INET, "127.0.0.1", 8009 },
+		{ AF_INET, "0.0.0.0", 8010 },	/* paired with udp46 */
+		{ AF_INET6, "::1", 8010 },
+		{ AF_INET, "0.0.0.0", 8011 },	/* tcp4 */
+	};
+	const struct servtab *sep;
+	size_t i;
+	int fd;
+
+	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) == -1)
+		return 1;	/* no IPv6: all stay IPv4 */
+	close(fd);
+	parse("8007 stream tcp nowait root internal echo\n"
+	    "8008 stream tcp nowait root internal echo\n"
+	    "8008 stream tcp6 nowait root internal echo\n"
+	    "8008 dgram udp wait root internal echo\n"
+	    "127.0.0.1:8009 stream tcp nowait root internal echo\n"
+	    "*:8010 dgram udp wait root internal echo\n"
+	    "[::1]:8010 dgram udp46 wait root internal echo\n"
+	    "8011 stream tcp4 nowait root internal echo\n");
+	CHECK(count(list) == (int)nitems(want));
+	list = config_resolve_all(list, 0, capture);
+	CHECK(nmsgs == 0 && count(list) == (int)nitems(want));
+	for (i = 0; i < nitems(want); i++) {
+		sep = nth(i);
+		if (!check_inet(sep, want[i].family, want[i].addr,
+		    want[i].port))
+			return 0;
+		CHECK(sep->se_family == want[i].family);
+		if (sep->se_plain_inet && want[i].family == AF_INET6)
+			CHECK(!sep->se_v6only);
+	}
 	return 1;
 }
 
@@ -2319,7 +2376,8 @@ test_xinetd_attributes(void)
 	sep = list;
 	CHECK(sep->se_line == 7);
 	CHECK(streq(sep->se_service, "8000"));
-	CHECK(streq(sep->se_proto, "tcp"));
+	/* IPv4 only, as xinetd: plain tcp would be dual-stack. */
+	CHECK(streq(sep->se_proto, "tcp4"));
 	CHECK(sep->se_maxchild == 3 && sep->se_maxperip == 0);
 	CHECK(streq(sep->se_user, "root") && streq(sep->se_group, "daemon"));
 	CHECK(sep->se_argc == 4 && streq(sep->se_argv[0], "echo") &&
@@ -2520,6 +2578,7 @@ main(int argc, char *argv[])
 		{ "resolve_lookup_hangs", test_resolve_lookup_hangs },
 		{ "resolve_program", test_resolve_program },
 		{ "resolve_unix", test_resolve_unix },
+		{ "dual_stack", test_dual_stack },
 		{ "load", test_load },
 		{ "lookup_bad_answers", test_lookup_bad_answers },
 		{ "load_failures", test_load_failures },

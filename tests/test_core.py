@@ -5,7 +5,9 @@
 usage: test_core.py [INETD] [TEST ...]  (see harness.py)
 """
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -502,6 +504,146 @@ def bind_retry(t):
     check(reachable, "freed port not bound within 8 s")
     check_tcp_builtin("echo", busy)
     check_tcp_builtin("daytime", free)
+
+
+def write_conf(d, lines):
+    with open(d.conf, "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+
+
+def says_hello(port):
+    with contextlib.suppress(Fail), tcp(port) as s:
+        return recv_to_eof(s) == b"hello\n"
+    return False
+
+
+@test
+def reload_program_missing(t):
+    """A program not installed (yet) is a warning, not an error: the
+    reload is taken, the rest is served, -t exits 0, and the entry is
+    served once the program is there."""
+    keep, later, added = t.port(), t.port(), t.port()
+    good = f"127.0.0.1:{keep} stream tcp nowait {ME} internal echo"
+    prog = t.path("later")
+    d = t.daemon([good], env={"INETD_RETRY_SECONDS": "1"})
+    write_conf(d, [good,
+                   f"127.0.0.1:{later} stream tcp nowait {ME} {prog} later",
+                   f"127.0.0.1:{added} stream tcp nowait {ME} "
+                   "internal daytime"])
+    d.reload()
+    d.wait_log(f"{d.conf}:2:", prog, "not installed")
+    status, err = run_inetd(["-t", d.conf])
+    check(status == 0 and "not installed" in err,
+          f"-t: status {status}: {err!r}")
+    check_tcp_builtin("echo", keep)
+    check_tcp_builtin("daytime", added)
+    check(not tcp_reachable(later), "entry without its program listens")
+    with open(prog + ".new", "w") as f:
+        f.write("#!/bin/sh\necho hello\n")
+    os.chmod(prog + ".new", 0o755)
+    os.rename(prog + ".new", prog)
+    check(wait_until(lambda: says_hello(later), 8, interval=0.2),
+          "program installed, entry not served within 8 s")
+
+
+@test
+def reload_port_busy(t):
+    """A port in use at a reload is a condition of the system: the rest
+    loads, and the entry binds once the port is free."""
+    keep, busy, added = t.port(), t.port(), t.port()
+    good = f"127.0.0.1:{keep} stream tcp nowait {ME} internal echo"
+    d = t.daemon([good], env={"INETD_RETRY_SECONDS": "1"})
+    with occupy(busy):
+        write_conf(d, [good,
+                       f"127.0.0.1:{busy} stream tcp nowait {ME} "
+                       "internal echo",
+                       f"127.0.0.1:{added} stream tcp nowait {ME} "
+                       "internal daytime"])
+        d.reload()
+        d.wait_log(f"{d.conf}:2:", "Address already in use")
+        check_tcp_builtin("daytime", added)
+    check(wait_until(lambda: tcp_reachable(busy), 8, interval=0.2),
+          "freed port not bound within 8 s")
+    check_tcp_builtin("echo", busy)
+    check_tcp_builtin("echo", keep)
+
+
+# The daemon alone in a network namespace of its own, whose addresses
+# the test may change: only its loopback, brought up.
+NETNS_WRAPPER = 'ip link set lo up && exec "$@"'
+
+
+def in_netns(d, *argv):
+    return subprocess.run(["nsenter", "-t", str(d.pid), "-n", *argv],
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=IO_TIMEOUT)
+
+
+def daytime_in_netns(d, host, port):
+    out = in_netns(d, "nc", "-w", "2", host, str(port)).stdout
+    return b":" in out
+
+
+@test
+def reload_address_not_up(t):
+    """An address not configured at a reload is a condition of the
+    system: the rest loads, and the entry binds once the address is up."""
+    if not IS_ROOT or not shutil.which("unshare") or \
+            not shutil.which("nsenter") or not shutil.which("nc"):
+        raise Skip("needs root, unshare(1), nsenter(1) and nc(1)")
+    keep, port, added = t.port(), t.port(), t.port()
+    good = f"127.0.0.1:{keep} stream tcp nowait {ME} internal daytime"
+    d = t.daemon([good], env={"INETD_RETRY_SECONDS": "1"},
+                 wrapper=["unshare", "-n", "sh", "-c", NETNS_WRAPPER, "sh"])
+    write_conf(d, [good,
+                   f"192.0.2.1:{port} stream tcp nowait {ME} "
+                   "internal daytime",
+                   f"127.0.0.1:{added} stream tcp nowait {ME} "
+                   "internal daytime"])
+    d.reload()
+    d.wait_log(f"{d.conf}:2:", "Cannot assign requested address")
+    check(daytime_in_netns(d, "127.0.0.1", added), "new entry not served")
+    check(daytime_in_netns(d, "127.0.0.1", keep), "old entry not served")
+    done = in_netns(d, "ip", "addr", "add", "192.0.2.1/32", "dev", "lo")
+    check(done.returncode == 0, f"ip addr add: {done.stderr!r}")
+    check(wait_until(lambda: daytime_in_netns(d, "192.0.2.1", port), 8,
+                     interval=0.2), "address up, entry not bound within 8 s")
+
+
+def dual_stack_answers(port, name):
+    for host in ("127.0.0.1", "::1"):
+        check_tcp_builtin(name, port, host)
+
+
+@test
+def dual_stack_plain_tcp(t):
+    """A Debian line (plain tcp, no address) answers IPv4 and IPv6
+    clients; udp too."""
+    require_ipv6()
+    port = t.port(v6=True)
+    d = t.daemon([f"{port} stream tcp nowait {ME} internal daytime",
+                  f"{port} dgram udp wait {ME} internal echo"])
+    check(d.ready == 2, f"ready with {d.ready} services, want 2")
+    dual_stack_answers(port, "daytime")
+    for host in ("127.0.0.1", "::1"):
+        check_bytes(udp(port, b"x", host=host), b"x", f"udp echo on {host}")
+    check(bound_sockets(d.pid) == {("tcp6", port), ("udp6", port)},
+          f"sockets {bound_sockets(d.pid)}")
+
+
+@test
+def dual_stack_freebsd_pair(t):
+    """A FreeBSD file pairing tcp and tcp6 on one port: plain tcp stays
+    IPv4, both bind and each answers its family."""
+    require_ipv6()
+    port = t.port(v6=True)
+    d = t.daemon([f"{port} stream tcp nowait {ME} internal time",
+                  f"{port} stream tcp6 nowait {ME} internal daytime"])
+    check(d.ready == 2, f"ready with {d.ready} services, want 2")
+    check_tcp_builtin("time", port)
+    check_tcp_builtin("daytime", port, "::1")
+    check(bound_sockets(d.pid) == {("tcp", port), ("tcp6", port)},
+          f"sockets {bound_sockets(d.pid)}")
 
 
 

@@ -589,11 +589,13 @@ def sigusr1_service_table(t):
 # names the precise reason, never a generic parse error.
 PRECISE = [re.compile(p) for p in (
     r"RPC services are not supported$",
-    r"program /\S+: No such file or directory$",
     r"unknown user '[^']+'$",
     r"unknown group '[^']+'$",
     r"unknown service '[^']+' for (tcp|udp): not in /etc/services$",
 )]
+# A program not installed here is a warning: the entry loads, and waits.
+WARNING = re.compile(r"program /\S+ is not installed: not served until it "
+                     r"is$")
 ENTRY = re.compile(r"^[^\s#]")
 
 
@@ -623,8 +625,9 @@ def check_corpus(t, name):
     for lineno, what in sorted(errors.items()):
         check(lineno in entries, f"{name}:{lineno}: message for a line "
               f"that is no entry: {what}")
-        check(any(p.search(what) for p in PRECISE),
+        check(any(p.search(what) for p in PRECISE + [WARNING]),
               f"{name}:{lineno}: not a precise message: {what}")
+    errors = {n: e for n, e in errors.items() if not WARNING.search(e)}
     check(status == (1 if errors else 0), f"{name}: exit status {status} "
           f"with {len(errors)} errors")
     loaded = len(entries) - len(errors)

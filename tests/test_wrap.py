@@ -425,6 +425,22 @@ def ipv6_rules(t):
 
 
 @test
+def dual_stack_ipv4_rules(t):
+    """An IPv4 client of a plain tcp entry (one dual-stack socket) is
+    matched by the IPv4 rules, as it would be on an IPv4 socket."""
+    if not ipv6_usable():
+        raise Skip("no ::1")
+    echo, probe = t.port(v6=True), t.port(v6=True)
+    d = wrapped(t, [f"{echo} stream tcp nowait {ME} internal echo",
+                    f"{probe} stream tcp nowait {ME} {t.probe()}"],
+                allow=["ALL: 127.0.0.1"], deny=["ALL: ALL"])
+    check_tcp_builtin("echo", echo)
+    probe_report(probe)
+    check_refused(d, echo, "echo", "internal", source=OTHER)
+    check_refused(d, probe, "probe", t.probe(), source=OTHER)
+
+
+@test
 def tcpmux_service(t):
     """-w checks the program a tcpmux client names, under its basename,
     before inetd says "+Go"; -W checks tcpmux itself."""

@@ -28,7 +28,7 @@ TOP = os.path.dirname(HERE)
 
 # What -t may say of a line of a real xinetd file: precise reasons only.
 PRECISE = [re.compile(p) for p in (
-    r"program /\S+: No such file or directory$",
+    r"program /\S+ is not installed: not served until it is$",
     r"RPC services are not supported$",
     r"\S+ is not applied: .+",
     r"flag [A-Z]+ is not (applied|supported) .+",
@@ -138,6 +138,9 @@ def corpus_debian_enabled(t):
         check(out.count(f"args = {name};") == 3, f"{name}: not three "
               f"builtins (tcp, udp, and the UNLISTED udp):\n{out}")
     check("exec =" not in out, f"a builtin runs a program:\n{out}")
+    # IPv4 only, as xinetd listened: plain tcp is dual-stack here.
+    check(out.count("protocol = tcp4,") == 5 and
+          out.count("protocol = udp4,") == 10, f"not IPv4 only:\n{out}")
 
 
 def xinetd(t, text, **kw):
@@ -339,9 +342,9 @@ def refusals(t):
         return f"{path}:{lines.index(s) + 1}: "
     status, out, err = run_inetd(["-T", "-x", path])
     check(status == 1, f"exit status {status}")
-    for want in (at("\t" + attrs["a"]) + "a/tcp: access_times is not "
+    for want in (at("\t" + attrs["a"]) + "a/tcp4: access_times is not "
                  "supported",
-                 at("service b") + f"{ports['b']}/tcp: cannot use address "
+                 at("service b") + f"{ports['b']}/tcp4: cannot use address "
                  "'127.0.0.300'",
                  at("\t" + attrs["s"]) + "s: flag SENSOR is not "
                  "supported",
