@@ -26,15 +26,15 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c sandbox.c \
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c \
-		  internal.c tcpmux.c auth.c clientio.c ratelimit.c forward.c \
-		  fwd.c relay.c assoc.c proxy.c dgram.c log.c util.c lookup.c \
-		  load.c xinetd.c dump.c event.c
+		  internal.c tcpmux.c auth.c clientio.c ratelimit.c \
+		  forward.c fwd.c relay.c assoc.c proxy.c dgram.c \
+		  log.c util.c lookup.c load.c xinetd.c dump.c event.c stats.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and the loading fuzzer give it a builtins table of
 # their own; the parser's fuzzer has the real one, to reach the
 # builtins' argument parsers.
 PARSER_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c load.c \
-		  xinetd.c lookup.c util.c tests/stub_builtins.c
+		  xinetd.c dump.c lookup.c util.c tests/stub_builtins.c
 UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
 BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
@@ -48,7 +48,8 @@ FUZZ_tcpmux_SRCS = $(BUILTIN_SRCS)
 FUZZ_proxy_SRCS	= $(BUILTIN_SRCS)
 FUZZ_load_SRCS	= $(PARSER_SRCS)
 FUZZ_HDRS	= auth.h builtin.h clientio.h config.h dgram.h forward.h fwd.h \
-		  log.h lookup.h load.h options.h proxy.h ratelimit.h util.h \
+		  log.h lookup.h load.h options.h proxy.h ratelimit.h stats.h \
+		  util.h \
 		  tests/stub_builtins.h
 
 CC		?= cc

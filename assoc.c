@@ -28,6 +28,7 @@
 #include "fwd.h"
 #include "log.h"
 #include "proxy.h"
+#include "stats.h"
 #include "util.h"
 
 #define FORWARD_DGRAM_BATCH	16	/* datagrams a socket a pass */
@@ -325,6 +326,7 @@ assoc_send(struct assoc *a, const char *data, size_t len)
 	if (sendmsg(a->a_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
 		a->a_dgrams[CLIENT]++;
 		a->a_bytes[CLIENT] += len;
+		stats_forwarded(a->a_sep, STATS_IN, len);
 	}
 }
 
@@ -398,9 +400,12 @@ forward_dgram(struct servtab *sep, dgram_admit_fn *admit,
 		if ((n = dgram_recv(sep->se_fd, dgram, sizeof(dgram),
 		    &sep->se_ctrladdr.sa, &peer, &peerlen, &local)) == -1)
 			return;
-		if ((size_t)n > sizeof(dgram) || peer.sa.sa_family == 0 ||
-		    loop_source(forward_settings(sep), &peer, loop_port))
+		if ((size_t)n > sizeof(dgram) || peer.sa.sa_family == 0)
 			continue;
+		if (loop_source(forward_settings(sep), &peer, loop_port)) {
+			stats_refused(sep, REFUSED_LOOPING);
+			continue;
+		}
 		if ((a = assoc_find(sep->se_fd, &peer)) == NULL) {
 			/* Limits count clients, not each datagram. */
 			if (admit != NULL && !admit(sep, &peer.sa))
@@ -441,6 +446,7 @@ assoc_event(struct assoc *a)
 		    a->a_peerlen, &a->a_local) != -1) {
 			a->a_dgrams[TARGET]++;
 			a->a_bytes[TARGET] += n;
+			stats_forwarded(a->a_sep, STATS_OUT, n);
 		}
 	}
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "ratelimit.h"
+#include "stats.h"
 
 #include "event.h"
 
@@ -47,14 +48,6 @@
 
 struct builtin;
 struct svc_options;
-
-/* What SIGUSR1 reports of an entry, kept across reloads (inetd.c). */
-struct svc_stats {
-	unsigned long	 st_accepted;	/* connections, wait servers started */
-	unsigned long	 st_refused_rate;  /* per-ip-per-minute limit */
-	unsigned long	 st_refused_perip; /* max-child-per-ip */
-	unsigned long	 st_looping;	/* times closed as looping */
-};
 
 struct servtab {
 	/* Where the entry came from, for every message about it. */

@@ -16,9 +16,12 @@ struct servtab;
 /*
  * A message is a kind, then what names the entry: the service field of
  * the tcpmux entry the client named, or the identity (sl_id) of the
- * forward entry whose client tcp_wrappers let in, which a reload keeps.
+ * forward entry whose client tcp_wrappers let in, or of the entry whose
+ * client they refused (to be counted, and closed), which a reload keeps.
  */
-enum handback_kind { HANDBACK_TCPMUX = 'm', HANDBACK_FORWARD = 'f' };
+enum handback_kind {
+	HANDBACK_TCPMUX = 'm', HANDBACK_FORWARD = 'f', HANDBACK_REFUSED = 'r'
+};
 
 #define HANDBACK_MESSAGE_MAX (1 + TCPMUX_NAME_MAX + sizeof("tcpmux/+"))
 

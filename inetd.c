@@ -52,6 +52,7 @@
 #include "ratelimit.h"
 #include "reload.h"
 #include "spawn.h"
+#include "stats.h"
 #include "tcpmux.h"
 #include "upgrade.h"
 #include "util.h"
@@ -115,7 +116,6 @@ static void	parse_flags(struct inetd_options *o, int argc,
 		    char *argv[]);
 static void	parse_test_environment(struct inetd_options *o);
 static void	open_log(int to_stderr);
-static int	check_config(void);
 static void	make_addr_table(void);
 static void	load_services(void);
 static void	open_pidfile(void);
@@ -145,10 +145,12 @@ main(int argc, char *argv[])
 	euid = geteuid();
 	if (opts.check_only) {
 		upgrade_check_answer();
-		exit(check_config());
+		exit(config_check(opts.config_path, opts.bind_default, euid,
+		    opts.dump ? stdout : NULL));
 	}
 	upgrade_init(argc, argv, argc - optind == 1 ? opts.config_path : NULL);
 	open_log(1);
+	stats_init();
 	wrap_init(&opts.wrap);
 	make_addr_table();
 	if ((upgraded = upgrade_receive(addrtab, &inherited)))
@@ -372,13 +374,31 @@ prepare_services(struct servtab *list)
 	}
 }
 
+/*
+ * syslog, counting the errors: a reload is refused for one, and the
+ * stats builtin reports them.
+ */
+static void
+reload_report(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (priority <= LOG_ERR) {
+		conf_errors++;
+		stats_config_error();
+	}
+	va_start(ap, fmt);
+	vlogmsg(priority, fmt, ap);
+	va_end(ap);
+}
+
 static void
 load_services(void)
 {
 	int error;
 
 	services = config_load(opts.config_path, opts.bind_default, euid,
-	    logmsg, &error);
+	    reload_report, &error);
 	if (services == NULL && error != 0) {
 		errno = error;
 		err(EX_NOINPUT, "%s", opts.config_path);
@@ -388,6 +408,7 @@ load_services(void)
 		    opts.config_path);
 	prepare_services(services);
 	builtin_own_ports(services);
+	stats_set_services(services);
 }
 
 /* The table is made once: no client can make it grow. */
@@ -398,67 +419,6 @@ make_addr_table(void)
 
 	if ((addrtab = addrtab_new(ADDRTAB_SIZE, seed)) == NULL)
 		err(EX_OSERR, "table of client addresses");
-}
-
-/* syslog, counting the errors: a reload is refused for one. */
-static void
-reload_report(int priority, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (priority <= LOG_ERR)
-		conf_errors++;
-	va_start(ap, fmt);
-	vlogmsg(priority, fmt, ap);
-	va_end(ap);
-}
-
-/* -t: the same messages, on the standard error only. */
-static void
-check_report(int priority, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (priority > LOG_WARNING)
-		return;
-	if (priority <= LOG_ERR)
-		conf_errors++;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
- * -t: load the file as a reload would, binding nothing and writing no
- * pidfile.  Returns the exit status: 0 when the file has no error.
- */
-static int
-check_config(void)
-{
-	struct servtab *list, *sep;
-	int error, n = 0;
-
-	list = config_load(opts.config_path, opts.bind_default, euid,
-	    check_report, &error);
-	if (list == NULL && error != 0) {
-		fprintf(stderr, "inetd: %s: %s\n", opts.config_path,
-		    strerror(error));
-		return 1;
-	}
-	for (sep = list; sep != NULL; sep = sep->se_next)
-		n++;
-	if (opts.dump)
-		config_dump(stdout, list);
-	config_free(list);
-	if (conf_errors > 0) {
-		fprintf(stderr, "inetd: %s: %d error%s\n", opts.config_path,
-		    conf_errors, conf_errors == 1 ? "" : "s");
-		return 1;
-	}
-	fprintf(stderr, "inetd: %s: %d service%s, no errors\n",
-	    opts.config_path, n, n == 1 ? "" : "s");
-	return 0;
 }
 
 /*
@@ -906,35 +866,6 @@ back_off(const char *why)
 }
 
 
-/* " (N more since the last such message)", or nothing. */
-static const char *
-missed_text(unsigned missed, char *buf, size_t size)
-{
-	if (missed == 0)
-		return "";
-	snprintf(buf, size, " (%u more since the last such message)", missed);
-	return buf;
-}
-
-/*
- * Once for each time it is reached, and at most once a minute.  An entry
- * offered by tcpmux has no queue: its clients are turned away.
- */
-static void
-log_max_child(struct servtab *sep)
-{
-	char more[64];
-	unsigned missed;
-
-	if (log_quota_take(&sep->se_limits.sl_log_maxchild,
-	    monotonic_seconds(), &missed))
-		svc_log(sep, LOG_WARNING, "max-child %d reached, %s%s",
-		    sep->se_maxchild, sep->se_tcpmux == TCPMUX_NONE ?
-		    "new connections wait in the queue" :
-		    "tcpmux clients are turned away",
-		    missed_text(missed, more, sizeof(more)));
-}
-
 /* A forward entry without max-child at its share of the table. */
 static void
 log_forward_share(struct servtab *sep)
@@ -968,7 +899,7 @@ stop_looping_service(struct servtab *sep)
 	logmsg(LOG_ERR, "%s server failing (looping), service terminated "
 	    "for %s", servtab_where(sep, where, sizeof(where)), span);
 	close_service(sep);
-	sep->se_stats.st_looping++;
+	stats_looping(sep);
 	svc_looping_start(sep, monotonic_seconds() + opts.retrytime);
 	schedule_retry_at(sep->se_limits.sl_looping_until);
 }
@@ -997,16 +928,30 @@ throttle_service(struct servtab *sep, time_t t)
 		    missed_text(missed, more, sizeof(more)));
 }
 
-/* Past the invocation rate: looping if its servers fail, else busy. */
-static void
+/*
+ * Past the invocation rate: looping if its servers fail, else busy.
+ * Returns why the client it was to serve is turned away.
+ */
+static enum refusal
 start_refused(struct servtab *sep)
 {
 	time_t t = monotonic_seconds();
 
-	if (svc_failing(sep, t))
+	if (svc_failing(sep, t)) {
 		stop_looping_service(sep);
-	else
-		throttle_service(sep, t);
+		return REFUSED_LOOPING;
+	}
+	throttle_service(sep, t);
+	return REFUSED_MAX_RATE;
+}
+
+/* No server: the client is turned away, a wait entry's stays queued. */
+static int
+spawn_refused(struct servtab *sep, enum refusal why)
+{
+	if (!svc_is_wait(sep))
+		stats_refused(sep, why);
+	return 0;
 }
 
 /* A server for the connection (or the datagram) on fd; 0 if none. */
@@ -1017,25 +962,25 @@ spawn(struct servtab *sep, int fd, const struct sockaddr *peer,
 	pid_t pid;
 
 	if (children_full())
-		return 0;
+		return spawn_refused(sep, REFUSED_MAX_CHILD);
 	/*
 	 * A forward entry's child only asks tcp_wrappers and hands the
 	 * connection back: no server, so not counted by -R.
 	 */
 	if (!builtin_counts_own(sep) &&
-	    !svc_start_admit(sep, monotonic_seconds())) {
-		start_refused(sep);
-		return 0;
-	}
+	    !svc_start_admit(sep, monotonic_seconds()))
+		return spawn_refused(sep, start_refused(sep));
 	if ((pid = spawn_child(sep, fd, peer, services)) == -1) {
 		back_off("fork");
 		return 0;
 	}
 	child_add(pid, sep, peer, datagram, monotonic_ms(), spawn_forks(sep));
+	if (!builtin_counts_own(sep))
+		stats_started(sep);
 	if (svc_is_wait(sep))
 		sep->se_paused = 1;
 	else if (svc_at_limit(sep) && sep->se_tcpmux == TCPMUX_NONE)
-		log_max_child(sep);
+		stats_max_child(sep);
 	return 1;
 }
 
@@ -1049,42 +994,6 @@ log_connection(const struct servtab *sep, const struct sockaddr *peer)
 		    sockaddr_str(peer, addr, sizeof(addr)));
 }
 
-/*
- * Clients from more addresses than the table holds: each new one takes
- * the place of the one seen least recently, whose count is lost.
- */
-static void
-log_addrtab_full(void)
-{
-	static struct log_quota quota;
-	static unsigned long evictions;
-	unsigned missed;
-
-	if (addrtab_evictions(addrtab) == evictions)
-		return;
-	evictions = addrtab_evictions(addrtab);
-	if (log_quota_take(&quota, monotonic_seconds(), &missed))
-		logmsg(LOG_WARNING, "table of client addresses full (%zu "
-		    "entries): the least recently seen are forgotten, %lu so "
-		    "far", addrtab_capacity(addrtab), evictions);
-}
-
-/* FreeBSD's words, at most once a minute per entry and limit. */
-static void
-log_peer_refused(const struct servtab *sep, struct log_quota *quota,
-    const struct sockaddr *peer, const char *counts, int limit,
-    const char *unit)
-{
-	char addr[INET6_ADDRSTRLEN + 1], more[64];
-	unsigned missed;
-
-	if (log_quota_take(quota, monotonic_seconds(), &missed))
-		logmsg(LOG_WARNING, "%s:%d: %s from %s exceeded %s (limit "
-		    "%d%s)%s", sep->se_file, sep->se_line, sep->se_service,
-		    sockaddr_str(peer, addr, sizeof(addr)), counts, limit,
-		    unit, missed_text(missed, more, sizeof(more)));
-}
-
 /* The forwarder's default share of an address (forward_peer_admit()). */
 static int
 admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
@@ -1093,10 +1002,8 @@ admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
 
 	if (builtin_peer_admit(sep, peer, &limit))
 		return 1;
-	sep->se_stats.st_refused_perip++;
-	log_peer_refused(sep, &sep->se_limits.sl_log_perip_children, peer,
-	    "forwarded connections", limit,
-	    ", the default of an address");
+	stats_peer_refused(sep, REFUSED_PER_IP_CHILDREN, peer,
+	    "forwarded connections", limit, ", the default of an address");
 	return 0;
 }
 
@@ -1116,21 +1023,18 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 	if (sep->se_maxperip > 0 &&
 	    svc_peer_at_limit(sep, children_of_peer(sep, &pa) +
 	    builtin_peer_count(sep, peer))) {
-		sep->se_stats.st_refused_perip++;
-		log_peer_refused(sep, &sep->se_limits.sl_log_perip_children,
-		    peer, "counts", sep->se_maxperip, "");
+		stats_peer_refused(sep, REFUSED_PER_IP_CHILDREN, peer,
+		    "counts", sep->se_maxperip, "");
 		return 0;
 	}
 	if (!admit_forwarded(sep, peer))
 		return 0;
 	admitted = addrtab_admit(addrtab, sep->se_limits.sl_id, &pa,
 	    sep->se_maxcpm, monotonic_seconds());
-	log_addrtab_full();
-	if (!admitted) {
-		sep->se_stats.st_refused_rate++;
-		log_peer_refused(sep, &sep->se_limits.sl_log_perip_rate, peer,
+	stats_addrtab_full(addrtab);
+	if (!admitted)
+		stats_peer_refused(sep, REFUSED_PER_IP_RATE, peer,
 		    "counts/min", sep->se_maxcpm, "/min");
-	}
 	return admitted;
 }
 
@@ -1145,6 +1049,8 @@ accept_connection(struct servtab *sep)
 	fd = accept4(sep->se_fd, (struct sockaddr *)&peer, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
+		if (errno == EMFILE || errno == ENFILE)
+			stats_refused(sep, REFUSED_FD);
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM)
 			back_off("accept");
@@ -1157,7 +1063,7 @@ accept_connection(struct servtab *sep)
 		close(fd);
 		return;
 	}
-	sep->se_stats.st_accepted++;
+	stats_accepted(sep);
 	log_connection(sep, (struct sockaddr *)&peer);
 	if (sep->se_bi != NULL && !wrap_wanted(sep) &&
 	    builtin_accept(sep, fd, (struct sockaddr *)&peer) == 0) {
@@ -1211,7 +1117,7 @@ hand_over_socket(struct servtab *sep)
 		}
 		log_connection(sep, sender);
 	}
-	sep->se_stats.st_accepted++;
+	stats_accepted(sep);
 	/* What it was started for, to judge it when it exits. */
 	spawn(sep, sep->se_fd, sender, datagram);
 }
@@ -1239,17 +1145,20 @@ tcpmux_serve_chosen(const char *service, int fd)
 {
 	struct sockaddr_storage peer;
 	struct servtab *sep;
+	int admitted;
 
 	if ((sep = tcpmux_chosen(services, service, fd, &peer)) == NULL)
 		return;
-	if (!admit_peer(sep, (struct sockaddr *)&peer) ||
+	if (!(admitted = admit_peer(sep, (struct sockaddr *)&peer)) ||
 	    svc_at_limit(sep) || children_full()) {
+		if (admitted)
+			stats_refused(sep, REFUSED_MAX_CHILD);
 		if (svc_at_limit(sep))
-			log_max_child(sep);
+			stats_max_child(sep);
 		tcpmux_refuse(fd, TCPMUX_BUSY, 0);
 		return;
 	}
-	sep->se_stats.st_accepted++;
+	stats_accepted(sep);
 	log_connection(sep, (struct sockaddr *)&peer);
 	if (!spawn(sep, fd, (struct sockaddr *)&peer, 0))
 		tcpmux_refuse(fd, TCPMUX_UNAVAILABLE, 0);
@@ -1260,23 +1169,18 @@ tcpmux_serve_chosen(const char *service, int fd)
  * child that checked it, is forwarded by the daemon.  It was admitted
  * and counted when it was accepted; only its address's share is looked
  * at again, since more of its connections may have come in meanwhile.
- * Its entry may have gone in a reload since.
  */
 static void
-forward_take_back(uint64_t id, int fd)
+forward_take_back(struct servtab *sep, int fd)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
-	struct servtab *sep;
 	int flags;
 
-	for (sep = services; sep != NULL; sep = sep->se_next)
-		if (builtin_counts_own(sep) && sep->se_limits.sl_id == id)
-			break;
 	memset(&peer, 0, sizeof(peer));
 	/* The child made the socket blocking for itself. */
-	if (sep == NULL || getpeername(fd, (struct sockaddr *)&peer,
-	    &len) == -1 || !admit_forwarded(sep, (struct sockaddr *)&peer) ||
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1 ||
+	    !admit_forwarded(sep, (struct sockaddr *)&peer) ||
 	    (flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
 		close(fd);
@@ -1288,18 +1192,36 @@ forward_take_back(uint64_t id, int fd)
 		log_forward_share(sep);
 }
 
+/* The entry of that identity (sl_id), if a reload has not removed it. */
+static struct servtab *
+service_of_id(const char *text)
+{
+	struct servtab *sep;
+	uint64_t id;
+
+	memcpy(&id, text, sizeof(id));
+	for (sep = services; sep != NULL; sep = sep->se_next)
+		if (sep->se_limits.sl_id == id)
+			return sep;
+	return NULL;
+}
+
 /* What a child handed back (handback.h); fd is taken care of. */
 static void
 take_back_one(const char *text, size_t len, int fd)
 {
-	uint64_t id;
+	struct servtab *sep;
 
 	if (len > 1 && text[0] == HANDBACK_TCPMUX)
 		tcpmux_serve_chosen(text + 1, fd);
-	else if (len == 1 + sizeof(id) && text[0] == HANDBACK_FORWARD) {
-		memcpy(&id, text + 1, sizeof(id));
-		forward_take_back(id, fd);
-		return;
+	else if (len == 1 + sizeof(uint64_t) &&
+	    (sep = service_of_id(text + 1)) != NULL) {
+		if (text[0] == HANDBACK_FORWARD && builtin_counts_own(sep)) {
+			forward_take_back(sep, fd);
+			return;
+		}
+		if (text[0] == HANDBACK_REFUSED)
+			stats_refused(sep, REFUSED_WRAPPERS);
 	}
 	close(fd);
 }
@@ -1377,6 +1299,8 @@ reap_children(void)
 		if ((sep = child_remove(pid, &ch)) == NULL)
 			continue;	/* its entry was removed by a reload */
 		sep->se_children--;
+		if (!builtin_counts_own(sep))
+			stats_exited(sep, status);
 		report_child_status(sep, pid, status);
 		judge_start(sep, &ch, status);
 		if (sep->se_paused)
@@ -1506,78 +1430,25 @@ reload(void)
 {
 	struct servtab *fresh;
 
-	if (reload_load(&fresh) == -1)
+	if (reload_load(&fresh) == -1) {
+		stats_reloaded(0);
 		return;
+	}
 	prepare_services(fresh);
 	if (hand_over(services, fresh) == -1) {
 		logmsg(LOG_ERR, "%s: out of memory, configuration not "
 		    "reloaded", opts.config_path);
 		config_free(fresh);
+		stats_reloaded(0);
 		return;
 	}
 	services = fresh;
 	builtin_own_ports(services);
+	stats_set_services(services);
+	stats_reloaded(1);
 	retry_at = 0;
 	logmsg(LOG_INFO, "reloaded %s: %d services listening", opts.config_path,
 	    open_services());
-}
-
-static const char *
-svc_state(const struct servtab *sep, char *buf, size_t size)
-{
-	if (sep->se_fd == -1 && svc_looping(sep))
-		snprintf(buf, size, "looping, closed for %lld s more",
-		    (long long)(sep->se_limits.sl_looping_until -
-		    monotonic_seconds()));
-	else if (sep->se_fd == -1 && sep->se_bind_failed)
-		snprintf(buf, size, "not bound, bind retried");
-	else if (sep->se_fd == -1 && sep->se_tcpmux != TCPMUX_NONE)
-		snprintf(buf, size, "offered by tcpmux");
-	else if (sep->se_fd == -1 && sep->se_program_missing)
-		snprintf(buf, size, "not bound, program not installed");
-	else if (sep->se_fd == -1)
-		snprintf(buf, size, "closed");
-	else if (sep->se_paused)
-		snprintf(buf, size, "its wait server runs");
-	else if (svc_throttled(sep, monotonic_seconds()))
-		snprintf(buf, size, "throttled, clients wait");
-	else if (svc_at_limit(sep))
-		snprintf(buf, size, "at max-child, clients wait");
-	else
-		snprintf(buf, size, "listening");
-	return buf;
-}
-
-/*
- * SIGUSR1: what each entry is doing, so that an admin can see it in the
- * log without a debugger.  Refusals by TCP wrappers happen in children
- * and are logged there, not counted here.
- */
-static void
-dump_services(void)
-{
-	const struct servtab *sep;
-	char state[64], maxchild[32];
-	int n = 0;
-
-	for (sep = services; sep != NULL; sep = sep->se_next)
-		n++;
-	logmsg(LOG_INFO, "service table: %d entries, %d children running",
-	    n, children_count());
-	for (sep = services; sep != NULL; sep = sep->se_next) {
-		if (sep->se_maxchild > 0)
-			snprintf(maxchild, sizeof(maxchild), " of %d",
-			    sep->se_maxchild);
-		else
-			maxchild[0] = '\0';
-		svc_log(sep, LOG_INFO, "%s; children %d%s; connections %lu; "
-		    "refused: %lu over max-connections-per-ip-per-minute, %lu "
-		    "over max-child-per-ip; looping %lu times",
-		    svc_state(sep, state, sizeof(state)), sep->se_children,
-		    maxchild, sep->se_stats.st_accepted,
-		    sep->se_stats.st_refused_rate,
-		    sep->se_stats.st_refused_perip, sep->se_stats.st_looping);
-	}
 }
 
 static void
@@ -1621,7 +1492,7 @@ handle_signals(void)
 	if (reap)
 		reap_children();
 	if (dump)
-		dump_services();
+		stats_dump(services, children_count());
 	if (quit)
 		die();
 	if (reread) {

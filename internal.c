@@ -15,6 +15,11 @@
  *
  * tcpmux (RFC 1078), and auth (RFC 1413, in auth.c), wait on their
  * client or on the system: they always run in a child of their own.
+ *
+ * stats answers with the daemon's counters (stats.c), a text that may
+ * be far larger than a connection's buffer: a connection of the table
+ * sends its own copy, made when it opens, as the socket takes it; when
+ * stats_text_room() says the daemon makes no more, a child answers.
  */
 #include <sys/param.h>
 #include <sys/epoll.h>
@@ -42,6 +47,7 @@
 #include "event.h"
 #include "forward.h"
 #include "log.h"
+#include "stats.h"
 #include "tcpmux.h"
 #include "util.h"
 
@@ -74,6 +80,13 @@ struct builtin {
 	 * the reply's length, -1 for no reply.
 	 */
 	ssize_t		(*bi_answer)(char *buf, size_t len, size_t size);
+	/*
+	 * Stream: the whole reply, too long for the buffer, in memory of
+	 * malloc() of *len bytes; NULL for none.
+	 */
+	char		*(*bi_text)(size_t *len);
+	/* Whether the daemon makes one more, open already: else a child. */
+	int		(*bi_text_room)(int open);
 	/*
 	 * Stream: serves the connection on fd in a forked child, where it
 	 * may block.  Exits, or returns the entry whose connection the
@@ -142,9 +155,10 @@ struct conn {
 	uint8_t		 c_fin;		/* EPOLLRDHUP: a FIN after the data */
 	uint8_t		 c_outwatch;	/* registered for EPOLLOUT */
 	long long	 c_active;	/* monotonic ms a byte last moved */
-	size_t		 c_off;		/* output is c_buf[c_off..+c_len] */
+	size_t		 c_off;		/* output is c_out[c_off..+c_len] */
 	size_t		 c_len;
 	size_t		 c_chargen;	/* position in the chargen stream */
+	char		*c_out;		/* c_buf, or bi_text's reply */
 	char		 c_buf[BUILTIN_BUFSIZE];
 };
 
@@ -163,6 +177,8 @@ static const struct builtin builtins[] = {
 	{ "chargen", SOCK_STREAM, 19, .bi_refill = chargen_refill },
 	{ "daytime", SOCK_STREAM, 13, .bi_answer = daytime_answer },
 	{ "time", SOCK_STREAM, 37, .bi_answer = time_answer },
+	{ "stats", SOCK_STREAM, 0, .bi_text = stats_text,
+	    .bi_text_room = stats_text_room },
 	{ "echo", SOCK_DGRAM, 7, .bi_answer = echo_answer },
 	{ "discard", SOCK_DGRAM, 9, .bi_answer = discard_answer },
 	{ "chargen", SOCK_DGRAM, 19, .bi_answer = chargen_answer },
@@ -209,6 +225,7 @@ static struct conn	conns[BUILTIN_MAXCONN];
  */
 static struct conn	*conns_end = conns;
 static int		 conns_used;	/* slots taken */
+static int		 texts_open;	/* of them, sending a bi_text reply */
 static long long	 idle_ms = BUILTIN_IDLE_SECONDS * 1000LL;
 /* The earliest idle deadline of the table, or sooner; 0: none. */
 static long long	 idle_deadline;
@@ -336,11 +353,30 @@ conn_open(struct conn *c, const struct builtin *bi, int fd)
 	c->c_off = 0;
 	c->c_len = 0;
 	c->c_chargen = 0;
+	c->c_out = c->c_buf;
 	if (bi->bi_answer != NULL) {
 		n = bi->bi_answer(c->c_buf, 0, sizeof(c->c_buf));
 		c->c_len = n > 0 ? (size_t)n : 0;
 		c->c_eof = 1;	/* nothing the client sends matters */
 	}
+	if (bi->bi_text != NULL) {
+		if ((c->c_out = bi->bi_text(&c->c_len)) == NULL) {
+			c->c_out = c->c_buf;
+			c->c_len = 0;
+		} else
+			texts_open++;
+		c->c_eof = 1;
+	}
+}
+
+static void
+conn_drop_text(struct conn *c)
+{
+	if (c->c_out != c->c_buf) {
+		free(c->c_out);
+		texts_open--;
+	}
+	c->c_out = c->c_buf;
 }
 
 static void
@@ -350,6 +386,7 @@ conn_close(struct conn *c)
 	c->c_bi = NULL;
 	if (c->c_in_table)
 		conns_used--;
+	conn_drop_text(c);
 }
 
 static int
@@ -411,7 +448,7 @@ conn_transmit(struct conn *c, long long now)
 {
 	ssize_t n;
 
-	n = send(c->c_fd, c->c_buf + c->c_off, c->c_len,
+	n = send(c->c_fd, c->c_out + c->c_off, c->c_len,
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == -1 ? errno != EINTR : (size_t)n < c->c_len)
 		c->c_can_write = 0;	/* full: EPOLLOUT tells when not */
@@ -818,6 +855,13 @@ answer_and_close(const struct builtin *bi, int fd)
 		conn_close(&c);
 }
 
+/* The answers of bi_text the daemon makes and holds are bounded. */
+static int
+texts_full(const struct builtin *bi)
+{
+	return bi->bi_text != NULL && !bi->bi_text_room(texts_open);
+}
+
 int
 builtin_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 {
@@ -834,16 +878,20 @@ builtin_accept(struct servtab *sep, int fd, const struct sockaddr *peer)
 		answer_and_close(bi, fd);
 		return 0;
 	}
-	if (bi->bi_child != NULL || (c = conn_free_slot()) == NULL)
+	if (bi->bi_child != NULL || texts_full(bi) ||
+	    (c = conn_free_slot()) == NULL)
 		return -1;
 	conn_open(c, bi, fd);
 	if (conn_watch(c) == -1) {
+		conn_drop_text(c);
 		c->c_bi = NULL;
 		return -1;
 	}
 	c->c_in_table = 1;
 	if (conns_used++ == 0 || idle_deadline == 0)
 		idle_deadline = c->c_active + idle_ms;
+	if (bi->bi_text != NULL)	/* no event comes before it writes */
+		conn_serve(c, c->c_active);
 	return 0;
 }
 
@@ -858,7 +906,8 @@ builtin_forks(const struct servtab *sep)
 		return 1;
 	if (bi->bi_answer != NULL)
 		return 0;
-	return bi->bi_child != NULL || conns_used == BUILTIN_MAXCONN;
+	return bi->bi_child != NULL || conns_used == BUILTIN_MAXCONN ||
+	    texts_full(bi);
 }
 
 void
@@ -1051,6 +1100,7 @@ builtin_dgram(struct servtab *sep, dgram_admit_fn *admit)
 			continue;
 		port = sockaddr_port(&from.sa);
 		if (builtin_loop_port(port)) {
+			stats_refused(sep, REFUSED_LOOPING);
 			log_loop_refused(sep, &from.sa, port);
 			continue;
 		}

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dump.h"
 #include "load.h"
 #include "xinetd.h"
 
@@ -581,3 +582,46 @@ config_load(const char *path, const char *defhost, uid_t euid,
 	return config_resolve_all(list, euid, report);
 }
 
+/* -t: the messages of a load, on the standard error only. */
+static int	check_errors;	/* reported by config_check()'s load */
+
+static void
+check_report(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (priority > LOG_WARNING)
+		return;
+	if (priority <= LOG_ERR)
+		check_errors++;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+config_check(const char *path, const char *defhost, uid_t euid, FILE *dump)
+{
+	struct servtab *list, *sep;
+	int error, n = 0;
+
+	list = config_load(path, defhost, euid, check_report, &error);
+	if (list == NULL && error != 0) {
+		fprintf(stderr, "inetd: %s: %s\n", path, strerror(error));
+		return 1;
+	}
+	for (sep = list; sep != NULL; sep = sep->se_next)
+		n++;
+	if (dump != NULL)
+		config_dump(dump, list);
+	config_free(list);
+	if (check_errors > 0) {
+		fprintf(stderr, "inetd: %s: %d error%s\n", path,
+		    check_errors, check_errors == 1 ? "" : "s");
+		return 1;
+	}
+	fprintf(stderr, "inetd: %s: %d service%s, no errors\n", path, n,
+	    n == 1 ? "" : "s");
+	return 0;
+}

@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <stdio.h>
+
 #include "config.h"
 
 /*
@@ -31,6 +33,15 @@ struct servtab	*config_read(const char *path, const char *defhost,
  */
 struct servtab	*config_load(const char *path, const char *defhost,
 		    uid_t euid, conf_report_fn *report, int *errp);
+
+/*
+ * inetd -t: config_load() as a reload would, binding nothing; the
+ * problems go to the standard error.  With dump (-T), the entries that
+ * load are printed to it (dump.h).  Returns the exit status: 0 when the
+ * file has no error.
+ */
+int		 config_check(const char *path, const char *defhost,
+		    uid_t euid, FILE *dump);
 
 /*
  * A directory whose *.conf files config_load() reads after the file it

@@ -44,8 +44,9 @@ static struct {
 	int		 facility;	/* of messages that name none */
 	int		 fd;
 	unsigned long	 dropped;	/* since the last report */
+	unsigned long	 dropped_total;	/* since the start */
 	time_t		 next_report;	/* monotonic seconds */
-} lg = { NULL, 0, LOG_USER, -1, 0, 0 };
+} lg = { NULL, 0, LOG_USER, -1, 0, 0, 0 };
 
 /* Where LOG_PERROR copies messages (logperror()). */
 static int		 perror_fd = STDERR_FILENO;
@@ -185,9 +186,17 @@ vlogmsg(int priority, const char *fmt, va_list ap)
 		dprintf(perror_fd, "%.*s\n", (int)(l.len - l.tag),
 		    l.buf + l.tag);
 	if ((log_report_drops() == -1 || log_send(&l) == -1) &&
-	    lg.dropped < ULONG_MAX)
+	    lg.dropped < ULONG_MAX) {
 		lg.dropped++;
+		lg.dropped_total++;
+	}
 	errno = saved_errno;
+}
+
+unsigned long
+log_dropped(void)
+{
+	return lg.dropped_total;
 }
 
 void

@@ -29,5 +29,7 @@ void	vlogmsg(int priority, const char *fmt, va_list ap)
  * messages to the daemon's stderr instead.
  */
 void	logperror(int fd);
+/* Messages dropped since the start (the stats builtin reports it). */
+unsigned long log_dropped(void);
 
 #endif

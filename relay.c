@@ -38,6 +38,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "ratelimit.h"
+#include "stats.h"
 #include "util.h"
 
 #define FORWARD_PIPE_SIZE	(256 * 1024)	/* in flight, each way */
@@ -193,6 +194,15 @@ set_capacity(void)
 }
 
 /* ------------------------------------------------------------- pipes */
+
+/* n bytes of f reached its destination: for -l, and the entry's count. */
+static void
+flow_delivered(struct relay *r, struct flow *f, size_t n)
+{
+	f->fl_bytes += n;
+	stats_forwarded(r->r_sep, f == &r->r_flow[CLIENT] ? STATS_IN :
+	    STATS_OUT, n);
+}
 
 /* The bytes in f's pipe change by delta, and those of all pipes. */
 static void
@@ -757,7 +767,7 @@ flow_copy(struct relay *r, enum side from)
 		more = flow_emptied(r, from);
 	if ((sent = flow_send(r, to, n, more)) == -1)
 		return -1 - to;
-	f->fl_bytes += sent;
+	flow_delivered(r, f, sent);
 	if (sent == n)
 		return 1;
 	/* From the pool (flow_can_copy), empty: it takes all at once. */
@@ -790,7 +800,7 @@ flow_peek(struct relay *r, enum side from)
 		    MSG_TRUNC) != sent)
 			return -1 - from;
 		r->r_active = forward_now_ms;
-		f->fl_bytes += sent;
+		flow_delivered(r, f, sent);
 	}
 	if (sent < n)
 		return wait_writable(r, to) == -1 ? -1 - to : sent > 0;
@@ -869,7 +879,7 @@ flow_out(struct relay *r, enum side to, struct flow *f)
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
 		flow_held(f, -n);
-		f->fl_bytes += n;
+		flow_delivered(r, f, n);
 		f->fl_full = 0;
 		return 1;
 	}

@@ -371,8 +371,10 @@ run_child(const struct servtab *sep, int fd, const struct sockaddr *peer,
 	child_setup_fds(sep, fd);
 	child_reset_signals(sep);
 	child_new_session(sep);
-	if (wrap_wanted(sep))
-		wrap_child(sep, peer);
+	/* A refusal goes back, for the daemon to count and close. */
+	if (wrap_wanted(sep) && wrap_child(sep, peer) == -1)
+		handback_send(sopts.so_handback_fd, sep, HANDBACK_REFUSED,
+		    &sep->se_limits.sl_id, sizeof(sep->se_limits.sl_id));
 	/* Builtins keep inetd's credentials: auth needs them. */
 	if (sep->se_bi != NULL) {
 		setproctitle("%s [%s]", builtin_name(sep->se_bi),

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "notify.h"
 #include "ratelimit.h"
+#include "stats.h"
 #include "upgrade.h"
 #include "util.h"
 
@@ -252,19 +253,34 @@ put_quota(FILE *f, const struct log_quota *q)
 	fprintf(f, " %lld %u", (long long)q->lq_next, q->lq_missed);
 }
 
+/* The entry's counters (stats.h), so that the stats builtin goes on. */
+static void
+put_stats(FILE *f, const struct svc_stats *st)
+{
+	int i;
+
+	fprintf(f, " %lu %lu %lu %lu", st->st_accepted, st->st_started,
+	    st->st_looping, st->st_exits_other);
+	for (i = 0; i < REFUSED_NREASONS; i++)
+		fprintf(f, " %lu", st->st_refused[i]);
+	for (i = 0; i < STATS_EXIT_KINDS; i++)
+		fprintf(f, " %d %lu", st->st_exits[i].ec_code,
+		    st->st_exits[i].ec_count);
+	fprintf(f, " %llu %llu", (unsigned long long)st->st_bytes[STATS_IN],
+	    (unsigned long long)st->st_bytes[STATS_OUT]);
+}
+
 static void
 put_entry(FILE *f, const struct servtab *sep)
 {
 	const struct svc_limits *sl = &sep->se_limits;
-	const struct svc_stats *st = &sep->se_stats;
 
 	fprintf(f, "entry %d %d %d %d", sep->se_fd, sep->se_family,
 	    sep->se_socktype, sep->se_v6only);
 	put_hex(f, &sep->se_ctrladdr, sep->se_ctrladdr_size);
-	fprintf(f, " %d %lu %lu %lu %lu %llu", sep->se_paused,
-	    st->st_accepted, st->st_refused_rate,
-	    st->st_refused_perip, st->st_looping,
-	    (unsigned long long)sl->sl_id);
+	fprintf(f, " %d", sep->se_paused);
+	put_stats(f, &sep->se_stats);
+	fprintf(f, " %llu", (unsigned long long)sl->sl_id);
 	put_window(f, &sl->sl_started);
 	put_window(f, &sl->sl_failed);
 	fprintf(f, " %lld %lld", (long long)sl->sl_looping_until,
@@ -683,16 +699,31 @@ inherited_fd(struct record *r)
 }
 
 static void
+get_stats(struct record *r, struct svc_stats *st)
+{
+	int i;
+
+	st->st_accepted = number(r, 0, LLONG_MAX);
+	st->st_started = number(r, 0, LLONG_MAX);
+	st->st_looping = number(r, 0, LLONG_MAX);
+	st->st_exits_other = number(r, 0, LLONG_MAX);
+	for (i = 0; i < REFUSED_NREASONS; i++)
+		st->st_refused[i] = number(r, 0, LLONG_MAX);
+	for (i = 0; i < STATS_EXIT_KINDS; i++) {
+		st->st_exits[i].ec_code = number(r, 0, 2 * STATS_SIGNAL);
+		st->st_exits[i].ec_count = number(r, 0, LLONG_MAX);
+	}
+	st->st_bytes[STATS_IN] = unsigned64(r);
+	st->st_bytes[STATS_OUT] = unsigned64(r);
+}
+
+static void
 get_counts(struct record *r, struct servtab *sep)
 {
 	struct svc_limits *sl = &sep->se_limits;
-	struct svc_stats *st = &sep->se_stats;
 
 	sep->se_paused = number(r, 0, 1);
-	st->st_accepted = number(r, 0, LLONG_MAX);
-	st->st_refused_rate = number(r, 0, LLONG_MAX);
-	st->st_refused_perip = number(r, 0, LLONG_MAX);
-	st->st_looping = number(r, 0, LLONG_MAX);
+	get_stats(r, &sep->se_stats);
 	sl->sl_id = unsigned64(r);
 	get_window(r, &sl->sl_started);
 	get_window(r, &sl->sl_failed);

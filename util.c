@@ -111,6 +111,15 @@ msg_where(char *buf, size_t size, const char *file, int line,
 	return buf;
 }
 
+const char *
+missed_text(unsigned missed, char *buf, size_t size)
+{
+	if (missed == 0)
+		return "";
+	snprintf(buf, size, " (%u more since the last such message)", missed);
+	return buf;
+}
+
 int
 all_digits(const char *s)
 {

@@ -54,6 +54,11 @@ uint64_t	 monotonic_usec(void);
 const char	*msg_where(char *buf, size_t size, const char *file, int line,
 		    const char *name);
 
+/*
+ * " (N more since the last such message)", or "" when missed is 0: the
+ * end of a message logged at most once an interval.
+ */
+const char	*missed_text(unsigned missed, char *buf, size_t size);
 /* Whether s is a non-empty string of ASCII digits. */
 int		 all_digits(const char *s);
 /* Whether a read or write that failed with errno may succeed later. */

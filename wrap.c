@@ -349,15 +349,14 @@ wrap_serve_dgram(const struct servtab *sep)
 	_exit(0);
 }
 
-/* In the child, before anything runs: exits unless the client may use it. */
-void
+int
 wrap_child(const struct servtab *sep, const struct sockaddr *peer)
 {
-	if (sep->se_socktype == SOCK_STREAM) {
-		if (!wrap_allows(sep, STDIN_FILENO, peer))
-			_exit(0);
-	} else if (sep->se_bi != NULL)
+	if (sep->se_socktype == SOCK_STREAM)
+		return wrap_allows(sep, STDIN_FILENO, peer) ? 0 : -1;
+	if (sep->se_bi != NULL)
 		wrap_serve_dgram(sep);
 	else
 		wrap_dgram_head(sep, STDIN_FILENO);
+	return 0;
 }

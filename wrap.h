@@ -25,11 +25,11 @@ int	 wrap_wanted(const struct servtab *sep);
  */
 int	 svc_is_wait(const struct servtab *sep);
 /*
- * In the child, before anything runs: exits unless the client may use
- * the service.  A datagram entry's child drops the datagrams of refused
- * senders; under -W a datagram builtin's child answers the others and
- * exits.
+ * In the child, before anything runs: -1 when the client of a stream
+ * entry may not use the service, else 0.  A datagram entry's child
+ * drops the datagrams of refused senders; under -W a datagram builtin's
+ * child answers the others and exits.
  */
-void	 wrap_child(const struct servtab *sep, const struct sockaddr *peer);
+int	 wrap_child(const struct servtab *sep, const struct sockaddr *peer);
 
 #endif /* INETD_WRAP_H */

@@ -68,7 +68,8 @@ test_names(void)
 	char buf[256], small[10];
 
 	CHECK(strcmp(builtin_names(SOCK_STREAM, buf, sizeof(buf)), "echo, "
-	    "discard, chargen, daytime, time, auth, tcpmux, forward") == 0);
+	    "discard, chargen, daytime, time, stats, auth, tcpmux, "
+	    "forward") == 0);
 	CHECK(strcmp(builtin_names(SOCK_DGRAM, buf, sizeof(buf)), "echo, "
 	    "discard, chargen, daytime, time, forward") == 0);
 	CHECK(strcmp(builtin_names(SOCK_RAW, buf, sizeof(buf)), "") == 0);
@@ -85,7 +86,8 @@ test_unknown_names(void)
 	CHECK(parse("finger stream tcp nowait root internal\n") == NULL);
 	CHECK(nmsgs == 1 && strcmp(msgs[0].text, "t.conf:1: finger/tcp: no "
 	    "builtin service named 'finger' for stream (there are: echo, "
-	    "discard, chargen, daytime, time, auth, tcpmux, forward)") == 0);
+	    "discard, chargen, daytime, time, stats, auth, tcpmux, "
+	    "forward)") == 0);
 	CHECK(parse("8007 dgram udp wait root internal auth\n") == NULL);
 	CHECK(nmsgs == 1 && strstr(msgs[0].text, "no builtin service named "
 	    "'auth' for dgram (there are: echo, discard, chargen, daytime, "
