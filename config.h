@@ -29,7 +29,7 @@
 /* Room for any message: the words it quotes come from one entry. */
 #define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
 #define CONF_MAXARGS	64	/* server arguments, argv[0] included */
-#define CONF_FIELDS	6	/* fields of a line before the arguments (F_ARGS) */
+#define CONF_FIELDS	6	/* fields before the arguments (F_ARGS) */
 #define CONF_MAXCHILD	32767	/* largest max-child, as FreeBSD */
 #define CONF_UNIXMODE	0200	/* UNIX socket mode unless given (FreeBSD) */
 #define CONF_DEFAULT	(-1)	/* limit not given: use the global default */

@@ -45,7 +45,7 @@ enum slot {
 #define A_SERVICE	0x01	/* may be in a service block */
 #define A_DEFAULTS	0x02	/* may be in the defaults block */
 #define A_ONE		0x04	/* takes one value */
-#define A_ACCESS	0x08	/* says who may connect: refuse if unknown */
+#define A_ACCESS	0x08	/* who may connect: refused if unknown */
 #define A_BOTH		(A_SERVICE | A_DEFAULTS)
 
 static const struct attr_row {
@@ -54,66 +54,66 @@ static const struct attr_row {
 	int		 flags;
 	const char	*why;	/* S_NONE: why it is not applied */
 } attr_rows[] = {
-	{ "socket_type",	S_SOCKET_TYPE,	A_SERVICE | A_ONE, NULL },
-	{ "protocol",		S_PROTOCOL,	A_SERVICE | A_ONE, NULL },
-	{ "wait",		S_WAIT,		A_SERVICE | A_ONE, NULL },
-	{ "user",		S_USER,		A_SERVICE | A_ONE, NULL },
-	{ "group",		S_GROUP,	A_SERVICE | A_ONE, NULL },
-	{ "server",		S_SERVER,	A_SERVICE | A_ONE, NULL },
-	{ "server_args",	S_SERVER_ARGS,	A_SERVICE, NULL },
-	{ "port",		S_PORT,		A_SERVICE | A_ONE, NULL },
-	{ "bind",		S_BIND,		A_BOTH | A_ONE, NULL },
-	{ "interface",		S_BIND,		A_BOTH | A_ONE, NULL },
-	{ "type",		S_TYPE,		A_SERVICE, NULL },
-	{ "id",			S_ID,		A_SERVICE | A_ONE, NULL },
-	{ "disable",		S_DISABLE,	A_SERVICE | A_ONE, NULL },
-	{ "flags",		S_FLAGS,	A_SERVICE, NULL },
-	{ "v6only",		S_V6ONLY,	A_BOTH | A_ONE, NULL },
-	{ "instances",		S_INSTANCES,	A_BOTH | A_ONE, NULL },
-	{ "per_source",		S_PER_SOURCE,	A_BOTH | A_ONE, NULL },
-	{ "cps",		S_CPS,		A_BOTH, NULL },
-	{ "redirect",		S_REDIRECT,	A_SERVICE, NULL },
-	{ "groups",		S_GROUPS,	A_BOTH | A_ONE, NULL },
-	{ "disabled",		S_DISABLED,	A_DEFAULTS, NULL },
-	{ "enabled",		S_ENABLED,	A_DEFAULTS, NULL },
-	{ "access_times",	S_ACCESS_TIMES,	A_BOTH | A_ACCESS, NULL },
-	{ "rpc_version",	S_RPC,		A_SERVICE, NULL },
-	{ "rpc_number",		S_RPC,		A_SERVICE, NULL },
-	{ "only_from",		S_ONLY_FROM,	A_BOTH | A_ACCESS, NULL },
-	{ "no_access",		S_NO_ACCESS,	A_BOTH | A_ACCESS, NULL },
-	{ "env",		S_ENV,		A_SERVICE, NULL },
-	{ "passenv",		S_PASSENV,	A_BOTH, NULL },
-	{ "nice",		S_NICE,		A_SERVICE | A_ONE, NULL },
-	{ "umask",		S_UMASK,	A_BOTH | A_ONE, NULL },
-	{ "rlimit_as",		S_RLIMIT_AS,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_cpu",		S_RLIMIT_CPU,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_data",	S_RLIMIT_DATA,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_rss",		S_RLIMIT_RSS,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_stack",	S_RLIMIT_STACK,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_files",	S_RLIMIT_FILES,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_nproc",	S_RLIMIT_NPROC,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_core",	S_RLIMIT_CORE,	A_SERVICE | A_ONE, NULL },
-	{ "rlimit_fsize",	S_RLIMIT_FSIZE,	A_SERVICE | A_ONE, NULL },
-	{ "banner",		S_NONE,		A_BOTH,
+	{ "socket_type", S_SOCKET_TYPE, A_SERVICE | A_ONE, NULL },
+	{ "protocol", S_PROTOCOL, A_SERVICE | A_ONE, NULL },
+	{ "wait", S_WAIT, A_SERVICE | A_ONE, NULL },
+	{ "user", S_USER, A_SERVICE | A_ONE, NULL },
+	{ "group", S_GROUP, A_SERVICE | A_ONE, NULL },
+	{ "server", S_SERVER, A_SERVICE | A_ONE, NULL },
+	{ "server_args", S_SERVER_ARGS, A_SERVICE, NULL },
+	{ "port", S_PORT, A_SERVICE | A_ONE, NULL },
+	{ "bind", S_BIND, A_BOTH | A_ONE, NULL },
+	{ "interface", S_BIND, A_BOTH | A_ONE, NULL },
+	{ "type", S_TYPE, A_SERVICE, NULL },
+	{ "id", S_ID, A_SERVICE | A_ONE, NULL },
+	{ "disable", S_DISABLE, A_SERVICE | A_ONE, NULL },
+	{ "flags", S_FLAGS, A_SERVICE, NULL },
+	{ "v6only", S_V6ONLY, A_BOTH | A_ONE, NULL },
+	{ "instances", S_INSTANCES, A_BOTH | A_ONE, NULL },
+	{ "per_source", S_PER_SOURCE, A_BOTH | A_ONE, NULL },
+	{ "cps", S_CPS, A_BOTH, NULL },
+	{ "redirect", S_REDIRECT, A_SERVICE, NULL },
+	{ "groups", S_GROUPS, A_BOTH | A_ONE, NULL },
+	{ "disabled", S_DISABLED, A_DEFAULTS, NULL },
+	{ "enabled", S_ENABLED, A_DEFAULTS, NULL },
+	{ "access_times", S_ACCESS_TIMES, A_BOTH | A_ACCESS, NULL },
+	{ "rpc_version", S_RPC, A_SERVICE, NULL },
+	{ "rpc_number", S_RPC, A_SERVICE, NULL },
+	{ "only_from", S_ONLY_FROM, A_BOTH | A_ACCESS, NULL },
+	{ "no_access", S_NO_ACCESS, A_BOTH | A_ACCESS, NULL },
+	{ "env", S_ENV, A_SERVICE, NULL },
+	{ "passenv", S_PASSENV, A_BOTH, NULL },
+	{ "nice", S_NICE, A_SERVICE | A_ONE, NULL },
+	{ "umask", S_UMASK, A_BOTH | A_ONE, NULL },
+	{ "rlimit_as", S_RLIMIT_AS, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_cpu", S_RLIMIT_CPU, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_data", S_RLIMIT_DATA, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_rss", S_RLIMIT_RSS, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_stack", S_RLIMIT_STACK, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_files", S_RLIMIT_FILES, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_nproc", S_RLIMIT_NPROC, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_core", S_RLIMIT_CORE, A_SERVICE | A_ONE, NULL },
+	{ "rlimit_fsize", S_RLIMIT_FSIZE, A_SERVICE | A_ONE, NULL },
+	{ "banner", S_NONE, A_BOTH,
 	    "no banner is sent" },
-	{ "banner_success",	S_NONE,		A_BOTH,
+	{ "banner_success", S_NONE, A_BOTH,
 	    "no banner is sent" },
-	{ "banner_fail",	S_NONE,		A_BOTH,
+	{ "banner_fail", S_NONE, A_BOTH,
 	    "no banner is sent; refused clients are closed at once" },
-	{ "log_type",		S_NONE,		A_BOTH,
+	{ "log_type", S_NONE, A_BOTH,
 	    "inetd logs to syslog's daemon facility (auth for refusals)" },
-	{ "log_on_success",	S_NONE,		A_BOTH,
+	{ "log_on_success", S_NONE, A_BOTH,
 	    "inetd -l logs each connection and its address; the exit "
 	    "status of servers is always logged when not 0" },
-	{ "log_on_failure",	S_NONE,		A_BOTH,
+	{ "log_on_failure", S_NONE, A_BOTH,
 	    "refused clients are always logged with their address" },
-	{ "max_load",		S_NONE,		A_BOTH,
+	{ "max_load", S_NONE, A_BOTH,
 	    "the load average is not watched: the service keeps accepting" },
-	{ "deny_time",		S_NONE,		A_BOTH,
+	{ "deny_time", S_NONE, A_BOTH,
 	    "it only applies with flags SENSOR, which is refused" },
-	{ "libwrap",		S_NONE,		A_SERVICE,
+	{ "libwrap", S_NONE, A_SERVICE,
 	    "with -w, tcp wrappers check a server under its program's name" },
-	{ "mdns",		S_NONE,		A_BOTH,
+	{ "mdns", S_NONE, A_BOTH,
 	    "inetd registers nothing with mDNS" },
 };
 
@@ -490,21 +490,21 @@ static const struct flag_row {
 	enum flag_kind	 kind;
 	const char	*why;
 } flag_rows[] = {
-	{ "REUSE",	FL_APPLIED,	NULL },		/* always set */
-	{ "DISABLE",	FL_APPLIED,	NULL },		/* is_disabled() */
-	{ "IPv4",	FL_IPV4,	NULL },
-	{ "IPv6",	FL_IPV6,	NULL },
-	{ "NAMEINARGS",	FL_NAMEINARGS,	NULL },
-	{ "NODELAY",	FL_WARN,	"TCP_NODELAY is not set on connections" },
-	{ "KEEPALIVE",	FL_WARN,	"SO_KEEPALIVE is not set on connections" },
-	{ "NORETRY",	FL_WARN,	"a port that cannot be bound is retried "
+	{ "REUSE", FL_APPLIED, NULL },		/* always set */
+	{ "DISABLE", FL_APPLIED, NULL },	/* is_disabled() */
+	{ "IPv4", FL_IPV4, NULL },
+	{ "IPv6", FL_IPV6, NULL },
+	{ "NAMEINARGS", FL_NAMEINARGS, NULL },
+	{ "NODELAY", FL_WARN, "TCP_NODELAY is not set on connections" },
+	{ "KEEPALIVE", FL_WARN, "SO_KEEPALIVE is not set on connections" },
+	{ "NORETRY", FL_WARN, "a port that cannot be bound is retried "
 	    "every 600 s" },
-	{ "NOLIBWRAP",	FL_WARN,	"with -w or -W, tcp wrappers check it" },
-	{ "LABELED",	FL_WARN,	"servers get no SELinux label" },
-	{ "INTERCEPT",	FL_REFUSE,	"the clients of a wait server are not "
+	{ "NOLIBWRAP", FL_WARN, "with -w or -W, tcp wrappers check it" },
+	{ "LABELED", FL_WARN, "servers get no SELinux label" },
+	{ "INTERCEPT", FL_REFUSE, "the clients of a wait server are not "
 	    "checked after the first" },
-	{ "SENSOR",	FL_REFUSE,	"no list of addresses to deny is kept" },
-	{ "IDONLY",	FL_REFUSE,	"clients are not checked with identd" },
+	{ "SENSOR", FL_REFUSE, "no list of addresses to deny is kept" },
+	{ "IDONLY", FL_REFUSE, "clients are not checked with identd" },
 };
 
 static void
@@ -849,8 +849,8 @@ take_options(struct xservice *xs, struct servtab *sep)
 		if (rc == -1)
 			svc_report(xs, LOG_ERR, slot, "%s: %s", row->name, why);
 		else if (rc == 0 && (row->flags & A_ACCESS))
-			svc_report(xs, LOG_ERR, slot, "%s is not supported: the "
-			    "entry is refused rather than open to every "
+			svc_report(xs, LOG_ERR, slot, "%s is not supported: "
+			    "the entry is refused rather than open to every "
 			    "client", row->name);
 		else if (rc == 0)
 			svc_report(xs, LOG_WARNING, slot, "%s is not "
