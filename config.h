@@ -89,7 +89,7 @@ struct servtab {
 	 * only this, se_file and se_line set; config_load() follows it.
 	 */
 	char	*se_include;
-	int	 se_include_xinetd;	/* xinetd's include or includedir */
+	int	 se_include_xinetd;	/* xinetd's include, includedir */
 	int	 se_include_glob;	/* ".include": se_include is a pattern */
 
 	/* Resolved once at load (config_resolve). */
