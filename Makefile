@@ -26,20 +26,22 @@ DAEMON_SRCS	= inetd.c children.c handback.c notify.c reload.c sandbox.c \
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c \
-		  internal.c tcpmux.c auth.c clientio.c ratelimit.c \
+		  access.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
 		  forward.c fwd.c relay.c assoc.c proxy.c dgram.c \
 		  log.c util.c lookup.c load.c xinetd.c dump.c event.c stats.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and the loading fuzzer give it a builtins table of
 # their own; the parser's fuzzer has the real one, to reach the
 # builtins' argument parsers.
-PARSER_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c load.c \
-		  xinetd.c dump.c lookup.c util.c tests/stub_builtins.c
+PARSER_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c access.c \
+		  load.c xinetd.c dump.c lookup.c util.c \
+		  tests/stub_builtins.c
 UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
 BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)
 RATELIMIT_SRCS	= tests/test_ratelimit.c ratelimit.c
+ACCESS_SRCS	= tests/test_access.c access.c
 RELOAD_SRCS	= tests/test_reload.c reload.c ratelimit.c
-OPTIONS_SRCS	= tests/test_options.c options.c
+OPTIONS_SRCS	= tests/test_options.c options.c access.c util.c
 PROBE_SRCS	= tests/probe.c
 # Each fuzzer: tests/fuzz/fuzz_NAME.c with the sources FUZZ_NAME_SRCS.
 FUZZ_config_SRCS = $(BUILTIN_SRCS)
@@ -47,9 +49,9 @@ FUZZ_auth_SRCS	= $(BUILTIN_SRCS)
 FUZZ_tcpmux_SRCS = $(BUILTIN_SRCS)
 FUZZ_proxy_SRCS	= $(BUILTIN_SRCS)
 FUZZ_load_SRCS	= $(PARSER_SRCS)
-FUZZ_HDRS	= auth.h builtin.h clientio.h config.h dgram.h forward.h fwd.h \
-		  log.h lookup.h load.h options.h proxy.h ratelimit.h stats.h \
-		  util.h \
+FUZZ_HDRS	= access.h auth.h builtin.h clientio.h config.h dgram.h \
+		  forward.h fwd.h log.h lookup.h load.h options.h proxy.h \
+		  ratelimit.h stats.h util.h \
 		  tests/stub_builtins.h
 
 CC		?= cc
@@ -121,6 +123,9 @@ tests/test_ratelimit: $(call objs,$(OBJDIR),$(RATELIMIT_SRCS))
 tests/test_reload: $(call objs,$(OBJDIR),$(RELOAD_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+tests/test_access: $(call objs,$(OBJDIR),$(ACCESS_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests/test_options: $(call objs,$(OBJDIR),$(OPTIONS_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -149,6 +154,9 @@ $(ASANDIR)/test_ratelimit: $(call objs,$(ASANDIR),$(RATELIMIT_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(ASANDIR)/test_reload: $(call objs,$(ASANDIR),$(RELOAD_SRCS))
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(ASANDIR)/test_access: $(call objs,$(ASANDIR),$(ACCESS_SRCS))
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(ASANDIR)/test_options: $(call objs,$(ASANDIR),$(OPTIONS_SRCS))
@@ -229,10 +237,11 @@ run: deps
 	./$(PROG) -d -p $(RUN_PIDFILE) contrib/inetd.conf.demo
 
 check-build: $(PROG) tests/test_config tests/test_builtins \
-	tests/test_ratelimit tests/test_reload tests/test_options tests/probe \
-	$(ASANDIR)/inetd $(ASANDIR)/test_config $(ASANDIR)/test_builtins \
-	$(ASANDIR)/test_ratelimit $(ASANDIR)/test_reload \
-	$(ASANDIR)/test_options $(FUZZ_TARGETS)
+	tests/test_ratelimit tests/test_reload tests/test_access \
+	tests/test_options tests/probe $(ASANDIR)/inetd $(ASANDIR)/test_config \
+	$(ASANDIR)/test_builtins $(ASANDIR)/test_ratelimit \
+	$(ASANDIR)/test_reload $(ASANDIR)/test_access $(ASANDIR)/test_options \
+	$(FUZZ_TARGETS)
 
 # The last line of the output is the sum over all parts: "N passed, M failed,
 # K skipped" (a build that fails counts as one failure).
@@ -311,5 +320,6 @@ check-deb: deps test-debs
 
 clean:
 	rm -rf build $(PROG) tests/test_config tests/test_builtins \
-	    tests/test_ratelimit tests/test_reload tests/test_options \
+	    tests/test_ratelimit tests/test_reload tests/test_access \
+	    tests/test_options \
 	    tests/probe tests/__pycache__

@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "builtin.h"
 #include "children.h"
 #include "config.h"
@@ -49,6 +50,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "notify.h"
+#include "options.h"
 #include "ratelimit.h"
 #include "reload.h"
 #include "spawn.h"
@@ -247,7 +249,6 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 'E', &o->spawn.so_keep_environment, 0 },
 		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 'i', &o->foreground, 0 },
-		{ 'f', &o->foreground, 0 },	/* NetBSD's name for it */
 		{ 't', &o->check_only, 0 },
 		{ 'T', &o->dump, 0 },
 		{ 'W', &o->wrap.wo_builtins, 0 },
@@ -549,6 +550,31 @@ unlink_stale_socket(const char *path)
 }
 
 /*
+ * bind_device and freebind (inetd.conf(5)), before bind: the first
+ * keeps the socket to one interface's traffic, the second lets it bind
+ * an address that is not up yet.  A change of either in a reload means
+ * a new socket (options_same_socket()).
+ */
+static int
+set_binding_options(const struct servtab *sep, int fd)
+{
+	const struct svc_options *o = sep->se_opts;
+	int on = 1;
+
+	if (o == NULL)
+		return 0;
+	if (o->so_bind_device[0] != '\0' && setsockopt(fd, SOL_SOCKET,
+	    SO_BINDTODEVICE, o->so_bind_device,
+	    strlen(o->so_bind_device)) == -1)
+		return -1;
+	if (o->so_freebind && setsockopt(fd, sep->se_family == AF_INET6 ?
+	    IPPROTO_IPV6 : IPPROTO_IP, sep->se_family == AF_INET6 ?
+	    IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * What the entry's fields or keys set on its socket (listenopts.c),
  * again when a reload hands it over: the accept filter may go, and
  * buffer sizes may change, though one no longer given stays.
@@ -589,7 +615,8 @@ set_socket_options(struct servtab *sep, int fd)
 	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
 		return -1;
-	if (set_listener_options(sep, fd) == -1)
+	if (set_binding_options(sep, fd) == -1 ||
+	    set_listener_options(sep, fd) == -1)
 		return -1;
 	return builtin_socket_options(sep, NULL, fd);
 }
@@ -1008,9 +1035,32 @@ admit_forwarded(struct servtab *sep, const struct sockaddr *peer)
 }
 
 /*
- * max-child-per-ip and max-connections-per-ip-per-minute: a client past
- * either is closed at once, or its datagram dropped, without running
- * anything.  A connection refused is not counted.
+ * only_from and no_access (access.c), the first question about every
+ * client of every kind of entry, before any limit counts it: the one
+ * place a client is refused for its address.
+ */
+static int
+admit_address(struct servtab *sep, const struct sockaddr *peer)
+{
+	char addr[INET6_ADDRSTRLEN + 1], more[64];
+	unsigned missed;
+
+	if (sep->se_opts == NULL || access_allows(sep->se_opts->so_access,
+	    peer))
+		return 1;
+	stats_refused(sep, REFUSED_ONLY_FROM);
+	if (log_quota_take(&sep->se_limits.sl_log_access,
+	    monotonic_seconds(), &missed))
+		svc_log(sep, LOG_WARNING, "%s refused by only_from/no_access%s",
+		    sockaddr_str(peer, addr, sizeof(addr)),
+		    missed_text(missed, more, sizeof(more)));
+	return 0;
+}
+
+/*
+ * Then max-child-per-ip and max-connections-per-ip-per-minute: a client
+ * past either is closed at once, or its datagram dropped, without
+ * running anything.  A connection refused is not counted.
  */
 static int
 admit_peer(struct servtab *sep, const struct sockaddr *peer)
@@ -1018,6 +1068,8 @@ admit_peer(struct servtab *sep, const struct sockaddr *peer)
 	struct peer_addr pa;
 	int admitted;
 
+	if (!admit_address(sep, peer))
+		return 0;
 	if (peer_addr_set(&pa, peer) == -1)
 		return 1;	/* a UNIX-domain client has no address */
 	if (sep->se_maxperip > 0 &&

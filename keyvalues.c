@@ -590,6 +590,7 @@ kv_option(struct kv_def *d, const struct kv_key *k)
 static int
 kv_options(struct kv_def *d)
 {
+	char why[256];
 	int i, line = d->e.line, rc = 0;
 
 	for (i = 0; i < d->nkey; i++) {
@@ -600,6 +601,11 @@ kv_options(struct kv_def *d)
 	d->e.line = line;
 	if (rc == 0 && (d->e.se->se_sndbuf != 0 || d->e.se->se_rcvbuf != 0))
 		rc = entry_check_listener(&d->e);
+	/* Once all keys are in, whatever their order. */
+	if (rc == 0 && options_check(d->e.se, why, sizeof(why)) == -1) {
+		entry_error(&d->e, "%s", why);
+		rc = -1;
+	}
 	return rc;
 }
 

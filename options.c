@@ -5,8 +5,10 @@
  * module that owns the effect (spawn, sandbox, access, listeners).
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <linux/capability.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,8 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access.h"
 #include "config.h"
 #include "options.h"
+#include "util.h"
 
 struct option_row {
 	const char	*or_key;
@@ -261,6 +265,175 @@ parse_caps(struct svc_options *opts, int index, char *const *values,
 	return 0;
 }
 
+/* ------------------------------------- access and binding (acl) */
+
+/* only_from or no_access: index is ACCESS_ALLOW or ACCESS_DENY. */
+static int
+parse_access(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	return access_add(&opts->so_access, index, values, nvalues, why,
+	    size);
+}
+
+/* A variable's name, as a shell takes it, ending at len. */
+static int
+env_name_ok(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || isdigit((unsigned char)name[0]))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+			return 0;
+	return 1;
+}
+
+int
+options_env_named(const struct svc_options *opts, const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < opts->so_nenv; i++)
+		if (strncmp(opts->so_env[i], name, len) == 0 &&
+		    opts->so_env[i][len] == '=')
+			return 1;
+	for (i = 0; i < opts->so_npassenv; i++)
+		if (strlen(opts->so_passenv[i]) == len &&
+		    strncmp(opts->so_passenv[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The words of env (NAME=VALUE) or passenv (NAME) appended to *list,
+ * each name once in the entry: the variables of the connection are
+ * inetd's to set (they describe it), and a name given twice would leave
+ * which one the server sees to its getenv().
+ */
+static int
+parse_env_words(struct svc_options *opts, int is_env, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	char ***list = is_env ? &opts->so_env : &opts->so_passenv, **grown;
+	int *n = is_env ? &opts->so_nenv : &opts->so_npassenv, i;
+	size_t len;
+
+	if (opts->so_nenv + opts->so_npassenv + nvalues > OPTIONS_ENV_MAX) {
+		snprintf(why, size, "more than %d variables in the entry",
+		    OPTIONS_ENV_MAX);
+		return -1;
+	}
+	if ((grown = reallocarray(*list, *n + nvalues + 1,
+	    sizeof(*grown))) == NULL) {
+		snprintf(why, size, "out of memory");
+		return -1;
+	}
+	*list = grown;
+	for (i = 0; i < nvalues; i++) {
+		len = strcspn(values[i], "=");
+		if (is_env != (values[i][len] == '=') ||
+		    !env_name_ok(values[i], len))
+			snprintf(why, size, "\"%s\": not %s", values[i],
+			    is_env ? "NAME=VALUE" : "a variable's name");
+		else if (conn_var_name(values[i], len))
+			snprintf(why, size, "\"%.*s\" describes the "
+			    "connection: inetd sets it", (int)len, values[i]);
+		else if (options_env_named(opts, values[i], len))
+			snprintf(why, size, "\"%.*s\" given twice", (int)len,
+			    values[i]);
+		else if ((grown[*n] = strdup(values[i])) == NULL)
+			snprintf(why, size, "out of memory");
+		else {
+			grown[++*n] = NULL;
+			continue;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* env (index 1) or passenv (index 0). */
+static int
+parse_env(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	if (!index)
+		opts->so_passenv_given = 1;
+	return parse_env_words(opts, index, values, nvalues, why, size);
+}
+
+/* As the kernel's dev_valid_name(): what SO_BINDTODEVICE may name. */
+static int
+parse_bind_device(struct svc_options *opts, int index, char *const *values,
+    int nvalues, char *why, size_t size)
+{
+	const char *name;
+
+	(void)index;
+	if (one_value(nvalues, why, size) == -1)
+		return -1;
+	name = values[0];
+	if (name[0] == '\0' ||
+	    strlen(name) >= sizeof(opts->so_bind_device) ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strpbrk(name, "/: \t") != NULL) {
+		snprintf(why, size, "expected one interface name of at most "
+		    "%zu bytes", sizeof(opts->so_bind_device) - 1);
+		return -1;
+	}
+	strlcpy(opts->so_bind_device, name, sizeof(opts->so_bind_device));
+	return 0;
+}
+
+/*
+ * Keys that the rest of the entry would leave without effect are
+ * refused rather than ignored: a rule that no client meets, such as
+ * only_from for a wait stream server (which accepts its own clients),
+ * must not look as if it held.
+ */
+static int
+check_acl(const struct servtab *sep, const struct svc_options *o,
+    char *why, size_t size)
+{
+	const char *what = NULL;
+
+	if (o->so_access != NULL && sep->se_family == AF_UNIX)
+		what = "only_from, no_access: UNIX-domain clients have no "
+		    "address";
+	else if (o->so_access != NULL && sep->se_wait &&
+	    sep->se_socktype == SOCK_STREAM)
+		what = "only_from, no_access: a wait stream server accepts "
+		    "its clients itself, inetd sees none of them";
+	else if ((o->so_bind_device[0] != '\0' || o->so_freebind) &&
+	    (sep->se_family == AF_UNIX || sep->se_tcpmux != TCPMUX_NONE))
+		what = "bind_device, freebind: only for an IP socket of the "
+		    "entry's own";
+	if (what == NULL)
+		return 0;
+	strlcpy(why, what, size);
+	return -1;
+}
+
+static void
+free_words(char **words, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
+
+static void
+free_acl(struct svc_options *opts)
+{
+	access_free(opts->so_access);
+	free_words(opts->so_env, opts->so_nenv);
+	free_words(opts->so_passenv, opts->so_npassenv);
+}
+
 #define FLAG(name)	offsetof(struct svc_options, name)
 
 static const struct option_row option_rows[] = {
@@ -282,6 +455,13 @@ static const struct option_row option_rows[] = {
 	{ "protect_system", parse_flag, FLAG(so_protect_system), 1 },
 	{ "chroot", parse_chroot, 0, 1 },
 	{ "capabilities", parse_caps, 0, 1 },
+	/* Access and binding (acl). */
+	{ "only_from", parse_access, ACCESS_ALLOW, 0 },
+	{ "no_access", parse_access, ACCESS_DENY, 0 },
+	{ "env", parse_env, 1, 1 },
+	{ "passenv", parse_env, 0, 1 },
+	{ "bind_device", parse_bind_device, 0, 0 },
+	{ "freebind", parse_flag, FLAG(so_freebind), 0 },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -366,6 +546,9 @@ row_given(const struct svc_options *opts, const struct option_row *row)
 		return opts->so_chroot != NULL;
 	if (row->or_parse == parse_caps)
 		return opts->so_caps_set;
+	if (row->or_parse == parse_env)
+		return row->or_index ? opts->so_nenv > 0 :
+		    opts->so_passenv_given;
 	return 0;
 }
 
@@ -407,6 +590,14 @@ option_cap_name(int cap)
 	return cap_names[cap];
 }
 
+int
+options_check(const struct servtab *sep, char *why, size_t size)
+{
+	if (sep->se_opts == NULL)
+		return 0;
+	return check_acl(sep, sep->se_opts, why, size);
+}
+
 void
 options_free(struct servtab *sep)
 {
@@ -423,6 +614,7 @@ options_free(struct servtab *sep)
 		free(og->og_key);
 	}
 	free(sep->se_opts->so_chroot);
+	free_acl(sep->se_opts);
 	free(sep->se_opts);
 	sep->se_opts = NULL;
 }

@@ -14,10 +14,13 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct servtab;
+struct access;
 
 #define OPTIONS_GIVEN_MAX 64	/* option keys one entry may give */
 
@@ -43,6 +46,9 @@ struct option_given {
 /* Largest timeout = SECONDS: 31 days. */
 #define OPT_TIMEOUT_MAX		(31 * 24 * 3600)
 
+/* Variables of env and passenv together, in one entry. */
+#define OPTIONS_ENV_MAX		64
+
 struct svc_options {
 	/* Limits (sandbox.c applies them, children.c the timeout). */
 	unsigned	 so_rlimits_set;	/* bit OPT_RLIMIT_*: given */
@@ -63,6 +69,15 @@ struct svc_options {
 	/* The keys and values as given, for inetd -T. */
 	struct option_given so_given[OPTIONS_GIVEN_MAX];
 	int		 so_ngiven;
+	/* Access and binding: only_from ... freebind (acl). */
+	struct access	*so_access;	/* only_from, no_access (access.h) */
+	char		**so_env;	/* env: "NAME=VALUE", so_nenv */
+	int		 so_nenv;
+	char		**so_passenv;	/* passenv: names, so_npassenv */
+	int		 so_npassenv;
+	int		 so_passenv_given; /* even empty: instead of -E's */
+	char		 so_bind_device[IF_NAMESIZE]; /* "": none */
+	int		 so_freebind;	/* IP_FREEBIND, IPV6_FREEBIND */
 };
 
 /*
@@ -74,8 +89,9 @@ int	option_set(struct servtab *sep, const char *key, char *const *values,
 	    int nvalues, char *why, size_t size);
 
 /*
- * The first key given that only an exec'd server can have (limits and
- * sandbox), or NULL: an internal entry with one is refused.
+ * The first key given that only an exec'd server can have (limits,
+ * sandbox, env and passenv), or NULL: an internal entry with one is
+ * refused.
  */
 const char *options_exec_only(const struct svc_options *opts);
 
@@ -87,6 +103,36 @@ const char *option_cap_name(int cap);
 
 /* The options sep was given, in order: *n of them. */
 const struct option_given *options_given(const struct servtab *sep, int *n);
+
+/*
+ * Once the whole entry is read, whatever the order of its keys: 0, or
+ * -1 with why a key has no effect on such an entry (no "FILE:LINE:").
+ */
+int	options_check(const struct servtab *sep, char *why, size_t size);
+
+/*
+ * Whether the options of two entries ask for the same listening socket
+ * (either may be NULL): a reload hands a socket over only then.
+ */
+static inline int
+options_same_socket(const struct svc_options *a, const struct svc_options *b)
+{
+	static const struct svc_options none;
+
+	if (a == NULL)
+		a = &none;
+	if (b == NULL)
+		b = &none;
+	return a->so_freebind == b->so_freebind &&
+	    strcmp(a->so_bind_device, b->so_bind_device) == 0;
+}
+
+/*
+ * Whether env or passenv of opts names the variable whose name is the
+ * len bytes at name: the server gets that one, not inetd's.
+ */
+int	options_env_named(const struct svc_options *opts, const char *name,
+	    size_t len);
 
 /* Frees sep->se_opts and what it holds. */
 void	options_free(struct servtab *sep);

@@ -49,6 +49,7 @@ struct svc_limits {
 	struct log_quota sl_log_throttled;
 	struct log_quota sl_log_perip_rate;
 	struct log_quota sl_log_perip_children;
+	struct log_quota sl_log_access;	/* only_from, no_access */
 };
 
 #define DEFAULT_MAXRATE	256	/* -R: servers started a minute (FreeBSD) */

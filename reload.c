@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "options.h"
 #include "ratelimit.h"
 #include "reload.h"
 
@@ -30,7 +31,9 @@ same_socket(const struct servtab *a, const struct servtab *b)
 	    a->se_socktype == b->se_socktype &&
 	    a->se_v6only == b->se_v6only &&
 	    a->se_ctrladdr_size == b->se_ctrladdr_size &&
-	    memcmp(&a->se_ctrladdr, &b->se_ctrladdr, a->se_ctrladdr_size) == 0;
+	    memcmp(&a->se_ctrladdr, &b->se_ctrladdr,
+	    a->se_ctrladdr_size) == 0 &&
+	    options_same_socket(a->se_opts, b->se_opts);
 }
 
 /* A running entry, and the new entry that takes its socket over. */

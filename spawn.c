@@ -36,6 +36,7 @@
 #include "forward.h"
 #include "handback.h"
 #include "log.h"
+#include "options.h"
 #include "sandbox.h"
 #include "spawn.h"
 #include "tcpmux.h"
@@ -211,73 +212,110 @@ child_become_server(const struct servtab *sep)
 /*
  * The environment of servers: what inetd itself got is theirs with -E,
  * else only a fixed PATH (inetd's own may name root's directories);
- * then what describes the connection, as systemd and the UCSPI tools
- * (tcpserver) say it.  The base is fixed at startup;
- * the variables of a connection go in fixed buffers, so that they can
- * be made in a child, or in the daemon just before a vfork().
+ * for an entry with env or passenv (inetd.conf(5)), those; then what
+ * describes the connection, as systemd and the UCSPI tools (tcpserver)
+ * say it.  The base is fixed at startup; the variables of a connection
+ * go in fixed buffers, so that they can be made in a child, or in the
+ * daemon just before a vfork().
  */
 #define CONN_VARS_MAX	11	/* see server_environment() */
 #define CONN_VAR_SIZE	(sizeof("TCP6REMOTEPORT=") + INET6_ADDRSTRLEN + \
 			    IF_NAMESIZE)
 
-static const char *const conn_var_names[CONN_VARS_MAX] = {
-	"REMOTE_ADDR", "REMOTE_PORT", "PROTO",
-	"TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
-	"TCP6REMOTEIP", "TCP6REMOTEPORT", "TCP6LOCALIP", "TCP6LOCALPORT",
-};
-
+static char		 fixed_path[] = "PATH=" SERVER_PATH;
 static char		**server_env;	/* base, connection, NULL */
 static size_t		 server_env_base;
+static char		**entry_env;	/* the same for an entry's options */
 static char		 conn_vars[CONN_VARS_MAX][CONN_VAR_SIZE];
 
-/* Inherited, such a variable would describe some other connection. */
+/* An environment being made: eb_n entries, eb_conn of conn_vars used. */
+struct env_build {
+	char		**eb_env;
+	size_t		 eb_n;
+	size_t		 eb_conn;
+};
+
 static int
 is_conn_var(const char *entry)
 {
-	size_t i, len = strcspn(entry, "=");
-
-	for (i = 0; i < CONN_VARS_MAX; i++)
-		if (strlen(conn_var_names[i]) == len &&
-		    strncmp(entry, conn_var_names[i], len) == 0)
-			return 1;
-	return 0;
+	return conn_var_name(entry, strcspn(entry, "="));
 }
 
 static void
 prepare_server_env(void)
 {
-	static char path[] = "PATH=" SERVER_PATH;
 	size_t n = 1;
 	char **ep;
 
 	for (ep = environ; sopts.so_keep_environment && *ep != NULL; ep++)
 		n++;
-	if ((server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
-	    sizeof(*server_env))) == NULL) {
+	server_env = reallocarray(NULL, n + CONN_VARS_MAX + 1,
+	    sizeof(*server_env));
+	entry_env = reallocarray(NULL, n + 1 + OPTIONS_ENV_MAX +
+	    CONN_VARS_MAX + 1, sizeof(*entry_env));
+	if (server_env == NULL || entry_env == NULL) {
 		logmsg(LOG_ERR, "environment for servers: %m");
 		exit(EX_OSERR);
 	}
 	if (!sopts.so_keep_environment)
-		server_env[server_env_base++] = path;
+		server_env[server_env_base++] = fixed_path;
 	for (ep = environ; sopts.so_keep_environment && *ep != NULL; ep++)
 		if (!is_conn_var(*ep))
 			server_env[server_env_base++] = *ep;
 	server_env[server_env_base] = NULL;
 }
 
-static size_t
-set_conn_var(size_t n, const char *name, const char *value)
+/* inetd's own variable name, or NULL. */
+static char *
+inherited_var(const char *name)
 {
-	char *var = conn_vars[n - server_env_base];
+	size_t len = strlen(name);
+	char **ep;
+
+	for (ep = environ; *ep != NULL; ep++)
+		if (strncmp(*ep, name, len) == 0 && (*ep)[len] == '=')
+			return *ep;
+	return NULL;
+}
+
+/*
+ * An entry's env and passenv: with passenv, the fixed PATH and the
+ * variables it names, instead of inetd's whole environment (-E); env
+ * sets its own, in place of any of the same name.
+ */
+static void
+entry_environment(struct env_build *eb, const struct svc_options *o)
+{
+	char **base = o->so_passenv_given ? (char *[]){ fixed_path } :
+	    server_env;
+	size_t nbase = o->so_passenv_given ? 1 : server_env_base, i;
+	char *var;
+	int j;
+
+	eb->eb_env = entry_env;
+	eb->eb_n = 0;
+	for (i = 0; i < nbase; i++)
+		if (!options_env_named(o, base[i], strcspn(base[i], "=")))
+			entry_env[eb->eb_n++] = base[i];
+	for (j = 0; j < o->so_npassenv; j++)
+		if ((var = inherited_var(o->so_passenv[j])) != NULL)
+			entry_env[eb->eb_n++] = var;
+	for (j = 0; j < o->so_nenv; j++)
+		entry_env[eb->eb_n++] = o->so_env[j];
+}
+
+static void
+set_conn_var(struct env_build *eb, const char *name, const char *value)
+{
+	char *var = conn_vars[eb->eb_conn++];
 
 	snprintf(var, CONN_VAR_SIZE, "%s=%s", name, value);
-	server_env[n] = var;
-	return n + 1;
+	eb->eb_env[eb->eb_n++] = var;
 }
 
 /* PREFIX SIDE IP and PORT, as in TCPREMOTEIP and TCPREMOTEPORT. */
-static size_t
-set_end_vars(size_t n, const char *prefix, const char *side,
+static void
+set_end_vars(struct env_build *eb, const char *prefix, const char *side,
     const struct sockaddr *sa)
 {
 	char name[sizeof("TCP6REMOTEPORT")];
@@ -287,9 +325,9 @@ set_end_vars(size_t n, const char *prefix, const char *side,
 	sockaddr_str(sa, addr, sizeof(addr));
 	snprintf(port, sizeof(port), "%d", sockaddr_port(sa));
 	snprintf(name, sizeof(name), "%s%sIP", prefix, side);
-	n = set_conn_var(n, name, addr);
+	set_conn_var(eb, name, addr);
 	snprintf(name, sizeof(name), "%s%sPORT", prefix, side);
-	return set_conn_var(n, name, port);
+	set_conn_var(eb, name, port);
 }
 
 /*
@@ -304,37 +342,40 @@ static char **
 server_environment(const struct servtab *sep, int fd,
     const struct sockaddr *peer)
 {
+	struct env_build eb = { server_env, server_env_base, 0 };
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
 	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
 	char port[sizeof("65535")];
-	size_t n = server_env_base;
 	int v6;
 
+	if (sep->se_opts != NULL && (sep->se_opts->so_nenv > 0 ||
+	    sep->se_opts->so_passenv_given))
+		entry_environment(&eb, sep->se_opts);
 	if (!svc_is_wait(sep) && peer != NULL &&
 	    (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)) {
 		v6 = peer->sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(
 		    &((const struct sockaddr_in6 *)(const void *)peer)->
 		    sin6_addr);
 		snprintf(port, sizeof(port), "%d", sockaddr_port(peer));
-		n = set_conn_var(n, "REMOTE_ADDR",
+		set_conn_var(&eb, "REMOTE_ADDR",
 		    sockaddr_str(peer, addr, sizeof(addr)));
-		n = set_conn_var(n, "REMOTE_PORT", port);
-		n = set_conn_var(n, "PROTO", v6 ? "TCP6" : "TCP");
-		n = set_end_vars(n, "TCP", "REMOTE", peer);
+		set_conn_var(&eb, "REMOTE_PORT", port);
+		set_conn_var(&eb, "PROTO", v6 ? "TCP6" : "TCP");
+		set_end_vars(&eb, "TCP", "REMOTE", peer);
 		if (v6)
-			n = set_end_vars(n, "TCP6", "REMOTE", peer);
+			set_end_vars(&eb, "TCP6", "REMOTE", peer);
 		if (getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
 		    local.ss_family == peer->sa_family) {
-			n = set_end_vars(n, "TCP", "LOCAL",
+			set_end_vars(&eb, "TCP", "LOCAL",
 			    (struct sockaddr *)&local);
 			if (v6)
-				n = set_end_vars(n, "TCP6", "LOCAL",
+				set_end_vars(&eb, "TCP6", "LOCAL",
 				    (struct sockaddr *)&local);
 		}
 	}
-	server_env[n] = NULL;
-	return server_env;
+	eb.eb_env[eb.eb_n] = NULL;
+	return eb.eb_env;
 }
 
 static void __attribute__((noreturn))

@@ -289,6 +289,7 @@ put_entry(FILE *f, const struct servtab *sep)
 	put_quota(f, &sl->sl_log_throttled);
 	put_quota(f, &sl->sl_log_perip_rate);
 	put_quota(f, &sl->sl_log_perip_children);
+	put_quota(f, &sl->sl_log_access);
 	fputc('\n', f);
 }
 
@@ -733,6 +734,7 @@ get_counts(struct record *r, struct servtab *sep)
 	get_quota(r, &sl->sl_log_throttled);
 	get_quota(r, &sl->sl_log_perip_rate);
 	get_quota(r, &sl->sl_log_perip_children);
+	get_quota(r, &sl->sl_log_access);
 }
 
 /*

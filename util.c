@@ -136,3 +136,25 @@ try_again_later(void)
 {
 	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
+
+/*
+ * What inetd sets to describe a server's connection (spawn.c), as
+ * systemd and the UCSPI tools (tcpserver) name it.
+ */
+static const char *const conn_var_names[] = {
+	"REMOTE_ADDR", "REMOTE_PORT", "PROTO",
+	"TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
+	"TCP6REMOTEIP", "TCP6REMOTEPORT", "TCP6LOCALIP", "TCP6LOCALPORT",
+};
+
+int
+conn_var_name(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(conn_var_names); i++)
+		if (strlen(conn_var_names[i]) == len &&
+		    strncmp(name, conn_var_names[i], len) == 0)
+			return 1;
+	return 0;
+}

@@ -59,6 +59,11 @@ const char	*msg_where(char *buf, size_t size, const char *file, int line,
  * end of a message logged at most once an interval.
  */
 const char	*missed_text(unsigned missed, char *buf, size_t size);
+/*
+ * Whether the len bytes at name are the name of a variable inetd sets
+ * to describe a server's connection (REMOTE_ADDR, TCPREMOTEIP, ...).
+ */
+int		 conn_var_name(const char *name, size_t len);
 /* Whether s is a non-empty string of ASCII digits. */
 int		 all_digits(const char *s);
 /* Whether a read or write that failed with errno may succeed later. */

@@ -24,9 +24,11 @@
 #include <tcpd.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "builtin.h"
 #include "config.h"
 #include "log.h"
+#include "options.h"
 #include "util.h"
 #include "wrap.h"
 
@@ -310,11 +312,17 @@ wrap_dgram_head(const struct servtab *sep, int fd)
 	wrap_flood_pause();
 }
 
-/* builtin_dgram()'s question, for the child of a -W datagram builtin. */
+/*
+ * builtin_dgram()'s question, for the child of a -W datagram builtin:
+ * the entry's only_from and no_access first, as the daemon asks them
+ * of the sender that started the child.
+ */
 static int
 wrap_admit_datagram(struct servtab *sep, const struct sockaddr *from)
 {
-	if (wrap_allows(sep, sep->se_fd, from))
+	if ((sep->se_opts == NULL ||
+	    access_allows(sep->se_opts->so_access, from)) &&
+	    wrap_allows(sep, sep->se_fd, from))
 		return 1;
 	wrap_refused++;
 	return 0;

@@ -856,6 +856,9 @@ take_options(struct xservice *xs, struct servtab *sep)
 			svc_report(xs, LOG_WARNING, slot, "%s is not "
 			    "supported: not applied", row->name);
 	}
+	/* Once all are in: an option that cannot work on such an entry. */
+	if (!xs->bad && options_check(sep, why, sizeof(why)) == -1)
+		svc_report(xs, LOG_ERR, S_COUNT, "%s", why);
 }
 
 /* What the positional fields have no room for. */

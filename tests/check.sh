@@ -64,6 +64,8 @@ run_part unit-ratelimit tests/test_ratelimit
 run_part unit-ratelimit-asan build/asan/test_ratelimit
 run_part unit-reload tests/test_reload
 run_part unit-reload-asan build/asan/test_reload
+run_part unit-access tests/test_access
+run_part unit-access-asan build/asan/test_access
 run_part unit-options tests/test_options
 run_part unit-options-asan build/asan/test_options
 # Valgrind also sees reads of uninitialised memory, which ASan does not.
@@ -75,6 +77,7 @@ run_part unit-valgrind $VALGRIND tests/test_config
 run_part unit-builtins-valgrind $VALGRIND tests/test_builtins
 run_part unit-ratelimit-valgrind $VALGRIND tests/test_ratelimit
 run_part unit-reload-valgrind $VALGRIND tests/test_reload
+run_part unit-access-valgrind $VALGRIND tests/test_access
 run_part unit-options-valgrind $VALGRIND tests/test_options
 run_part fuzz tests/fuzz/run.sh build/fuzz/fuzz_config 60
 # The other inputs are small: a short run each finds what is shallow.

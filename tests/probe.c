@@ -25,6 +25,7 @@
  *	tmpentries N		(entries in /tmp)
  *	netif NAME up|down	(each network interface)
  *	root DEV INO		(of /, which a chroot changes)
+ *	device NAME		(SO_BINDTODEVICE of descriptor 0, or "(none)")
  *
  * The report goes to standard output, the connection of a nowait
  * service.  A wait service's server gets the listening socket instead:
@@ -271,6 +272,20 @@ print_socket(FILE *out)
 	}
 }
 
+/* The interface descriptor 0 is bound to, for a wait service's socket. */
+static void
+print_device(FILE *out)
+{
+	char name[IF_NAMESIZE + 1];
+	socklen_t len = sizeof(name) - 1;
+
+	memset(name, 0, sizeof(name));
+	if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_BINDTODEVICE, name,
+	    &len) == -1 || name[0] == '\0')
+		snprintf(name, sizeof(name), "(none)");
+	fprintf(out, "device %s\n", name);
+}
+
 static void
 write_all(int fd, const char *buf, size_t len)
 {
@@ -323,6 +338,7 @@ main(int argc, char *argv[])
 	print_fds(out);
 	print_process(out);
 	print_socket(out);
+	print_device(out);
 	print_status(out);
 	print_limits(out);
 	print_mounts(out);

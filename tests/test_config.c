@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "options.h"
 #include "load.h"
 #include "lookup.h"
 #include "stub_builtins.h"
@@ -517,6 +518,41 @@ static const struct parse_error parse_errors[] = {
 	  "x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x "
 	  "x, user = root;\n", 0, "t.conf:1: echo: too many arguments (more "
 	  "than 64)" },
+	/* access, environment and binding keys */
+	{ "acl_host_name", "echo on protocol = tcp, user = root,\n"
+	  "  only_from = 127.0.0.1 localhost;\n", 0, "t.conf:2: echo/tcp: "
+	  "only_from: \"localhost\": host and network names are not "
+	  "supported" },
+	{ "acl_domain", "echo on protocol = tcp, user = root,\n"
+	  "  no_access = .example.org;\n", 0, "t.conf:2: echo/tcp: "
+	  "no_access: \".example.org\": domain names are not supported" },
+	{ "acl_prefix", "echo on protocol = tcp, user = root,\n"
+	  "  only_from = 10.0.0.0/33;\n", 0, "t.conf:2: echo/tcp: only_from: "
+	  "\"10.0.0.0/33\": not an address" },
+	{ "acl_wait_stream", "echo on protocol = tcp, user = root, wait = yes,"
+	  "\n  exec = /bin/cat, only_from = 127.0.0.1;\n", 0, "t.conf:1: "
+	  "echo/tcp: only_from, no_access: a wait stream server" },
+	{ "acl_unix", "/run/x on socktype = stream, protocol = unix,\n"
+	  "  user = root, args = echo, no_access = 10.0.0.0/8;\n", 0,
+	  "t.conf:1: /run/x/unix: only_from, no_access: UNIX-domain clients" },
+	{ "acl_env_conn", "echo on protocol = tcp, user = root, wait = no,\n"
+	  "  exec = /bin/cat, env = TCPREMOTEIP=1;\n", 0, "t.conf:2: "
+	  "echo/tcp: env: \"TCPREMOTEIP\" describes the connection" },
+	{ "acl_env_form", "echo on protocol = tcp, user = root, wait = no,\n"
+	  "  exec = /bin/cat, env = NAME;\n", 0, "t.conf:2: echo/tcp: env: "
+	  "\"NAME\": not NAME=VALUE" },
+	{ "acl_env_twice", "echo on protocol = tcp, user = root, wait = no,\n"
+	  "  exec = /bin/cat, env = A=1, passenv = A;\n", 0, "t.conf:2: "
+	  "echo/tcp: passenv: \"A\" given twice" },
+	{ "acl_device", "echo on protocol = tcp, user = root, args = echo,\n"
+	  "  bind_device = a/b;\n", 0, "t.conf:2: echo/tcp: bind_device: "
+	  "expected one interface name" },
+	{ "acl_freebind", "echo on protocol = tcp, user = root, args = echo,\n"
+	  "  freebind = 1;\n", 0, "t.conf:2: echo/tcp: freebind: 1: neither "
+	  "yes nor no" },
+	{ "acl_tcpmux_device", "tcpmux/x on protocol = tcp, user = root,\n"
+	  "  wait = no, exec = /bin/cat, freebind = yes;\n", 0, "t.conf:1: "
+	  "tcpmux/x/tcp: bind_device, freebind: only for an IP socket" },
 };
 
 static int
@@ -2065,6 +2101,35 @@ test_kv_keys(void)
 	return 1;
 }
 
+/* The access, environment and binding keys, as options.h keeps them. */
+static int
+test_acl_keys(void)
+{
+	const struct svc_options *o;
+
+	parse("9000 on protocol = tcp, user = root, wait = no,\n"
+	    "  exec = /bin/cat,\n"
+	    "  only_from = 127.0.0.1 \"10.{1,2}\", no_access = ::1,\n"
+	    "  env = A=1 'B=two words', passenv = HOME, env = C=,\n"
+	    "  bind_device = lo, freebind = yes;\n"
+	    "9001 on protocol = tcp, user = root, wait = no, exec = /bin/cat,\n"
+	    "  passenv = , freebind = no;\n"
+	    "9002 on protocol = tcp, user = root, wait = no,\n"
+	    "  exec = /bin/cat;\n");
+	CHECK(nmsgs == 0 && count(list) == 3);
+	CHECK((o = nth(0)->se_opts) != NULL && o->so_access != NULL);
+	CHECK(o->so_nenv == 3 && streq(o->so_env[1], "B=two words") &&
+	    streq(o->so_env[2], "C="));
+	CHECK(o->so_npassenv == 1 && streq(o->so_passenv[0], "HOME") &&
+	    o->so_passenv_given);
+	CHECK(streq(o->so_bind_device, "lo") && o->so_freebind == 1);
+	CHECK(options_env_named(o, "B=x", 1) && !options_env_named(o, "D", 1));
+	CHECK((o = nth(1)->se_opts) != NULL && o->so_access == NULL);
+	CHECK(o->so_passenv_given && o->so_npassenv == 0 && !o->so_freebind);
+	CHECK(nth(2)->se_opts == NULL);
+	return 1;
+}
+
 /* A key-values definition takes the -a address and "HOST:" lines too. */
 static int
 test_kv_default_host(void)
@@ -2115,6 +2180,37 @@ test_kv_off_resolved(void)
 	CHECK(msgs[1].priority == LOG_DEBUG);
 	CHECK(streq(msgs[1].text, "t.conf:2: echo/tcp: off: "
 	    "checked, not loaded"));
+	return 1;
+}
+
+/* The 4096 bytes of a definition do not count its comments. */
+static int
+test_kv_long(void)
+{
+	static char text[3 * CONF_LINE_MAX];
+	size_t n = 0;
+	int i;
+
+	n += snprintf(text + n, sizeof(text) - n, "echo on protocol = tcp,\n");
+	for (i = 0; i < 100; i++)
+		n += snprintf(text + n, sizeof(text) - n, "  # %060d\n", i);
+	n += snprintf(text + n, sizeof(text) - n, "  user = root;\n"
+	    "daytime on protocol = tcp, user = root, args = ");
+	for (i = 0; i < 60; i++)
+		n += snprintf(text + n, sizeof(text) - n, "%070d ", i);
+	snprintf(text + n, sizeof(text) - n, ";\ntime on protocol = tcp,\n"
+	    "  user = root;\n");
+	parse(text);
+	CHECK(count(list) == 2);
+	CHECK(streq(nth(0)->se_service, "echo"));
+	CHECK(streq(nth(1)->se_service, "time") && nth(1)->se_line == 104);
+	CHECK(nmsgs == 1);
+	CHECK(streq(msgs[0].text, "t.conf:103: definition too long (more "
+	    "than 4096 bytes without its comments)"));
+	parse_len("echo on protocol = tcp,\n user = r\0oot;\n", 39, NULL);
+	CHECK(count(list) == 0 && nmsgs == 1);
+	CHECK(streq(msgs[0].text, "t.conf:1: definition contains a NUL "
+	    "byte"));
 	return 1;
 }
 
@@ -2591,6 +2687,8 @@ main(int argc, char *argv[])
 		{ "kv_default_host", test_kv_default_host },
 		{ "kv_errors", test_kv_errors },
 		{ "kv_off_resolved", test_kv_off_resolved },
+		{ "kv_long", test_kv_long },
+		{ "acl_keys", test_acl_keys },
 		{ "dot_include_parse", test_dot_include_parse },
 		{ "include_parse", test_include_parse },
 		{ "include_parse_errors", test_include_parse_errors },

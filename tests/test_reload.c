@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "options.h"
 #include "ratelimit.h"
 #include "reload.h"
 #include "unit.h"
@@ -154,6 +155,41 @@ test_changed_socket(void)
 	return 1;
 }
 
+/*
+ * bind_device and freebind are set before bind: a change of either is
+ * another socket; the same ones, given or not, keep it.
+ */
+static int
+test_binding_options(void)
+{
+	static struct svc_options lo, lo2, eth, fb, none;
+	struct servtab *old = entry("127.0.0.1", 2000, SOCK_STREAM, 10);
+	struct servtab *plain = entry("127.0.0.1", 2001, SOCK_STREAM, 11);
+	struct servtab *dev = entry("127.0.0.1", 2000, SOCK_STREAM, -1);
+	struct servtab *free = entry("127.0.0.1", 2000, SOCK_STREAM, -1);
+	struct servtab *same = entry("127.0.0.1", 2000, SOCK_STREAM, -1);
+	struct servtab *plain2 = entry("127.0.0.1", 2001, SOCK_STREAM, -1);
+	struct handover_table ht;
+
+	strlcpy(lo.so_bind_device, "lo", sizeof(lo.so_bind_device));
+	strlcpy(lo2.so_bind_device, "lo", sizeof(lo2.so_bind_device));
+	strlcpy(eth.so_bind_device, "eth0", sizeof(eth.so_bind_device));
+	fb = lo;
+	fb.so_freebind = 1;
+	old->se_opts = &lo;
+	dev->se_opts = &eth;
+	free->se_opts = &fb;
+	same->se_opts = &lo2;
+	plain2->se_opts = &none;	/* options, none of them binding */
+	CHECK(handover_init(&ht, list(old, plain, NULL)) == 0);
+	CHECK(handover_take(&ht, dev) == NULL);
+	CHECK(handover_take(&ht, free) == NULL);
+	CHECK(handover_take(&ht, same) == old && same->se_fd == 10);
+	CHECK(handover_take(&ht, plain2) == plain && plain2->se_fd == 11);
+	handover_free(&ht);
+	return 1;
+}
+
 /* A UNIX socket is the same by its path. */
 static int
 test_unix_path(void)
@@ -270,6 +306,7 @@ main(void)
 	static const struct unit_test tests[] = {
 		{ "keeps_socket", test_keeps_socket },
 		{ "changed_socket", test_changed_socket },
+		{ "binding_options", test_binding_options },
 		{ "unix_path", test_unix_path },
 		{ "duplicates", test_duplicates },
 		{ "looping_ends", test_looping_ends },

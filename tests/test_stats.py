@@ -24,6 +24,7 @@ import sys
 
 import harness
 from harness import *  # noqa: F401,F403
+import test_acl
 import test_limits
 import test_wrap
 
@@ -412,6 +413,24 @@ def fd_exhaustion_counted(t):
     check(e, "not every connection accepted once descriptors were free")
     got = e.get("inetd_connections_refused_total", reason="fd_exhaustion")
     check(got >= 1, f"fd_exhaustion: {got}")
+
+
+@test
+def only_from_counted(t):
+    """A client only_from turns away is counted, and nothing else."""
+    stats, echo = t.port(), t.port()
+    t.daemon([f"127.0.0.1:{stats} stream tcp nowait {ME} internal stats",
+              test_acl.kv("127.0.0.1", echo, exec_="internal",
+                          args="echo", only_from="127.0.0.1")])
+    for _ in range(3):
+        check(test_acl.tcp_from(echo, "127.0.0.2") == b"",
+              "127.0.0.2 served")
+    with tcp(echo) as s:
+        check_bytes(exchange(s, b"ok"), b"ok", "127.0.0.1 refused")
+    series, _ = scrape(stats)
+    Entry(series, str(echo)).expect({
+        "inetd_connections_accepted_total": 1,
+        ("inetd_connections_refused_total", "reason", "only_from"): 3})
 
 
 @test

@@ -459,5 +459,23 @@ def tcpmux_service(t):
     d.wait_log(f"refused connection from {OTHER}, service cat (/bin/cat)")
 
 
+@test
+def only_from_in_datagram_child(t):
+    """-W: the child answering a datagram builtin asks the entry's
+    only_from of each sender, as the daemon asked the first one's."""
+    port = t.port()
+    wrapped(t, [f"127.0.0.1:{port} on socktype = dgram, protocol = udp, "
+                f"wait = yes, user = {ME}, exec = internal, args = echo, "
+                "only_from = 127.0.0.1;"], allow=["ALL: ALL"])
+    with udp_socket("127.0.0.1") as mine, udp_socket(OTHER) as other:
+        mine.sendto(b"one", ("127.0.0.1", port))
+        check(udp_reply(mine, "127.0.0.1", port, IO_TIMEOUT) == b"one",
+              "no echo for 127.0.0.1")
+        # The child lingers for a second: it gets this one.
+        other.sendto(b"two", ("127.0.0.1", port))
+        check(udp_reply(other, "127.0.0.1", port, 0.5) is None,
+              f"{OTHER} echoed by the child")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -554,5 +554,73 @@ def limits_applied(t):
           in out, f"-T: {status} {err}\n{out}")
 
 
+def served_from(port, source):
+    """Whether a cat on port echoes to a client bound to source."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(IO_TIMEOUT)
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", port))
+        try:
+            s.sendall(b"ping\n")
+            return recv_to_eof_or(s) == b"ping\n"
+        except (ConnectionResetError, BrokenPipeError):
+            return False
+
+
+def recv_to_eof_or(s):
+    """What comes before EOF, or before a pause of a second."""
+    s.settimeout(1.0)
+    data = b""
+    for _ in steps(IO_TIMEOUT):
+        try:
+            chunk = s.recv(100)
+        except socket.timeout:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+@test
+def only_from(t):
+    """only_from and no_access decide who connects, as in xinetd: the
+    defaults' list, a service's += and -=."""
+    a, b = t.port(), t.port()
+    xinetd(t, "defaults\n{\n\tonly_from = 127.0.0.2 127.0.0.3\n}\n" +
+           service(a, "\tonly_from -= 127.0.0.3") +
+           service(b, "\tonly_from += 127.0.0.1\n"
+                   "\tno_access = 127.0.0.2", name="cat2"))
+    check(served_from(a, "127.0.0.2"), "127.0.0.2 refused by only_from")
+    check(not served_from(a, "127.0.0.1"), "127.0.0.1 served: not in "
+          "only_from")
+    check(not served_from(a, "127.0.0.3"), "127.0.0.3 served: taken out "
+          "by -=")
+    check(served_from(b, "127.0.0.1"), "127.0.0.1 refused: added by +=")
+    check(not served_from(b, "127.0.0.2"), "127.0.0.2 served: no_access")
+
+
+@test
+def only_from_refused(t):
+    """An only_from form inetd does not take (a host name, xinetd's
+    .domain form), or one on a wait stream server, whose clients inetd
+    never sees, refuses the entry: it does not open to all."""
+    ports = [t.port() for _ in range(4)]
+    attrs = ["only_from = localhost", "only_from = .example.com",
+             "no_access = example.com",
+             "only_from = 127.0.0.1\n\twait = yes"]
+    text = "".join(service(p, "\t" + a, name=f"s{i}")
+                   for i, (p, a) in enumerate(zip(ports, attrs)))
+    path = t.path("acl.conf")
+    with open(path, "w") as f:
+        f.write(text)       # the last service's wait = yes replaces no
+    status, out, err = run_inetd(["-T", "-x", path])
+    check(status == 1 and out == "", f"status {status}, -T:\n{out}")
+    for i in range(4):
+        check(re.search(rf"{re.escape(path)}:\d+: s{i}/tcp4: "
+                        r"(only_from|no_access)", err),
+              f"s{i} not refused by its access list:\n{err}")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
