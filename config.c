@@ -982,32 +982,6 @@ parser_append(struct parser *p, const char *s, size_t n)
 	p->len += n;
 }
 
-struct servtab *
-config_entry(char **words, int nwords, const char *file, int line,
-    const char *defhost, conf_report_fn *report)
-{
-	struct parser p;
-	struct entry e;
-
-	memset(&p, 0, sizeof(p));
-	p.file = file;
-	p.report = report;
-	/* Not changed: no "HOST:" line is parsed here. */
-	if (defhost != NULL && strcmp(defhost, "*") != 0)
-		p.defhost = (char *)defhost;
-	memset(&e, 0, sizeof(e));
-	e.p = &p;
-	e.line = line;
-	if (nwords < F_ARGS || nwords > ENTRY_MAXWORDS) {
-		entry_error(&e, "expected %d to %d fields, got %d", F_ARGS,
-		    ENTRY_MAXWORDS, nwords);
-		return NULL;
-	}
-	memcpy(e.word, words, nwords * sizeof(*words));
-	e.nword = nwords;
-	return entry_fields(&e) == 0 ? e.se : NULL;
-}
-
 /* The bind address of an entry; 0 when it has none to look up. */
 static int
 bind_question(const struct servtab *sep, struct lookup_question *q)
