@@ -29,6 +29,7 @@
 /* Room for any message: the words it quotes come from one entry. */
 #define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
 #define CONF_MAXARGS	64	/* server arguments, argv[0] included */
+#define CONF_FIELDS	6	/* fields before the arguments (F_ARGS) */
 #define CONF_MAXCHILD	32767	/* largest max-child, as FreeBSD */
 #define CONF_UNIXMODE	0200	/* UNIX socket mode unless given (FreeBSD) */
 #define CONF_DEFAULT	(-1)	/* limit not given: use the global default */
@@ -88,6 +89,7 @@ struct servtab {
 	 * only this, se_file and se_line set; config_load() follows it.
 	 */
 	char	*se_include;
+	int	 se_include_xinetd;	/* xinetd's include, includedir */
 	int	 se_include_glob;	/* ".include": se_include is a pattern */
 
 	/* Resolved once at load (config_resolve). */
@@ -180,6 +182,16 @@ void		 config_set_builtins(const struct config_builtins *table);
  */
 struct servtab	*config_parse(const char *text, size_t len, const char *file,
 		    const char *defhost, conf_report_fn *report);
+
+/*
+ * One entry from the fields of a positional line, already split into
+ * words (service, socket type, protocol, wait, user, program, then the
+ * arguments), for a notation that is read elsewhere (xinetd.c), so that
+ * each field means what it means in a line.  The words are not changed
+ * nor kept.  Returns the entry, or NULL after reporting why not.
+ */
+struct servtab	*config_entry(char **words, int nwords, const char *file,
+		    int line, const char *defhost, conf_report_fn *report);
 
 /*
  * Look up what the entry names: user, groups, service port, bind

@@ -42,6 +42,7 @@
 #include "builtin.h"
 #include "children.h"
 #include "config.h"
+#include "dump.h"
 #include "event.h"
 #include "exitlog.h"
 #include "forward.h"
@@ -80,7 +81,9 @@
 struct inetd_options {
 	int		 debug;		/* -d */
 	int		 foreground;	/* -i, -f */
-	int		 check_only;	/* -t */
+	int		 check_only;	/* -t, or -T */
+	int		 dump;		/* -T: print the entries */
+	const char	*xinetd_path;	/* -x */
 	int		 log_connections; /* -l */
 	int		 hide_clients;	/* -H */
 	const char	*bind_default;	/* -a */
@@ -149,7 +152,8 @@ main(int argc, char *argv[])
 	euid = geteuid();
 	if (opts.check_only) {
 		upgrade_check_answer();
-		exit(config_check(opts.config_path, opts.bind_default, euid));
+		exit(config_check(opts.config_path, opts.bind_default, euid,
+		    opts.dump ? stdout : NULL));
 	}
 	upgrade_init(argc, argv, argc - optind == 1 ? opts.config_path : NULL);
 	logprivate(opts.hide_clients);
@@ -188,9 +192,10 @@ main(int argc, char *argv[])
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: inetd [-dEfHiltWw] [-a address] [-C rate] "
+	fprintf(stderr, "usage: inetd [-dEfHilTtWw] [-a address] [-C rate] "
 	    "[-c maximum] [-p pidfile]\n"
-	    "             [-R rate] [-s maximum] [configuration_file]\n");
+	    "             [-R rate] [-s maximum] [-x xinetd_file] "
+	    "[configuration_file]\n");
 	exit(EX_USAGE);
 }
 
@@ -223,6 +228,23 @@ set_flag_field(const struct flag_field *ff, size_t n, int flag,
 	return 0;
 }
 
+/*
+ * An upgrade execs the daemon with its argv again, from "/": the -x
+ * argument (argv[i], "-x" and more before the path or not) is made to
+ * name the file by its absolute path.
+ */
+static void
+absolute_xinetd_arg(char *argv[], int i, const char *given,
+    const char *absolute)
+{
+	size_t lead = strlen(argv[i]) - strlen(given);
+	char *arg;
+
+	if (asprintf(&arg, "%.*s%s", (int)lead, argv[i], absolute) == -1)
+		err(EX_OSERR, "-x %s", given);
+	argv[i] = arg;
+}
+
 static void
 parse_flags(struct inetd_options *o, int argc, char *argv[])
 {
@@ -236,14 +258,15 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 'H', &o->hide_clients, 0 },
 		{ 'i', &o->foreground, 0 },
-		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
 		{ 't', &o->check_only, 0 },
+		{ 'T', &o->dump, 0 },
 		{ 'W', &o->wrap.wo_builtins, 0 },
 		{ 'w', &o->wrap.wo_programs, 0 },
 	};
-	int ch;
+	const char *path;
+	int ch, xarg = -1;
 
-	while ((ch = getopt(argc, argv, "a:C:c:dEfHilp:R:s:tWw")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:c:dEfHilp:R:s:TtWwx:")) != -1) {
 		switch (ch) {
 		case 'a':
 			o->bind_default = optarg;
@@ -255,6 +278,10 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 			o->pidfile_path = optarg;
 			o->pidfile_given = 1;
 			break;
+		case 'x':
+			o->xinetd_path = optarg;
+			xarg = optind - 1;
+			break;
 		default:
 			if (set_flag_field(fields, nitems(fields), ch,
 			    optarg) == -1)
@@ -263,16 +290,25 @@ parse_flags(struct inetd_options *o, int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
+	if (argc > 1 || (argc == 1 && o->xinetd_path != NULL))
 		usage();
+	o->check_only |= o->dump;
 	if (argc == 1)
 		o->config_path = argv[0];
-	else
+	else if (o->xinetd_path != NULL) {
+		o->config_path = o->xinetd_path;
+		config_set_xinetd(1);
+	} else
 		config_set_includedir(DEFAULT_INCLUDEDIR);
 	/* Detached, inetd runs in "/": a reload must find the same file. */
-	if (!o->debug && !o->check_only && o->config_path[0] != '/' &&
-	    (o->config_path = realpath(o->config_path, NULL)) == NULL)
-		err(EX_NOINPUT, "%s", argv[0]);
+	if (!o->debug && !o->check_only && o->config_path[0] != '/') {
+		if ((o->config_path = realpath(path = o->config_path,
+		    NULL)) == NULL)
+			err(EX_NOINPUT, "%s", path);
+		if (xarg != -1)
+			absolute_xinetd_arg(argv - optind, xarg, path,
+			    o->config_path);
+	}
 	parse_test_environment(o);
 }
 

@@ -24,14 +24,21 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dump.h"
 #include "load.h"
+#include "xinetd.h"
 
 /* A larger file is a mistake (a log or an image), not a configuration. */
 #define CONF_FILE_MAX	(64 * 1024 * 1024)
 #define CONF_FILE_CHUNK	8192	/* first read when the size is unknown */
 
 #define CONF_INCLUDE_DEPTH 8	/* files read at once: the first and 7 */
-#define CONF_INCLUDE_FILES 1024	/* *.conf files in an included directory */
+#define CONF_INCLUDE_FILES 1024	/* files read of an included directory */
+
+/* How an included path is read. */
+#define INC_FRAGMENT	0x1	/* a directory's file: a regular file */
+#define INC_XINETD	0x2	/* in xinetd's format */
+#define INC_PROBE	0x4	/* read only if in xinetd's format */
 
 #define include_error(ld, from, line, path, ...) \
 	include_report(ld, LOG_ERR, from, line, path, __VA_ARGS__)
@@ -53,10 +60,13 @@ struct loader {
 		ino_t	 ino;
 	}		 read[CONF_LOAD_FILES];
 	int		 capped;	/* CONF_LOAD_FILES reached, reported */
+	struct xinetd_defaults *xdefs;	/* xinetd's, from file to file */
 };
 
 /* Read after the file config_load() is given; see load.h. */
 static const char *config_includedir;
+/* The file config_load() is given is in xinetd's format (-x). */
+static int config_xinetd;
 
 static void	 include_report(struct loader *, int, const char *, int,
 		    const char *, const char *, ...)
@@ -177,17 +187,24 @@ follow_includes(struct loader *ld, struct servtab *list)
 	return list;
 }
 
-/* The file is on the stack of files being read while its text is. */
+/*
+ * The file is on the stack of files being read while its text is.
+ * Its notation is told by its content, unless how says it.
+ */
 static struct servtab *
 load_text(struct loader *ld, const char *path, const char *text,
-    size_t len, const struct stat *st)
+    size_t len, const struct stat *st, int how)
 {
 	struct servtab *list;
 
 	ld->dev[ld->depth] = st->st_dev;
 	ld->ino[ld->depth] = st->st_ino;
 	ld->depth++;
-	list = config_parse(text, len, path, ld->defhost, ld->report);
+	if ((how & INC_XINETD) || xinetd_detect(text, len))
+		list = xinetd_parse(text, len, path, ld->defhost, &ld->xdefs,
+		    ld->report);
+	else
+		list = config_parse(text, len, path, ld->defhost, ld->report);
 	list = follow_includes(ld, list);
 	ld->depth--;
 	return list;
@@ -231,12 +248,15 @@ file_admit(struct loader *ld, const struct stat *st, const char *path,
 	return 0;
 }
 
-/* A regular file, open as fd, which this closes. */
+/*
+ * A regular file, open as fd, which this closes.  One that is read
+ * only if in xinetd's format is admitted once its text says so.
+ */
 static struct servtab *
 include_file(struct loader *ld, int fd, const struct stat *st,
-    const char *path, const char *from, int line)
+    const char *path, const char *from, int line, int how)
 {
-	struct servtab *list;
+	struct servtab *list = NULL;
 	size_t len;
 	char *text;
 
@@ -246,7 +266,7 @@ include_file(struct loader *ld, int fd, const struct stat *st,
 		close(fd);
 		return NULL;
 	}
-	if (file_admit(ld, st, path, from, line) == -1) {
+	if (!(how & INC_PROBE) && file_admit(ld, st, path, from, line) == -1) {
 		close(fd);
 		return NULL;
 	}
@@ -254,19 +274,31 @@ include_file(struct loader *ld, int fd, const struct stat *st,
 		include_error(ld, from, line, path, "%s", strerror(errno));
 		return NULL;
 	}
-	list = load_text(ld, path, text, len, st);
+	if (!(how & INC_PROBE) || (xinetd_detect(text, len) &&
+	    file_admit(ld, st, path, from, line) == 0))
+		list = load_text(ld, path, text, len, st, how);
 	free(text);
 	return list;
 }
 
-/* Fragments are "*.conf"; editors' and package managers' files are not. */
+/*
+ * How a file of a directory is read, or 0 when it is not.  Fragments
+ * are "*.conf"; editors' and package managers' files are not.  xinetd
+ * reads the names without a dot or a final '~', which elsewhere are
+ * read only if in its format.
+ */
 static int
-is_fragment(const char *name)
+fragment_how(const char *name, int xinetd)
 {
 	size_t len = strlen(name);
+	int plain = strchr(name, '.') == NULL && name[len - 1] != '~';
 
+	if (xinetd)
+		return plain ? INC_FRAGMENT | INC_XINETD : 0;
+	if (plain)
+		return INC_FRAGMENT | INC_PROBE;
 	return name[0] != '.' && len > 5 &&
-	    strcmp(name + len - 5, ".conf") == 0;
+	    strcmp(name + len - 5, ".conf") == 0 ? INC_FRAGMENT : 0;
 }
 
 static int
@@ -278,7 +310,7 @@ compare_names(const void *a, const void *b)
 /* The names of the fragments of dir, open as fd, sorted; -1 after reporting. */
 static int
 list_fragments(struct loader *ld, int fd, const char *dir, const char *from,
-    int line, char ***namesp, size_t *np)
+    int line, int xinetd, char ***namesp, size_t *np)
 {
 	struct dirent *de;
 	char **names = NULL, **bigger;
@@ -291,11 +323,11 @@ list_fragments(struct loader *ld, int fd, const char *dir, const char *from,
 		return -1;
 	}
 	while ((de = readdir(dp)) != NULL) {
-		if (!is_fragment(de->d_name))
+		if (fragment_how(de->d_name, xinetd) == 0)
 			continue;
 		if (n == CONF_INCLUDE_FILES) {
 			include_error(ld, from, line, dir, "more than %d "
-			    "*.conf files, none read", CONF_INCLUDE_FILES);
+			    "files to read, none read", CONF_INCLUDE_FILES);
 			goto fail;
 		}
 		if ((bigger = reallocarray(names, n + 1,
@@ -307,7 +339,9 @@ list_fragments(struct loader *ld, int fd, const char *dir, const char *from,
 		n++;
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), compare_names);
+	/* No name, no array: qsort() must not be given NULL. */
+	if (n > 0)
+		qsort(names, n, sizeof(*names), compare_names);
 	*namesp = names;
 	*np = n;
 	return 0;
@@ -323,13 +357,14 @@ fail:
 
 static struct servtab *
 include_dir(struct loader *ld, int fd, const char *dir, const char *from,
-    int line)
+    int line, int xinetd)
 {
 	struct servtab *list = NULL, **tailp = &list;
 	char path[PATH_MAX], **names;
 	size_t i, n;
 
-	if (list_fragments(ld, fd, dir, from, line, &names, &n) == -1)
+	if (list_fragments(ld, fd, dir, from, line, xinetd, &names,
+	    &n) == -1)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
@@ -337,7 +372,8 @@ include_dir(struct loader *ld, int fd, const char *dir, const char *from,
 			include_error(ld, from, line, dir, "%s: %s", names[i],
 			    strerror(ENAMETOOLONG));
 		else
-			*tailp = include_path(ld, path, from, line, 1);
+			*tailp = include_path(ld, path, from, line,
+			    fragment_how(names[i], xinetd));
 		while (*tailp != NULL)
 			tailp = &(*tailp)->se_next;
 		free(names[i]);
@@ -352,21 +388,25 @@ include_dir(struct loader *ld, int fd, const char *dir, const char *from,
  */
 static struct servtab *
 include_opened(struct loader *ld, int fd, const struct stat *st,
-    const char *path, const char *from, int line, int fragment)
+    const char *path, const char *from, int line, int how)
 {
-	if (S_ISDIR(st->st_mode) && !fragment)
-		return include_dir(ld, fd, path, from, line);
+	if (S_ISDIR(st->st_mode) && !(how & INC_FRAGMENT))
+		return include_dir(ld, fd, path, from, line,
+		    how & INC_XINETD);
 	if (S_ISREG(st->st_mode))
-		return include_file(ld, fd, st, path, from, line);
-	include_error(ld, from, line, path, "%s", fragment ?
-	    "not a regular file" : "not a regular file or a directory");
+		return include_file(ld, fd, st, path, from, line, how);
+	/* Only a file in xinetd's format is read of such a name. */
+	if (!(how & INC_PROBE))
+		include_error(ld, from, line, path, "%s", how & INC_FRAGMENT ?
+		    "not a regular file" : "not a regular file or a "
+		    "directory");
 	close(fd);
 	return NULL;
 }
 
 static struct servtab *
 include_path(struct loader *ld, const char *path, const char *from,
-    int line, int fragment)
+    int line, int how)
 {
 	struct stat st;
 	int fd;
@@ -375,7 +415,7 @@ include_path(struct loader *ld, const char *path, const char *from,
 		include_error(ld, from, line, path, "%s", strerror(errno));
 		return NULL;
 	}
-	return include_opened(ld, fd, &st, path, from, line, fragment);
+	return include_opened(ld, fd, &st, path, from, line, how);
 }
 
 /*
@@ -414,7 +454,7 @@ include_glob(struct loader *ld, const char *pattern, const char *from,
 		path = g.gl_pathv[i];
 		if (path[strlen(path) - 1] == '/')
 			continue;
-		*tailp = include_path(ld, path, from, line, 1);
+		*tailp = include_path(ld, path, from, line, INC_FRAGMENT);
 		while (*tailp != NULL)
 			tailp = &(*tailp)->se_next;
 	}
@@ -428,7 +468,7 @@ include_line(struct loader *ld, const struct servtab *sep)
 {
 	const char *name = sep->se_include, *slash;
 	char path[PATH_MAX];
-	int dirlen;
+	int dirlen, how = sep->se_include_xinetd ? INC_XINETD : 0;
 
 	slash = strrchr(sep->se_file, '/');
 	dirlen = name[0] == '/' || slash == NULL ? 0 : slash - sep->se_file;
@@ -440,13 +480,19 @@ include_line(struct loader *ld, const struct servtab *sep)
 	}
 	if (sep->se_include_glob)
 		return include_glob(ld, path, sep->se_file, sep->se_line);
-	return include_path(ld, path, sep->se_file, sep->se_line, 0);
+	return include_path(ld, path, sep->se_file, sep->se_line, how);
 }
 
 void
 config_set_includedir(const char *dir)
 {
 	config_includedir = dir;
+}
+
+void
+config_set_xinetd(int on)
+{
+	config_xinetd = on;
 }
 
 /* The include directory, as if the file ended with "include dir". */
@@ -511,11 +557,13 @@ config_read(const char *path, const char *defhost, conf_report_fn *report,
 		free(ld);
 		return NULL;
 	}
-	list = load_text(ld, path, text, len, &st);
+	list = load_text(ld, path, text, len, &st, config_xinetd ?
+	    INC_XINETD : 0);
 	free(text);
 	for (tailp = &list; *tailp != NULL; tailp = &(*tailp)->se_next)
 		continue;
 	*tailp = include_dir_after(ld);
+	xinetd_defaults_free(ld->xdefs);
 	free(ld);
 	*errp = 0;
 	return list;
@@ -553,7 +601,7 @@ check_report(int priority, const char *fmt, ...)
 }
 
 int
-config_check(const char *path, const char *defhost, uid_t euid)
+config_check(const char *path, const char *defhost, uid_t euid, FILE *dump)
 {
 	struct servtab *list, *sep;
 	int error, n = 0;
@@ -565,6 +613,8 @@ config_check(const char *path, const char *defhost, uid_t euid)
 	}
 	for (sep = list; sep != NULL; sep = sep->se_next)
 		n++;
+	if (dump != NULL)
+		config_dump(dump, list);
 	config_free(list);
 	if (check_errors > 0) {
 		fprintf(stderr, "inetd: %s: %d error%s\n", path,

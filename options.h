@@ -22,6 +22,15 @@
 struct servtab;
 struct access;
 
+#define OPTIONS_GIVEN_MAX 64	/* option keys one entry may give */
+
+/* A key and its values as given, so that inetd -T can print them. */
+struct option_given {
+	char	 *og_key;
+	int	  og_nvalues;
+	char	**og_values;
+};
+
 /* The rlimit_* keys, in the order of options.c's table of them. */
 #define OPT_RLIMIT_AS		0
 #define OPT_RLIMIT_CPU		1
@@ -57,6 +66,9 @@ struct svc_options {
 	char		*so_chroot;		/* absolute, or NULL */
 	int		 so_caps_set;
 	uint64_t	 so_caps;		/* bit CAP_*: kept */
+	/* The keys and values as given, for inetd -T. */
+	struct option_given so_given[OPTIONS_GIVEN_MAX];
+	int		 so_ngiven;
 	/* Access and binding: only_from ... freebind (acl). */
 	struct access	*so_access;	/* only_from, no_access (access.h) */
 	char		**so_env;	/* env: "NAME=VALUE", so_nenv */
@@ -88,6 +100,9 @@ int	option_rlimit_resource(int index);
 const char *option_rlimit_key(int index);
 /* "CAP_NET_BIND_SERVICE" for its number, or NULL. */
 const char *option_cap_name(int cap);
+
+/* The options sep was given, in order: *n of them. */
+const struct option_given *options_given(const struct servtab *sep, int *n);
 
 /*
  * Once the whole entry is read, whatever the order of its keys: 0, or

@@ -4,6 +4,8 @@
  * given to the notation it is in: a positional entry (config.c) with its
  * continuation lines, or a key-values definition (keyvalues.c) up to its
  * ';', after which the line may go on.  Pure: no I/O, no look-ups.
+ * config_entry(): the fields of one entry another notation read
+ * (xinetd.c), parsed as config.c parses a line's.
  */
 
 #include <limits.h>
@@ -131,4 +133,30 @@ config_parse(const char *text, size_t len, const char *file,
 	free(p->defhost);
 	free(p);
 	return list;
+}
+
+struct servtab *
+config_entry(char **words, int nwords, const char *file, int line,
+    const char *defhost, conf_report_fn *report)
+{
+	struct parser p;
+	struct entry e;
+
+	memset(&p, 0, sizeof(p));
+	p.file = file;
+	p.report = report;
+	/* Not changed: no "HOST:" line is parsed here. */
+	if (defhost != NULL && strcmp(defhost, "*") != 0)
+		p.defhost = (char *)defhost;
+	memset(&e, 0, sizeof(e));
+	e.p = &p;
+	e.line = line;
+	if (nwords < F_ARGS || nwords > ENTRY_MAXWORDS) {
+		entry_error(&e, "expected %d to %d fields, got %d", F_ARGS,
+		    ENTRY_MAXWORDS, nwords);
+		return NULL;
+	}
+	memcpy(e.word, words, nwords * sizeof(*words));
+	e.nword = nwords;
+	return entry_fields(&e) == 0 ? e.se : NULL;
 }

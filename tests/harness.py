@@ -264,7 +264,8 @@ class Daemon:
     prlimit(1) or unshare(1), so that self.pid is still the daemon's."""
 
     def __init__(self, test, lines, flags=(), env=None, name="inetd",
-                 pidfile=None, user=None, binary=None, wrapper=()):
+                 pidfile=None, user=None, binary=None, wrapper=(),
+                 conf_flag=()):
         self.ready = None       # N of "ready: N services listening"
         self.conf = os.path.join(test.dir, name + ".conf")
         self.pidfile = pidfile or os.path.join(test.dir, name + ".pid")
@@ -273,8 +274,9 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write("".join(line + "\n" for line in lines))
         os.chmod(self.conf, 0o644)
+        # conf_flag: ("-x",) names an xinetd file.
         self.argv = [*wrapper, binary or INETD, "-d", *flags, "-p",
-                     self.pidfile, self.conf]
+                     self.pidfile, *conf_flag, self.conf]
         creds = {}
         if user is not None:
             pw = pwd.getpwnam(user)
@@ -436,6 +438,18 @@ class Test:
         problems += sanitizer_logs(self.dir)
         shutil.rmtree(self.dir, ignore_errors=True)
         return problems
+
+
+def run_inetd(args, seconds=STOP_TIMEOUT):
+    """inetd run with args to its end (-t, -T, a bad flag): its exit
+    status, stdout and stderr; Fail on a sanitizer report."""
+    done = subprocess.run([INETD, *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, env=daemon_env(),
+                          timeout=seconds)
+    err = done.stderr.decode(errors="replace")
+    report = sanitizer_report(err)
+    check(not report, f"sanitizer: {report}")
+    return done.returncode, done.stdout.decode(errors="replace"), err
 
 
 def ephemeral_low():

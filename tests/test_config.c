@@ -35,6 +35,7 @@
 #include "lookup.h"
 #include "stub_builtins.h"
 #include "util.h"
+#include "xinetd.h"
 
 static const char	*first_message(void);
 #define UNIT_CONTEXT()	first_message()
@@ -2424,6 +2425,128 @@ inc_special(const char *name, const char *link_to)
  * Nothing blocks on a FIFO (the test would hang), and a file is read
  * once in a load, whatever the name it is included by.
  */
+/* xinetd's format: list becomes the entries of text. */
+static struct servtab *
+xparse(const char *text)
+{
+	struct xinetd_defaults *defs = NULL;
+
+	list = xinetd_parse(text, strlen(text), CONF, NULL, &defs, capture);
+	xinetd_defaults_free(defs);
+	return list;
+}
+
+static int
+test_xinetd_detect(void)
+{
+	CHECK(xinetd_detect("# c\n\nservice echo\n{\n}\n", 21));
+	CHECK(xinetd_detect("defaults {\n", 11));
+	CHECK(xinetd_detect("  includedir /etc/xinetd.d\n", 27));
+	CHECK(!xinetd_detect("echo stream tcp nowait root internal\n", 37));
+	CHECK(!xinetd_detect("service stream tcp nowait root /bin/x\n", 38));
+	CHECK(!xinetd_detect("include /etc/inetd.d\n", 21));
+	CHECK(!xinetd_detect("# only comments\n", 16));
+	CHECK(!xinetd_detect("service", 3));
+	return 1;
+}
+
+/*
+ * Defaults apply to the services after them; "=" replaces, "+=" adds,
+ * "-=" takes out; the defaults' disabled list leaves a service out.
+ */
+static int
+test_xinetd_attributes(void)
+{
+	const struct servtab *sep;
+
+	xparse("defaults\n{\n\tinstances = 3\n\tper_source = 2\n"
+	    "\tdisabled = off1\n}\nservice s\n{\n\tport = 8000\n"
+	    "\tsocket_type = stream\n\twait = no\n\tuser = root\n"
+	    "\tgroup = daemon\n\tserver = /bin/echo\n"
+	    "\tserver_args = a b c\n\tserver_args -= b\n"
+	    "\tserver_args += d\n\tper_source = UNLIMITED\n}\n"
+	    "service off1\n{\n\tport = 8001\n\tsocket_type = stream\n"
+	    "\twait = no\n\tuser = root\n\tserver = /bin/echo\n}\n");
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_DEBUG);
+	CHECK(count(list) == 1);
+	sep = list;
+	CHECK(sep->se_line == 7);
+	CHECK(streq(sep->se_service, "8000"));
+	/* IPv4 only, as xinetd: plain tcp would be dual-stack. */
+	CHECK(streq(sep->se_proto, "tcp4"));
+	CHECK(sep->se_maxchild == 3 && sep->se_maxperip == 0);
+	CHECK(streq(sep->se_user, "root") && streq(sep->se_group, "daemon"));
+	CHECK(sep->se_argc == 4 && streq(sep->se_argv[0], "echo") &&
+	    streq(sep->se_argv[1], "a") && streq(sep->se_argv[2], "c") &&
+	    streq(sep->se_argv[3], "d"));
+	return 1;
+}
+
+/* include and includedir are nodes that load.c reads in this format. */
+static int
+test_xinetd_includes(void)
+{
+	xparse("includedir /etc/xinetd.d\ninclude other\n");
+	CHECK(nmsgs == 0 && count(list) == 2);
+	CHECK(streq(list->se_include, "/etc/xinetd.d") &&
+	    list->se_include_xinetd && list->se_line == 1);
+	CHECK(streq(list->se_next->se_include, "other") &&
+	    list->se_next->se_include_xinetd);
+	return 1;
+}
+
+static int
+test_xinetd_errors(void)
+{
+	xparse("service a\n{\n\tsocket_type = stream\n\tonlyfrom = x\n}\n"
+	    "service b\n\tport = 1\n"
+	    "service c\n{\n\tport = 9\n");
+	CHECK(count(list) == 0);
+	/* b's line after it is no attribute out of a block. */
+	CHECK(nmsgs == 4);
+	CHECK(streq(msgs[0].text, "t.conf:4: a: unknown attribute "
+	    "'onlyfrom'"));
+	CHECK(strstr(msgs[1].text, "t.conf:6: b: expected '{'") ==
+	    msgs[1].text);
+	CHECK(strstr(msgs[2].text, "t.conf:7: expected \"service NAME\"") ==
+	    msgs[2].text);
+	CHECK(streq(msgs[3].text, "t.conf:8: c: missing '}'"));
+	return 1;
+}
+
+/*
+ * An include names an xinetd file or directory, told by its content:
+ * its defaults reach the files read after it, a directory's names with
+ * a dot or a final '~' are left out; of a directory an inetd.conf
+ * include names, a file without a dot in another format is left
+ * alone; an empty directory is no error.
+ */
+static int
+test_xinetd_load(void)
+{
+	CHECK(inc_write("", NULL) == 0);
+	CHECK(inc_write("xd", NULL) == 0);
+	CHECK(inc_write("empty", NULL) == 0);
+	CHECK(inc_write("other", NULL) == 0);
+	CHECK(inc_write("main.conf", "include empty\ninclude x.conf\n"
+	    "include xd\ninclude other\n") == 0);
+	CHECK(inc_write("x.conf", "defaults\n{\n\tinstances = 5\n}\n"
+	    "includedir xd\n") == 0);
+	CHECK(inc_write("xd/echo", "service echo\n{\n\ttype = INTERNAL\n"
+	    "\tport = 8007\n\tsocket_type = stream\n\twait = no\n}\n") == 0);
+	CHECK(inc_write("xd/echo~", "garbage\n") == 0);
+	CHECK(inc_write("xd/echo.rpmsave", "garbage\n") == 0);
+	CHECK(inc_write("other/README", "Not a configuration file.\n") == 0);
+	CHECK(inc_load("main.conf") != NULL);
+	/* xd/echo once: the second include reads no file again. */
+	CHECK(count(list) == 1);
+	CHECK(streq(list->se_service, "8007") && list->se_maxchild == 5);
+	CHECK(streq(list->se_file, inc_path("xd/echo")));
+	CHECK(nmsgs == 1 && msgs[0].priority == LOG_WARNING &&
+	    strstr(msgs[0].text, "read already") != NULL);
+	return 1;
+}
+
 static int
 test_include_special_files(void)
 {
@@ -2573,6 +2696,11 @@ main(int argc, char *argv[])
 		{ "include_loops", test_include_loops },
 		{ "dot_include_load", test_dot_include_load },
 		{ "include_special_files", test_include_special_files },
+		{ "xinetd_detect", test_xinetd_detect },
+		{ "xinetd_attributes", test_xinetd_attributes },
+		{ "xinetd_includes", test_xinetd_includes },
+		{ "xinetd_errors", test_xinetd_errors },
+		{ "xinetd_load", test_xinetd_load },
 	};
 
 	if (argc == 4 && strcmp(argv[1], LOOKUP_ARG) == 0)

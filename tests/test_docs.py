@@ -36,13 +36,8 @@ def section(text, title):
 
 
 def run(args):
-    done = subprocess.run([harness.INETD, *args], stdin=subprocess.DEVNULL,
-                          capture_output=True, env=daemon_env(),
-                          timeout=STOP_TIMEOUT)
-    err = done.stderr.decode(errors="replace")
-    report = sanitizer_report(err)
-    check(not report, f"sanitizer: {report}")
-    return done.returncode, err
+    status, _, err = run_inetd(args)
+    return status, err
 
 
 def usage_flags():

@@ -243,7 +243,9 @@ def chroot(t):
 
 @test
 def chroot_program_inside(t):
-    """exec names a path inside DIR: one only outside it is refused."""
+    """exec names a path inside DIR: a program only outside it is not
+    installed there, which -t names (a warning, as for any program not
+    installed yet: the entry is served once it is)."""
     need_root()
     root = t.path("empty")
     os.mkdir(root)
@@ -252,8 +254,8 @@ def chroot_program_inside(t):
         f.write(entry(t.port(), PROBE_BUILT, "probe", chroot=root) + "\n")
     out = subprocess.run([harness.INETD, "-t", conf], capture_output=True,
                          text=True, timeout=IO_TIMEOUT)
-    check(out.returncode != 0, "-t accepted a program outside the chroot")
-    check(f"{conf}:1:" in out.stderr and root + PROBE_BUILT in out.stderr,
+    check(f"{conf}:1:" in out.stderr and
+          f"program {root + PROBE_BUILT} is not installed" in out.stderr,
           f"-t said {out.stderr!r}")
 
 
