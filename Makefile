@@ -21,21 +21,21 @@
 
 PROG		= inetd
 # The daemon: main, its loop, and everything about its children.
-DAEMON_SRCS	= inetd.c children.c exitlog.c handback.c notify.c reload.c \
-		  sandbox.c spawn.c upgrade.c wrap.c
+DAEMON_SRCS	= inetd.c flags.c children.c exitlog.c handback.c notify.c \
+		  reload.c sandbox.c spawn.c upgrade.c wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
-BUILTIN_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c \
-		  access.c internal.c tcpmux.c auth.c clientio.c ratelimit.c \
-		  forward.c fwd.c relay.c assoc.c proxy.c dgram.c \
+BUILTIN_SRCS	= config.c resolve.c parse.c keyvalues.c listenopts.c \
+		  options.c access.c internal.c tcpmux.c auth.c clientio.c \
+		  ratelimit.c forward.c fwd.c relay.c assoc.c proxy.c dgram.c \
 		  log.c journal.c util.c lookup.c load.c xinetd.c dump.c event.c \
 		  stats.c
 SRCS		= $(DAEMON_SRCS) $(BUILTIN_SRCS)
 # The parser's test and the loading fuzzer give it a builtins table of
 # their own; the parser's fuzzer has the real one, to reach the
 # builtins' argument parsers.
-PARSER_SRCS	= config.c parse.c keyvalues.c listenopts.c options.c access.c \
-		  load.c xinetd.c dump.c lookup.c util.c \
+PARSER_SRCS	= config.c resolve.c parse.c keyvalues.c listenopts.c options.c \
+		  access.c load.c xinetd.c dump.c lookup.c util.c \
 		  tests/stub_builtins.c
 UNIT_SRCS	= tests/test_config.c $(PARSER_SRCS)
 BUILTINS_TEST_SRCS = tests/test_builtins.c $(BUILTIN_SRCS)

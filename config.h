@@ -28,6 +28,7 @@
 #define CONF_LINE_MAX	4096	/* bytes in one entry, continuations included */
 /* Room for any message: the words it quotes come from one entry. */
 #define CONF_MSG_MAX	(CONF_LINE_MAX + 256)
+#define CONF_PORT_MAX	65535	/* largest port number */
 #define CONF_MAXARGS	64	/* server arguments, argv[0] included */
 #define CONF_FIELDS	6	/* fields before the arguments (F_ARGS) */
 #define CONF_MAXCHILD	32767	/* largest max-child, as FreeBSD */
@@ -172,6 +173,8 @@ struct config_builtins {
 };
 
 void		 config_set_builtins(const struct config_builtins *table);
+/* The table given, or NULL (for resolve.c, which config.c does not call). */
+const struct config_builtins *config_builtins_given(void);
 
 
 /*

@@ -6,8 +6,8 @@
  * inetd.conf(5) entry, a self-pipe for signals, the hand-back channel,
  * and the connections of the builtins that the daemon serves itself.
  * Each event (accept, spawn, reap, retry, reload, die) is its own
- * function below; main() only sets them up, with the flags it parsed
- * into struct inetd_options, and gives the other modules the part of
+ * function below; main() only sets them up, with the flags flags.c
+ * parsed into struct inetd_options, and gives the other modules the part of
  * them each needs: a child's life before its server runs is spawn.c's,
  * TCP wrappers are wrap.c's, tcpmux is tcpmux.c's, and the table of
  * children is children.c's.
@@ -45,6 +45,7 @@
 #include "dump.h"
 #include "event.h"
 #include "exitlog.h"
+#include "flags.h"
 #include "forward.h"
 #include "handback.h"
 #include "journal.h"
@@ -62,10 +63,6 @@
 #include "util.h"
 #include "wrap.h"
 
-#define DEFAULT_CONFIG	"/etc/inetd.conf"
-#define DEFAULT_INCLUDEDIR "/etc/inetd.d" /* read with the default config */
-#define DEFAULT_PIDFILE	"/var/run/inetd.pid"
-#define RETRYTIME	600	/* s before a failed bind is retried */
 #define PROGRAM_RECHECK	10	/* s between two looks for a missing program */
 #define LISTEN_BACKLOG	1024
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
@@ -74,37 +71,7 @@
 #define PIDFILE_WAIT_MS	1000	/* for a child's copy of the pidfile's lock */
 #define PIDFILE_TICK_MS	10
 
-/*
- * The flags, and what the environment sets for tests: main() fills it,
- * and passes each module the part it needs.
- */
-struct inetd_options {
-	int		 debug;		/* -d */
-	int		 foreground;	/* -i, -f */
-	int		 check_only;	/* -t, or -T */
-	int		 dump;		/* -T: print the entries */
-	const char	*xinetd_path;	/* -x */
-	int		 log_connections; /* -l */
-	int		 hide_clients;	/* -H */
-	const char	*bind_default;	/* -a */
-	const char	*pidfile_path;	/* -p */
-	int		 pidfile_given;
-	const char	*config_path;
-	int		 retrytime;	/* $INETD_RETRY_SECONDS */
-	const char	*journal_socket; /* $INETD_JOURNAL_SOCKET */
-	struct limit_defaults limits;	/* -c, -C, -s, -R */
-	struct wrap_options wrap;	/* -w, -W (and -l) */
-	struct spawn_options spawn;	/* -E, and descriptors for children */
-};
-
-static struct inetd_options opts = {
-	.pidfile_path = DEFAULT_PIDFILE,
-	.config_path = DEFAULT_CONFIG,
-	.retrytime = RETRYTIME,
-	.journal_socket = JOURNAL_SOCKET,
-	.limits = { .ld_maxrate = DEFAULT_MAXRATE },
-	.spawn = { .so_debug_fd = -1, .so_handback_fd = -1 },
-};
+static struct inetd_options opts;
 static uid_t		 euid;
 static struct servtab	*services;
 static struct pidfh	*pidfh;
@@ -118,10 +85,6 @@ static uint64_t		 service_ids;	/* the last one given to an entry */
 static int		 conf_errors;	/* reported by the file being loaded */
 static struct upgrade_inheritance inherited; /* started by an upgrade */
 
-static void	usage(void) __attribute__((noreturn));
-static void	parse_flags(struct inetd_options *o, int argc,
-		    char *argv[]);
-static void	parse_test_environment(struct inetd_options *o);
 static void	open_log(int to_stderr);
 static void	make_addr_table(void);
 static void	load_services(void);
@@ -148,7 +111,7 @@ main(int argc, char *argv[])
 		return lookup_serve(argv[2], argv[3]);
 	setproctitle_init(argc, argv, environ);
 	config_set_builtins(&builtin_config);
-	parse_flags(&opts, argc, argv);
+	flags_parse(&opts, argc, argv);
 	euid = geteuid();
 	if (opts.check_only) {
 		upgrade_check_answer();
@@ -187,167 +150,6 @@ main(int argc, char *argv[])
 	    (int)getpid(), listening);
 	spawn_init(&opts.spawn);
 	serve_forever();
-}
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: inetd [-dEfHilTtWw] [-a address] [-C rate] "
-	    "[-c maximum] [-p pidfile]\n"
-	    "             [-R rate] [-s maximum] [-x xinetd_file] "
-	    "[configuration_file]\n");
-	exit(EX_USAGE);
-}
-
-/* A flag that switches something on, or sets a limit (0: none). */
-struct flag_field {
-	int	 ff_flag;
-	int	*ff_field;
-	int	 ff_max;	/* largest limit; 0: an on/off flag */
-};
-
-static int
-set_flag_field(const struct flag_field *ff, size_t n, int flag,
-    const char *value)
-{
-	const char *errstr;
-
-	for (; n > 0 && ff->ff_flag != flag; ff++, n--)
-		continue;
-	if (n == 0)
-		return -1;
-	if (ff->ff_max == 0) {
-		*ff->ff_field = 1;
-		return 0;
-	}
-	*ff->ff_field = strtonum(value, 0, ff->ff_max, &errstr);
-	if (errstr != NULL) {
-		warnx("-%c %s: %s (0 to %d)", flag, value, errstr, ff->ff_max);
-		usage();
-	}
-	return 0;
-}
-
-/*
- * An upgrade execs the daemon with its argv again, from "/": the -x
- * argument (argv[i], "-x" and more before the path or not) is made to
- * name the file by its absolute path.
- */
-static void
-absolute_xinetd_arg(char *argv[], int i, const char *given,
-    const char *absolute)
-{
-	size_t lead = strlen(argv[i]) - strlen(given);
-	char *arg;
-
-	if (asprintf(&arg, "%.*s%s", (int)lead, argv[i], absolute) == -1)
-		err(EX_OSERR, "-x %s", given);
-	argv[i] = arg;
-}
-
-static void
-parse_flags(struct inetd_options *o, int argc, char *argv[])
-{
-	const struct flag_field fields[] = {
-		{ 'C', &o->limits.ld_maxcpm, INT_MAX },
-		{ 'c', &o->limits.ld_maxchild, CONF_MAXCHILD },
-		{ 'R', &o->limits.ld_maxrate, INT_MAX },
-		{ 's', &o->limits.ld_maxperip, INT_MAX },
-		{ 'd', &o->debug, 0 },
-		{ 'E', &o->spawn.so_keep_environment, 0 },
-		{ 'f', &o->foreground, 0 },	/* NetBSD's name for -i */
-		{ 'H', &o->hide_clients, 0 },
-		{ 'i', &o->foreground, 0 },
-		{ 't', &o->check_only, 0 },
-		{ 'T', &o->dump, 0 },
-		{ 'W', &o->wrap.wo_builtins, 0 },
-		{ 'w', &o->wrap.wo_programs, 0 },
-	};
-	const char *path;
-	int ch, xarg = -1;
-
-	while ((ch = getopt(argc, argv, "a:C:c:dEfHilp:R:s:TtWwx:")) != -1) {
-		switch (ch) {
-		case 'a':
-			o->bind_default = optarg;
-			break;
-		case 'l':
-			o->log_connections = o->wrap.wo_log_connections = 1;
-			break;
-		case 'p':
-			o->pidfile_path = optarg;
-			o->pidfile_given = 1;
-			break;
-		case 'x':
-			o->xinetd_path = optarg;
-			xarg = optind - 1;
-			break;
-		default:
-			if (set_flag_field(fields, nitems(fields), ch,
-			    optarg) == -1)
-				usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1 || (argc == 1 && o->xinetd_path != NULL))
-		usage();
-	o->check_only |= o->dump;
-	if (argc == 1)
-		o->config_path = argv[0];
-	else if (o->xinetd_path != NULL) {
-		o->config_path = o->xinetd_path;
-		config_set_xinetd(1);
-	} else
-		config_set_includedir(DEFAULT_INCLUDEDIR);
-	/* Detached, inetd runs in "/": a reload must find the same file. */
-	if (!o->debug && !o->check_only && o->config_path[0] != '/') {
-		if ((o->config_path = realpath(path = o->config_path,
-		    NULL)) == NULL)
-			err(EX_NOINPUT, "%s", path);
-		if (xarg != -1)
-			absolute_xinetd_arg(argv - optind, xarg, path,
-			    o->config_path);
-	}
-	parse_test_environment(o);
-}
-
-/* The variables inetd.8 documents for tests (ENVIRONMENT). */
-static void
-parse_test_environment(struct inetd_options *o)
-{
-	const char *env;
-	const char *errstr;
-
-	/* Shortens every retry and pause. */
-	if ((env = getenv("INETD_RETRY_SECONDS")) != NULL) {
-		o->retrytime = strtonum(env, 1, INT_MAX, &errstr);
-		if (errstr != NULL)
-			errx(EX_USAGE, "INETD_RETRY_SECONDS=%s is %s", env,
-			    errstr);
-	}
-	/* A smaller budget of forwarding pipes. */
-	if ((env = getenv("INETD_PIPE_BUDGET")) != NULL &&
-	    forward_set_pipe_budget(env, &errstr) == -1)
-		errx(EX_USAGE, "INETD_PIPE_BUDGET=%s is %s", env, errstr);
-	/* The idle timeout of the stream builtins. */
-	if ((env = getenv("INETD_IDLE_SECONDS")) != NULL) {
-		builtin_set_idle_timeout(strtonum(env, 1, INT_MAX / 1000,
-		    &errstr));
-		if (errstr != NULL)
-			errx(EX_USAGE, "INETD_IDLE_SECONDS=%s is %s", env,
-			    errstr);
-	}
-	/* A journal of the test's, when stderr is the journal's. */
-	if ((env = getenv("INETD_JOURNAL_SOCKET")) != NULL)
-		o->journal_socket = env;
-	/* Shortens the bound on a load's look-ups. */
-	if ((env = getenv("INETD_LOOKUP_SECONDS")) != NULL) {
-		lookup_seconds = strtonum(env, 1, 30, &errstr);
-		if (errstr != NULL)
-			errx(EX_USAGE, "INETD_LOOKUP_SECONDS=%s is %s", env,
-			    errstr);
-	}
 }
 
 /*
@@ -924,7 +726,7 @@ log_forward_share(struct servtab *sep)
 /*
  * As many servers of the entry failed in a minute as it may start: the
  * server fails at once, or answers its own requests.  Rather than spin,
- * close the socket for RETRYTIME; its children are still counted.
+ * close the socket for FLAGS_RETRYTIME; its children are still counted.
  */
 static void
 stop_looping_service(struct servtab *sep)

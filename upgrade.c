@@ -582,7 +582,9 @@ upgrade(const struct upgrade_state *st)
 	logmsg(LOG_ERR, "upgrade: execve %s: %m; the running inetd goes on",
 	    self_path);
 	if (sync != -1) {
-		(void)write(sync, "x", 1);	/* the keeper exits */
+		/* The byte tells the keeper to exit: it must not serve too. */
+		if (write(sync, "x", 1) != 1)
+			(void)kill(keeper, SIGKILL);
 		close(sync);
 	}
 	undo(st, fd, &saved);

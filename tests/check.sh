@@ -28,11 +28,12 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 run_part() {
-	local name=$1 status summary pass fail skip
+	local name=$1 status summary pass fail skip start=$SECONDS
 	shift
 	echo "== $name: $*"
 	timeout --foreground -k 10 "$PART_TIMEOUT" "$@" 2>&1 | tee "$log"
 	status=${PIPESTATUS[0]}
+	echo "== $name: $((SECONDS - start)) s"
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' \
 	    "$log" | tail -n 1)
 	if [ -z "$summary" ]; then
