@@ -162,14 +162,11 @@ open_log(int to_stderr)
 static void
 svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
 {
-	char where[SVC_WHERE_MAX], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	servtab_vreport(sep, logmsg, priority, fmt, ap);
 	va_end(ap);
-	logmsg(priority, "%s: %s", servtab_where(sep, where, sizeof(where)),
-	    msg);
 }
 
 /* Limits from the flags, and a name in the per-address table. */
