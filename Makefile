@@ -21,8 +21,8 @@
 
 PROG		= inetd
 # The daemon: main, its loop, and everything about its children.
-DAEMON_SRCS	= inetd.c flags.c children.c exitlog.c handback.c notify.c \
-		  reload.c sandbox.c spawn.c upgrade.c wrap.c
+DAEMON_SRCS	= inetd.c flags.c listen.c children.c exitlog.c handback.c \
+		  notify.c reload.c sandbox.c spawn.c upgrade.c wrap.c
 # The builtins table and its builtins, the loop's wait, and the layers
 # below them.
 BUILTIN_SRCS	= config.c resolve.c parse.c keyvalues.c listenopts.c \

@@ -989,6 +989,17 @@ servtab_where(const struct servtab *sep, char *buf, size_t size)
 }
 
 void
+servtab_vreport(const struct servtab *sep, conf_report_fn *report,
+    int priority, const char *fmt, va_list ap)
+{
+	char msg[CONF_MSG_MAX], where[SVC_WHERE_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report(priority, "%s: %s", servtab_where(sep, where, sizeof(where)),
+	    msg);
+}
+
+void
 servtab_free(struct servtab *sep)
 {
 	int i;

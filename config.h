@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "ratelimit.h"
@@ -235,6 +236,10 @@ const char	*servtab_name(const struct servtab *sep, char *buf,
 const char	*servtab_where(const struct servtab *sep, char *buf,
 		    size_t size);
 
+/* report(priority, "FILE:LINE: SERVICE/PROTO: " fmt ...). */
+void		 servtab_vreport(const struct servtab *sep,
+		    conf_report_fn *report, int priority, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 4, 0)));
 void		 servtab_free(struct servtab *sep);
 void		 config_free(struct servtab *list);
 

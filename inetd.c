@@ -49,6 +49,7 @@
 #include "forward.h"
 #include "handback.h"
 #include "journal.h"
+#include "listen.h"
 #include "load.h"
 #include "log.h"
 #include "lookup.h"
@@ -64,7 +65,6 @@
 #include "wrap.h"
 
 #define PROGRAM_RECHECK	10	/* s between two looks for a missing program */
-#define LISTEN_BACKLOG	1024
 #define BACKOFF_SECONDS	1	/* pause after EMFILE or a failed fork */
 #define BACKOFF_LOG_SECONDS 60	/* between two messages about pausing */
 #define MUX_BATCH	16	/* tcpmux connections taken back a wake-up */
@@ -167,14 +167,11 @@ open_log(int to_stderr)
 static void
 svc_log(const struct servtab *sep, int priority, const char *fmt, ...)
 {
-	char where[SVC_WHERE_MAX], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	servtab_vreport(sep, logmsg, priority, fmt, ap);
 	va_end(ap);
-	logmsg(priority, "%s: %s", servtab_where(sep, where, sizeof(where)),
-	    msg);
 }
 
 /* Limits from the flags, and a name in the per-address table. */
@@ -353,88 +350,6 @@ bind_failed(struct servtab *sep, int fd, const char *what)
 	schedule_retry();
 }
 
-/* A stale socket left by an earlier run would make bind() fail. */
-static void
-unlink_stale_socket(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		(void)unlink(path);
-}
-
-/*
- * bind_device and freebind (inetd.conf(5)), before bind: the first
- * keeps the socket to one interface's traffic, the second lets it bind
- * an address that is not up yet.  A change of either in a reload means
- * a new socket (options_same_socket()).
- */
-static int
-set_binding_options(const struct servtab *sep, int fd)
-{
-	const struct svc_options *o = sep->se_opts;
-	int on = 1;
-
-	if (o == NULL)
-		return 0;
-	if (o->so_bind_device[0] != '\0' && setsockopt(fd, SOL_SOCKET,
-	    SO_BINDTODEVICE, o->so_bind_device,
-	    strlen(o->so_bind_device)) == -1)
-		return -1;
-	if (o->so_freebind && setsockopt(fd, sep->se_family == AF_INET6 ?
-	    IPPROTO_IPV6 : IPPROTO_IP, sep->se_family == AF_INET6 ?
-	    IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on)) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * What the entry's fields or keys set on its socket (listenopts.c),
- * again when a reload hands it over: the accept filter may go, and
- * buffer sizes may change, though one no longer given stays.
- */
-static int
-set_listener_options(const struct servtab *sep, int fd)
-{
-	int defer = sep->se_deferaccept ? CONF_DEFER_SECONDS : 0;
-
-	if (sep->se_sndbuf != 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF,
-	    &sep->se_sndbuf, sizeof(sep->se_sndbuf)) == -1)
-		return -1;
-	if (sep->se_rcvbuf != 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
-	    &sep->se_rcvbuf, sizeof(sep->se_rcvbuf)) == -1)
-		return -1;
-	if (sep->se_family != AF_UNIX && sep->se_socktype == SOCK_STREAM &&
-	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
-	    sizeof(defer)) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * SO_REUSEADDR lets a listener bind again while connections of an
- * earlier run linger in TIME_WAIT.  Datagram sockets have none, and on
- * Linux the option would let any user bind the same address and port
- * and take the service's datagrams: they never get it, nor any socket
- * SO_REUSEPORT.
- */
-static int
-set_socket_options(struct servtab *sep, int fd)
-{
-	int on = 1, v6only = sep->se_v6only;
-
-	if (sep->se_family != AF_UNIX && sep->se_socktype == SOCK_STREAM &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		return -1;
-	if (sep->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
-		return -1;
-	if (set_binding_options(sep, fd) == -1 ||
-	    set_listener_options(sep, fd) == -1)
-		return -1;
-	return builtin_socket_options(sep, NULL, fd);
-}
-
 /*
  * Every descriptor the loop waits on is in the one epoll set of event.c,
  * with the handler of its owner: the listeners (se_handler), the
@@ -572,36 +487,14 @@ program_awaited(struct servtab *sep)
 static void
 open_service(struct servtab *sep)
 {
-	const char *path = sep->se_ctrladdr.sun.sun_path;
+	const char *what;
 	int fd;
 
 	sep->se_bind_failed = 0;
 	if (program_awaited(sep))
 		return;
-	fd = socket(sep->se_family, sep->se_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		bind_failed(sep, -1, "socket for");
-		return;
-	}
-	if (set_socket_options(sep, fd) == -1) {
-		bind_failed(sep, fd, "socket options for");
-		return;
-	}
-	if (sep->se_family == AF_UNIX)
-		unlink_stale_socket(path);
-	if (bind(fd, &sep->se_ctrladdr.sa, sep->se_ctrladdr_size) == -1) {
-		bind_failed(sep, fd, "bind");
-		return;
-	}
-	if (sep->se_family == AF_UNIX && (chown(path, sep->se_sockuid,
-	    sep->se_sockgid) == -1 || chmod(path, sep->se_sockmode) == -1)) {
-		bind_failed(sep, fd, "owner and mode of");
-		return;
-	}
-	if (sep->se_socktype == SOCK_STREAM &&
-	    listen(fd, LISTEN_BACKLOG) == -1) {
-		bind_failed(sep, fd, "listen on");
+	if ((fd = listener_socket(sep, &what)) == -1) {
+		bind_failed(sep, -1, what);
 		return;
 	}
 	sep->se_fd = fd;
@@ -1170,7 +1063,7 @@ reap_children(void)
 static void
 take_over(struct servtab *sep, struct servtab *old)
 {
-	if (sep->se_fd != -1 && (set_listener_options(sep, sep->se_fd) == -1 ||
+	if (sep->se_fd != -1 && (listener_options(sep, sep->se_fd) == -1 ||
 	    builtin_socket_options(sep, old, sep->se_fd) == -1))
 		svc_log(sep, LOG_WARNING, "socket options: %m");
 	builtin_take_over(old, sep);

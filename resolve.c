@@ -41,14 +41,11 @@ static void
 resolve_error(const struct servtab *sep, conf_report_fn *report,
     const char *fmt, ...)
 {
-	char msg[CONF_MSG_MAX], where[SVC_WHERE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	servtab_vreport(sep, report, LOG_ERR, fmt, ap);
 	va_end(ap);
-	report(LOG_ERR, "%s: %s", servtab_where(sep, where, sizeof(where)),
-	    msg);
 }
 
 /* The bind address of an entry; 0 when it has none to look up. */
