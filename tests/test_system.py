@@ -644,6 +644,15 @@ def check_corpus(t, name, services=None):
 
 
 @test
+def demo_config_loads(t):
+    """make run's file, contrib/inetd.conf.demo, loads without a word."""
+    status, err = run_check([os.path.join(HERE, "..", "contrib",
+                                          "inetd.conf.demo")])
+    check(status == 0 and re.search(r": \d+ services, no errors$",
+                                    err.strip()), f"-t said {err!r}")
+
+
+@test
 def corpus_debian(t):
     check(not check_corpus(t, "debian.inetd.conf")[0],
           "errors in Debian's builtins")
