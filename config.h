@@ -64,16 +64,16 @@ struct servtab {
 	int	 se_socktype;		/* SOCK_STREAM or SOCK_DGRAM */
 	int	 se_family;		/* AF_INET, AF_INET6 or AF_UNIX */
 	int	 se_v6only;		/* AF_INET6 socket refuses IPv4 */
-	int	 se_plain_inet;		/* tcp or udp: dual-stack unless paired */
+	int	 se_plain_inet;		/* tcp, udp: dual-stack unless paired */
 	int	 se_wait;		/* wait: the server gets the socket */
 	int	 se_maxchild;		/* wait/N: children at once */
 	int	 se_maxcpm;		/* wait/N/M: per IP per minute */
 	int	 se_maxperip;		/* wait/N/M/P: children per IP */
 	int	 se_maxrate;		/* nowait.N: invocations per minute */
-	int	 se_sndbuf;		/* tcp,sndbuf=N: SO_SNDBUF; 0: default */
-	int	 se_rcvbuf;		/* tcp,rcvbuf=N: SO_RCVBUF; 0: default */
+	int	 se_sndbuf;		/* tcp,sndbuf=N: SO_SNDBUF, or 0 */
+	int	 se_rcvbuf;		/* tcp,rcvbuf=N: SO_RCVBUF, or 0 */
 	int	 se_deferaccept;	/* stream:dataready: TCP_DEFER_ACCEPT */
-	int	 se_off;		/* key-values "off": checked, not opened */
+	int	 se_off;		/* "off": checked, not opened */
 	char	*se_user;
 	char	*se_group;		/* NULL: the user's login group */
 	char	*se_class;		/* login class: unused on Linux */
@@ -91,8 +91,8 @@ struct servtab {
 	 * only this, se_file and se_line set; config_load() follows it.
 	 */
 	char	*se_include;
-	int	 se_include_xinetd;	/* xinetd's include, includedir */
-	int	 se_include_glob;	/* ".include": se_include is a pattern */
+	int	 se_include_xinetd;	/* of xinetd: include, includedir */
+	int	 se_include_glob;	/* ".include": a pattern */
 
 	/* Resolved once at load (config_resolve). */
 	uid_t	 se_uid;

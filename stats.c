@@ -6,9 +6,10 @@
  * The daemon counts what happens to an entry's clients and servers as
  * it happens; this file owns those counters, so that the loop only says
  * what happened, and reports them: to syslog when SIGUSR1 asks, and as
- * the text of the stats builtin (internal.c's row, stats_text()).  A client refused
- * is counted and said in one call, the message at most once a minute,
- * so that a flood of refusals cannot become a flood of messages.
+ * the text of the stats builtin (internal.c's row, stats_text()).  A
+ * client refused is counted and said in one call, the message at most
+ * once a minute, so that a flood of refusals cannot become a flood of
+ * messages.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>

@@ -86,7 +86,7 @@ static struct {
 	void		 (*sock_hostaddr)(struct host_info *);
 	char		**hosts_allow_table;
 	char		**hosts_deny_table;
-	int		*dry_run;	/* rules matched, their options not run */
+	int		*dry_run;	/* rules matched, options not run */
 	int		*resident;	/* > 0: twist is refused */
 } libwrap;
 
