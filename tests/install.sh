@@ -19,7 +19,9 @@
 #   - the init script starts the daemon; update-inetd --add, --disable,
 #     --enable and --remove of a plain `tcp` line, and the daemon
 #     follows each, on 127.0.0.1 and ::1; a line through tcpd runs;
-#   - talkd's own postinst adds its services and the daemon binds them.
+#   - talkd's own postinst adds its services and the daemon binds them;
+#   - the same package installed again upgrades the running daemon in
+#     place: same process, still serving.
 # Prints "PASS name" / "FAIL name: why" and "N passed, M failed".
 set -u
 
@@ -207,6 +209,29 @@ check_talkd() {
 	return 1
 }
 
+# The same package again, as apt upgrades it: the postinst has the
+# running daemon replace itself (SIGUSR2), so the process stays, its
+# image now started with the state of the old one, and it still serves.
+check_postinst_upgrade() {
+	local pid
+	pid=$(cat "$R/run/inetd.pid") || return 1
+	# From now on maintainer scripts act, as on a real system.
+	rm -f "$R/usr/sbin/policy-rc.d"
+	in_root dpkg -i "$INETD_DEB" >/dev/null 2>&1 ||
+	    { echo "dpkg -i of the same package failed"; return 1; }
+	[ "$(cat "$R/run/inetd.pid")" = "$pid" ] && kill -0 "$pid" ||
+	    { echo "inetd $pid replaced by $(cat "$R/run/inetd.pid")"; \
+	    return 1; }
+	for _ in $(seq 1 50); do
+		tr '\0' '\n' <"$R/proc/$pid/environ" |
+		    grep -q '^INETD_UPGRADE_FD=' && break
+		sleep 0.1
+	done
+	tr '\0' '\n' <"$R/proc/$pid/environ" | grep -q '^INETD_UPGRADE_FD=' ||
+	    { echo "inetd $pid was not upgraded in place"; return 1; }
+	ss -Hlun | grep -q ':518 ' || { echo "ntalk no longer bound"; return 1; }
+}
+
 if ! out=$(make_root 2>&1); then
 	fail install_root "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
 	finish
@@ -221,5 +246,6 @@ run install_init_script_starts check_start
 run install_update_inetd_flows check_update_inetd
 run install_tcpd_line check_tcpd_line
 run install_talkd check_talkd
+run install_postinst_upgrade_in_place check_postinst_upgrade
 in_root /etc/init.d/inetd stop >/dev/null 2>&1
 finish
