@@ -182,12 +182,12 @@ static void
 log_assoc_end(const struct assoc *a, enum result result)
 {
 	char from[LOG_CLIENT_MAX], to[INET6_ADDRSTRLEN + 32];
-	int64_t ms = forward_now_ms - a->a_start;
-	struct log_event ev = { .le_service = a->a_fw->fw_service,
-	    .le_peer = &a->a_peer.sa,
-	    .le_has = LOG_EVENT_DURATION | LOG_EVENT_BYTES, .le_ms = ms,
-	    .le_bytes_in = a->a_bytes[CLIENT],
-	    .le_bytes_out = a->a_bytes[TARGET] };
+	struct log_event ev;
+	int64_t ms;
+
+	forward_end_event(&ev, a->a_fw, &a->a_peer, a->a_start,
+	    a->a_bytes[CLIENT], a->a_bytes[TARGET]);
+	ms = ev.le_ms;
 
 	logevent(LOG_INFO, &ev, "%s from %s to %s: %s, %llu datagrams %llu "
 	    "bytes in, %llu datagrams %llu bytes out, %lld.%03lld s",

@@ -149,6 +149,19 @@ rule_log(struct forward *fw, int priority, const char *fmt, ...)
 	logmsg(priority, "%s: %s%s", fw->fw_label, msg, more);
 }
 
+/* The journal fields of a forwarded client's end (log.h). */
+void
+forward_end_event(struct log_event *ev, const struct forward *fw,
+    const union sockaddr_any *peer, int64_t start, uint64_t in,
+    uint64_t out)
+{
+	*ev = (struct log_event){ .le_service = fw->fw_service,
+	    .le_peer = &peer->sa,
+	    .le_has = LOG_EVENT_DURATION | LOG_EVENT_BYTES,
+	    .le_ms = forward_now_ms - start, .le_bytes_in = in,
+	    .le_bytes_out = out };
+}
+
 /* ------------------------------------------------------------- timer */
 
 /* The loop wakes up at the earliest deadline, or sooner. */

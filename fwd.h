@@ -78,6 +78,10 @@ struct forward	*forward_settings(const struct servtab *sep);
 void		 forward_ref(struct forward *fw);
 void		 forward_unref(struct forward *fw);
 void		 forward_free_names(struct forward *fw);
+struct log_event;
+void		 forward_end_event(struct log_event *ev,
+		    const struct forward *fw, const union sockaddr_any *peer,
+		    int64_t start, uint64_t in, uint64_t out);
 /* Addresses: any (0.0.0.0, ::), loopback, the same host. */
 int		 is_any_address(const union sockaddr_any *a);
 int		 is_loopback(const union sockaddr_any *a);

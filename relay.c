@@ -165,12 +165,12 @@ static void
 log_relay_end(const struct relay *r, enum result result)
 {
 	char from[LOG_CLIENT_MAX], to[INET6_ADDRSTRLEN + 32];
-	int64_t ms = forward_now_ms - r->r_start;
-	struct log_event ev = { .le_service = r->r_fw->fw_service,
-	    .le_peer = &r->r_peer.sa,
-	    .le_has = LOG_EVENT_DURATION | LOG_EVENT_BYTES, .le_ms = ms,
-	    .le_bytes_in = r->r_flow[CLIENT].fl_bytes,
-	    .le_bytes_out = r->r_flow[TARGET].fl_bytes };
+	struct log_event ev;
+	int64_t ms;
+
+	forward_end_event(&ev, r->r_fw, &r->r_peer, r->r_start,
+	    r->r_flow[CLIENT].fl_bytes, r->r_flow[TARGET].fl_bytes);
+	ms = ev.le_ms;
 
 	logevent(LOG_INFO, &ev, "%s from %s to %s: %s, %llu bytes in, %llu "
 	    "bytes out, %lld.%03lld s", r->r_fw->fw_service,
